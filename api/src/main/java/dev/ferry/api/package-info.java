@@ -1,0 +1,2 @@
+/** The Ferry custom resources. */
+package dev.ferry.api;

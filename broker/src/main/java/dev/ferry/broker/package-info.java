@@ -1,0 +1,2 @@
+/** Ferry broker. */
+package dev.ferry.broker;

@@ -1,0 +1,2 @@
+/** Ferry release decisions: pure functions, no I/O, time passed in as a value. */
+package dev.ferry.core;

@@ -1,0 +1,2 @@
+/** Ferry lab. */
+package dev.ferry.lab;

@@ -1,0 +1,2 @@
+/** Ferry operator. */
+package dev.ferry.operator;
