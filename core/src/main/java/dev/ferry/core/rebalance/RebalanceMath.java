@@ -1,0 +1,145 @@
+package dev.ferry.core.rebalance;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToLongFunction;
+
+/**
+ * The arithmetic of EMQX 5's node rebalance (see shared/EMQX-API.md), kept apart from brokers and
+ * HTTP so that the broker that runs a rebalance and the operator that judges it agree.
+ *
+ * <ol>
+ *   <li>At start the nodes split once, by connections: donors have at least the mean, recipients
+ *       less. The split is fixed for the whole rebalance.
+ *   <li>Each tick, while connections are not balanced, every donor above the recipients' average
+ *       evicts up to the rate. Unlike EMQX, a donor is never asked to go below the recipients'
+ *       average, so a slow-moving tick cannot overshoot into the opposite imbalance.
+ *   <li>Then the same for sessions, after the takeover wait.
+ * </ol>
+ */
+public final class RebalanceMath {
+
+  private RebalanceMath() {}
+
+  /** The donors and recipients of a rebalance, in the order the nodes were given. */
+  public record Split(List<String> donors, List<String> recipients) {
+    public Split {
+      donors = List.copyOf(donors);
+      recipients = List.copyOf(recipients);
+    }
+
+    /** A rebalance needs somewhere to move from and somewhere to move to. */
+    public boolean movable() {
+      return !donors.isEmpty() && !recipients.isEmpty();
+    }
+  }
+
+  /** Donor if connections ≥ mean, recipient if below. */
+  public static Split split(List<NodeLoad> nodes) {
+    double mean = average(nodes, NodeLoad::connections);
+    List<String> donors = new ArrayList<>();
+    List<String> recipients = new ArrayList<>();
+    for (NodeLoad n : nodes) {
+      (n.connections() >= mean ? donors : recipients).add(n.node());
+    }
+    return new Split(donors, recipients);
+  }
+
+  /** The average of one count over the named nodes; 0 for none. */
+  public static double average(
+      Split split, boolean donors, Map<String, NodeLoad> loads, ToLongFunction<NodeLoad> count) {
+    List<String> names = donors ? split.donors() : split.recipients();
+    return average(names.stream().map(loads::get).toList(), count);
+  }
+
+  static double average(List<NodeLoad> nodes, ToLongFunction<NodeLoad> count) {
+    if (nodes.isEmpty()) {
+      return 0;
+    }
+    long sum = 0;
+    for (NodeLoad n : nodes) {
+      sum += count.applyAsLong(n);
+    }
+    return (double) sum / nodes.size();
+  }
+
+  /** Whether connections are balanced between the split's donors and recipients. */
+  public static boolean connectionsBalanced(
+      Split split, Map<String, NodeLoad> loads, Thresholds thresholds) {
+    return balanced(split, loads, thresholds, NodeLoad::connections);
+  }
+
+  /** Whether sessions are balanced between the split's donors and recipients. */
+  public static boolean sessionsBalanced(
+      Split split, Map<String, NodeLoad> loads, Thresholds thresholds) {
+    return balanced(split, loads, thresholds, NodeLoad::sessions);
+  }
+
+  static boolean balanced(
+      Split split, Map<String, NodeLoad> loads, Thresholds t, ToLongFunction<NodeLoad> count) {
+    if (!split.movable()) {
+      return true;
+    }
+    return t.balanced(average(split, true, loads, count), average(split, false, loads, count));
+  }
+
+  /**
+   * How many of one count a donor evicts this tick: nothing once balanced, otherwise up to the
+   * rate, and never below the recipients' average.
+   */
+  public static long evictionsThisTick(
+      String donor,
+      Split split,
+      Map<String, NodeLoad> loads,
+      Thresholds thresholds,
+      ToLongFunction<NodeLoad> count,
+      int ratePerSecond) {
+    if (!split.donors().contains(donor) || balanced(split, loads, thresholds, count)) {
+      return 0;
+    }
+    double recipientAverage = average(split, false, loads, count);
+    long above = (long) Math.ceil(count.applyAsLong(loads.get(donor)) - recipientAverage);
+    return Math.max(0, Math.min(ratePerSecond, above));
+  }
+
+  /**
+   * The fewest that must move from donors to recipients until the balanced test holds, assuming each
+   * one moved lands on a recipient. 0 when already balanced. This is the "still to give" that the
+   * operator shows as progress.
+   */
+  public static long stillToGive(
+      Split split, Map<String, NodeLoad> loads, Thresholds t, ToLongFunction<NodeLoad> count) {
+    if (!split.movable()) {
+      return 0;
+    }
+    long donorSum = sum(split.donors(), loads, count);
+    long recipientSum = sum(split.recipients(), loads, count);
+    int nd = split.donors().size();
+    int nr = split.recipients().size();
+    // D(k) = (donorSum - k) / nd falls and R(k) = (recipientSum + k) / nr rises with k, so the
+    // balanced test is monotone in k: binary search the least k in [0, donorSum].
+    long lo = 0;
+    long hi = donorSum;
+    if (!t.balanced((double) (donorSum - hi) / nd, (double) (recipientSum + hi) / nr)) {
+      return hi; // cannot happen with relative > 1 and D(donorSum) = 0, kept for safety
+    }
+    while (lo < hi) {
+      long mid = lo + (hi - lo) / 2;
+      if (t.balanced((double) (donorSum - mid) / nd, (double) (recipientSum + mid) / nr)) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return lo;
+  }
+
+  private static long sum(List<String> names, Map<String, NodeLoad> loads, ToLongFunction<NodeLoad> c) {
+    long s = 0;
+    for (String n : names) {
+      s += c.applyAsLong(loads.get(n));
+    }
+    return s;
+  }
+}
