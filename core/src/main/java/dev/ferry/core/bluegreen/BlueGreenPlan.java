@@ -1,0 +1,494 @@
+package dev.ferry.core.bluegreen;
+
+import dev.ferry.core.release.Action;
+import dev.ferry.core.release.Action.DeleteRevisionSets;
+import dev.ferry.core.release.Action.EnsureRevisionSet;
+import dev.ferry.core.release.Action.SetGates;
+import dev.ferry.core.release.Action.Wait;
+import dev.ferry.core.release.Phase;
+import dev.ferry.core.release.PodRemoval;
+import dev.ferry.core.release.PodRemoval.Move;
+import dev.ferry.core.release.PodView;
+import dev.ferry.core.release.Reason;
+import dev.ferry.core.release.ReleaseStatus;
+import dev.ferry.core.release.RevisionSetView;
+import dev.ferry.core.release.Step;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The blue-green release as a pure function: observation in, the one next step out.
+ *
+ * <h2>The algorithm</h2>
+ *
+ * Call T the template's revision now, C the status' current revision (the one that completed last)
+ * and U its update revision (the one being rolled out).
+ *
+ * <ul>
+ *   <li><b>Start.</b> Not releasing and T ≠ C: U := T, phase Provisioning. Releasing and T ≠ U (the
+ *       template changed again): U := T and provisioning starts over. When T = C that is a
+ *       <em>rollback</em>: C's set is brought back to full size, then the same switch and drain
+ *       follow with C as the target, so capacity never drops and no client is dropped twice.
+ *   <li><b>Provisioning.</b> Stop any drain running on a pod of U (after a rollback, the pod that
+ *       was being drained is wanted again). Scale U's set up to {@code replicas}; its pods start
+ *       with the gate False, so they get no clients. When all are ready: AwaitingPromotion if
+ *       {@code autoPromote} is off and U is not promoted (a rollback needs no promotion), otherwise
+ *       Switching. If the deadline passes first: Aborted — unless this is a rollback, whose target
+ *       is the known-good version; then the release is only reported stalled, since the pods that
+ *       serve keep serving.
+ *   <li><b>Switching.</b> One action sets the gate True on every ready pod of U and False on every
+ *       other pod (the reconciler applies True before False). Then Settling.
+ *   <li><b>Settling.</b> Wait {@code initialDelay} so load balancers catch up. Then Draining.
+ *   <li><b>Draining.</b> The victims are the live pods not of U. While U's set is not fully ready
+ *       nothing is drained (clients must not be pushed to a set that cannot take them). Otherwise
+ *       one victim at a time goes through {@link PodRemoval}: drain to U's pods, then delete. No
+ *       victim left: Healthy, C := U.
+ *   <li><b>Aborted.</b> The gates of U's pods stay False and U's set goes to zero; the pods that
+ *       served keep serving. Aborted stays until the template changes.
+ *   <li><b>Healthy / Degraded</b> (steady). Keep C's set at {@code replicas}, open the gate of every
+ *       ready pod of C, stop stray drains, remove surplus pods (scale-down) and leftovers of other
+ *       revisions the same lossless way, and delete empty sets beyond the history limit. Degraded
+ *       when fewer than {@code replicas} pods serve.
+ *   <li><b>First deployment</b> (no C yet): create T's set and open each pod's gate as soon as it
+ *       is ready, since there is nothing to protect; Healthy when all serve.
+ * </ul>
+ *
+ * Every step is decided from what is observed, so a pass that crashed halfway is simply decided
+ * again: actions carry absolute targets and are safe to repeat.
+ */
+public final class BlueGreenPlan {
+
+  /** How often provisioning looks at the pods when no event arrives. */
+  static final Duration POD_POLL = Duration.ofSeconds(5);
+
+  private BlueGreenPlan() {}
+
+  public static Step next(BlueGreenObservation o) {
+    ReleaseStatus s = o.status();
+    String target = o.targetRevision();
+    if (s.currentRevision() == null) {
+      return firstDeployment(o);
+    }
+    if (!s.phase().releasing()) {
+      if (target.equals(s.currentRevision())) {
+        return steady(o);
+      }
+      if (s.phase() == Phase.Aborted && target.equals(s.updateRevision())) {
+        return aborted(o);
+      }
+      return start(o, Reason.ReleaseStarted);
+    }
+    if (!target.equals(s.updateRevision())) {
+      return start(o, target.equals(s.currentRevision()) ? Reason.RollingBack : Reason.Retargeted);
+    }
+    return switch (s.phase()) {
+      case Provisioning, AwaitingPromotion -> provisioning(o);
+      case Switching -> switching(o);
+      case Settling -> settling(o);
+      case Draining -> draining(o);
+      default -> throw new IllegalStateException("not a release phase: " + s.phase());
+    };
+  }
+
+  // ---- start ----
+
+  private static Step start(BlueGreenObservation o, Reason why) {
+    ReleaseStatus started =
+        new ReleaseStatus(Phase.Provisioning, o.status().currentRevision(), o.targetRevision(), o.now());
+    Step first = provisioning(withStatus(o, started));
+    String message =
+        switch (why) {
+          case RollingBack -> "rolling back to " + o.targetRevision() + "; " + first.message();
+          case Retargeted -> "the template changed again, now releasing " + o.targetRevision() + "; " + first.message();
+          default -> "releasing " + o.targetRevision() + "; " + first.message();
+        };
+    return new Step(first.action(), first.status(), why, message, first.stalled(), first.drainPod());
+  }
+
+  // ---- Provisioning and AwaitingPromotion ----
+
+  private static Step provisioning(BlueGreenObservation o) {
+    ReleaseStatus s = o.status();
+    String u = s.updateRevision();
+    PodRemoval.Context c = context(o);
+    Optional<Move> stray = PodRemoval.stopStrayDrain(victimNames(o, u), c);
+    if (stray.isPresent()) {
+      return step(stray.get(), s);
+    }
+    Optional<Step> grow = ensureSize(o, u, s);
+    if (grow.isPresent()) {
+      return grow.get();
+    }
+    long ready = readyOf(o, u);
+    int want = o.spec().replicas();
+    boolean rollback = u.equals(s.currentRevision());
+    if (ready >= want) {
+      if (o.spec().autoPromote() || rollback || u.equals(o.promotedRevision())) {
+        Reason r = s.phase() == Phase.AwaitingPromotion ? Reason.Promoted : Reason.Switching;
+        return new Step(
+            new Wait(o.now()), next(s, Phase.Switching, o.now()), r,
+            "all " + want + " pods of " + u + " are ready; switching", false, null);
+      }
+      return new Step(
+          new Wait(o.now().plusSeconds(30)), next(s, Phase.AwaitingPromotion, o.now()),
+          Reason.AwaitingPromotion,
+          "all " + want + " pods of " + u + " are ready; waiting for promotion (ferry promote)",
+          false, null);
+    }
+    if (s.phase() == Phase.AwaitingPromotion) {
+      return new Step(
+          new Wait(o.now().plus(POD_POLL)), s, Reason.WaitingForPods,
+          ready + "/" + want + " pods of " + u + " ready while awaiting promotion", false, null);
+    }
+    Instant deadline = s.phaseStartedAt().plus(o.spec().progressDeadline());
+    if (!o.now().isBefore(deadline)) {
+      if (rollback) {
+        return new Step(
+            new Wait(o.now().plus(POD_POLL)), s, Reason.ProgressDeadlineExceeded,
+            ready + "/" + want + " pods of " + u + " ready after the deadline; rolling back"
+                + " continues while the pods that serve keep serving",
+            true, null);
+      }
+      ReleaseStatus abortedStatus = next(s, Phase.Aborted, o.now());
+      Step cleanup = aborted(withStatus(o, abortedStatus));
+      return new Step(
+          cleanup.action(), abortedStatus, Reason.ProgressDeadlineExceeded,
+          "only " + ready + "/" + want + " pods of " + u + " became ready within "
+              + o.spec().progressDeadline().toSeconds() + "s; aborted, "
+              + s.currentRevision() + " keeps serving",
+          true, null);
+    }
+    Instant recheck = earliest(deadline, o.now().plus(POD_POLL));
+    return new Step(
+        new Wait(recheck), s, Reason.WaitingForPods,
+        ready + "/" + want + " pods of " + u + " ready", false, null);
+  }
+
+  // ---- Switching, Settling ----
+
+  private static Step switching(BlueGreenObservation o) {
+    ReleaseStatus s = o.status();
+    String u = s.updateRevision();
+    long ready = readyOf(o, u);
+    if (ready < o.spec().replicas()) {
+      return new Step(
+          new Wait(o.now().plus(POD_POLL)), s, Reason.NewSetNotReady,
+          "not switching: " + ready + "/" + o.spec().replicas() + " pods of " + u + " ready",
+          false, null);
+    }
+    Map<String, Boolean> flips = new LinkedHashMap<>();
+    for (PodView p : live(o)) {
+      boolean open = p.revision().equals(u) && p.containersReady();
+      if (open ? !p.gateTrue() : !p.gateFalse()) {
+        flips.put(p.name(), open);
+      }
+    }
+    ReleaseStatus settling = next(s, Phase.Settling, o.now());
+    if (flips.isEmpty()) {
+      return new Step(new Wait(o.now()), settling, Reason.Settling, "switched to " + u, false, null);
+    }
+    return new Step(
+        new SetGates(flips), settling, Reason.Switching,
+        "switching: " + u + " takes new clients, the other pods take none", false, null);
+  }
+
+  private static Step settling(BlueGreenObservation o) {
+    ReleaseStatus s = o.status();
+    Instant until = s.phaseStartedAt().plus(o.spec().initialDelay());
+    if (o.now().isBefore(until)) {
+      return new Step(
+          new Wait(until), s, Reason.Settling,
+          "waiting " + o.spec().initialDelay().toSeconds() + "s after the switch before draining",
+          false, null);
+    }
+    return new Step(
+        new Wait(o.now()), next(s, Phase.Draining, o.now()), Reason.Draining,
+        "draining the old pods one at a time", false, null);
+  }
+
+  // ---- Draining ----
+
+  private static Step draining(BlueGreenObservation o) {
+    ReleaseStatus s = o.status();
+    String u = s.updateRevision();
+    PodRemoval.Context c = context(o);
+    List<PodView> victims = live(o).stream().filter(p -> !p.revision().equals(u)).toList();
+    Optional<Move> stray = PodRemoval.stopStrayDrain(names(victims), c);
+    if (stray.isPresent()) {
+      return step(stray.get(), s);
+    }
+    if (victims.isEmpty()) {
+      ReleaseStatus done = new ReleaseStatus(Phase.Healthy, u, u, o.now());
+      return new Step(
+          new Wait(o.now()), done, Reason.ReleaseComplete,
+          "release of " + u + " complete: every old pod drained and deleted", false, null);
+    }
+    long ready = readyOf(o, u);
+    PodView victim = PodRemoval.pick(victims, c).orElseThrow();
+    boolean inFlight = c.drainOf(victim.name()).active() || victim.markedForDeletion();
+    if (ready < o.spec().replicas() && !inFlight) {
+      return new Step(
+          new Wait(o.now().plus(POD_POLL)), s, Reason.NewSetNotReady,
+          "not draining: only " + ready + "/" + o.spec().replicas() + " pods of " + u
+              + " are ready to take the clients over",
+          true, null);
+    }
+    return step(PodRemoval.next(victim, servingOf(o, u), c), s);
+  }
+
+  // ---- Aborted ----
+
+  private static Step aborted(BlueGreenObservation o) {
+    ReleaseStatus s = o.status();
+    String u = s.updateRevision();
+    PodRemoval.Context c = context(o);
+    Map<String, Boolean> close = new LinkedHashMap<>();
+    for (PodView p : live(o)) {
+      if (p.revision().equals(u) && !p.gateFalse()) {
+        close.put(p.name(), false);
+      }
+    }
+    if (!close.isEmpty()) {
+      return new Step(
+          new SetGates(close), s, Reason.Aborting,
+          "aborting: keeping " + u + " out of the Service", true, null);
+    }
+    Optional<Move> stray =
+        PodRemoval.stopStrayDrain(
+            o.pods().stream().filter(p -> !p.revision().equals(u) && !p.revision().equals(s.currentRevision()))
+                .map(PodView::name).toList(),
+            c);
+    if (stray.isPresent()) {
+      return step(stray.get(), s);
+    }
+    int size = setSize(o, u);
+    if (size > 0) {
+      return new Step(
+          new EnsureRevisionSet(u, 0), s, Reason.Aborting,
+          "aborting: scaling " + u + " to zero; " + s.currentRevision() + " keeps serving", true, null);
+    }
+    return new Step(
+        new Wait(o.now().plusSeconds(60)), s, Reason.Aborted,
+        "release of " + u + " aborted; " + s.currentRevision()
+            + " serves. Change the template to release again", true, null);
+  }
+
+  // ---- Healthy, Degraded ----
+
+  private static Step steady(BlueGreenObservation o) {
+    ReleaseStatus s = o.status();
+    String cur = s.currentRevision();
+    int want = o.spec().replicas();
+    PodRemoval.Context c = context(o);
+    List<PodView> victims = steadyVictims(o, cur, c);
+    Set<String> victimNames = names(victims);
+
+    Optional<Move> stray = PodRemoval.stopStrayDrain(victimNames, c);
+    if (stray.isPresent()) {
+      return step(stray.get(), steadyStatus(o, cur));
+    }
+    Optional<Step> grow = ensureSize(o, cur, steadyStatus(o, cur));
+    if (grow.isPresent()) {
+      return grow.get();
+    }
+    Map<String, Boolean> open = new LinkedHashMap<>();
+    for (PodView p : live(o)) {
+      if (p.revision().equals(cur) && p.containersReady() && !p.gateTrue() && !victimNames.contains(p.name())) {
+        open.put(p.name(), true);
+      }
+    }
+    if (!open.isEmpty()) {
+      return new Step(
+          new SetGates(open), steadyStatus(o, cur), Reason.GatesOpened,
+          "opening the gate of ready pods: " + String.join(", ", open.keySet()), false, null);
+    }
+    Optional<PodView> victim = PodRemoval.pick(victims, c);
+    if (victim.isPresent()) {
+      List<String> to = servingOf(o, cur).stream().filter(n -> !victimNames.contains(n)).toList();
+      return step(PodRemoval.next(victim.get(), to, c), steadyStatus(o, cur));
+    }
+    List<String> collectable = collectable(o, Set.of(cur));
+    if (!collectable.isEmpty()) {
+      return new Step(
+          new DeleteRevisionSets(collectable), steadyStatus(o, cur), Reason.CollectingOldSets,
+          "deleting revision sets beyond the history limit: " + String.join(", ", collectable),
+          false, null);
+    }
+    ReleaseStatus st = steadyStatus(o, cur);
+    long serving = live(o).stream().filter(p -> p.revision().equals(cur) && p.serving()).count();
+    return new Step(
+        new Wait(o.now().plusSeconds(60)), st,
+        st.phase() == Phase.Healthy ? Reason.Steady : Reason.NotEnoughPods,
+        serving + "/" + want + " pods of " + cur + " serving", false, null);
+  }
+
+  /** Pods to remove in a steady state: leftovers of other revisions, then surplus pods of C. */
+  private static List<PodView> steadyVictims(BlueGreenObservation o, String cur, PodRemoval.Context c) {
+    List<PodView> victims = new ArrayList<>();
+    List<PodView> mine = new ArrayList<>();
+    for (PodView p : live(o)) {
+      (p.revision().equals(cur) ? mine : victims).add(p);
+    }
+    // Surplus after a scale-down: keep the serving pods, remove the rest first, then by name.
+    long marked = mine.stream().filter(PodView::markedForDeletion).count();
+    long surplus = mine.size() - marked - o.spec().replicas();
+    mine.stream().filter(PodView::markedForDeletion).forEach(victims::add);
+    mine.stream()
+        .filter(p -> !p.markedForDeletion())
+        .sorted(Comparator.comparing((PodView p) -> !c.drainOf(p.name()).active())
+            .thenComparing(PodView::serving)
+            .thenComparing(PodView::name, Comparator.reverseOrder()))
+        .limit(Math.max(0, surplus))
+        .forEach(victims::add);
+    return victims;
+  }
+
+  private static ReleaseStatus steadyStatus(BlueGreenObservation o, String cur) {
+    long serving = live(o).stream().filter(p -> p.revision().equals(cur) && p.serving()).count();
+    Phase phase = serving >= o.spec().replicas() ? Phase.Healthy : Phase.Degraded;
+    return next(new ReleaseStatus(o.status().phase(), cur, cur, o.status().phaseStartedAt()), phase, o.now());
+  }
+
+  // ---- first deployment ----
+
+  private static Step firstDeployment(BlueGreenObservation o) {
+    String t = o.targetRevision();
+    ReleaseStatus s = o.status();
+    ReleaseStatus st =
+        t.equals(s.updateRevision()) && s.phaseStartedAt() != null
+            ? s
+            : new ReleaseStatus(Phase.Provisioning, null, t, o.now());
+    Optional<Step> grow = ensureSize(o, t, st);
+    if (grow.isPresent()) {
+      return grow.get();
+    }
+    Map<String, Boolean> open = new LinkedHashMap<>();
+    for (PodView p : live(o)) {
+      if (p.revision().equals(t) && p.containersReady() && !p.gateTrue()) {
+        open.put(p.name(), true);
+      }
+    }
+    if (!open.isEmpty()) {
+      return new Step(
+          new SetGates(open), st, Reason.GatesOpened,
+          "first deployment: opening the gate of ready pods " + String.join(", ", open.keySet()),
+          false, null);
+    }
+    long serving = live(o).stream().filter(p -> p.revision().equals(t) && p.serving()).count();
+    if (serving >= o.spec().replicas()) {
+      // Leftovers of a revision that was replaced before it ever completed are removed in steady state.
+      return new Step(
+          new Wait(o.now()), new ReleaseStatus(Phase.Healthy, t, t, o.now()), Reason.ReleaseComplete,
+          "first deployment of " + t + " complete", false, null);
+    }
+    boolean late = !o.now().isBefore(st.phaseStartedAt().plus(o.spec().progressDeadline()));
+    return new Step(
+        new Wait(o.now().plus(POD_POLL)), st,
+        late ? Reason.ProgressDeadlineExceeded : Reason.WaitingForPods,
+        serving + "/" + o.spec().replicas() + " pods of " + t + " serving", late, null);
+  }
+
+  // ---- helpers ----
+
+  private static Optional<Step> ensureSize(BlueGreenObservation o, String revision, ReleaseStatus s) {
+    int want = o.spec().replicas();
+    boolean exists = o.revisionSets().stream().anyMatch(r -> r.revision().equals(revision));
+    int size = setSize(o, revision);
+    if (exists && size >= want) {
+      return Optional.empty();
+    }
+    // Only ever scale up here: lower counts come from PodRemoval, one drained pod at a time.
+    long marked = live(o).stream().filter(p -> p.revision().equals(revision) && p.markedForDeletion()).count();
+    if (exists && marked > 0) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new Step(
+            new EnsureRevisionSet(revision, want), s,
+            exists ? Reason.ScalingUp : Reason.CreatingRevisionSet,
+            (exists ? "scaling " + revision + " from " + size + " to " : "creating revision set " + revision + " with ")
+                + want + " pods",
+            false, null));
+  }
+
+  /** Empty revision sets other than {@code keep}, beyond the history limit, oldest first. */
+  private static List<String> collectable(BlueGreenObservation o, Set<String> keep) {
+    List<RevisionSetView> empty =
+        o.revisionSets().stream()
+            .filter(r -> !keep.contains(r.revision()) && r.replicas() == 0)
+            .filter(r -> o.pods().stream().noneMatch(p -> p.revision().equals(r.revision())))
+            .sorted(Comparator.comparing(RevisionSetView::createdAt).reversed())
+            .toList();
+    return empty.stream().skip(o.spec().revisionHistoryLimit()).map(RevisionSetView::revision).sorted().toList();
+  }
+
+  private static Set<String> victimNames(BlueGreenObservation o, String u) {
+    return names(live(o).stream().filter(p -> !p.revision().equals(u)).toList());
+  }
+
+  private static Set<String> names(List<PodView> pods) {
+    Set<String> n = new java.util.TreeSet<>();
+    pods.forEach(p -> n.add(p.name()));
+    return n;
+  }
+
+  private static List<PodView> live(BlueGreenObservation o) {
+    return o.pods().stream().filter(PodView::live).toList();
+  }
+
+  private static long readyOf(BlueGreenObservation o, String revision) {
+    return live(o).stream().filter(p -> p.revision().equals(revision) && p.containersReady() && !p.markedForDeletion()).count();
+  }
+
+  private static List<String> servingOf(BlueGreenObservation o, String revision) {
+    return live(o).stream()
+        .filter(p -> p.revision().equals(revision) && p.containersReady())
+        .map(PodView::name)
+        .sorted()
+        .toList();
+  }
+
+  private static int setSize(BlueGreenObservation o, String revision) {
+    return o.revisionSets().stream()
+        .filter(r -> r.revision().equals(revision))
+        .mapToInt(RevisionSetView::replicas)
+        .findFirst()
+        .orElse(0);
+  }
+
+  private static PodRemoval.Context context(BlueGreenObservation o) {
+    return new PodRemoval.Context(
+        o.pods(), o.revisionSets(), o.drains(), o.spec().drain(), Set.of(), Duration.ZERO, o.now());
+  }
+
+  private static Step step(Move m, ReleaseStatus s) {
+    return new Step(m.action(), s, m.reason(), m.message(), m.stalled(), m.drainPod());
+  }
+
+  private static ReleaseStatus next(ReleaseStatus s, Phase phase, Instant now) {
+    if (s.phase() == phase) {
+      return s;
+    }
+    return new ReleaseStatus(phase, s.currentRevision(), s.updateRevision(), now);
+  }
+
+  private static BlueGreenObservation withStatus(BlueGreenObservation o, ReleaseStatus s) {
+    return new BlueGreenObservation(
+        o.spec(), o.targetRevision(), o.promotedRevision(), s, o.revisionSets(), o.pods(), o.drains(), o.now());
+  }
+
+  private static Instant earliest(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
+  }
+
+  static Action idle(Instant now) {
+    return new Wait(now.plusSeconds(60));
+  }
+}

@@ -1,0 +1,64 @@
+package dev.ferry.core.release;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The one thing a reconciler does next. Every action carries absolute targets (a replica count, a
+ * gate value), never deltas, so doing it twice after a crash does no harm.
+ */
+public sealed interface Action {
+
+  /** Create the revision set if it is missing, or set its replicas to {@code replicas}. */
+  record EnsureRevisionSet(String revision, int replicas) implements Action {}
+
+  /**
+   * Set the serving gate of these pods. The reconciler applies all True values before any False
+   * value, so that serving capacity never dips during a switch.
+   */
+  record SetGates(SortedMap<String, Boolean> gates) implements Action {
+    public SetGates(Map<String, Boolean> gates) {
+      this(new TreeMap<>(gates));
+    }
+
+    public SetGates {
+      if (gates.isEmpty()) {
+        throw new IllegalArgumentException("SetGates needs at least one pod");
+      }
+      gates = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(gates));
+    }
+  }
+
+  /**
+   * Start draining one pod (idempotent: a drain that runs already is left running).
+   *
+   * @param migrateTo pods that take over its clients and sessions; empty means "any other node"
+   */
+  record StartDrain(String pod, List<String> migrateTo) implements Action {
+    public StartDrain {
+      migrateTo = List.copyOf(migrateTo);
+    }
+  }
+
+  /** Stop a drain, so that the pod accepts clients again (idempotent). */
+  record StopDrain(String pod) implements Action {}
+
+  /**
+   * Remove exactly this pod: mark it with pod-deletion-cost -99999, then set its revision set's
+   * replicas to {@code revisionSetReplicas} (its live pods minus those marked, this one included).
+   */
+  record DeletePod(String pod, String revision, int revisionSetReplicas) implements Action {}
+
+  /** Delete revision sets that are empty and beyond the history limit. */
+  record DeleteRevisionSets(List<String> revisions) implements Action {
+    public DeleteRevisionSets {
+      revisions = List.copyOf(revisions);
+    }
+  }
+
+  /** Nothing to do now; look again at {@code recheckAt} (or sooner, when something changes). */
+  record Wait(Instant recheckAt) implements Action {}
+}

@@ -1,0 +1,36 @@
+package dev.ferry.core.release;
+
+import java.time.Instant;
+
+/**
+ * What the drainer reports for one pod.
+ *
+ * @param state the coarse state the plans decide on
+ * @param detail the drainer's own word for it (EMQX: waiting_health_check, evicting_conns, ...)
+ * @param connections connected clients left (-1 when unknown)
+ * @param sessions sessions left (-1 when unknown)
+ * @param startedAt when the drain started, as far as known (null if not running)
+ */
+public record DrainView(State state, String detail, long connections, long sessions, Instant startedAt) {
+
+  public enum State {
+    /** No drain runs on this pod. */
+    NOT_STARTED,
+    /** A drain runs and has not finished. */
+    RUNNING,
+    /** The pod is empty (EMQX: prohibiting, or no connections and no sessions left). */
+    FINISHED,
+    /** The pod's drain endpoint cannot be reached. */
+    UNREACHABLE
+  }
+
+  public static final DrainView NOT_STARTED = new DrainView(State.NOT_STARTED, "", -1, -1, null);
+
+  public static DrainView unreachable(String why) {
+    return new DrainView(State.UNREACHABLE, why, -1, -1, null);
+  }
+
+  public boolean active() {
+    return state == State.RUNNING || state == State.FINISHED;
+  }
+}

@@ -1,0 +1,236 @@
+package dev.ferry.core.release;
+
+import dev.ferry.core.release.Action.DeletePod;
+import dev.ferry.core.release.Action.SetGates;
+import dev.ferry.core.release.Action.StartDrain;
+import dev.ferry.core.release.Action.StopDrain;
+import dev.ferry.core.release.Action.Wait;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Removing one pod without losing what it holds, shared by the blue-green and rolling plans.
+ *
+ * <p>A pod leaves in this order, and never skips a step:
+ *
+ * <ol>
+ *   <li>its serving gate turns False, so the Service stops sending it new clients;
+ *   <li>(rolling) the EndpointSlice no longer lists it as serving, and {@code propagation} passed
+ *       since, so that proxies which learn late have learnt;
+ *   <li>it is drained: the drainer moves its clients and sessions away at a controlled rate, or,
+ *       with no drainer, {@code waitTakeover} passes;
+ *   <li>it is marked with pod-deletion-cost -99999 and its set is scaled down by one, so the
+ *       ReplicaSet removes exactly this pod.
+ * </ol>
+ *
+ * Only one pod is drained at a time: a victim whose drain is already running (say, before an
+ * operator restart) is always taken up again first.
+ */
+public final class PodRemoval {
+
+  /** A step of a removal, before the plan adds its status. */
+  public record Move(Action action, Reason reason, String message, boolean stalled, String drainPod) {}
+
+  /**
+   * What a removal needs to know besides the victims.
+   *
+   * @param pods every pod of the resource
+   * @param revisionSets every revision set
+   * @param drains what the drainer reports, by pod name (missing means not started)
+   * @param drain drain settings
+   * @param endpointServing pods an EndpointSlice still lists as serving (rolling only; empty when the
+   *     plan does not wait for endpoints)
+   * @param propagation extra wait after the endpoints dropped a pod (zero when not used)
+   * @param now the time
+   */
+  public record Context(
+      List<PodView> pods,
+      List<RevisionSetView> revisionSets,
+      Map<String, DrainView> drains,
+      DrainSettings drain,
+      Set<String> endpointServing,
+      Duration propagation,
+      Instant now) {
+
+    public DrainView drainOf(String pod) {
+      return drains.getOrDefault(pod, DrainView.NOT_STARTED);
+    }
+  }
+
+  private PodRemoval() {}
+
+  /** How often a running drain is looked at. */
+  public static final Duration DRAIN_POLL = Duration.ofSeconds(1);
+
+  /** The order victims are taken in: resume what runs, then the broken, then by name. */
+  public static Comparator<PodView> victimOrder(Context c) {
+    return Comparator.<PodView, Boolean>comparing(p -> !c.drainOf(p.name()).active())
+        .thenComparing(p -> !p.markedForDeletion())
+        .thenComparing(PodView::containersReady)
+        .thenComparing(PodView::name);
+  }
+
+  /** The victim to work on now, if any. */
+  public static Optional<PodView> pick(Collection<PodView> victims, Context c) {
+    return victims.stream().filter(PodView::live).min(victimOrder(c));
+  }
+
+  /**
+   * Stops drains that run on pods that are not being removed: after a rollback or an abort the pod
+   * being drained may be wanted again, and a node must never be left refusing clients.
+   */
+  public static Optional<Move> stopStrayDrain(Collection<String> victimNames, Context c) {
+    return c.drains().entrySet().stream()
+        .filter(e -> e.getValue().active() && !victimNames.contains(e.getKey()))
+        .filter(e -> c.pods().stream().anyMatch(p -> p.name().equals(e.getKey()) && p.live()))
+        .map(Map.Entry::getKey)
+        .sorted()
+        .findFirst()
+        .map(
+            pod ->
+                new Move(
+                    new StopDrain(pod),
+                    Reason.DrainStopped,
+                    "stopping the drain of " + pod + ": it is no longer being removed",
+                    false,
+                    pod));
+  }
+
+  /**
+   * The next move to remove {@code victim}.
+   *
+   * @param migrateTo the pods that take its clients over
+   */
+  public static Move next(PodView victim, List<String> migrateTo, Context c) {
+    String name = victim.name();
+    if (victim.markedForDeletion()) {
+      return deletion(victim, c);
+    }
+    if (!victim.gateFalse()) {
+      return new Move(
+          new SetGates(Map.of(name, false)),
+          Reason.GateClosed,
+          "taking " + name + " out of the Service before it is drained",
+          false,
+          null);
+    }
+    if (c.endpointServing().contains(name)) {
+      return new Move(
+          waitFor(c.now().plusSeconds(1)),
+          Reason.WaitingForEndpoints,
+          "waiting until the EndpointSlice no longer lists " + name + " as serving",
+          false,
+          null);
+    }
+    Instant gateClosedAt = victim.gateChangedAt() == null ? c.now() : victim.gateChangedAt();
+    if (!c.propagation().isZero() && c.now().isBefore(gateClosedAt.plus(c.propagation()))) {
+      return new Move(
+          waitFor(gateClosedAt.plus(c.propagation())),
+          Reason.WaitingForEndpoints,
+          "giving proxies " + c.propagation().toSeconds() + "s to learn that " + name + " left",
+          false,
+          null);
+    }
+    if (c.drain().type() == DrainType.NONE) {
+      Instant takeoverDone = gateClosedAt.plus(c.drain().waitTakeover());
+      if (c.now().isBefore(takeoverDone)) {
+        return new Move(
+            waitFor(takeoverDone),
+            Reason.WaitingForTakeover,
+            "giving clients of " + name + " " + c.drain().waitTakeover().toSeconds() + "s to move",
+            false,
+            null);
+      }
+      return deletion(victim, c);
+    }
+    DrainView d = c.drainOf(name);
+    return switch (d.state()) {
+      case NOT_STARTED ->
+          new Move(
+              new StartDrain(name, migrateTo),
+              Reason.DrainStarted,
+              "draining " + name + (migrateTo.isEmpty() ? "" : " to " + String.join(", ", migrateTo)),
+              false,
+              name);
+      case RUNNING -> {
+        boolean overdue =
+            d.startedAt() != null && !c.now().isBefore(d.startedAt().plus(c.drain().timeout()));
+        yield new Move(
+            waitFor(c.now().plus(DRAIN_POLL)),
+            overdue ? Reason.DrainTimedOut : Reason.Draining,
+            progress(name, d)
+                + (overdue
+                    ? "; running longer than " + c.drain().timeout().toSeconds()
+                        + "s, still followed (the pod is not deleted while it holds clients)"
+                    : ""),
+            overdue,
+            name);
+      }
+      case FINISHED -> deletion(victim, c);
+      case UNREACHABLE -> {
+        if (!victim.containersReady()) {
+          // Nothing runs in the pod that could hold a client: it can go.
+          yield deletion(victim, c);
+        }
+        yield new Move(
+            waitFor(c.now().plusSeconds(2)),
+            Reason.DrainerUnreachable,
+            "cannot reach the drainer of " + name + ": " + d.detail(),
+            false,
+            name);
+      }
+    };
+  }
+
+  private static Move deletion(PodView victim, Context c) {
+    long liveUnmarked =
+        c.pods().stream()
+            .filter(p -> p.live() && p.revision().equals(victim.revision()))
+            .filter(p -> !p.markedForDeletion() && !p.name().equals(victim.name()))
+            .count();
+    int setReplicas =
+        c.revisionSets().stream()
+            .filter(s -> s.revision().equals(victim.revision()))
+            .mapToInt(RevisionSetView::replicas)
+            .findFirst()
+            .orElse(0);
+    if (victim.markedForDeletion() && setReplicas <= liveUnmarked) {
+      return new Move(
+          waitFor(c.now().plusSeconds(1)),
+          Reason.WaitingForPodRemoval,
+          "waiting for " + victim.name() + " to be removed by its ReplicaSet",
+          false,
+          null);
+    }
+    return new Move(
+        new DeletePod(victim.name(), victim.revision(), (int) Math.min(setReplicas, liveUnmarked)),
+        Reason.DeletingPod,
+        "deleting " + victim.name() + ": drained",
+        false,
+        victim.name());
+  }
+
+  static String progress(String pod, DrainView d) {
+    StringBuilder s = new StringBuilder("draining ").append(pod);
+    if (!d.detail().isEmpty()) {
+      s.append(" (").append(d.detail()).append(')');
+    }
+    if (d.connections() >= 0) {
+      s.append(": ").append(d.connections()).append(" connections");
+    }
+    if (d.sessions() >= 0) {
+      s.append(", ").append(d.sessions()).append(" sessions left");
+    }
+    return s.toString();
+  }
+
+  static Wait waitFor(Instant at) {
+    return new Wait(at);
+  }
+}

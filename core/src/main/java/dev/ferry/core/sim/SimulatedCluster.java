@@ -1,0 +1,347 @@
+package dev.ferry.core.sim;
+
+import dev.ferry.core.release.Action;
+import dev.ferry.core.release.Action.DeletePod;
+import dev.ferry.core.release.Action.DeleteRevisionSets;
+import dev.ferry.core.release.Action.EnsureRevisionSet;
+import dev.ferry.core.release.Action.SetGates;
+import dev.ferry.core.release.Action.StartDrain;
+import dev.ferry.core.release.Action.StopDrain;
+import dev.ferry.core.release.Action.Wait;
+import dev.ferry.core.release.DrainView;
+import dev.ferry.core.release.PodView;
+import dev.ferry.core.release.RevisionSetView;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * A cluster in memory, on virtual time, for walking the plans: a ReplicaSet controller that honours
+ * pod-deletion-cost, pods that become ready after a start-up time (or never, for a bad revision),
+ * clients that connect to serving pods, and a drainer that evicts at a rate and sends the evicted
+ * clients to the drain's targets.
+ *
+ * <p>It counts what a user would care about: clients dropped by a pod deleted while it still held
+ * them (should be 0), and disconnects per client. It is a model, not the lab: the lab runs real
+ * brokers and real clients on real sockets.
+ */
+public final class SimulatedCluster {
+
+  /** One pod of the simulation. */
+  private static final class Pod {
+    final String name;
+    final String revision;
+    final Instant readyAt; // null: never becomes ready
+    Boolean gate;
+    Instant gateChangedAt;
+    boolean marked;
+    Instant terminatingSince;
+    final List<Integer> clients = new ArrayList<>();
+    // drain
+    boolean draining;
+    Instant drainStartedAt;
+    List<String> migrateTo = List.of();
+    long initialClients;
+
+    Pod(String name, String revision, Instant readyAt) {
+      this.name = name;
+      this.revision = revision;
+      this.readyAt = readyAt;
+    }
+
+    boolean ready(Instant now) {
+      return readyAt != null && !now.isBefore(readyAt) && terminatingSince == null;
+    }
+
+    boolean serving(Instant now) {
+      return ready(now) && Boolean.TRUE.equals(gate);
+    }
+  }
+
+  private final Map<String, Integer> sets = new TreeMap<>();
+  private final Map<String, Instant> setCreated = new TreeMap<>();
+  private final Map<String, Pod> pods = new LinkedHashMap<>();
+  private final Map<String, Integer> podCounter = new TreeMap<>();
+  private final Set<String> badRevisions = new TreeSet<>();
+  private final Random random;
+  private final Duration startup;
+  private final Duration grace;
+  private final int evictRate;
+  private Instant now;
+
+  private final int[] disconnects;
+  private final List<Integer> waiting = new ArrayList<>(); // clients looking for a pod
+  private long dropped;
+  private final List<String> log = new ArrayList<>();
+  private Consumer<String> logSink = s -> {};
+
+  /**
+   * @param clients how many clients connect through the Service
+   * @param startup how long a new pod takes to become ready
+   * @param grace how long a terminating pod lingers
+   * @param evictRate drain rate, clients per second
+   * @param seed for the choices of the Service
+   */
+  public SimulatedCluster(
+      int clients, Duration startup, Duration grace, int evictRate, Instant start, long seed) {
+    this.disconnects = new int[clients];
+    this.startup = startup;
+    this.grace = grace;
+    this.evictRate = evictRate;
+    this.now = start;
+    this.random = new Random(seed);
+    for (int i = 0; i < clients; i++) {
+      waiting.add(i);
+    }
+  }
+
+  public Instant now() {
+    return now;
+  }
+
+  /** Pods of this revision will never become ready (a bad image). */
+  public void breakRevision(String revision) {
+    badRevisions.add(revision);
+  }
+
+  public void onLog(Consumer<String> sink) {
+    this.logSink = sink;
+  }
+
+  // ---- what the plans observe ----
+
+  public List<PodView> pods() {
+    List<PodView> out = new ArrayList<>();
+    for (Pod p : pods.values()) {
+      out.add(
+          new PodView(
+              p.name, p.revision, p.ready(now), p.gate, p.gateChangedAt,
+              p.ready(now) ? p.readyAt : null, p.terminatingSince != null, p.marked));
+    }
+    return out;
+  }
+
+  public List<RevisionSetView> revisionSets() {
+    List<RevisionSetView> out = new ArrayList<>();
+    sets.forEach((rev, n) -> out.add(new RevisionSetView(rev, n, setCreated.get(rev))));
+    return out;
+  }
+
+  public Map<String, DrainView> drains() {
+    Map<String, DrainView> out = new TreeMap<>();
+    for (Pod p : pods.values()) {
+      if (p.draining && p.terminatingSince == null) {
+        boolean empty = p.clients.isEmpty();
+        out.put(
+            p.name,
+            new DrainView(
+                empty ? DrainView.State.FINISHED : DrainView.State.RUNNING,
+                empty ? "prohibiting" : "evicting_conns",
+                p.clients.size(), p.clients.size(), p.drainStartedAt));
+      }
+    }
+    return out;
+  }
+
+  /** Which pods the Service would list as serving right now. */
+  public Set<String> servingEndpoints() {
+    Set<String> s = new TreeSet<>();
+    pods.values().stream().filter(p -> p.serving(now)).forEach(p -> s.add(p.name));
+    return s;
+  }
+
+  // ---- what the plans do ----
+
+  public void apply(Action action) {
+    switch (action) {
+      case EnsureRevisionSet e -> {
+        sets.put(e.revision(), e.replicas());
+        setCreated.putIfAbsent(e.revision(), now);
+        record("set " + e.revision() + " to " + e.replicas() + " replicas");
+      }
+      case SetGates g -> {
+        // True first, then False, as the reconciler does.
+        g.gates().forEach((name, v) -> { if (v) gate(name, true); });
+        g.gates().forEach((name, v) -> { if (!v) gate(name, false); });
+        record("gates " + g.gates());
+      }
+      case StartDrain d -> {
+        Pod p = pods.get(d.pod());
+        if (p != null && !p.draining) {
+          p.draining = true;
+          p.drainStartedAt = now;
+          p.migrateTo = d.migrateTo();
+          p.initialClients = p.clients.size();
+          record("drain " + d.pod() + " (" + p.clients.size() + " clients) to " + d.migrateTo());
+        }
+      }
+      case StopDrain d -> {
+        Pod p = pods.get(d.pod());
+        if (p != null && p.draining) {
+          p.draining = false;
+          record("stop drain " + d.pod());
+        }
+      }
+      case DeletePod d -> {
+        Pod p = pods.get(d.pod());
+        if (p != null) {
+          p.marked = true;
+        }
+        sets.put(d.revision(), d.revisionSetReplicas());
+        record("delete " + d.pod() + " (" + d.revision() + " to " + d.revisionSetReplicas() + ")");
+      }
+      case DeleteRevisionSets d -> {
+        d.revisions().forEach(r -> { sets.remove(r); setCreated.remove(r); });
+        record("collect " + d.revisions());
+      }
+      case Wait w -> { }
+    }
+  }
+
+  private void gate(String name, boolean value) {
+    Pod p = pods.get(name);
+    if (p != null && !Boolean.valueOf(value).equals(p.gate)) {
+      p.gate = value;
+      p.gateChangedAt = now;
+    }
+  }
+
+  // ---- time ----
+
+  /** Advances the clock in steps of at most one second, running controllers, clients and drains. */
+  public void advance(Duration d) {
+    Instant end = now.plus(d);
+    while (now.isBefore(end)) {
+      Instant step = now.plusSeconds(1);
+      now = step.isAfter(end) ? end : step;
+      replicaSetController();
+      drainers();
+      connectWaitingClients();
+    }
+  }
+
+  private void replicaSetController() {
+    // Terminating pods go after the grace period; their clients are dropped and reconnect.
+    for (var it = pods.values().iterator(); it.hasNext(); ) {
+      Pod p = it.next();
+      if (p.terminatingSince != null && !now.isBefore(p.terminatingSince.plus(grace))) {
+        it.remove();
+      }
+    }
+    for (var e : sets.entrySet()) {
+      String rev = e.getKey();
+      List<Pod> live = pods.values().stream()
+          .filter(p -> p.revision.equals(rev) && p.terminatingSince == null).toList();
+      int diff = e.getValue() - live.size();
+      for (int i = 0; i < diff; i++) {
+        int n = podCounter.merge(rev, 1, Integer::sum);
+        String name = rev + "-" + n;
+        pods.put(name, new Pod(name, rev, badRevisions.contains(rev) ? null : now.plus(startup)));
+      }
+      if (diff < 0) {
+        // pod-deletion-cost: marked pods first, then not-ready ones, then the newest.
+        List<Pod> order = new ArrayList<>(live);
+        order.sort((a, b) -> {
+          if (a.marked != b.marked) return a.marked ? -1 : 1;
+          if (a.ready(now) != b.ready(now)) return a.ready(now) ? 1 : -1;
+          return b.name.compareTo(a.name);
+        });
+        for (Pod p : order.subList(0, -diff)) {
+          terminate(p);
+        }
+      }
+    }
+    // Pods whose set is gone are deleted too.
+    pods.values().stream()
+        .filter(p -> p.terminatingSince == null && !sets.containsKey(p.revision))
+        .toList()
+        .forEach(this::terminate);
+  }
+
+  private void terminate(Pod p) {
+    p.terminatingSince = now;
+    if (!p.clients.isEmpty()) {
+      dropped += p.clients.size();
+      record("pod " + p.name + " deleted while holding " + p.clients.size() + " clients");
+    }
+    for (int c : p.clients) {
+      disconnects[c]++;
+      waiting.add(c);
+    }
+    p.clients.clear();
+  }
+
+  private void drainers() {
+    for (Pod p : pods.values()) {
+      if (!p.draining || p.terminatingSince != null || p.clients.isEmpty()) {
+        continue;
+      }
+      int n = Math.min(evictRate, p.clients.size());
+      for (int i = 0; i < n; i++) {
+        int c = p.clients.remove(p.clients.size() - 1);
+        disconnects[c]++;
+        waiting.add(c);
+      }
+    }
+  }
+
+  /** Waiting clients reconnect through the Service: to a random serving pod. */
+  private void connectWaitingClients() {
+    List<Pod> serving = pods.values().stream().filter(p -> p.serving(now) && !p.draining).toList();
+    if (serving.isEmpty()) {
+      return;
+    }
+    for (int c : waiting) {
+      serving.get(random.nextInt(serving.size())).clients.add(c);
+    }
+    waiting.clear();
+  }
+
+  // ---- what happened ----
+
+  /** Clients that were on a pod when it was deleted: lossy. */
+  public long dropped() {
+    return dropped;
+  }
+
+  public int clientsWaiting() {
+    return waiting.size();
+  }
+
+  public int maxDisconnectsPerClient() {
+    int m = 0;
+    for (int d : disconnects) m = Math.max(m, d);
+    return m;
+  }
+
+  public int minDisconnectsPerClient() {
+    int m = Integer.MAX_VALUE;
+    for (int d : disconnects) m = Math.min(m, d);
+    return disconnects.length == 0 ? 0 : m;
+  }
+
+  /** Clients per live pod. */
+  public Map<String, Integer> load() {
+    Map<String, Integer> m = new TreeMap<>();
+    pods.values().stream().filter(p -> p.terminatingSince == null).forEach(p -> m.put(p.name, p.clients.size()));
+    return m;
+  }
+
+  public Collection<String> log() {
+    return log;
+  }
+
+  private void record(String line) {
+    log.add(line);
+    logSink.accept(line);
+  }
+}

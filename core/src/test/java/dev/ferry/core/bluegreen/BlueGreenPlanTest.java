@@ -1,0 +1,397 @@
+package dev.ferry.core.bluegreen;
+
+import static dev.ferry.core.bluegreen.World.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.core.release.Action.DeletePod;
+import dev.ferry.core.release.Action.DeleteRevisionSets;
+import dev.ferry.core.release.Action.EnsureRevisionSet;
+import dev.ferry.core.release.Action.SetGates;
+import dev.ferry.core.release.Action.StartDrain;
+import dev.ferry.core.release.Action.StopDrain;
+import dev.ferry.core.release.Action.Wait;
+import dev.ferry.core.release.DrainSettings;
+import dev.ferry.core.release.DrainType;
+import dev.ferry.core.release.DrainView;
+import dev.ferry.core.release.Phase;
+import dev.ferry.core.release.Reason;
+import dev.ferry.core.release.ReleaseStatus;
+import dev.ferry.core.release.Step;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** Every transition of the blue-green flow (DESIGN §4), one observation at a time. */
+class BlueGreenPlanTest {
+
+  /** Old revision serving with 3 pods, template changed to "new". */
+  static World releaseStarting() {
+    return new World().set("old", 3).pods("old", 3, true);
+  }
+
+  /** New set ready, gates not switched yet. */
+  static World provisioned() {
+    return releaseStarting().set("new", 3).pods("new", 3, false);
+  }
+
+  /** After the switch. */
+  static World switched() {
+    return new World().set("old", 3).pods("old", 3, false).set("new", 3).pods("new", 3, true);
+  }
+
+  @Nested
+  class FirstDeployment {
+    @Test
+    void createsTheSetThenOpensGatesAsPodsBecomeReadyThenHealthy() {
+      World w = new World();
+      w.status = ReleaseStatus.initial();
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isEqualTo(new EnsureRevisionSet("new", 3));
+      assertThat(s.reason()).isEqualTo(Reason.CreatingRevisionSet);
+      assertThat(s.status().updateRevision()).isEqualTo("new");
+      assertThat(s.status().phaseStartedAt()).isEqualTo(T0);
+
+      w.status = s.status();
+      w.set("new", 3).pod("new-1", "new", true, null).pod("new-2", "new", false, null);
+      s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isEqualTo(new SetGates(Map.of("new-1", true)));
+
+      w.pods("new", 3, true);
+      s = BlueGreenPlan.next(w.observe());
+      assertThat(s.status().phase()).isEqualTo(Phase.Healthy);
+      assertThat(s.status().currentRevision()).isEqualTo("new");
+      assertThat(s.reason()).isEqualTo(Reason.ReleaseComplete);
+    }
+  }
+
+  @Nested
+  class Provisioning {
+    @Test
+    void aNewTemplateStartsAReleaseByCreatingTheFullNewSet() {
+      World w = releaseStarting();
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(100)).observe());
+      assertThat(s.action()).isEqualTo(new EnsureRevisionSet("new", 3));
+      assertThat(s.reason()).isEqualTo(Reason.ReleaseStarted);
+      assertThat(s.status())
+          .isEqualTo(new ReleaseStatus(Phase.Provisioning, "old", "new", T0.plusSeconds(100)));
+    }
+
+    @Test
+    void waitsForEveryNewPodAndReportsHowMany() {
+      World w = releaseStarting().phase(Phase.Provisioning, T0).set("new", 3)
+          .pod("new-1", "new", true, false).pod("new-2", "new", false, false);
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(10)).observe());
+      assertThat(s.action()).isInstanceOf(Wait.class);
+      assertThat(s.reason()).isEqualTo(Reason.WaitingForPods);
+      assertThat(s.message()).contains("1/3");
+      assertThat(s.status().phase()).isEqualTo(Phase.Provisioning);
+    }
+
+    @Test
+    void theDeadlineAbortsAndScalesTheNewSetToZeroWhileTheOldServes() {
+      World w = releaseStarting().phase(Phase.Provisioning, T0).set("new", 3)
+          .pod("new-1", "new", true, false).pod("new-2", "new", false, false).pod("new-3", "new", false, false);
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(600)).observe());
+      assertThat(s.status().phase()).isEqualTo(Phase.Aborted);
+      assertThat(s.reason()).isEqualTo(Reason.ProgressDeadlineExceeded);
+      assertThat(s.stalled()).isTrue();
+      assertThat(s.action()).isEqualTo(new EnsureRevisionSet("new", 0));
+      assertThat(s.message()).contains("1/3").contains("old keeps serving");
+    }
+
+    @Test
+    void allReadyGoesToSwitching() {
+      World w = provisioned().phase(Phase.Provisioning, T0);
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(30)).observe());
+      assertThat(s.status().phase()).isEqualTo(Phase.Switching);
+      assertThat(s.action()).isEqualTo(new Wait(T0.plusSeconds(30)));
+    }
+  }
+
+  @Nested
+  class Promotion {
+    @Test
+    void withoutAutoPromoteWaitsForAPromotionOfThisRevision() {
+      World w = provisioned().phase(Phase.Provisioning, T0);
+      w.spec = new BlueGreenSpec(3, false, Duration.ofSeconds(60), Duration.ofSeconds(600), w.spec.drain(), 2);
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.status().phase()).isEqualTo(Phase.AwaitingPromotion);
+      assertThat(s.reason()).isEqualTo(Reason.AwaitingPromotion);
+
+      w.status = s.status();
+      w.promoted = "some-older-revision";
+      assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(3600)).observe()).status().phase())
+          .as("a promotion of another revision does not count, and waiting has no deadline")
+          .isEqualTo(Phase.AwaitingPromotion);
+
+      w.promoted = "new";
+      s = BlueGreenPlan.next(w.observe());
+      assertThat(s.status().phase()).isEqualTo(Phase.Switching);
+      assertThat(s.reason()).isEqualTo(Reason.Promoted);
+    }
+  }
+
+  @Nested
+  class SwitchingAndSettling {
+    @Test
+    void oneActionOpensEveryNewGateAndClosesEveryOldOne() {
+      World w = provisioned().phase(Phase.Switching, T0);
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(5)).observe());
+      assertThat(s.action())
+          .isEqualTo(new SetGates(Map.of(
+              "new-1", true, "new-2", true, "new-3", true,
+              "old-1", false, "old-2", false, "old-3", false)));
+      assertThat(s.status().phase()).isEqualTo(Phase.Settling);
+      assertThat(s.status().phaseStartedAt()).isEqualTo(T0.plusSeconds(5));
+    }
+
+    @Test
+    void doesNotSwitchToASetThatLostAPod() {
+      World w = provisioned().phase(Phase.Switching, T0).pod("new-2", "new", false, false);
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isInstanceOf(Wait.class);
+      assertThat(s.reason()).isEqualTo(Reason.NewSetNotReady);
+    }
+
+    @Test
+    void aSwitchDoneBeforeACrashIsNotRedone() {
+      World w = switched().phase(Phase.Switching, T0);
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isInstanceOf(Wait.class);
+      assertThat(s.status().phase()).isEqualTo(Phase.Settling);
+    }
+
+    @Test
+    void settlesForTheInitialDelayThenDrains() {
+      World w = switched().phase(Phase.Settling, T0);
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(30)).observe());
+      assertThat(s.action()).isEqualTo(new Wait(T0.plusSeconds(60)));
+      s = BlueGreenPlan.next(w.at(T0.plusSeconds(60)).observe());
+      assertThat(s.status().phase()).isEqualTo(Phase.Draining);
+    }
+  }
+
+  @Nested
+  class Draining {
+    @Test
+    void drainsTheFirstOldPodToTheNewPods() {
+      World w = switched().phase(Phase.Draining, T0);
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isEqualTo(new StartDrain("old-1", List.of("new-1", "new-2", "new-3")));
+      assertThat(s.drainPod()).isEqualTo("old-1");
+    }
+
+    @Test
+    void followsARunningDrainWithItsProgress() {
+      World w = switched().phase(Phase.Draining, T0).drain("old-2", DrainView.State.RUNNING, 812);
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(3)).observe());
+      assertThat(s.action()).isEqualTo(new Wait(T0.plusSeconds(4)));
+      assertThat(s.drainPod()).as("resumes the running drain, not a new one").isEqualTo("old-2");
+      assertThat(s.message()).contains("812 connections");
+    }
+
+    @Test
+    void aDrainThatOverrunsIsReportedButThePodIsKept() {
+      World w = switched().phase(Phase.Draining, T0).drain("old-1", DrainView.State.RUNNING, 5);
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(901)).observe());
+      assertThat(s.action()).isInstanceOf(Wait.class);
+      assertThat(s.reason()).isEqualTo(Reason.DrainTimedOut);
+      assertThat(s.stalled()).isTrue();
+    }
+
+    @Test
+    void deletesADrainedPodByMarkingItAndScalingItsSetDownByOne() {
+      World w = switched().phase(Phase.Draining, T0).drain("old-1", DrainView.State.FINISHED, 0);
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isEqualTo(new DeletePod("old-1", "old", 2));
+    }
+
+    @Test
+    void aDeletionDoneBeforeACrashIsNotRepeated() {
+      World w = switched().phase(Phase.Draining, T0).drain("old-1", DrainView.State.FINISHED, 0)
+          .marked("old-1").set("old", 2);
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isInstanceOf(Wait.class);
+      assertThat(s.reason()).isEqualTo(Reason.WaitingForPodRemoval);
+      // Marked but the scale-down was lost: scale again, to the same absolute number.
+      w.set("old", 3);
+      assertThat(BlueGreenPlan.next(w.observe()).action()).isEqualTo(new DeletePod("old-1", "old", 2));
+    }
+
+    @Test
+    void doesNotPushClientsToANewSetThatLostAPod() {
+      World w = switched().phase(Phase.Draining, T0).pod("new-3", "new", false, true);
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isInstanceOf(Wait.class);
+      assertThat(s.reason()).isEqualTo(Reason.NewSetNotReady);
+    }
+
+    @Test
+    void lastOldPodGoneMeansHealthyOnTheNewRevision() {
+      World w = new World().set("old", 0).set("new", 3).pods("new", 3, true).phase(Phase.Draining, T0);
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(99)).observe());
+      assertThat(s.status()).isEqualTo(new ReleaseStatus(Phase.Healthy, "new", "new", T0.plusSeconds(99)));
+      assertThat(s.reason()).isEqualTo(Reason.ReleaseComplete);
+    }
+
+    @Test
+    void withNoDrainerWaitsForTakeoverAfterTheGateClosed() {
+      World w = switched().phase(Phase.Draining, T0);
+      w.spec = new BlueGreenSpec(3, true, Duration.ofSeconds(60), Duration.ofSeconds(600),
+          new DrainSettings(DrainType.NONE, Duration.ofSeconds(5), Duration.ofSeconds(900)), 2);
+      w.gateClosedAt("old-1", T0.plusSeconds(100)).gateClosedAt("old-2", T0.plusSeconds(100))
+          .gateClosedAt("old-3", T0.plusSeconds(100));
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(102)).observe());
+      assertThat(s.action()).isEqualTo(new Wait(T0.plusSeconds(105)));
+      assertThat(s.reason()).isEqualTo(Reason.WaitingForTakeover);
+      s = BlueGreenPlan.next(w.at(T0.plusSeconds(105)).observe());
+      assertThat(s.action()).isEqualTo(new DeletePod("old-1", "old", 2));
+    }
+
+    @Test
+    void anUnreachableDrainerOfARunningPodIsWaitedFor() {
+      World w = switched().phase(Phase.Draining, T0);
+      w.drains.put("old-1", DrainView.unreachable("connect timed out"));
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.reason()).isEqualTo(Reason.DrainerUnreachable);
+      assertThat(s.action()).isInstanceOf(Wait.class);
+      // The same pod, crashed: nothing in it holds a client any more.
+      w.pod("old-1", "old", false, false);
+      assertThat(BlueGreenPlan.next(w.observe()).action()).isEqualTo(new DeletePod("old-1", "old", 2));
+    }
+  }
+
+  @Nested
+  class Rollback {
+    @Test
+    void revertingTheTemplateMidDrainStopsTheDrainFirst() {
+      // old-1 was drained and deleted, old-2 is being drained, then the user reverts.
+      World w = new World().set("old", 2).pod("old-2", "old", true, false).pod("old-3", "old", true, false)
+          .set("new", 3).pods("new", 3, true).phase(Phase.Draining, T0)
+          .drain("old-2", DrainView.State.RUNNING, 400);
+      w.target = "old";
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.reason()).isEqualTo(Reason.RollingBack);
+      assertThat(s.action()).isEqualTo(new StopDrain("old-2"));
+      assertThat(s.status().updateRevision()).isEqualTo("old");
+      assertThat(s.status().currentRevision()).isEqualTo("old");
+      assertThat(s.status().phase()).isEqualTo(Phase.Provisioning);
+
+      // Then the old set is brought back to full size before anything switches.
+      w.status = s.status();
+      w.drains.clear();
+      s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isEqualTo(new EnsureRevisionSet("old", 3));
+
+      // Once full and ready: switch back without a promotion, then drain the new pods.
+      w.set("old", 3).pod("old-4", "old", true, null);
+      w.spec = new BlueGreenSpec(3, false, Duration.ofSeconds(60), Duration.ofSeconds(600), w.spec.drain(), 2);
+      s = BlueGreenPlan.next(w.observe());
+      assertThat(s.status().phase()).isEqualTo(Phase.Switching);
+      w.status = s.status();
+      s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isEqualTo(new SetGates(Map.of(
+          "old-2", true, "old-3", true, "old-4", true, "new-1", false, "new-2", false, "new-3", false)));
+    }
+
+    @Test
+    void aRollbackIsNeverAbortedItOnlyReportsThatItIsLate() {
+      World w = new World().set("old", 3).pod("old-2", "old", true, false).pod("old-4", "old", false, null)
+          .pod("old-5", "old", false, null).set("new", 3).pods("new", 3, true);
+      w.target = "old";
+      w.status = new ReleaseStatus(Phase.Provisioning, "old", "old", T0);
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(601)).observe());
+      assertThat(s.status().phase()).isEqualTo(Phase.Provisioning);
+      assertThat(s.reason()).isEqualTo(Reason.ProgressDeadlineExceeded);
+      assertThat(s.action()).isInstanceOf(Wait.class);
+    }
+
+    @Test
+    void aThirdRevisionMidReleaseRestartsProvisioningForIt() {
+      World w = switched().phase(Phase.Draining, T0);
+      w.target = "third";
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(7)).observe());
+      assertThat(s.reason()).isEqualTo(Reason.Retargeted);
+      assertThat(s.action()).isEqualTo(new EnsureRevisionSet("third", 3));
+      assertThat(s.status()).isEqualTo(new ReleaseStatus(Phase.Provisioning, "old", "third", T0.plusSeconds(7)));
+    }
+  }
+
+  @Nested
+  class Aborted {
+    static World aborted() {
+      World w = releaseStarting().set("new", 3).pod("new-1", "new", true, false);
+      w.status = new ReleaseStatus(Phase.Aborted, "old", "new", T0);
+      return w;
+    }
+
+    @Test
+    void staysAbortedWhileTheTemplateIsTheFailedOne() {
+      World w = aborted();
+      assertThat(BlueGreenPlan.next(w.observe()).action()).isEqualTo(new EnsureRevisionSet("new", 0));
+      w.set("new", 0).pods.remove("new-1");
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.status().phase()).isEqualTo(Phase.Aborted);
+      assertThat(s.reason()).isEqualTo(Reason.Aborted);
+      assertThat(s.action()).isInstanceOf(Wait.class);
+    }
+
+    @Test
+    void revertingTheTemplateMakesItHealthyAndAFixedTemplateReleasesAgain() {
+      World w = aborted().set("new", 0);
+      w.pods.remove("new-1");
+      w.target = "old";
+      assertThat(BlueGreenPlan.next(w.observe()).status().phase()).isEqualTo(Phase.Healthy);
+      w.target = "fixed";
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.reason()).isEqualTo(Reason.ReleaseStarted);
+      assertThat(s.action()).isEqualTo(new EnsureRevisionSet("fixed", 3));
+    }
+  }
+
+  @Nested
+  class Steady {
+    @Test
+    void scaleDownDrainsTheSurplusPodBeforeDeletingIt() {
+      World w = new World().set("old", 3).pods("old", 3, true);
+      w.target = "old";
+      w.spec = new BlueGreenSpec(2, true, Duration.ofSeconds(60), Duration.ofSeconds(600), w.spec.drain(), 2);
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isEqualTo(new SetGates(Map.of("old-3", false)));
+      w.gateClosedAt("old-3", T0);
+      s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isEqualTo(new StartDrain("old-3", List.of("old-1", "old-2")));
+      w.drain("old-3", DrainView.State.FINISHED, 0);
+      assertThat(BlueGreenPlan.next(w.observe()).action()).isEqualTo(new DeletePod("old-3", "old", 2));
+    }
+
+    @Test
+    void opensTheGateOfAReplacementPodAndIsDegradedUntilThen() {
+      World w = new World().set("old", 3).pods("old", 2, true).pod("old-9", "old", false, null);
+      w.target = "old";
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.status().phase()).isEqualTo(Phase.Degraded);
+      assertThat(s.reason()).isEqualTo(Reason.NotEnoughPods);
+      w.pod("old-9", "old", true, null);
+      s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isEqualTo(new SetGates(Map.of("old-9", true)));
+    }
+
+    @Test
+    void stopsADrainLeftRunningOnAServingPod() {
+      World w = new World().set("old", 3).pods("old", 3, true).drain("old-2", DrainView.State.FINISHED, 0);
+      w.target = "old";
+      assertThat(BlueGreenPlan.next(w.observe()).action()).isEqualTo(new StopDrain("old-2"));
+    }
+
+    @Test
+    void collectsEmptySetsBeyondTheHistoryLimit() {
+      World w = new World().set("r1", 0).set("r2", 0).set("r3", 0).set("old", 3).pods("old", 3, true);
+      w.target = "old";
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isEqualTo(new DeleteRevisionSets(List.of("r1")));
+    }
+  }
+}
