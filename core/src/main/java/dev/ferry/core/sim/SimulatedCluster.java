@@ -58,8 +58,11 @@ public final class SimulatedCluster {
       this.readyAt = readyAt;
     }
 
+    Instant downUntil; // crashed: not ready until then
+
     boolean ready(Instant now) {
-      return readyAt != null && !now.isBefore(readyAt) && terminatingSince == null;
+      return readyAt != null && !now.isBefore(readyAt) && terminatingSince == null
+          && (downUntil == null || !now.isBefore(downUntil));
     }
 
     boolean serving(Instant now) {
@@ -111,6 +114,30 @@ public final class SimulatedCluster {
   /** Pods of this revision will never become ready (a bad image). */
   public void breakRevision(String revision) {
     badRevisions.add(revision);
+  }
+
+  /**
+   * The pod's process crashes and restarts: its clients are cut off (not counted as dropped by a
+   * deletion) and it is not ready for {@code down}.
+   */
+  public void crash(String pod, Duration down) {
+    Pod p = pods.get(pod);
+    if (p == null || p.terminatingSince != null) {
+      return;
+    }
+    p.downUntil = now.plus(down);
+    for (int c : p.clients) {
+      disconnects[c]++;
+      waiting.add(c);
+    }
+    p.clients.clear();
+    p.draining = false; // a restarted broker forgets nothing in EMQX, but our model keeps it simple
+    record("crash " + pod + " for " + down.toSeconds() + "s");
+  }
+
+  /** Whether some pod is down after a crash right now. */
+  public boolean anyCrashed() {
+    return pods.values().stream().anyMatch(p -> p.downUntil != null && now.isBefore(p.downUntil));
   }
 
   public void onLog(Consumer<String> sink) {
