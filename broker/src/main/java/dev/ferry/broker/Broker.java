@@ -1,0 +1,604 @@
+package dev.ferry.broker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.broker.cluster.Cluster;
+import dev.ferry.broker.metrics.BrokerMetrics;
+import dev.ferry.broker.session.ClientLink;
+import dev.ferry.broker.session.ConnectRequest;
+import dev.ferry.broker.session.Message;
+import dev.ferry.broker.session.Reasons;
+import dev.ferry.broker.session.Session;
+import dev.ferry.broker.session.SessionSnapshot;
+import dev.ferry.broker.session.SubscriptionIndex;
+import dev.ferry.broker.session.Topics;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker logic of one node: sessions, subscriptions, routing, takeover and hand-over. It knows
+ * nothing of Netty; the MQTT layer talks to it through {@link ClientLink} and the cluster channel
+ * through {@link #onClusterMessage}.
+ *
+ * <p>Threading: every method runs on the node's single broker thread ({@link #executor()}), so the
+ * state needs no locks and the order of one client's packets is kept. Callers on other threads
+ * submit to the executor.
+ *
+ * <p>Connect across the cluster: a CONNECT asks every up peer to give up the client's session
+ * ({@code takeover}); a peer that holds it disconnects its connection (0x8E), sends the session back
+ * and forgets it. The CONNACK waits for every answer (at most {@link #TAKEOVER_TIMEOUT_MILLIS}).
+ */
+public final class Broker {
+
+  static final long TAKEOVER_TIMEOUT_MILLIS = 3000;
+  private static final Logger log = LoggerFactory.getLogger(Broker.class);
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  private final BrokerConfig config;
+  private final ScheduledExecutorService executor;
+  private final BrokerMetrics metrics;
+  private final Map<String, Session> sessions = new HashMap<>();
+  private final Map<ClientLink, Message> wills = new IdentityHashMap<>();
+  private final SubscriptionIndex index;
+  private final Map<Long, PendingConnect> pendingConnects = new HashMap<>();
+  private final long startedAt = System.currentTimeMillis();
+  private Cluster cluster = Cluster.NONE;
+  private Admission admission = Admission.OPEN;
+  private int connected;
+  private long nextRequestId;
+
+  /** Whether new clients are let in, and where refused ones are sent. */
+  public record Admission(boolean refusing, String serverReference) {
+    public static final Admission OPEN = new Admission(false, null);
+  }
+
+  private static final class PendingConnect {
+    final ClientLink link;
+    final ConnectRequest request;
+    final Set<String> waitingFor;
+    SessionSnapshot remote;
+
+    PendingConnect(ClientLink link, ConnectRequest request, Set<String> waitingFor) {
+      this.link = link;
+      this.request = request;
+      this.waitingFor = waitingFor;
+    }
+  }
+
+  public Broker(BrokerConfig config, ScheduledExecutorService executor, BrokerMetrics metrics) {
+    this.config = config;
+    this.executor = executor;
+    this.metrics = metrics;
+    this.index =
+        new SubscriptionIndex(
+            new SubscriptionIndex.Listener() {
+              @Override
+              public void added(String filter) {
+                broadcast(message("route_add").put("filter", filter));
+              }
+
+              @Override
+              public void removed(String filter) {
+                broadcast(message("route_del").put("filter", filter));
+              }
+            });
+    executor.scheduleWithFixedDelay(this::expireSessions, 1, 1, TimeUnit.SECONDS);
+  }
+
+  public String name() {
+    return config.name();
+  }
+
+  public BrokerConfig config() {
+    return config;
+  }
+
+  public ScheduledExecutorService executor() {
+    return executor;
+  }
+
+  public BrokerMetrics metrics() {
+    return metrics;
+  }
+
+  public void cluster(Cluster cluster) {
+    this.cluster = cluster;
+  }
+
+  public Cluster cluster() {
+    return cluster;
+  }
+
+  public long uptimeMillis() {
+    return System.currentTimeMillis() - startedAt;
+  }
+
+  public void admission(Admission a) {
+    this.admission = a;
+  }
+
+  public Admission admission() {
+    return admission;
+  }
+
+  public int connectedCount() {
+    return connected;
+  }
+
+  public int sessionCount() {
+    return sessions.size();
+  }
+
+  public int disconnectedSessionCount() {
+    return sessions.size() - connected;
+  }
+
+  // ---- MQTT clients ------------------------------------------------------------------------
+
+  /** A CONNECT passed the protocol checks; admit it, take its session over, answer CONNACK. */
+  public void connect(ClientLink link, ConnectRequest req) {
+    if (admission.refusing()) {
+      metrics.refused();
+      link.refuse(Reasons.USE_ANOTHER_SERVER, Reasons.V3_SERVER_UNAVAILABLE, admission.serverReference());
+      return;
+    }
+    Session local = sessions.get(req.clientId());
+    if (local != null && local.connected()) {
+      kick(local, Reasons.SESSION_TAKEN_OVER, null);
+    }
+    List<String> peers = cluster.upPeers();
+    if (peers.isEmpty()) {
+      finishConnect(link, req, null);
+      return;
+    }
+    long id = ++nextRequestId;
+    pendingConnects.put(id, new PendingConnect(link, req, new HashSet<>(peers)));
+    ObjectNode ask = message("takeover").put("id", id).put("client_id", req.clientId())
+        .put("discard", req.cleanStart());
+    for (String p : peers) {
+      if (!cluster.send(p, ask)) {
+        pendingConnects.get(id).waitingFor.remove(p);
+      }
+    }
+    executor.schedule(() -> completeConnect(id), TAKEOVER_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    maybeComplete(id);
+  }
+
+  private void maybeComplete(long id) {
+    PendingConnect p = pendingConnects.get(id);
+    if (p != null && p.waitingFor.isEmpty()) {
+      completeConnect(id);
+    }
+  }
+
+  private void completeConnect(long id) {
+    PendingConnect p = pendingConnects.remove(id);
+    if (p != null) {
+      finishConnect(p.link, p.request, p.remote);
+    }
+  }
+
+  private void finishConnect(ClientLink link, ConnectRequest req, SessionSnapshot remote) {
+    String id = req.clientId();
+    Session s = sessions.get(id);
+    if (!link.open()) {
+      // The client left while we fetched its session: keep the session here rather than lose it.
+      if (remote != null && !req.cleanStart() && s == null) {
+        install(Session.restore(remote));
+      }
+      return;
+    }
+    if (s != null && s.connected()) {
+      kick(s, Reasons.SESSION_TAKEN_OVER, null); // a second CONNECT raced this one
+      s = sessions.get(id);
+    }
+    if (req.cleanStart() && s != null) {
+      removeSession(s);
+      s = null;
+    }
+    if (!req.cleanStart() && remote != null) {
+      if (s == null) {
+        s = install(Session.restore(remote));
+      } else {
+        merge(s, remote);
+      }
+    }
+    boolean present = s != null;
+    if (s == null) {
+      s = install(new Session(id, req.expirySeconds()));
+    }
+    s.expirySeconds(req.expirySeconds());
+    s.attach(link);
+    connected++;
+    publishCounts();
+    if (req.will() != null) {
+      wills.put(link, req.will());
+    }
+    metrics.accepted();
+    link.accept(present, req.assigned() ? id : null);
+    drain(s);
+  }
+
+  /**
+   * The connection ended without the server asking: a DISCONNECT from the client, a closed socket, a
+   * keepalive timeout or a malformed packet. Called once per accepted connection.
+   *
+   * @param publishWill false only for a normal DISCONNECT (reason 0x00)
+   * @param expiryOverride a Session Expiry Interval from the DISCONNECT, or -1
+   */
+  public void connectionClosed(ClientLink link, boolean publishWill, long expiryOverride) {
+    Message will = wills.remove(link);
+    Session s = sessions.get(link.clientId());
+    if (s != null && s.connection() == link) {
+      if (expiryOverride >= 0) {
+        s.expirySeconds(expiryOverride);
+      }
+      detachOrEnd(s);
+    }
+    if (publishWill && will != null) {
+      route(will);
+    }
+  }
+
+  /** Disconnects a client from the server side; its Will is published and its session kept. */
+  private void kick(Session s, int reason, String serverReference) {
+    ClientLink link = (ClientLink) s.connection();
+    Message will = wills.remove(link);
+    link.disconnect(reason, serverReference);
+    detachOrEnd(s);
+    if (will != null) {
+      route(will);
+    }
+  }
+
+  private void detachOrEnd(Session s) {
+    connected--;
+    if (s.expirySeconds() == 0) {
+      s.detach(now());
+      removeSession(s);
+    } else {
+      s.detach(now());
+    }
+    publishCounts();
+  }
+
+  public List<Integer> subscribe(ClientLink link, List<Map.Entry<String, Integer>> filters) {
+    Session s = sessionOf(link);
+    List<Integer> codes = new ArrayList<>(filters.size());
+    boolean v5 = link.protocolVersion() == 5;
+    for (Map.Entry<String, Integer> f : filters) {
+      String filter = f.getKey();
+      if (filter.startsWith("$share/") || filter.startsWith("$queue/")) {
+        codes.add(v5 ? Reasons.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED : 0x80);
+      } else if (s == null || !Topics.validFilter(filter)) {
+        codes.add(v5 ? Reasons.TOPIC_FILTER_INVALID : 0x80);
+      } else {
+        // Outgoing QoS 2 is not offered: a subscription gets at most QoS 1, and says so.
+        int granted = Math.min(f.getValue(), 1);
+        s.subscriptions().put(filter, granted);
+        index.add(filter, s.clientId(), granted);
+        codes.add(granted);
+      }
+    }
+    return codes;
+  }
+
+  public List<Integer> unsubscribe(ClientLink link, List<String> filters) {
+    Session s = sessionOf(link);
+    List<Integer> codes = new ArrayList<>(filters.size());
+    for (String f : filters) {
+      if (s != null && s.subscriptions().remove(f) != null) {
+        index.remove(f, s.clientId());
+        codes.add(0x00);
+      } else {
+        codes.add(0x11); // No subscription existed
+      }
+    }
+    return codes;
+  }
+
+  public void publish(ClientLink link, Message m) {
+    if (sessionOf(link) == null) {
+      return; // a packet that overtook a takeover; the connection is being closed
+    }
+    metrics.messageIn();
+    route(m);
+  }
+
+  public void acknowledge(ClientLink link, int packetId) {
+    Session s = sessionOf(link);
+    if (s != null && s.acknowledge(packetId)) {
+      drain(s);
+    }
+  }
+
+  private Session sessionOf(ClientLink link) {
+    Session s = sessions.get(link.clientId());
+    return s != null && s.connection() == link ? s : null;
+  }
+
+  /** Delivers to this node's subscribers and forwards to every peer that has a matching route. */
+  private void route(Message m) {
+    deliverLocally(m);
+    if (!cluster.upPeers().isEmpty()) {
+      List<String> peers = cluster.peersMatching(m.topic());
+      if (!peers.isEmpty()) {
+        ObjectNode fwd = message("publish").set("message", JSON.valueToTree(m));
+        for (String p : peers) {
+          cluster.send(p, fwd);
+        }
+      }
+    }
+  }
+
+  private void deliverLocally(Message m) {
+    Message plain = m.retain() ? new Message(m.topic(), m.payload(), m.qos(), false) : m;
+    for (Map.Entry<String, Integer> e : index.match(m.topic()).entrySet()) {
+      Session s = sessions.get(e.getKey());
+      if (s == null) {
+        continue;
+      }
+      if (s.enqueue(plain.downgradedTo(e.getValue()), config.maxQueuedMessages()) != null) {
+        metrics.messageDropped();
+      }
+      drain(s);
+    }
+  }
+
+  /** Sends what the session's connection may take now: QoS 0 at once, QoS 1 up to the window. */
+  private void drain(Session s) {
+    ClientLink link = (ClientLink) s.connection();
+    if (link == null) {
+      return;
+    }
+    int window = Math.min(config.maxInflight(), link.receiveMaximum());
+    while (!s.queue().isEmpty()) {
+      Message m = s.queue().peekFirst();
+      if (m.qos() > 0 && s.inflightCount() >= window) {
+        return;
+      }
+      s.queue().pollFirst();
+      link.deliver(m, m.qos() > 0 ? s.markInflight(m) : 0, false);
+      metrics.messageOut();
+    }
+  }
+
+  private Session install(Session s) {
+    sessions.put(s.clientId(), s);
+    for (Map.Entry<String, Integer> sub : s.subscriptions().entrySet()) {
+      index.add(sub.getKey(), s.clientId(), sub.getValue());
+    }
+    if (!s.connected()) {
+      s.detach(now());
+    }
+    publishCounts();
+    return s;
+  }
+
+  private void merge(Session s, SessionSnapshot other) {
+    for (Map.Entry<String, Integer> sub : other.subscriptions().entrySet()) {
+      if (s.subscriptions().putIfAbsent(sub.getKey(), sub.getValue()) == null) {
+        index.add(sub.getKey(), s.clientId(), sub.getValue());
+      }
+    }
+    for (Message m : other.pending()) {
+      if (s.enqueue(m, config.maxQueuedMessages()) != null) {
+        metrics.messageDropped();
+      }
+    }
+    drain(s);
+  }
+
+  private void removeSession(Session s) {
+    sessions.remove(s.clientId());
+    for (String f : s.subscriptions().keySet()) {
+      index.remove(f, s.clientId());
+    }
+    publishCounts();
+  }
+
+  private void expireSessions() {
+    long now = now();
+    List<Session> gone = new ArrayList<>();
+    for (Session s : sessions.values()) {
+      if (s.expired(now)) {
+        gone.add(s);
+      }
+    }
+    gone.forEach(this::removeSession);
+  }
+
+  private void publishCounts() {
+    metrics.connections(connected);
+    metrics.sessions(sessions.size());
+  }
+
+  // ---- eviction (evacuation and rebalance) ----------------------------------------------------
+
+  /** Disconnects up to {@code n} clients with 0x9C; their sessions stay. Returns how many. */
+  public int evictConnections(int n, String serverReference) {
+    List<Session> victims = new ArrayList<>(n);
+    for (Session s : sessions.values()) {
+      if (victims.size() >= n) {
+        break;
+      }
+      if (s.connected()) {
+        victims.add(s);
+      }
+    }
+    for (Session s : victims) {
+      kick(s, Reasons.USE_ANOTHER_SERVER, serverReference);
+      metrics.evicted();
+    }
+    if (!victims.isEmpty()) {
+      log.info("event=evicted node={} count={} connected={}", name(), victims.size(), connected);
+    }
+    return victims.size();
+  }
+
+  /** Hands up to {@code n} disconnected sessions to nodes picked at random among {@code targets}. */
+  public int moveSessions(int n, List<String> targets) {
+    if (targets.isEmpty()) {
+      return 0;
+    }
+    List<Session> moving = new ArrayList<>(n);
+    for (Session s : sessions.values()) {
+      if (moving.size() >= n) {
+        break;
+      }
+      if (!s.connected()) {
+        moving.add(s);
+      }
+    }
+    int moved = 0;
+    for (Session s : moving) {
+      String target = targets.get(ThreadLocalRandom.current().nextInt(targets.size()));
+      ObjectNode handover = message("handover").set("session", JSON.valueToTree(s.snapshot()));
+      if (cluster.send(target, handover)) {
+        removeSession(s);
+        metrics.handedOver();
+        moved++;
+      }
+    }
+    if (moved > 0) {
+      log.info("event=sessions_handed_over node={} count={} left={}", name(), moved, sessions.size());
+    }
+    return moved;
+  }
+
+  // ---- the cluster ---------------------------------------------------------------------------
+
+  /** A peer's channel came up: give it our routes. */
+  public void onPeerUp(String node) {
+    ObjectNode routes = message("routes");
+    var arr = routes.putArray("filters");
+    index.filters().forEach(arr::add);
+    cluster.send(node, routes);
+  }
+
+  /** A peer went away: stop waiting for its takeover answers. */
+  public void onPeerDown(String node) {
+    for (Long id : List.copyOf(pendingConnects.keySet())) {
+      PendingConnect p = pendingConnects.get(id);
+      if (p != null && p.waitingFor.remove(node)) {
+        maybeComplete(id);
+      }
+    }
+  }
+
+  /** A message from a peer, other than routes and status, which the channel keeps itself. */
+  public void onClusterMessage(String from, ObjectNode msg) {
+    try {
+      switch (msg.path("type").asText()) {
+        case "publish" -> deliverLocally(JSON.treeToValue(msg.get("message"), Message.class));
+        case "takeover" -> onTakeover(from, msg);
+        case "takeover_reply" -> onTakeoverReply(from, msg);
+        case "handover" -> onHandover(JSON.treeToValue(msg.get("session"), SessionSnapshot.class));
+        default -> log.debug("event=cluster_message_ignored node={} from={} type={}", name(), from, msg.path("type").asText());
+      }
+    } catch (Exception e) {
+      log.warn("event=cluster_message_failed node={} from={} error={}", name(), from, e.toString());
+    }
+  }
+
+  private void onTakeover(String from, ObjectNode msg) {
+    String clientId = msg.get("client_id").asText();
+    boolean discard = msg.path("discard").asBoolean();
+    Session s = sessions.get(clientId);
+    ObjectNode reply = message("takeover_reply").put("id", msg.get("id").asLong());
+    if (s != null && s.connected()) {
+      kick(s, Reasons.SESSION_TAKEN_OVER, null);
+      s = sessions.get(clientId);
+    }
+    if (s != null) {
+      if (!discard) {
+        reply.set("session", JSON.valueToTree(s.snapshot()));
+      }
+      removeSession(s);
+      log.info("event=session_taken_over node={} client={} to={} discarded={}", name(), clientId, from, discard);
+    }
+    cluster.send(from, reply);
+  }
+
+  private void onTakeoverReply(String from, ObjectNode msg) throws Exception {
+    long id = msg.get("id").asLong();
+    PendingConnect p = pendingConnects.get(id);
+    JsonNode session = msg.get("session");
+    if (p == null) {
+      // Answered after the timeout: the session must not vanish, so keep it here.
+      if (session != null && !sessions.containsKey(session.get("clientId").asText())) {
+        install(Session.restore(JSON.treeToValue(session, SessionSnapshot.class)));
+      }
+      return;
+    }
+    if (session != null) {
+      SessionSnapshot snap = JSON.treeToValue(session, SessionSnapshot.class);
+      if (p.remote == null) {
+        p.remote = snap;
+      } else {
+        p.remote = new SessionSnapshot(snap.clientId(), snap.expirySeconds(),
+            union(p.remote.subscriptions(), snap.subscriptions()), concat(p.remote.pending(), snap.pending()));
+      }
+    }
+    p.waitingFor.remove(from);
+    maybeComplete(id);
+  }
+
+  private void onHandover(SessionSnapshot snap) {
+    Session s = sessions.get(snap.clientId());
+    if (s == null) {
+      install(Session.restore(snap));
+    } else {
+      merge(s, snap);
+    }
+  }
+
+  private static Map<String, Integer> union(Map<String, Integer> a, Map<String, Integer> b) {
+    Map<String, Integer> m = new HashMap<>(a);
+    b.forEach((k, v) -> m.merge(k, v, Math::max));
+    return m;
+  }
+
+  private static List<Message> concat(List<Message> a, List<Message> b) {
+    List<Message> l = new ArrayList<>(a);
+    l.addAll(b);
+    return l;
+  }
+
+  private void broadcast(ObjectNode msg) {
+    for (String p : cluster.upPeers()) {
+      cluster.send(p, msg);
+    }
+  }
+
+  /** A cluster message of {@code type}. */
+  public static ObjectNode message(String type) {
+    return JSON.createObjectNode().put("type", type);
+  }
+
+  public static long now() {
+    return System.nanoTime() / 1_000_000;
+  }
+
+  // ---- shutdown ------------------------------------------------------------------------------
+
+  /** Disconnects every client (MQTT 5: 0x8B Server shutting down). */
+  public void disconnectAll() {
+    for (Session s : List.copyOf(sessions.values())) {
+      if (s.connected()) {
+        kick(s, Reasons.SERVER_SHUTTING_DOWN, null);
+      }
+    }
+  }
+}

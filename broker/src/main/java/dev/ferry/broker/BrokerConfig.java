@@ -1,0 +1,99 @@
+package dev.ferry.broker;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How one broker node starts.
+ *
+ * @param name the node name, as EMQX spells it: {@code emqx@127.0.1.1}
+ * @param mqtt where MQTT clients connect (port 0: any free port)
+ * @param api where the EMQX 5 HTTP API and {@code /metrics} listen (port 0: any free port)
+ * @param cluster where peers connect for the inter-node channel (port 0: any free port)
+ * @param peers the cluster addresses of the other nodes (in Kubernetes, from the headless Service);
+ *     unresolvable or absent peers are retried every second
+ * @param apiKey the API key (basic auth user name)
+ * @param apiSecret the API secret (basic auth password)
+ * @param persistentSessionExpirySeconds expiry of MQTT 3.1.1 sessions with clean session false
+ * @param maxQueuedMessages per session; beyond it the oldest is dropped and counted
+ * @param maxInflight QoS 1 messages sent and not yet acknowledged, per client
+ * @param version the version reported by {@code GET /nodes}
+ */
+public record BrokerConfig(
+    String name,
+    InetSocketAddress mqtt,
+    InetSocketAddress api,
+    InetSocketAddress cluster,
+    List<InetSocketAddress> peers,
+    String apiKey,
+    String apiSecret,
+    long persistentSessionExpirySeconds,
+    int maxQueuedMessages,
+    int maxInflight,
+    String version) {
+
+  /** The port of the inter-node channel when a peer is given without one (EMQX's ekka port). */
+  public static final int DEFAULT_CLUSTER_PORT = 4370;
+
+  public BrokerConfig {
+    Objects.requireNonNull(name, "name");
+    if (!name.contains("@")) {
+      throw new IllegalArgumentException("node name must look like name@host, was " + name);
+    }
+    Objects.requireNonNull(mqtt, "mqtt");
+    Objects.requireNonNull(api, "api");
+    Objects.requireNonNull(cluster, "cluster");
+    peers = List.copyOf(peers);
+    Objects.requireNonNull(apiKey, "apiKey");
+    Objects.requireNonNull(apiSecret, "apiSecret");
+  }
+
+  /**
+   * A node on {@code host} with everything on free ports, for tests: name {@code emqx@host}.
+   */
+  public static BrokerConfig onHost(String host, String apiKey, String apiSecret) {
+    return new BrokerConfig(
+        "emqx@" + host,
+        new InetSocketAddress(host, 0),
+        new InetSocketAddress(host, 0),
+        new InetSocketAddress(host, 0),
+        List.of(),
+        apiKey,
+        apiSecret,
+        7200,
+        1000,
+        32,
+        "5.8.1");
+  }
+
+  public BrokerConfig withPeers(List<InetSocketAddress> newPeers) {
+    return new BrokerConfig(
+        name, mqtt, api, cluster, newPeers, apiKey, apiSecret, persistentSessionExpirySeconds,
+        maxQueuedMessages, maxInflight, version);
+  }
+
+  public BrokerConfig withMaxQueuedMessages(int n) {
+    return new BrokerConfig(
+        name, mqtt, api, cluster, peers, apiKey, apiSecret, persistentSessionExpirySeconds, n,
+        maxInflight, version);
+  }
+
+  /** Parses {@code host:port} or {@code host} (then the default cluster port); unresolved. */
+  public static InetSocketAddress parseAddress(String s, int defaultPort) {
+    String hostPort = s.contains("@") ? s.substring(s.indexOf('@') + 1) : s;
+    int colon = hostPort.lastIndexOf(':');
+    if (colon < 0) {
+      return InetSocketAddress.createUnresolved(hostPort, defaultPort);
+    }
+    return InetSocketAddress.createUnresolved(
+        hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+  }
+
+  @Override
+  public String toString() {
+    // The secret never appears in logs.
+    return "BrokerConfig[name=" + name + ", mqtt=" + mqtt + ", api=" + api + ", cluster=" + cluster
+        + ", peers=" + peers + ", apiKey=" + apiKey + "]";
+  }
+}

@@ -1,0 +1,141 @@
+package dev.ferry.broker;
+
+import dev.ferry.broker.api.ApiServer;
+import dev.ferry.broker.cluster.ClusterChannel;
+import dev.ferry.broker.evacuation.LoadRebalanceAgent;
+import dev.ferry.broker.metrics.BrokerMetrics;
+import dev.ferry.broker.metrics.BrokerStats;
+import dev.ferry.broker.mqtt.MqttServer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One lab broker node: MQTT listener, inter-node channel and EMQX HTTP API, in this process.
+ *
+ * <pre>{@code
+ * BrokerNode a = BrokerNode.start(BrokerConfig.onHost("127.0.1.1", "key", "secret"));
+ * BrokerNode b = BrokerNode.start(BrokerConfig.onHost("127.0.1.2", "key", "secret")
+ *     .withPeers(List.of(a.clusterAddress())));
+ * a.stats().connections();  // connected clients
+ * b.close();                // clients get DISCONNECT 0x8B (MQTT 5), peers see it go
+ * }</pre>
+ */
+public final class BrokerNode implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(BrokerNode.class);
+
+  private final BrokerConfig config;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final BrokerThread thread;
+  private final Broker broker;
+  private final LoadRebalanceAgent agent;
+  private final MqttServer mqtt;
+  private final ClusterChannel cluster;
+  private final ApiServer api;
+  private volatile boolean closed;
+
+  private BrokerNode(BrokerConfig config) throws InterruptedException {
+    this.config = config;
+    this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    this.workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    this.thread = new BrokerThread(config.name());
+    BrokerMetrics metrics = new BrokerMetrics(config.name());
+    this.broker = new Broker(config, thread, metrics);
+    this.agent = new LoadRebalanceAgent(broker);
+    try {
+      this.cluster = new ClusterChannel(broker, workers, config.cluster(), agent::onMessage, agent::status);
+      cluster.onPeerDown(agent::onPeerDown);
+      broker.cluster(cluster);
+      this.api = new ApiServer(broker, agent, metrics::scrape, boss, workers, config.api());
+      this.mqtt = new MqttServer(broker, boss, workers, config.mqtt());
+    } catch (InterruptedException | RuntimeException e) {
+      shutdownGroups();
+      throw e;
+    }
+    for (InetSocketAddress p : config.peers()) {
+      cluster.dial(p);
+    }
+  }
+
+  /** Starts a node; it listens on every address of {@code config} when this returns. */
+  public static BrokerNode start(BrokerConfig config) {
+    try {
+      BrokerNode n = new BrokerNode(config);
+      log.info("event=broker_started node={} mqtt={} api={} cluster={} peers={}",
+          config.name(), n.mqttAddress(), n.apiAddress(), n.clusterAddress(), config.peers());
+      return n;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting " + config.name(), e);
+    }
+  }
+
+  public String name() {
+    return config.name();
+  }
+
+  public InetSocketAddress mqttAddress() {
+    return mqtt.address();
+  }
+
+  public InetSocketAddress apiAddress() {
+    return api.address();
+  }
+
+  public InetSocketAddress clusterAddress() {
+    return cluster.address();
+  }
+
+  /** Adds a peer at run time (its cluster address); the channel dials it and keeps redialing. */
+  public void join(InetSocketAddress peerClusterAddress) {
+    cluster.dial(peerClusterAddress);
+  }
+
+  /** Connections, sessions and message counts; safe from any thread. */
+  public BrokerStats stats() {
+    return broker.metrics().stats();
+  }
+
+  /** The Prometheus exposition, as served on {@code /metrics}. */
+  public String scrapeMetrics() {
+    return broker.metrics().scrape();
+  }
+
+  /**
+   * Stops the node: clients are disconnected (MQTT 5: 0x8B), listeners closed, peers see it go.
+   * Sessions are not handed over; evacuate first for that.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    mqtt.close();
+    try {
+      thread.submit(() -> {
+        agent.shutdown();
+        broker.disconnectAll();
+      }).get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("event=broker_stop_incomplete node={} error={}", config.name(), e.toString());
+    }
+    api.close();
+    cluster.close();
+    thread.shutdown();
+    shutdownGroups();
+    log.info("event=broker_stopped node={}", config.name());
+  }
+
+  private void shutdownGroups() {
+    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    thread.shutdownNow();
+  }
+}

@@ -1,0 +1,400 @@
+package dev.ferry.broker.cluster;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.broker.Broker;
+import dev.ferry.broker.session.Topics;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.handler.codec.string.LineEncoder;
+import io.netty.handler.codec.string.LineSeparator;
+import io.netty.handler.codec.string.StringDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The inter-node channel: newline-delimited JSON over TCP.
+ *
+ * <p>Every node dials every peer it was given and sends only on the connection it dialed; it
+ * receives on the connections its peers dialed. So a link between two nodes is two connections, and
+ * neither side has to decide who dials. A dialed connection starts with {@code hello} (our name) and
+ * is up once the peer answers {@code hello_ack} (its name). A peer counts as up while our dialed
+ * connection to it lives.
+ *
+ * <p>What a peer tells us over its connection: its routes (the filters its sessions subscribe to,
+ * as a full set at start then additions and withdrawals), its status every 250 ms, and broker
+ * messages (forwarded publishes, takeovers, hand-overs, load-rebalance orders and API calls).
+ *
+ * <p>Loss: a peer whose connection to us stays silent for 3 s (status is sent every 250 ms), or
+ * whose either connection closes, is down: both connections are closed, its routes are dropped, and
+ * we keep dialing it every second.
+ *
+ * <p>All maps are touched on the broker thread only; Netty callbacks hop onto it.
+ */
+public final class ClusterChannel implements Cluster {
+
+  private static final Logger log = LoggerFactory.getLogger(ClusterChannel.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final long STATUS_PERIOD_MILLIS = 250;
+  static final long SILENCE_LIMIT_MILLIS = 3000;
+  static final long REDIAL_MILLIS = 1000;
+  private static final int MAX_LINE = 64 << 20;
+
+  private final Broker broker;
+  private final EventLoopGroup group;
+  private final Channel server;
+  private final Map<String, Channel> outbound = new HashMap<>();
+  private final Map<String, Channel> inbound = new HashMap<>();
+  private final Map<String, Set<String>> routes = new HashMap<>();
+  private final Map<String, ObjectNode> status = new HashMap<>();
+  private final Set<String> known = new TreeSet<>();
+  private final Set<InetSocketAddress> dialing = ConcurrentHashMap.newKeySet();
+  private final List<Consumer<String>> downListeners = new ArrayList<>();
+  private final BiConsumer<String, ObjectNode> otherMessages;
+  private final Supplier<ObjectNode> statusSupplier;
+  private volatile boolean closed;
+
+  /**
+   * @param otherMessages where messages the channel and the broker do not handle go (load
+   *     rebalance), called on the broker thread
+   * @param statusSupplier this node's status, sent to peers every 250 ms, called on the broker thread
+   */
+  public ClusterChannel(
+      Broker broker,
+      EventLoopGroup group,
+      InetSocketAddress address,
+      BiConsumer<String, ObjectNode> otherMessages,
+      Supplier<ObjectNode> statusSupplier)
+      throws InterruptedException {
+    this.broker = broker;
+    this.group = group;
+    this.otherMessages = otherMessages;
+    this.statusSupplier = statusSupplier;
+    ServerBootstrap b = new ServerBootstrap()
+        .group(group)
+        .channel(NioServerSocketChannel.class)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            framing(ch.pipeline());
+            ch.pipeline().addLast(new IdleStateHandler(SILENCE_LIMIT_MILLIS, 0, 0, TimeUnit.MILLISECONDS));
+            ch.pipeline().addLast(new Inbound());
+          }
+        });
+    server = b.bind(address).sync().channel();
+    broker.executor().scheduleWithFixedDelay(
+        this::sendStatus, STATUS_PERIOD_MILLIS, STATUS_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  public InetSocketAddress address() {
+    return (InetSocketAddress) server.localAddress();
+  }
+
+  /** Runs {@code listener} on the broker thread with the name of every peer that goes down. */
+  public void onPeerDown(Consumer<String> listener) {
+    broker.executor().execute(() -> downListeners.add(listener));
+  }
+
+  /** Starts dialing a peer's cluster address, and keeps redialing it while this node runs. */
+  public void dial(InetSocketAddress peer) {
+    if (dialing.add(peer)) {
+      connect(peer);
+    }
+  }
+
+  private static void framing(ChannelPipeline p) {
+    p.addLast(new LineBasedFrameDecoder(MAX_LINE))
+        .addLast(new StringDecoder(StandardCharsets.UTF_8))
+        .addLast(new LineEncoder(LineSeparator.UNIX, StandardCharsets.UTF_8));
+  }
+
+  private void connect(InetSocketAddress peer) {
+    if (closed) {
+      return;
+    }
+    InetSocketAddress target = peer.isUnresolved() ? new InetSocketAddress(peer.getHostString(), peer.getPort()) : peer;
+    if (target.isUnresolved()) {
+      redial(peer);
+      return;
+    }
+    Bootstrap b = new Bootstrap()
+        .group(group)
+        .channel(NioSocketChannel.class)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2000)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            framing(ch.pipeline());
+            ch.pipeline().addLast(new Outbound(peer));
+          }
+        });
+    ChannelFuture f = b.connect(target);
+    f.addListener(done -> {
+      if (!done.isSuccess()) {
+        redial(peer);
+      }
+    });
+  }
+
+  private void redial(InetSocketAddress peer) {
+    if (!closed && dialing.contains(peer)) {
+      group.schedule(() -> connect(peer), REDIAL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Our dialed connection: we send on it; the peer only answers hello. */
+  private final class Outbound extends SimpleChannelInboundHandler<String> {
+    private final InetSocketAddress peer;
+    private String name;
+
+    Outbound(InetSocketAddress peer) {
+      this.peer = peer;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      ctx.writeAndFlush(Broker.message("hello").put("node", broker.name()).toString());
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, String line) throws Exception {
+      ObjectNode msg = (ObjectNode) JSON.readTree(line);
+      if (!"hello_ack".equals(msg.path("type").asText())) {
+        return;
+      }
+      String peerName = msg.get("node").asText();
+      Channel ch = ctx.channel();
+      if (peerName.equals(broker.name())) {
+        dialing.remove(peer); // our own address among the peers (a headless Service lists us too)
+        ch.close();
+        return;
+      }
+      name = peerName;
+      broker.executor().execute(() -> {
+        if (outbound.containsKey(peerName)) {
+          dialing.remove(peer); // a second address of a peer we already reach
+          ch.close();
+          return;
+        }
+        outbound.put(peerName, ch);
+        known.add(peerName);
+        log.info("event=peer_up node={} peer={} address={}", broker.name(), peerName, peer);
+        broker.onPeerUp(peerName);
+        send(peerName, statusSupplier.get());
+      });
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      Channel ch = ctx.channel();
+      String peerName = name;
+      if (peerName != null) {
+        broker.executor().execute(() -> {
+          if (outbound.get(peerName) == ch) {
+            peerDown(peerName);
+          }
+        });
+      }
+      redial(peer);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  }
+
+  /** A connection a peer dialed: we only read from it (and answer its hello). */
+  private final class Inbound extends SimpleChannelInboundHandler<String> {
+    private String name;
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, String line) throws Exception {
+      ObjectNode msg = (ObjectNode) JSON.readTree(line);
+      String type = msg.path("type").asText();
+      Channel ch = ctx.channel();
+      if (type.equals("hello")) {
+        name = msg.get("node").asText();
+        String peerName = name;
+        ctx.writeAndFlush(Broker.message("hello_ack").put("node", broker.name()).toString());
+        broker.executor().execute(() -> {
+          Channel old = inbound.put(peerName, ch);
+          if (old != null && old != ch) {
+            old.close();
+          }
+        });
+        return;
+      }
+      String from = name;
+      if (from == null) {
+        return;
+      }
+      broker.executor().execute(() -> onMessage(from, type, msg));
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof IdleStateEvent) {
+        log.warn("event=peer_silent node={} peer={}", broker.name(), name);
+        ctx.close();
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      Channel ch = ctx.channel();
+      String peerName = name;
+      if (peerName != null) {
+        broker.executor().execute(() -> {
+          if (inbound.get(peerName) == ch) {
+            inbound.remove(peerName);
+            peerDown(peerName);
+          }
+        });
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  }
+
+  private void onMessage(String from, String type, ObjectNode msg) {
+    switch (type) {
+      case "routes" -> {
+        Set<String> set = new HashSet<>();
+        msg.withArray("filters").forEach(f -> set.add(f.asText()));
+        routes.put(from, set);
+      }
+      case "route_add" -> routes.computeIfAbsent(from, k -> new HashSet<>()).add(msg.get("filter").asText());
+      case "route_del" -> {
+        Set<String> set = routes.get(from);
+        if (set != null) {
+          set.remove(msg.get("filter").asText());
+        }
+      }
+      case "status" -> status.put(from, msg);
+      case "publish", "takeover", "takeover_reply", "handover" -> broker.onClusterMessage(from, msg);
+      default -> otherMessages.accept(from, msg);
+    }
+  }
+
+  /** Both connections go, routes are dropped; the dialer keeps trying. Broker thread. */
+  private void peerDown(String peerName) {
+    Channel out = outbound.remove(peerName);
+    Channel in = inbound.remove(peerName);
+    boolean wasUp = out != null;
+    if (out != null) {
+      out.close();
+    }
+    if (in != null) {
+      in.close();
+    }
+    routes.remove(peerName);
+    status.remove(peerName);
+    if (wasUp) {
+      log.warn("event=peer_down node={} peer={}", broker.name(), peerName);
+      broker.onPeerDown(peerName);
+      for (Consumer<String> l : downListeners) {
+        l.accept(peerName);
+      }
+    }
+  }
+
+  private void sendStatus() {
+    if (outbound.isEmpty()) {
+      return;
+    }
+    ObjectNode s = statusSupplier.get();
+    for (String p : List.copyOf(outbound.keySet())) {
+      send(p, s);
+    }
+  }
+
+  @Override
+  public List<String> upPeers() {
+    return List.copyOf(new TreeSet<>(outbound.keySet()));
+  }
+
+  @Override
+  public Set<String> knownPeers() {
+    return Set.copyOf(known);
+  }
+
+  @Override
+  public boolean send(String node, ObjectNode message) {
+    Channel ch = outbound.get(node);
+    if (ch == null || !ch.isActive()) {
+      return false;
+    }
+    ch.writeAndFlush(message.toString());
+    return true;
+  }
+
+  @Override
+  public List<String> peersMatching(String topic) {
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<String, Set<String>> e : routes.entrySet()) {
+      if (!outbound.containsKey(e.getKey())) {
+        continue;
+      }
+      for (String f : e.getValue()) {
+        if (Topics.matches(f, topic)) {
+          out.add(e.getKey());
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public ObjectNode peerStatus(String node) {
+    return status.get(node);
+  }
+
+  public void close() {
+    closed = true;
+    dialing.clear();
+    server.close().syncUninterruptibly();
+    try {
+      broker.executor().submit(() -> {
+        outbound.values().forEach(Channel::close);
+        inbound.values().forEach(Channel::close);
+      }).get(2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.debug("event=cluster_close_incomplete node={} error={}", broker.name(), e.toString());
+    }
+  }
+}
