@@ -1,0 +1,86 @@
+package dev.ferry.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.broker.support.Api;
+import dev.ferry.broker.support.TestClient;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Two and three nodes: routes, forwarding, takeover across nodes, peer loss. */
+class ClusterTest {
+
+  @Test
+  void forwardsPublishesAndTakesSessionsOverAcrossNodes() throws Exception {
+    try (var c = new dev.ferry.broker.support.Cluster3(21, 2)) {
+      BrokerNode a = c.get(0);
+      BrokerNode b = c.get(1);
+      TestClient sub = new TestClient(5, "x-sub");
+      sub.connect(a.mqttAddress(), true, 300);
+      sub.subscribe("x/+", 1);
+      try (TestClient pub = new TestClient(4, "x-pub")) {
+        pub.connect(b.mqttAddress(), true, 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+          pub.publish("x/probe", "p", 1);
+          return sub.next(1) != null;
+        });
+        sub.received.clear();
+        pub.publish("x/1", "one", 1);
+        assertThat(sub.next(5).payload()).isEqualTo("one");
+
+        // The subscriber goes away; messages queue on a; it comes back on b and gets them.
+        sub.disconnect();
+        await().until(() -> a.stats().connections() == 0);
+        for (int i = 0; i < 3; i++) {
+          pub.publish("x/q", "q" + i, 1);
+        }
+        await().until(() -> a.stats().messagesOut() >= 0);
+        try (TestClient back = new TestClient(5, "x-sub")) {
+          assertThat(back.connect(b.mqttAddress(), false, 300)).isZero();
+          assertThat(back.sessionPresent()).isTrue();
+          for (int i = 0; i < 3; i++) {
+            assertThat(back.next(5).payload()).isEqualTo("q" + i);
+          }
+          await().until(() -> a.stats().sessions() == 0);
+          // Its subscription moved with it: a publish on a now reaches b.
+          try (TestClient pubA = new TestClient(5, "x-pubA")) {
+            pubA.connect(a.mqttAddress(), true, 0);
+            await().atMost(Duration.ofSeconds(5)).until(() -> {
+              pubA.publish("x/after", "after", 1);
+              return back.next(1) != null;
+            });
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void connectedClientIsTakenOverFromAnotherNode() throws Exception {
+    try (var c = new dev.ferry.broker.support.Cluster3(22, 2)) {
+      TestClient first = new TestClient(5, "y-client");
+      first.connect(c.get(0).mqttAddress(), false, 300);
+      try (TestClient second = new TestClient(5, "y-client")) {
+        assertThat(second.connect(c.get(1).mqttAddress(), false, 300)).isZero();
+        assertThat(second.sessionPresent()).isTrue();
+        assertThat(first.awaitClosed(5)).isTrue();
+        assertThat(first.disconnectReason).isEqualTo(0x8E);
+        assertThat(c.get(0).stats().sessions()).isZero();
+      }
+    }
+  }
+
+  @Test
+  void aPeerThatGoesAwayIsDetected() {
+    var c = new dev.ferry.broker.support.Cluster3(23, 2);
+    try {
+      c.get(1).close();
+      await().atMost(Duration.ofSeconds(10)).until(() -> Api.of(c.get(0)).runningNodes() == 1);
+      var nodes = Api.of(c.get(0)).get("/api/v5/nodes/" + c.get(1).name());
+      assertThat(nodes.body().get("node_status").asText()).isEqualTo("stopped");
+    } finally {
+      c.close();
+    }
+  }
+}
