@@ -1,0 +1,74 @@
+package dev.ferry.api;
+
+/**
+ * Well-known names that the operator, the lab and the CLI must spell the same way: API group,
+ * labels, annotations, pod conditions, finalizers, Secret keys.
+ */
+public final class FerryNames {
+
+  /** The API group of the Ferry custom resources. */
+  public static final String GROUP = "ferry.dev";
+
+  /** The version of the Ferry custom resources this code speaks. */
+  public static final String VERSION_V1ALPHA1 = "v1alpha1";
+
+  /**
+   * The readiness gate every Ferry pod carries, and the pod condition type the operator sets for it.
+   * A pod is in its Service's endpoints only while its containers are ready and this condition is
+   * {@code True}; that is how Ferry moves traffic without touching the Service's selector.
+   */
+  public static final String SERVING_CONDITION = "ferry.dev/serving";
+
+  /**
+   * Label on each revision's ReplicaSet and pods: the hash of the rendered pod template plus the
+   * collision count. Its value is what {@code status.currentRevision} and {@code status.updateRevision}
+   * hold.
+   */
+  public static final String REVISION_LABEL = "ferry.dev/revision";
+
+  /**
+   * Kubernetes' own annotation that tells a ReplicaSet which pod to remove first when it is scaled
+   * down (lowest cost goes first).
+   */
+  public static final String POD_DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost";
+
+  /**
+   * The deletion cost Ferry puts on a pod it has drained, right before it scales the ReplicaSet down
+   * by one, so that exactly that pod goes.
+   */
+  public static final String DRAINED_POD_DELETION_COST = "-99999";
+
+  /**
+   * Annotation on a LosslessDeployment that promotes a blue-green release waiting in
+   * {@code AwaitingPromotion} ({@code strategy.blueGreen.autoPromote: false}). Its value is the
+   * revision to promote ({@code status.updateRevision}), so an annotation left over from an earlier
+   * release can never promote a later one by accident.
+   */
+  public static final String PROMOTE_ANNOTATION = "ferry.dev/promote";
+
+  /**
+   * Pod annotation: the time (RFC 3339) the pod started to serve, i.e. the start of its warmup.
+   * Weight-aware proxies and client libraries read it together with {@link #WARMUP_SECONDS_ANNOTATION}.
+   */
+  public static final String READY_AT_ANNOTATION = "ferry.dev/ready-at";
+
+  /**
+   * Pod annotation: over how many seconds after {@link #READY_AT_ANNOTATION} the pod's share of
+   * traffic should grow to a full share ({@code spec.lifecycle.warmupSeconds}).
+   */
+  public static final String WARMUP_SECONDS_ANNOTATION = "ferry.dev/warmup-seconds";
+
+  /**
+   * Finalizer on a running Rebalance, so that deleting it first stops the rebalance in the broker and
+   * puts the donors back into the endpoints.
+   */
+  public static final String REBALANCE_STOP_FINALIZER = "ferry.dev/rebalance-stop";
+
+  /** Key, in the Secret named by {@code spec.drain.emqx.apiKeySecret}, of the EMQX API key. */
+  public static final String EMQX_API_KEY_SECRET_KEY = "key";
+
+  /** Key, in the Secret named by {@code spec.drain.emqx.apiKeySecret}, of the EMQX API key's secret. */
+  public static final String EMQX_API_SECRET_SECRET_KEY = "secret";
+
+  private FerryNames() {}
+}

@@ -1,0 +1,164 @@
+package dev.ferry.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.Objects;
+
+/**
+ * {@code spec.drain}: how one pod is emptied before it is deleted. The rate and wait names are the
+ * EMQX Operator's (and EMQX's own), so its users feel at home.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "self.type != 'emqx' || has(self.emqx)",
+    message = "drain.emqx is required when drain.type is emqx")
+@ValidationRule(value = "self.type != 'http' || has(self.http)",
+    message = "drain.http is required when drain.type is http")
+public class DrainSpec {
+
+  @JsonPropertyDescription("emqx: EMQX 5 node evacuation through its REST API, with the new pods as "
+      + "targets. http: Ferry's HTTP drain protocol, for any service that implements it. none: no drain "
+      + "call; the pod is taken out of the endpoints and deleted waitTakeover seconds later.")
+  @Required
+  private DrainType type;
+
+  @JsonPropertyDescription("Connections per second the drained pod may disconnect (EMQX conn_evict_rate). "
+      + "This bounds the reconnect rate the other pods see. Defaults to 1000.")
+  @Min(1)
+  @Default("1000")
+  private Integer connEvictRate = 1000;
+
+  @JsonPropertyDescription("Sessions per second moved off the drained pod once its connections are gone "
+      + "and waitTakeover has passed (EMQX sess_evict_rate). Defaults to 1000.")
+  @Min(1)
+  @Default("1000")
+  private Integer sessEvictRate = 1000;
+
+  @JsonPropertyDescription("Seconds the disconnected clients get to reconnect elsewhere and take their "
+      + "sessions over before the remaining sessions are moved (EMQX wait_takeover). With type none: "
+      + "the wait between taking the pod out of the endpoints and deleting it. Defaults to 10.")
+  @Min(0)
+  @Default("10")
+  private Integer waitTakeover = 10;
+
+  @JsonPropertyDescription("Seconds the drainer waits before it starts evicting, for load balancers that "
+      + "health-check the pod rather than follow the endpoints (EMQX wait_health_check). Ferry has "
+      + "already taken the pod out of the endpoints by then. Defaults to 0.")
+  @Min(0)
+  @Default("0")
+  private Integer waitHealthCheck = 0;
+
+  @JsonPropertyDescription("Upper bound, in seconds, on the drain of one pod. Unset: no limit.")
+  @Min(1)
+  private Integer timeoutSeconds;
+
+  @JsonPropertyDescription("Settings of the emqx drainer; required when type is emqx.")
+  private EmqxDrain emqx;
+
+  @JsonPropertyDescription("Settings of the http drainer; required when type is http.")
+  private HttpDrain http;
+
+  public DrainSpec() {}
+
+  public DrainSpec(DrainType type) {
+    this.type = type;
+  }
+
+  /** The drain of a LosslessDeployment without {@code spec.drain}. */
+  public static DrainSpec none() {
+    return new DrainSpec(DrainType.NONE);
+  }
+
+  public DrainType getType() {
+    return type;
+  }
+
+  public void setType(DrainType type) {
+    this.type = type;
+  }
+
+  public Integer getConnEvictRate() {
+    return connEvictRate;
+  }
+
+  public void setConnEvictRate(Integer connEvictRate) {
+    this.connEvictRate = connEvictRate;
+  }
+
+  public Integer getSessEvictRate() {
+    return sessEvictRate;
+  }
+
+  public void setSessEvictRate(Integer sessEvictRate) {
+    this.sessEvictRate = sessEvictRate;
+  }
+
+  public Integer getWaitTakeover() {
+    return waitTakeover;
+  }
+
+  public void setWaitTakeover(Integer waitTakeover) {
+    this.waitTakeover = waitTakeover;
+  }
+
+  public Integer getWaitHealthCheck() {
+    return waitHealthCheck;
+  }
+
+  public void setWaitHealthCheck(Integer waitHealthCheck) {
+    this.waitHealthCheck = waitHealthCheck;
+  }
+
+  public Integer getTimeoutSeconds() {
+    return timeoutSeconds;
+  }
+
+  public void setTimeoutSeconds(Integer timeoutSeconds) {
+    this.timeoutSeconds = timeoutSeconds;
+  }
+
+  public EmqxDrain getEmqx() {
+    return emqx;
+  }
+
+  public void setEmqx(EmqxDrain emqx) {
+    this.emqx = emqx;
+  }
+
+  public HttpDrain getHttp() {
+    return http;
+  }
+
+  public void setHttp(HttpDrain http) {
+    this.http = http;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof DrainSpec that
+        && type == that.type
+        && Objects.equals(connEvictRate, that.connEvictRate)
+        && Objects.equals(sessEvictRate, that.sessEvictRate)
+        && Objects.equals(waitTakeover, that.waitTakeover)
+        && Objects.equals(waitHealthCheck, that.waitHealthCheck)
+        && Objects.equals(timeoutSeconds, that.timeoutSeconds)
+        && Objects.equals(emqx, that.emqx)
+        && Objects.equals(http, that.http);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(type, connEvictRate, sessEvictRate, waitTakeover, waitHealthCheck, timeoutSeconds, emqx,
+        http);
+  }
+
+  @Override
+  public String toString() {
+    return "DrainSpec{type=" + type + ", connEvictRate=" + connEvictRate + ", sessEvictRate=" + sessEvictRate
+        + ", waitTakeover=" + waitTakeover + ", waitHealthCheck=" + waitHealthCheck + ", timeoutSeconds="
+        + timeoutSeconds + ", emqx=" + emqx + ", http=" + http + "}";
+  }
+}

@@ -1,0 +1,118 @@
+package dev.ferry.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** Where a {@link Rebalance} stands. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RebalanceStatus {
+
+  @JsonPropertyDescription("The metadata.generation this status describes.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription("Pending (waiting for the target to be Healthy with no release in progress), "
+      + "Processing, Completed or Failed.")
+  private RebalancePhase phase;
+
+  @JsonPropertyDescription("When the rebalance started in the broker (RFC 3339).")
+  private String startedTime;
+
+  @JsonPropertyDescription("When it completed or failed (RFC 3339).")
+  private String completedTime;
+
+  @JsonPropertyDescription("The rebalances the broker reports, as it reports them.")
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  private List<RebalanceState> rebalanceStates = new ArrayList<>();
+
+  @JsonPropertyDescription("Processing, Completed and Failed, each with a reason and a message; a waiting "
+      + "Rebalance says in Processing (status False) what it waits for.")
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  private List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("A human-readable summary of the current state.")
+  private String message;
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public RebalancePhase getPhase() {
+    return phase;
+  }
+
+  public void setPhase(RebalancePhase phase) {
+    this.phase = phase;
+  }
+
+  public String getStartedTime() {
+    return startedTime;
+  }
+
+  public void setStartedTime(String startedTime) {
+    this.startedTime = startedTime;
+  }
+
+  public String getCompletedTime() {
+    return completedTime;
+  }
+
+  public void setCompletedTime(String completedTime) {
+    this.completedTime = completedTime;
+  }
+
+  public List<RebalanceState> getRebalanceStates() {
+    return rebalanceStates;
+  }
+
+  public void setRebalanceStates(List<RebalanceState> rebalanceStates) {
+    this.rebalanceStates = rebalanceStates;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
+
+  public String getMessage() {
+    return message;
+  }
+
+  public void setMessage(String message) {
+    this.message = message;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof RebalanceStatus that
+        && Objects.equals(observedGeneration, that.observedGeneration)
+        && phase == that.phase
+        && Objects.equals(startedTime, that.startedTime)
+        && Objects.equals(completedTime, that.completedTime)
+        && Objects.equals(rebalanceStates, that.rebalanceStates)
+        && Objects.equals(conditions, that.conditions)
+        && Objects.equals(message, that.message);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(observedGeneration, phase, startedTime, completedTime, rebalanceStates, conditions, message);
+  }
+
+  @Override
+  public String toString() {
+    return "RebalanceStatus{observedGeneration=" + observedGeneration + ", phase=" + phase + ", startedTime="
+        + startedTime + ", completedTime=" + completedTime + ", rebalanceStates=" + rebalanceStates
+        + ", conditions=" + conditions + ", message=" + message + "}";
+  }
+}
