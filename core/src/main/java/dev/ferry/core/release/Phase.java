@@ -14,6 +14,8 @@ public enum Phase {
   Settling,
   /** Old pods are emptied one at a time through the drainer, then deleted. */
   Draining,
+  /** A rolling release replaces old pods with new ones, a few at a time. */
+  Rolling,
   /** The release gave up (its deadline passed); the old revision serves, the new set is at zero. */
   Aborted,
   /** No release, but fewer serving pods than replicas. */
@@ -22,7 +24,7 @@ public enum Phase {
   /** A release is running: the phases between start and the end or abort. */
   public boolean releasing() {
     return switch (this) {
-      case Provisioning, AwaitingPromotion, Switching, Settling, Draining -> true;
+      case Provisioning, AwaitingPromotion, Switching, Settling, Draining, Rolling -> true;
       case Healthy, Aborted, Degraded -> false;
     };
   }

@@ -68,10 +68,14 @@ public final class PodRemoval {
   /** How often a running drain is looked at. */
   public static final Duration DRAIN_POLL = Duration.ofSeconds(1);
 
-  /** The order victims are taken in: resume what runs, then the broken, then by name. */
+  /**
+   * The order victims are taken in: resume what runs, then pods that serve nobody (removing them
+   * costs no capacity), then the broken, then by name.
+   */
   public static Comparator<PodView> victimOrder(Context c) {
     return Comparator.<PodView, Boolean>comparing(p -> !c.drainOf(p.name()).active())
         .thenComparing(p -> !p.markedForDeletion())
+        .thenComparing(PodView::serving)
         .thenComparing(PodView::containersReady)
         .thenComparing(PodView::name);
   }

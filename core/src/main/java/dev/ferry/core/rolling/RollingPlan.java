@@ -1,0 +1,255 @@
+package dev.ferry.core.rolling;
+
+import dev.ferry.core.release.Action.DeleteRevisionSets;
+import dev.ferry.core.release.Action.EnsureRevisionSet;
+import dev.ferry.core.release.Action.SetGates;
+import dev.ferry.core.release.Action.Wait;
+import dev.ferry.core.release.DrainType;
+import dev.ferry.core.release.Phase;
+import dev.ferry.core.release.PodRemoval;
+import dev.ferry.core.release.PodRemoval.Move;
+import dev.ferry.core.release.PodView;
+import dev.ferry.core.release.Reason;
+import dev.ferry.core.release.ReleaseStatus;
+import dev.ferry.core.release.RevisionSetView;
+import dev.ferry.core.release.Step;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The rolling release as a pure function: like a Deployment's rolling update, but an old pod only
+ * leaves through {@link PodRemoval} (gate False, endpoints and proxies caught up, drained, deleted)
+ * and a new pod only gets traffic once it is ready and {@code delayOnline} has passed.
+ *
+ * <h2>The algorithm</h2>
+ *
+ * With T the template's revision, R the replicas, S and U the resolved maxSurge and maxUnavailable
+ * ({@link Fenceposts}):
+ *
+ * <ol>
+ *   <li>Stop a drain that runs on a pod of T (a revert made it wanted again).
+ *   <li><b>Surge.</b> While T's set is below R: the sets together may hold R + S pods, so T's set grows
+ *       by what is left of that.
+ *   <li><b>Online.</b> A pod of T whose containers have been ready for {@code delayOnline} gets its
+ *       gate opened.
+ *   <li><b>Offline.</b> Pods being removed (gate closed or marked) move on through PodRemoval; with
+ *       the {@code emqx} drainer only one drains at a time, with {@code http} and {@code none} they
+ *       go in parallel.
+ *   <li><b>Start a removal.</b> Victims are the old revisions' pods, then the surplus of T's. A victim
+ *       that does not serve can go at once; one that serves only while the serving pods, minus the
+ *       ones already on their way out, stay at R − U or more. Unhealthy victims go first.
+ *   <li>No victim left and R pods of T serve: Healthy, and the current revision becomes T.
+ * </ol>
+ *
+ * The deadline measures time without progress (a gate opened, a pod deleted), as Kubernetes' does;
+ * when it passes the roll is reported stalled and goes on waiting: the old pods still serve.
+ */
+public final class RollingPlan {
+
+  static final Duration POLL = Duration.ofSeconds(2);
+
+  private RollingPlan() {}
+
+  public static Step next(RollingObservation o) {
+    RollingSpec spec = o.spec();
+    Fenceposts f = spec.fenceposts();
+    String t = o.targetRevision();
+    ReleaseStatus s = status(o);
+    PodRemoval.Context c =
+        new PodRemoval.Context(
+            o.pods(), o.revisionSets(), o.drains(), spec.drain(), o.endpointServing(),
+            spec.propagation(), o.now());
+    List<PodView> live = o.pods().stream().filter(PodView::live).toList();
+    List<PodView> victims = victims(o, live, c);
+    Set<String> victimNames = new TreeSet<>();
+    victims.forEach(v -> victimNames.add(v.name()));
+
+    Optional<Move> stray = PodRemoval.stopStrayDrain(victimNames, c);
+    if (stray.isPresent()) {
+      return step(stray.get(), s);
+    }
+
+    // Surge: grow T's set within R + S pods in all sets.
+    int targetSize = setSize(o, t);
+    boolean exists = o.revisionSets().stream().anyMatch(r -> r.revision().equals(t));
+    int allSets = o.revisionSets().stream().mapToInt(RevisionSetView::replicas).sum();
+    int room = spec.replicas() + f.maxSurge() - allSets;
+    int grow = Math.min(room, spec.replicas() - targetSize);
+    boolean markedInTarget = live.stream().anyMatch(p -> p.revision().equals(t) && p.markedForDeletion());
+    if (!exists || (grow > 0 && !markedInTarget)) {
+      int size = targetSize + Math.max(grow, 0);
+      return new Step(
+          new EnsureRevisionSet(t, size), s,
+          exists ? Reason.Surging : Reason.CreatingRevisionSet,
+          (exists ? "growing " : "creating ") + t + " to " + size + " of " + spec.replicas()
+              + " pods (maxSurge " + f.maxSurge() + ")",
+          false, null);
+    }
+
+    // Online: open the gate of new pods that have been ready long enough.
+    Map<String, Boolean> open = new LinkedHashMap<>();
+    Instant nextOnline = null;
+    for (PodView p : live) {
+      if (!p.revision().equals(t) || !p.containersReady() || p.gateTrue() || victimNames.contains(p.name())) {
+        continue;
+      }
+      Instant onlineAt = (p.readyAt() == null ? o.now() : p.readyAt()).plus(spec.delayOnline());
+      if (o.now().isBefore(onlineAt)) {
+        nextOnline = nextOnline == null || onlineAt.isBefore(nextOnline) ? onlineAt : nextOnline;
+      } else {
+        open.put(p.name(), true);
+      }
+    }
+    if (!open.isEmpty()) {
+      return new Step(
+          new SetGates(open), progressed(s, o.now()), Reason.GatesOpened,
+          "putting " + String.join(", ", open.keySet()) + " into service", false, null);
+    }
+
+    // Offline: pods already on their way out move on.
+    List<String> migrateTo =
+        live.stream().filter(p -> p.serving() && !victimNames.contains(p.name())).map(PodView::name).sorted().toList();
+    List<PodView> leaving = victims.stream().filter(p -> p.gateFalse() || p.markedForDeletion()).toList();
+    boolean oneAtATime = spec.drain().type() == DrainType.EMQX;
+    Move firstWait = null;
+    for (PodView v : leaving.stream().sorted(PodRemoval.victimOrder(c)).toList()) {
+      Move m = PodRemoval.next(v, migrateTo, c);
+      boolean startsAnotherDrain =
+          m.action() instanceof dev.ferry.core.release.Action.StartDrain
+              && oneAtATime
+              && leaving.stream().anyMatch(p -> c.drainOf(p.name()).active());
+      if (startsAnotherDrain) {
+        continue;
+      }
+      if (!(m.action() instanceof Wait)) {
+        ReleaseStatus next = m.reason() == Reason.DeletingPod ? progressed(s, o.now()) : s;
+        return step(m, next);
+      }
+      firstWait = firstWait == null ? m : firstWait;
+    }
+
+    // Start a removal if availability allows it.
+    long serving = live.stream().filter(PodView::serving).count();
+    long servingLeaving = leaving.stream().filter(PodView::serving).count();
+    long available = serving - servingLeaving;
+    int minAvailable = spec.replicas() - f.maxUnavailable();
+    for (PodView v : victims) {
+      if (v.gateFalse() || v.markedForDeletion()) {
+        continue;
+      }
+      if (!v.serving() || available - 1 >= minAvailable) {
+        return step(PodRemoval.next(v, migrateTo, c), s);
+      }
+      break; // victims are ordered: if this one may not go, a serving one after it may not either
+    }
+
+    if (victims.isEmpty()) {
+      long servingTarget = live.stream().filter(p -> p.revision().equals(t) && p.serving()).count();
+      if (servingTarget >= spec.replicas()) {
+        List<String> collectable = collectable(o, t);
+        ReleaseStatus done = new ReleaseStatus(Phase.Healthy, t, t, s.phase() == Phase.Healthy ? s.phaseStartedAt() : o.now());
+        if (!collectable.isEmpty()) {
+          return new Step(
+              new DeleteRevisionSets(collectable), done, Reason.CollectingOldSets,
+              "deleting revision sets beyond the history limit: " + String.join(", ", collectable),
+              false, null);
+        }
+        boolean finished = s.phase() != Phase.Healthy;
+        return new Step(
+            new Wait(o.now().plusSeconds(finished ? 0 : 60)), done,
+            finished ? Reason.ReleaseComplete : Reason.Steady,
+            servingTarget + "/" + spec.replicas() + " pods of " + t + " serving", false, null);
+      }
+    }
+
+    // Nothing to do but wait: say what for.
+    Instant recheck = o.now().plus(POLL);
+    if (nextOnline != null && nextOnline.isBefore(recheck)) {
+      recheck = nextOnline;
+    }
+    if (firstWait != null && firstWait.action() instanceof Wait w && w.recheckAt().isBefore(recheck)) {
+      recheck = w.recheckAt();
+    }
+    boolean late = !o.now().isBefore(s.phaseStartedAt().plus(spec.progressDeadline()));
+    if (firstWait != null) {
+      return new Step(new Wait(recheck), s, late ? Reason.ProgressDeadlineExceeded : firstWait.reason(),
+          firstWait.message(), late || firstWait.stalled(), firstWait.drainPod());
+    }
+    long readyTarget = live.stream().filter(p -> p.revision().equals(t) && p.containersReady()).count();
+    Reason why = nextOnline != null ? Reason.WaitingForDelayedOnline : Reason.WaitingForPods;
+    return new Step(
+        new Wait(recheck), s, late ? Reason.ProgressDeadlineExceeded : why,
+        readyTarget + "/" + spec.replicas() + " pods of " + t + " ready, " + available
+            + " serving (at least " + minAvailable + " must)"
+            + (nextOnline != null ? "; next pod goes online at " + nextOnline : ""),
+        late, null);
+  }
+
+  /** Old revisions' pods, then the surplus of T's; each group unhealthy first, then by name. */
+  private static List<PodView> victims(RollingObservation o, List<PodView> live, PodRemoval.Context c) {
+    String t = o.targetRevision();
+    Comparator<PodView> order = PodRemoval.victimOrder(c);
+    List<PodView> victims = new ArrayList<>(live.stream().filter(p -> !p.revision().equals(t)).sorted(order).toList());
+    List<PodView> mine = live.stream().filter(p -> p.revision().equals(t)).toList();
+    long marked = mine.stream().filter(PodView::markedForDeletion).count();
+    long surplus = mine.size() - marked - o.spec().replicas();
+    mine.stream().filter(PodView::markedForDeletion).forEach(victims::add);
+    mine.stream()
+        .filter(p -> !p.markedForDeletion())
+        .sorted(Comparator.comparing((PodView p) -> !c.drainOf(p.name()).active())
+            .thenComparing(p -> !p.gateFalse())
+            .thenComparing(PodView::serving)
+            .thenComparing(PodView::name, Comparator.reverseOrder()))
+        .limit(Math.max(0, surplus))
+        .forEach(victims::add);
+    return victims;
+  }
+
+  /** The status for this pass: a new target starts a roll. */
+  private static ReleaseStatus status(RollingObservation o) {
+    ReleaseStatus s = o.status();
+    String t = o.targetRevision();
+    if (s.currentRevision() != null && t.equals(s.currentRevision()) && t.equals(s.updateRevision())
+        && s.phase() == Phase.Healthy) {
+      return s;
+    }
+    if (t.equals(s.updateRevision()) && s.phase() == Phase.Rolling && s.phaseStartedAt() != null) {
+      return s;
+    }
+    return new ReleaseStatus(Phase.Rolling, s.currentRevision(), t, o.now());
+  }
+
+  private static ReleaseStatus progressed(ReleaseStatus s, Instant now) {
+    return s.phase() == Phase.Rolling ? new ReleaseStatus(s.phase(), s.currentRevision(), s.updateRevision(), now) : s;
+  }
+
+  private static List<String> collectable(RollingObservation o, String keep) {
+    List<RevisionSetView> empty =
+        o.revisionSets().stream()
+            .filter(r -> !r.revision().equals(keep) && r.replicas() == 0)
+            .filter(r -> o.pods().stream().noneMatch(p -> p.revision().equals(r.revision())))
+            .sorted(Comparator.comparing(RevisionSetView::createdAt).reversed())
+            .toList();
+    return empty.stream().skip(o.spec().revisionHistoryLimit()).map(RevisionSetView::revision).sorted().toList();
+  }
+
+  private static int setSize(RollingObservation o, String revision) {
+    return o.revisionSets().stream()
+        .filter(r -> r.revision().equals(revision))
+        .mapToInt(RevisionSetView::replicas)
+        .findFirst()
+        .orElse(0);
+  }
+
+  private static Step step(Move m, ReleaseStatus s) {
+    return new Step(m.action(), s, m.reason(), m.message(), m.stalled(), m.drainPod());
+  }
+}
