@@ -115,6 +115,7 @@ class CrdSchemaTest {
         Map.entry("spec.revisionHistoryLimit", 0),
         Map.entry("spec.strategy.blueGreen.initialDelaySeconds", 0),
         Map.entry("spec.strategy.blueGreen.progressDeadlineSeconds", 1),
+        Map.entry("spec.strategy.rolling.progressDeadlineSeconds", 1),
         Map.entry("spec.lifecycle.preStopSleepSeconds", 0),
         Map.entry("spec.lifecycle.warmupSeconds", 0),
         Map.entry("spec.lifecycle.delayOnlineSeconds", 0),
@@ -151,7 +152,7 @@ class CrdSchemaTest {
   @Test
   void phasesAreEnums() {
     assertThat(enumOf(Crds.at(LD, "status.phase"))).containsExactlyInAnyOrder("Healthy", "Provisioning",
-        "AwaitingPromotion", "Switching", "Settling", "Draining", "Aborted", "Degraded");
+        "AwaitingPromotion", "Switching", "Settling", "Draining", "Rolling", "Aborted", "Degraded");
     assertThat(enumOf(Crds.at(LD, "status.schema.phase"))).containsExactlyInAnyOrder("Expanding", "Expanded",
         "Contracting", "Contracted", "Failed");
     assertThat(enumOf(Crds.at(RB, "status.phase"))).containsExactlyInAnyOrder("Pending", "Processing",

@@ -110,6 +110,7 @@ class ExamplesTest {
     assertThat(spec.getStrategy().getType()).isEqualTo(StrategyType.ROLLING);
     assertThat(spec.getStrategy().getRolling().getMaxSurge()).isEqualTo(new IntOrString("25%"));
     assertThat(spec.getStrategy().getRolling().getMaxUnavailable()).isEqualTo(new IntOrString(0));
+    assertThat(spec.getStrategy().getRolling().getProgressDeadlineSeconds()).isEqualTo(300);
     assertThat(spec.getStrategy().getBlueGreen()).isNull();
     assertThat(spec.getStrategy().blueGreenOrDefaults()).isEqualTo(new BlueGreenStrategy());
 

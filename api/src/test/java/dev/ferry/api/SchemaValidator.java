@@ -3,7 +3,6 @@ package dev.ferry.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -75,8 +74,7 @@ final class SchemaValidator {
     Map<String, JSONSchemaProps> properties = schema.getProperties();
     JSONSchemaProps mapValues = schema.getAdditionalProperties() == null ? null
         : schema.getAdditionalProperties().getSchema();
-    for (Iterator<Map.Entry<String, JsonNode>> fields = value.fields(); fields.hasNext();) {
-      Map.Entry<String, JsonNode> field = fields.next();
+    for (Map.Entry<String, JsonNode> field : value.properties()) {
       String fieldPath = path + "." + field.getKey();
       if (properties != null && properties.containsKey(field.getKey())) {
         check(field.getValue(), properties.get(field.getKey()), fieldPath, problems);

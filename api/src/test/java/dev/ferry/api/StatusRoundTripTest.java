@@ -3,6 +3,7 @@ package dev.ferry.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.api.v1alpha1.DrainStatus;
+import dev.ferry.api.v1alpha1.DrainType;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
 import dev.ferry.api.v1alpha1.LosslessDeploymentStatus;
@@ -84,6 +85,19 @@ class StatusRoundTripTest {
 
     assertThat(Trees.missing(Trees.parse(yaml), Trees.of(rebalance))).isEmpty();
     assertThat(SchemaValidator.validate(Trees.parse(yaml), Crds.rootSchema(Crds.load(Rebalance.class)))).isEmpty();
+  }
+
+  @Test
+  void fieldsFromANewerCrdDoNotStopAnOlderOperator() {
+    String yaml = fixture("status/mqtt-draining.yaml")
+        .replace("  drain:\n    type: emqx\n", "  drain:\n    type: emqx\n    fieldOfTheFuture: 1\n")
+        .replace("  drained:\n", "  somethingNew: {a: b}\n  drained:\n");
+
+    LosslessDeployment mqtt = Serialization.unmarshal(yaml, LosslessDeployment.class);
+
+    assertThat(yaml).contains("fieldOfTheFuture", "somethingNew");
+    assertThat(mqtt.getSpec().getDrain().getType()).isEqualTo(DrainType.EMQX);
+    assertThat(mqtt.getStatus().getDrained()).containsExactly("mqtt-6f9c4d7b5-a1b2c");
   }
 
   @Test

@@ -3,7 +3,6 @@ package dev.ferry.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -35,8 +34,7 @@ final class Trees {
     if (copy == null || copy.isMissingNode()) {
       missing.add(path + " (absent)");
     } else if (original.isObject()) {
-      for (Iterator<Map.Entry<String, JsonNode>> fields = original.fields(); fields.hasNext();) {
-        Map.Entry<String, JsonNode> field = fields.next();
+      for (Map.Entry<String, JsonNode> field : original.properties()) {
         collectMissing(field.getValue(), copy.get(field.getKey()), path + "." + field.getKey(), missing);
       }
     } else if (original.isArray()) {

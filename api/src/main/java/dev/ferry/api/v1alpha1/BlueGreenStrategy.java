@@ -1,5 +1,6 @@
 package dev.ferry.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -8,6 +9,7 @@ import java.util.Objects;
 
 /** {@code spec.strategy.blueGreen}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class BlueGreenStrategy {
 
   @JsonPropertyDescription("Seconds to wait after the switch before the first old pod is drained, so that "

@@ -1,5 +1,6 @@
 package dev.ferry.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
@@ -7,6 +8,7 @@ import java.util.Objects;
 
 /** {@code spec.strategy}: which release strategy, and its settings. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class DeploymentStrategy {
 
   @JsonPropertyDescription("BlueGreen: start a complete new set of pods, switch new connections to it, "

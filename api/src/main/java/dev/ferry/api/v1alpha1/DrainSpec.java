@@ -1,5 +1,6 @@
 package dev.ferry.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -13,6 +14,7 @@ import java.util.Objects;
  * EMQX Operator's (and EMQX's own), so its users feel at home.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 @ValidationRule(value = "self.type != 'emqx' || has(self.emqx)",
     message = "drain.emqx is required when drain.type is emqx")
 @ValidationRule(value = "self.type != 'http' || has(self.http)",
@@ -51,9 +53,11 @@ public class DrainSpec {
   @Default("0")
   private Integer waitHealthCheck = 0;
 
-  @JsonPropertyDescription("Upper bound, in seconds, on the drain of one pod. Unset: no limit.")
+  @JsonPropertyDescription("Seconds after which the drain of one pod is reported as stalled (condition and "
+      + "event). It is never cut short: the pod still holds clients. Defaults to 3600.")
   @Min(1)
-  private Integer timeoutSeconds;
+  @Default("3600")
+  private Integer timeoutSeconds = 3600;
 
   @JsonPropertyDescription("Settings of the emqx drainer; required when type is emqx.")
   private EmqxDrain emqx;

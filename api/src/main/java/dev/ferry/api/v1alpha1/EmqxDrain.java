@@ -1,5 +1,6 @@
 package dev.ferry.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -10,6 +11,7 @@ import java.util.Objects;
 
 /** {@code spec.drain.emqx}: how Ferry reaches the EMQX 5 REST API of each pod. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class EmqxDrain {
 
   @JsonPropertyDescription("Port of the EMQX REST API (the dashboard listener) on each pod. Defaults to "

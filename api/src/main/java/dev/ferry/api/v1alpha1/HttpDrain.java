@@ -1,5 +1,6 @@
 package dev.ferry.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -11,6 +12,7 @@ import java.util.Objects;
 
 /** {@code spec.drain.http}: where each pod serves Ferry's HTTP drain protocol. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class HttpDrain {
 
   @JsonPropertyDescription("Port on each pod that serves the drain protocol.")

@@ -1,5 +1,6 @@
 package dev.ferry.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -13,6 +14,7 @@ import java.util.Objects;
  * and into when it flips the serving gate.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class LifecycleSpec {
 
   @JsonPropertyDescription("Seconds the preStop hook sleeps (after calling offlineUrl, when set) before the "

@@ -28,6 +28,10 @@ public enum LosslessDeploymentPhase {
   @JsonProperty("Draining")
   DRAINING,
 
+  /** A Rolling release replaces old pods with new ones a few at a time, draining each old one. */
+  @JsonProperty("Rolling")
+  ROLLING,
+
   /** The release was given up (e.g. progress deadline exceeded); the old revision keeps serving. */
   @JsonProperty("Aborted")
   ABORTED,

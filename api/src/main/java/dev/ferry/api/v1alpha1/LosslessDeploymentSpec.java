@@ -1,5 +1,6 @@
 package dev.ferry.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -12,6 +13,7 @@ import java.util.Objects;
 
 /** What a {@link LosslessDeployment} should run, and how a new revision replaces the serving one. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class LosslessDeploymentSpec {
 
   @JsonPropertyDescription("Number of pods that serve. A blue-green release starts the new revision at "

@@ -1,5 +1,6 @@
 package dev.ferry.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -14,17 +15,19 @@ import java.util.Objects;
  * after a restart is here or in the cluster (revision sets, pod conditions).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class LosslessDeploymentStatus {
 
   @JsonPropertyDescription("The metadata.generation this status describes.")
   private Long observedGeneration;
 
   @JsonPropertyDescription("Where the release stands: Healthy, Provisioning, AwaitingPromotion, Switching, "
-      + "Settling, Draining, Aborted or Degraded.")
+      + "Settling, Draining (BlueGreen), Rolling (Rolling), Aborted or Degraded.")
   private LosslessDeploymentPhase phase;
 
-  @JsonPropertyDescription("When the current phase began (RFC 3339). Deadlines such as "
-      + "progressDeadlineSeconds and initialDelaySeconds count from here, also across operator restarts.")
+  @JsonPropertyDescription("When the current phase began or, in a Rolling release, last made progress "
+      + "(RFC 3339). Deadlines such as progressDeadlineSeconds and initialDelaySeconds count from here, also "
+      + "across operator restarts.")
   private String phaseStartedAt;
 
   @JsonPropertyDescription("The revision (value of the label ferry.dev/revision) that serves.")

@@ -1,5 +1,6 @@
 package dev.ferry.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -12,6 +13,7 @@ import java.util.Objects;
  * revision and a destructive step that runs only when nothing can need the old schema any more.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class MigrationsSpec {
 
   @JsonPropertyDescription("Job run before the new revision's pods are created. Additive changes only (new "

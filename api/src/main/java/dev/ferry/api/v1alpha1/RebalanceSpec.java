@@ -1,5 +1,6 @@
 package dev.ferry.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -15,6 +16,7 @@ import java.util.Objects;
  * users feel at home. A Rebalance runs once; like the EMQX Operator's, its spec cannot be changed.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 @ValidationRule(value = "self == oldSelf",
     message = "spec is immutable: a Rebalance runs once; delete it and create a new one")
 public class RebalanceSpec {

@@ -1,5 +1,6 @@
 package dev.ferry.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
@@ -12,6 +13,7 @@ import java.util.Objects;
  * of the EMQX Operator's status, so the broker's answer can be copied over as it is.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class RebalanceState {
 
   @JsonPropertyDescription("The broker's state of the rebalance, e.g. wait_health_check, evicting_conns, "

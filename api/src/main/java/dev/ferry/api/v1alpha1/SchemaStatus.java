@@ -1,11 +1,13 @@
 package dev.ferry.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.Objects;
 
 /** {@code status.schema}: the database schema as far as the migrations are concerned. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class SchemaStatus {
 
   @JsonPropertyDescription("The schema version whose expand migration last succeeded "

@@ -1,5 +1,6 @@
 package dev.ferry.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
@@ -7,6 +8,7 @@ import java.util.Objects;
 
 /** A Service in the namespace of the resource that names it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class ServiceReference {
 
   @JsonPropertyDescription("Name of the Service, in the same namespace.")

@@ -11,6 +11,9 @@
  *   <li>Optional sections are {@code null} when absent; {@code ...OrDefaults()} helpers return an
  *       instance with every default filled in.
  *   <li>Enum constants follow Java naming; their JSON spelling is in {@code @JsonProperty}.
+ *   <li>Unknown fields are ignored when reading, so a resource written against a newer CRD does not stop
+ *       an older operator; the tests catch misspelled fields by comparing JSON trees and checking the
+ *       examples against the schema instead.
  * </ul>
  */
 package dev.ferry.api.v1alpha1;
