@@ -85,6 +85,9 @@ public final class SimulatedCluster {
   private final List<Integer> waiting = new ArrayList<>(); // clients looking for a pod
   private long dropped;
   private final List<String> log = new ArrayList<>();
+  /** Per simulated second: clients connected at its end, and reconnects during it. */
+  private final List<int[]> seconds = new ArrayList<>();
+  private int reconnectsThisSecond;
   private Consumer<String> logSink = s -> {};
 
   /**
@@ -250,9 +253,13 @@ public final class SimulatedCluster {
     while (now.isBefore(end)) {
       Instant step = now.plusSeconds(1);
       now = step.isAfter(end) ? end : step;
+      // Clients cut off during a second reconnect at the start of the next: the model's reconnect
+      // latency is one second, so a dip shows in the per-second series as it would on a dashboard.
+      connectWaitingClients();
       replicaSetController();
       drainers();
-      connectWaitingClients();
+      seconds.add(new int[] {disconnects.length - waiting.size(), reconnectsThisSecond});
+      reconnectsThisSecond = 0;
     }
   }
 
@@ -329,6 +336,9 @@ public final class SimulatedCluster {
     }
     for (int c : waiting) {
       serving.get(random.nextInt(serving.size())).clients.add(c);
+      if (disconnects[c] > 0) {
+        reconnectsThisSecond++;
+      }
     }
     waiting.clear();
   }
@@ -361,6 +371,21 @@ public final class SimulatedCluster {
     Map<String, Integer> m = new TreeMap<>();
     pods.values().stream().filter(p -> p.terminatingSince == null).forEach(p -> m.put(p.name, p.clients.size()));
     return m;
+  }
+
+  /** Clients connected at the end of each simulated second so far. */
+  public int[] connectedPerSecond() {
+    return seconds.stream().mapToInt(x -> x[0]).toArray();
+  }
+
+  /** Reconnects in each simulated second so far. */
+  public int[] reconnectsPerSecond() {
+    return seconds.stream().mapToInt(x -> x[1]).toArray();
+  }
+
+  /** Disconnects of each client so far. */
+  public int[] disconnectsPerClient() {
+    return disconnects.clone();
   }
 
   public Collection<String> log() {
