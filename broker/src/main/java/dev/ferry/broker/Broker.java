@@ -57,6 +57,8 @@ public final class Broker {
   private Admission admission = Admission.OPEN;
   private int connected;
   private long nextRequestId;
+  /** When evictions happened and how many, so tests and the lab can check the pacing. */
+  private final java.util.Queue<long[]> evictions = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   /** Whether new clients are let in, and where refused ones are sent. */
   public record Admission(boolean refusing, String serverReference) {
@@ -426,8 +428,21 @@ public final class Broker {
 
   // ---- eviction (evacuation and rebalance) ----------------------------------------------------
 
+  /** Every eviction batch so far: {monotonic millis (the pacer's clock), count}. Safe from any thread. */
+  public List<long[]> evictionLog() {
+    return List.copyOf(evictions);
+  }
+
   /** Disconnects up to {@code n} clients with 0x9C; their sessions stay. Returns how many. */
   public int evictConnections(int n, String serverReference) {
+    return evictConnections(n, serverReference, now());
+  }
+
+  /**
+   * As {@link #evictConnections(int, String)}, logged at {@code grantedAt}: the pacer's time of the
+   * grant, so that the log shows the pacing the pacer enforced.
+   */
+  public int evictConnections(int n, String serverReference, long grantedAt) {
     List<Session> victims = new ArrayList<>(n);
     for (Session s : sessions.values()) {
       if (victims.size() >= n) {
@@ -442,6 +457,7 @@ public final class Broker {
       metrics.evicted();
     }
     if (!victims.isEmpty()) {
+      evictions.add(new long[] {grantedAt, victims.size()});
       log.info("event=evicted node={} count={} connected={}", name(), victims.size(), connected);
     }
     return victims.size();

@@ -102,6 +102,11 @@ public final class BrokerNode implements AutoCloseable {
     return broker.metrics().stats();
   }
 
+  /** Every batch of evicted connections so far: {monotonic millis, as the pacer counts them, count}. */
+  public java.util.List<long[]> evictionLog() {
+    return broker.evictionLog();
+  }
+
   /** The Prometheus exposition, as served on {@code /metrics}. */
   public String scrapeMetrics() {
     return broker.metrics().scrape();

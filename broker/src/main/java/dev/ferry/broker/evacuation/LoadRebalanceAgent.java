@@ -124,14 +124,15 @@ public final class LoadRebalanceAgent {
       return;
     }
     Evacuation.State before = evacuation.state();
-    Evacuation.Action a = evacuation.tick(Broker.now(), new Evacuation.Observed(
+    long now = Broker.now();
+    Evacuation.Action a = evacuation.tick(now, new Evacuation.Observed(
         broker.connectedCount(), broker.sessionCount(), broker.disconnectedSessionCount(), sessionTargets()));
     if (evacuation.state() != before) {
       log.info("event=evacuation_state node={} from={} to={}", self(), before.wire(), evacuation.state().wire());
       updateAdmission();
     }
     switch (a) {
-      case Evacuation.EvictConnections e -> broker.evictConnections(e.count(), evacuation.params().redirectTo());
+      case Evacuation.EvictConnections e -> broker.evictConnections(e.count(), evacuation.params().redirectTo(), now);
       case Evacuation.MoveSessions m -> broker.moveSessions(m.count(), m.targets());
       case Evacuation.Nothing n -> { }
     }
@@ -224,7 +225,8 @@ public final class LoadRebalanceAgent {
     }
     boolean refusingBefore = rebalance.donorsRefusing();
     Rebalance.State before = rebalance.state();
-    Rebalance.Orders orders = rebalance.tick(Broker.now(), loads(nodes), movable);
+    long now = Broker.now();
+    Rebalance.Orders orders = rebalance.tick(now, loads(nodes), movable);
     if (rebalance.state() != before) {
       log.info("event=rebalance_state node={} from={} to={}", self(), before.wire(), rebalance.state().wire());
     }
@@ -237,7 +239,7 @@ public final class LoadRebalanceAgent {
     }
     orders.evictConnections().forEach((d, n) -> {
       if (d.equals(self())) {
-        broker.evictConnections(n, null);
+        broker.evictConnections(n, null, now);
       } else {
         cluster().send(d, Broker.message("rb_evict").put("n", n));
       }

@@ -1,0 +1,127 @@
+package dev.ferry.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.broker.support.Api;
+import dev.ferry.broker.support.Cluster3;
+import dev.ferry.broker.support.TestClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** Evacuations with real sockets: pacing, refusals, and sessions handed to the recipients. */
+class EvacuationTest {
+
+  @Test
+  void evacuatesAThousandClientsAt200PerSecondThenProhibits() throws Exception {
+    try (Cluster3 c = new Cluster3(41, 2)) {
+      BrokerNode a = c.get(0);
+      List<TestClient> clients = new ArrayList<>();
+      List<CompletableFuture<?>> acks = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        TestClient t = new TestClient(5, "e-" + i);
+        clients.add(t);
+        acks.add(t.connectAsync(a.mqttAddress(), true, 0));
+      }
+      CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, java.util.concurrent.TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(10)).until(() -> a.stats().connections() == 1000);
+
+      long started = System.currentTimeMillis();
+      var r = Api.of(a).post("/api/v5/load_rebalance/" + a.name() + "/evacuation/start",
+          "{\"conn_evict_rate\": 200, \"sess_evict_rate\": 200, \"wait_health_check\": 0, \"wait_takeover\": 1,"
+              + " \"redirect_to\": \"mqtt.example.com:1883\"}");
+      assertThat(r.status()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(30)).until(() -> clients.stream().noneMatch(TestClient::isOpen));
+      long evicted = clients.stream().mapToLong(t -> t.disconnectedAtMillis).max().orElseThrow() - started;
+
+      // Each client once, with 0x9C and the Server-Reference.
+      assertThat(clients).allSatisfy(t -> {
+        assertThat(t.disconnectReason).isEqualTo(0x9C);
+        assertThat(t.serverReference).isEqualTo("mqtt.example.com:1883");
+      });
+      assertThat(a.stats().connectionsEvicted()).isEqualTo(1000);
+      // Never more than 200 in any one-second window (the broker's own record of its batches).
+      List<long[]> log = a.evictionLog();
+      for (long[] batch : log) {
+        long inWindow = log.stream().filter(b -> b[0] >= batch[0] && b[0] < batch[0] + 1000).mapToLong(b -> b[1]).sum();
+        assertThat(inWindow).as(log.stream().map(b -> b[0] + ":" + b[1]).toList().toString()).isLessThanOrEqualTo(200);
+      }
+      // About 5 s: five batches one second apart (the first at once); slack for a loaded machine.
+      assertThat(log).hasSizeGreaterThanOrEqualTo(5);
+      assertThat(evicted).isBetween(3_500L, 15_000L);
+
+      await().atMost(Duration.ofSeconds(15)).until(() -> "prohibiting".equals(Api.of(a).evacuationState(a.name())));
+      // Still refusing: MQTT 5 with 0x9C and the reference, 3.1.1 with return code 3.
+      try (TestClient late5 = new TestClient(5, "late5"); TestClient late3 = new TestClient(4, "late3")) {
+        assertThat(late5.connect(a.mqttAddress(), true, 0)).isEqualTo(0x9C);
+        assertThat(late5.connackProperties().getProperty(io.netty.handler.codec.mqtt.MqttProperties.SERVER_REFERENCE).value())
+            .isEqualTo("mqtt.example.com:1883");
+        assertThat(late3.connect(a.mqttAddress(), true, 0)).isEqualTo(3);
+      }
+      assertThat(Api.of(a).get("/api/v5/load_rebalance/availability_check").status()).isEqualTo(503);
+      assertThat(Api.of(a).post("/api/v5/load_rebalance/" + a.name() + "/evacuation/stop", null).status()).isEqualTo(200);
+      try (TestClient after = new TestClient(4, "after")) {
+        assertThat(after.connect(a.mqttAddress(), true, 0)).isZero();
+      }
+    }
+  }
+
+  @Test
+  void sessionsThatDidNotComeBackMoveToRecipientsWithTheirQueuedMessages() throws Exception {
+    try (Cluster3 c = new Cluster3(42, 3)) {
+      BrokerNode a = c.get(0);
+      int n = 20;
+      for (int i = 0; i < n; i++) {
+        TestClient t = new TestClient(i % 2 == 0 ? 5 : 4, "h-" + i);
+        t.connect(a.mqttAddress(), false, 600);
+        t.subscribe("h/" + i, 1);
+      }
+      try (TestClient pub = new TestClient(5, "h-pub")) {
+        pub.connect(c.get(2).mqttAddress(), true, 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+          // routes reach node 3 within a status period
+          return true;
+        });
+        Thread.sleep(500);
+        for (int i = 0; i < n; i++) {
+          pub.publish("h/" + i, "before-" + i, 1);
+        }
+        var r = Api.of(a).post("/api/v5/load_rebalance/" + a.name() + "/evacuation/start",
+            "{\"conn_evict_rate\": 50, \"sess_evict_rate\": 5, \"wait_health_check\": 0, \"wait_takeover\": \"2s\","
+                + " \"migrate_to\": [\"" + c.get(1).name() + "\", \"" + c.get(2).name() + "\"]}");
+        assertThat(r.status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.stats().connections() == 0);
+        // Published while the sessions wait on a, disconnected.
+        for (int i = 0; i < n; i++) {
+          pub.publish("h/" + i, "during-" + i, 1);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> "prohibiting".equals(Api.of(a).evacuationState(a.name())));
+        assertThat(a.stats().sessions()).isZero();
+        // n handed-over sessions, plus the publisher's own on node 3.
+        await().until(() -> c.get(1).stats().sessions() + c.get(2).stats().sessions() == n + 1);
+        assertThat(a.stats().sessionsHandedOver()).isEqualTo(n);
+        // Published after the hand-over.
+        for (int i = 0; i < n; i++) {
+          pub.publish("h/" + i, "after-" + i, 1);
+        }
+      }
+      // Every client comes back on node 2, wherever its session went: nothing lost.
+      for (int i = 0; i < n; i++) {
+        try (TestClient back = new TestClient(i % 2 == 0 ? 5 : 4, "h-" + i)) {
+          assertThat(back.connect(c.get(1).mqttAddress(), false, 600)).isZero();
+          assertThat(back.sessionPresent()).isTrue();
+          List<String> got = new ArrayList<>();
+          for (int k = 0; k < 3; k++) {
+            TestClient.Received m = back.next(5);
+            assertThat(m).as("message %d of client %d", k, i).isNotNull();
+            got.add(m.payload());
+          }
+          assertThat(got).containsExactly("before-" + i, "during-" + i, "after-" + i);
+        }
+      }
+    }
+  }
+}
