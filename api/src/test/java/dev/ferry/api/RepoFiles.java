@@ -36,7 +36,10 @@ final class RepoFiles {
     }
   }
 
-  /** File name to content of every {@code *.yml} file directly in {@code dir}; empty if there is no dir. */
+  /**
+   * File name to content of every {@code *.yml} file directly in {@code dir} (line ends as LF, whatever
+   * the checkout did to them); empty if there is no such directory.
+   */
   static Map<String, String> ymlFiles(Path dir) {
     Map<String, String> files = new TreeMap<>();
     if (!Files.isDirectory(dir)) {
@@ -44,7 +47,7 @@ final class RepoFiles {
     }
     try (Stream<Path> list = Files.list(dir)) {
       list.filter(f -> f.getFileName().toString().endsWith(".yml"))
-          .forEach(f -> files.put(f.getFileName().toString(), read(f)));
+          .forEach(f -> files.put(f.getFileName().toString(), read(f).replace("\r\n", "\n")));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
