@@ -42,6 +42,9 @@ import org.slf4j.LoggerFactory;
 public final class Broker {
 
   static final long TAKEOVER_TIMEOUT_MILLIS = 3000;
+  static final long FORWARD_AFTER_MOVE_MILLIS = 10_000;
+  /** Index key prefix of a session that moved away (client ids cannot contain U+0000). */
+  private static final String MOVED = "\u0000moved:";
   private static final Logger log = LoggerFactory.getLogger(Broker.class);
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -50,6 +53,8 @@ public final class Broker {
   private final BrokerMetrics metrics;
   private final Map<String, Session> sessions = new HashMap<>();
   private final Map<ClientLink, Message> wills = new IdentityHashMap<>();
+  /** Index key of a session that moved away → the node it went to. */
+  private final Map<String, String> movedTo = new HashMap<>();
   private final SubscriptionIndex index;
   private final Map<Long, PendingConnect> pendingConnects = new HashMap<>();
   private final long startedAt = System.currentTimeMillis();
@@ -332,11 +337,13 @@ public final class Broker {
 
   /** Delivers to this node's subscribers and forwards to every peer that has a matching route. */
   private void route(Message m) {
-    deliverLocally(m);
-    if (!cluster.upPeers().isEmpty()) {
-      List<String> peers = cluster.peersMatching(m.topic());
-      if (!peers.isEmpty()) {
+    List<String> peers = cluster.upPeers().isEmpty() ? List.of() : cluster.peersMatching(m.topic());
+    deliverLocally(m, Set.copyOf(peers));
+    if (!peers.isEmpty()) {
+      {
         ObjectNode fwd = message("publish").set("message", JSON.valueToTree(m));
+        // The receivers learn where else it went, so none passes it on to a node that has it.
+        peers.forEach(fwd.putArray("to")::add);
         for (String p : peers) {
           cluster.send(p, fwd);
         }
@@ -344,9 +351,20 @@ public final class Broker {
     }
   }
 
-  private void deliverLocally(Message m) {
+  private void deliverLocally(Message m, Set<String> alsoSentTo) {
     Message plain = m.retain() ? new Message(m.topic(), m.payload(), m.qos(), false) : m;
     for (Map.Entry<String, Integer> e : index.match(m.topic()).entrySet()) {
+      String target = movedTo.get(e.getKey());
+      if (target != null && alsoSentTo.contains(target)) {
+        continue;
+      }
+      if (target != null) {
+        // A session handed over moments ago: publishers that have not yet heard the recipient's
+        // route still send here, so pass the message on to the session's new node.
+        cluster.send(target, message("session_deliver").put("client_id", e.getKey().substring(MOVED.length()))
+            .set("message", JSON.valueToTree(plain.downgradedTo(e.getValue()))));
+        continue;
+      }
       Session s = sessions.get(e.getKey());
       if (s == null) {
         continue;
@@ -483,6 +501,7 @@ public final class Broker {
       ObjectNode handover = message("handover").set("session", JSON.valueToTree(s.snapshot()));
       if (cluster.send(target, handover)) {
         removeSession(s);
+        keepForwarding(s, target);
         metrics.handedOver();
         moved++;
       }
@@ -517,9 +536,15 @@ public final class Broker {
   public void onClusterMessage(String from, ObjectNode msg) {
     try {
       switch (msg.path("type").asText()) {
-        case "publish" -> deliverLocally(JSON.treeToValue(msg.get("message"), Message.class));
+        case "publish" -> {
+          Set<String> to = new HashSet<>();
+          to.add(from); // the origin delivered it to its own subscribers already
+          msg.withArray("to").forEach(n -> to.add(n.asText()));
+          deliverLocally(JSON.treeToValue(msg.get("message"), Message.class), to);
+        }
         case "takeover" -> onTakeover(from, msg);
         case "takeover_reply" -> onTakeoverReply(from, msg);
+        case "session_deliver" -> onSessionDeliver(msg);
         case "handover" -> onHandover(JSON.treeToValue(msg.get("session"), SessionSnapshot.class));
         default -> log.debug("event=cluster_message_ignored node={} from={} type={}", name(), from, msg.path("type").asText());
       }
@@ -578,6 +603,32 @@ public final class Broker {
     } else {
       merge(s, snap);
     }
+  }
+
+  /** Keeps a moved session's routes here for a while, pointing at its new node. */
+  private void keepForwarding(Session s, String target) {
+    String key = MOVED + s.clientId();
+    movedTo.put(key, target);
+    Map<String, Integer> subs = Map.copyOf(s.subscriptions());
+    subs.forEach((f, q) -> index.add(f, key, q));
+    executor.schedule(() -> {
+      if (target.equals(movedTo.remove(key))) {
+        subs.keySet().forEach(f -> index.remove(f, key));
+      }
+    }, FORWARD_AFTER_MOVE_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  private void onSessionDeliver(ObjectNode msg) throws Exception {
+    Session s = sessions.get(msg.get("client_id").asText());
+    Message m = JSON.treeToValue(msg.get("message"), Message.class);
+    if (s == null) {
+      metrics.messageDropped();
+      return;
+    }
+    if (s.enqueue(m, config.maxQueuedMessages()) != null) {
+      metrics.messageDropped();
+    }
+    drain(s);
   }
 
   private static Map<String, Integer> union(Map<String, Integer> a, Map<String, Integer> b) {

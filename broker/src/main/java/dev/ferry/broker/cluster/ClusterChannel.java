@@ -305,7 +305,7 @@ public final class ClusterChannel implements Cluster {
         }
       }
       case "status" -> status.put(from, msg);
-      case "publish", "takeover", "takeover_reply", "handover" -> broker.onClusterMessage(from, msg);
+      case "publish", "takeover", "takeover_reply", "handover", "session_deliver" -> broker.onClusterMessage(from, msg);
       default -> otherMessages.accept(from, msg);
     }
   }
