@@ -1,0 +1,226 @@
+package dev.ferry.lab.fleet;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.Future;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A fleet of MQTT clients in this process, on one shared event loop group (no thread per client).
+ *
+ * <pre>{@code
+ * FleetConfig config = FleetConfig.builder(1000)
+ *     .reconnect(ReconnectPolicy.fullJitter(Duration.ofMillis(200), Duration.ofSeconds(5)))
+ *     .publishRatePerSecond(500).maxMessages(20_000).publishFor(Duration.ofMinutes(2))
+ *     .build();
+ * try (Fleet fleet = Fleet.start(config, Destination.fixed(service.address()))) {
+ *   fleet.awaitSubscribed(Duration.ofSeconds(30));
+ *   fleet.startPublishing();
+ *   ... run the release; read fleet.timeline() and fleet.clientReports() as it goes ...
+ *   FleetReport report = fleet.finish(Duration.ofSeconds(5));
+ * }
+ * }</pre>
+ *
+ * <p>The waiting methods poll and sleep: call them from a test or the lab's driver, never from an
+ * event loop.
+ */
+public final class Fleet implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Fleet.class);
+  private static final long POLL_MILLIS = 20;
+
+  private final FleetConfig config;
+  private final EventLoopGroup group;
+  private final FleetMeter meter = new FleetMeter();
+  private final FleetTimeline timeline = new FleetTimeline(meter);
+  private final List<FleetClient> subscribers;
+  private final List<Publisher> publishers;
+  private FleetReport report;
+  private boolean closed;
+
+  private Fleet(FleetConfig config, Destination destination) {
+    this.config = config;
+    this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
+    List<FleetClient> subs = new ArrayList<>(config.clients());
+    for (int i = 0; i < config.clients(); i++) {
+      String id = config.clientId(config.firstIndex() + i);
+      subs.add(new FleetClient(id, config.topicOf(id), config, (io.netty.channel.EventLoop) group.next(),
+          destination, meter, new SequenceLedger(), null));
+    }
+    this.subscribers = List.copyOf(subs);
+    List<Publisher> pubs = new ArrayList<>(config.publishers());
+    for (int p = 0; p < config.publishers(); p++) {
+      List<FleetClient> share = new ArrayList<>();
+      for (int i = p; i < subs.size(); i += config.publishers()) {
+        share.add(subs.get(i));
+      }
+      // Unique across shards: the shard's first index is part of the id.
+      String id = config.clientIdPrefix() + "pub-" + config.firstIndex() + "-" + p;
+      pubs.add(Publisher.create(id, config, (io.netty.channel.EventLoop) group.next(), destination, share,
+          config.publishRatePerSecond() / config.publishers(), share(config.maxMessages(), p, config.publishers()), meter));
+    }
+    this.publishers = List.copyOf(pubs);
+  }
+
+  /** Starts a fleet that connects through {@code destination}, refusing what this process cannot hold. */
+  public static Fleet start(FleetConfig config, Destination destination) {
+    return start(config, destination, OpenFileBudget.ofThisProcess());
+  }
+
+  /** As {@link #start(FleetConfig, Destination)}, with the given open-file budget. */
+  public static Fleet start(FleetConfig config, Destination destination, OpenFileBudget budget) {
+    budget.require(config.clients() + (long) config.publishers(),
+        "a fleet of " + config.clients() + " clients and " + config.publishers() + " publishers");
+    Fleet fleet = new Fleet(config, destination);
+    fleet.begin();
+    return fleet;
+  }
+
+  private void begin() {
+    timeline.start(group.next());
+    for (Publisher p : publishers) {
+      p.client().start(0);
+    }
+    // Paced first connects: a burst of thousands of SYNs overflows accept queues.
+    double perClientMillis = 1000.0 / config.connectRatePerSecond();
+    for (int i = 0; i < subscribers.size(); i++) {
+      subscribers.get(i).start((long) (i * perClientMillis));
+    }
+    log.info("event=fleet_started clients={} publishers={} protocol={} rate={}", config.clients(),
+        config.publishers(), config.protocol(), config.publishRatePerSecond());
+  }
+
+  private static long share(long total, int index, int parts) {
+    if (total == Long.MAX_VALUE) {
+      return total;
+    }
+    return total / parts + (index < total % parts ? 1 : 0);
+  }
+
+  public FleetConfig config() {
+    return config;
+  }
+
+  /** Starts the publishers (each sends only to subscribers that hold their subscription). */
+  public void startPublishing() {
+    publishers.forEach(Publisher::start);
+  }
+
+  public void stopPublishing() {
+    publishers.forEach(Publisher::stop);
+  }
+
+  /** Subscribers connected now. */
+  public int connectedClients() {
+    return meter.connected.get();
+  }
+
+  public int subscribedClients() {
+    return (int) subscribers.stream().filter(c -> c.ledger.isSubscribed()).count();
+  }
+
+  /** Waits until every subscriber holds its subscription; false on timeout. */
+  public boolean awaitSubscribed(Duration timeout) {
+    return await(() -> subscribedClients() == subscribers.size(), timeout);
+  }
+
+  /** Waits until {@code n} subscribers are connected at once; false on timeout. */
+  public boolean awaitConnected(int n, Duration timeout) {
+    return await(() -> connectedClients() >= n, timeout);
+  }
+
+  /** Waits until every publisher reached its count or its time; false on timeout. */
+  public boolean awaitPublishingDone(Duration timeout) {
+    return await(() -> publishers.stream().allMatch(Publisher::isDone), timeout);
+  }
+
+  /** The per-second series so far. */
+  public List<FleetSecond> timeline() {
+    return timeline.seconds();
+  }
+
+  /** Per-subscriber counts now (loss is only final after {@link #finish}). */
+  public List<ClientReport> clientReports() {
+    return subscribers.stream().map(ClientReport::of).toList();
+  }
+
+  /**
+   * Ends the run: stops publishing, waits up to {@code quietPeriod} for every acknowledged message
+   * to arrive and every publish to be acknowledged, then disconnects every client cleanly (DISCONNECT
+   * 0x00, then close). What has not arrived by then is counted lost.
+   */
+  public synchronized FleetReport finish(Duration quietPeriod) {
+    if (report != null) {
+      return report;
+    }
+    stopPublishing();
+    await(this::quiet, quietPeriod);
+    timeline.sample(); // the last, partial second
+    timeline.stop();
+    List<Future<Void>> stops = new ArrayList<>();
+    publishers.forEach(p -> stops.add(p.client().stop()));
+    subscribers.forEach(c -> stops.add(c.stop()));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (Future<Void> f : stops) {
+      f.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+    report = FleetReport.of(config, clientReports(), timeline.seconds());
+    log.info("event=fleet_finished clients={} published={} lost={} duplicated={} unconfirmed={} max_disconnects={}",
+        report.clients(), report.messagesPublished(), report.messagesLost(), report.messagesDuplicated(),
+        report.messagesUnconfirmed(), report.maxDisconnectsPerClient());
+    return report;
+  }
+
+  /** Nothing left in flight: every publish acknowledged, every acknowledged message received. */
+  private boolean quiet() {
+    for (Publisher p : publishers) {
+      if (p.client().inflightCount() > 0) {
+        return false;
+      }
+    }
+    for (FleetClient c : subscribers) {
+      if (c.ledger.tally().lost() > 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Stops everything without a quiet period, if {@link #finish} did not run; then frees the threads. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (report == null) {
+      finish(Duration.ZERO);
+    }
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+  }
+
+  private static boolean await(BooleanSupplier condition, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      if (condition.getAsBoolean()) {
+        return true;
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        return false;
+      }
+      try {
+        Thread.sleep(POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return condition.getAsBoolean();
+      }
+    }
+  }
+}

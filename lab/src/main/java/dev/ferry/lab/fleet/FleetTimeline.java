@@ -1,0 +1,67 @@
+package dev.ferry.lab.fleet;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Samples the {@link FleetMeter} once a second and keeps the differences as {@link FleetSecond}s.
+ * Sampling reads counters only, so it runs on an event loop without holding anyone up.
+ */
+final class FleetTimeline {
+
+  /** A day of seconds; beyond it the oldest are dropped, so a forgotten fleet cannot fill the heap. */
+  static final int MAX_SECONDS = 86_400;
+
+  private final FleetMeter meter;
+  private final List<FleetSecond> seconds = new ArrayList<>();
+  private long second;
+  private long connects;
+  private long reconnects;
+  private long attempts;
+  private long disconnects;
+  private long in;
+  private long out;
+  private ScheduledFuture<?> sampler;
+
+  FleetTimeline(FleetMeter meter) {
+    this.meter = meter;
+  }
+
+  void start(EventExecutor executor) {
+    sampler = executor.scheduleAtFixedRate(this::sample, 1, 1, TimeUnit.SECONDS);
+  }
+
+  void stop() {
+    if (sampler != null) {
+      sampler.cancel(false);
+    }
+  }
+
+  synchronized void sample() {
+    long c = meter.connects.sum();
+    long r = meter.reconnects.sum();
+    long a = meter.reconnectAttempts.sum();
+    long d = meter.disconnects.sum();
+    long i = meter.messagesIn.sum();
+    long o = meter.messagesOut.sum();
+    second++;
+    seconds.add(new FleetSecond(second, System.currentTimeMillis(), meter.connected.get(),
+        c - connects, r - reconnects, a - attempts, d - disconnects, i - in, o - out));
+    if (seconds.size() > MAX_SECONDS) {
+      seconds.remove(0);
+    }
+    connects = c;
+    reconnects = r;
+    attempts = a;
+    disconnects = d;
+    in = i;
+    out = o;
+  }
+
+  synchronized List<FleetSecond> seconds() {
+    return List.copyOf(seconds);
+  }
+}
