@@ -27,6 +27,18 @@ public final class FerryNames {
   public static final String REVISION_LABEL = "ferry.dev/revision";
 
   /**
+   * Label on each revision's ReplicaSet and pods: the name of the LosslessDeployment they belong
+   * to, so the operator finds them without relying on the user's selector alone.
+   */
+  public static final String DEPLOYMENT_LABEL = "ferry.dev/deployment";
+
+  /**
+   * Annotation on each revision's ReplicaSet: a digest of the full rendered pod template, so that two
+   * templates whose short revision hashes collide are told apart (then collisionCount goes up).
+   */
+  public static final String TEMPLATE_DIGEST_ANNOTATION = "ferry.dev/template-digest";
+
+  /**
    * Kubernetes' own annotation that tells a ReplicaSet which pod to remove first when it is scaled
    * down (lowest cost goes first).
    */

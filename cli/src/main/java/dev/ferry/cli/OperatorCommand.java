@@ -1,0 +1,62 @@
+package dev.ferry.cli;
+
+import dev.ferry.operator.FerryOperator;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.net.InetSocketAddress;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ferry operator}: runs the operator against the cluster of the usual kubeconfig
+ * ({@code $KUBECONFIG}, {@code ~/.kube/config}) or, inside a pod, the in-cluster configuration.
+ */
+@Command(
+    name = "operator",
+    mixinStandardHelpOptions = true,
+    description = "Runs the Ferry operator against the current Kubernetes context (or in-cluster).")
+public final class OperatorCommand implements Callable<Integer> {
+
+  @Option(names = "--namespaces", defaultValue = "${env:FERRY_NAMESPACES:-}", split = ",",
+      description = "namespaces to watch, comma-separated; empty watches all (env FERRY_NAMESPACES)")
+  String[] namespaces = {};
+
+  @Option(names = "--metrics-address", defaultValue = "${env:FERRY_METRICS_ADDRESS:-0.0.0.0:8080}",
+      description = "host:port for /metrics and /healthz (env FERRY_METRICS_ADDRESS, default ${DEFAULT-VALUE})")
+  String metricsAddress;
+
+  @Option(names = "--no-server-side-apply",
+      description = "patch status with JSON merge patches (for API servers without server-side apply)")
+  boolean noServerSideApply;
+
+  @Override
+  public Integer call() throws Exception {
+    Set<String> watched = Arrays.stream(namespaces).map(String::trim).filter(s -> !s.isEmpty())
+        .collect(Collectors.toCollection(java.util.TreeSet::new));
+    int colon = metricsAddress.lastIndexOf(':');
+    if (colon <= 0) {
+      System.err.println("ferry operator: --metrics-address must be host:port, was " + metricsAddress);
+      return 2;
+    }
+    InetSocketAddress metrics = new InetSocketAddress(
+        metricsAddress.substring(0, colon), Integer.parseInt(metricsAddress.substring(colon + 1)));
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    FerryOperator operator = FerryOperator.start(client,
+        new FerryOperator.Options(watched, !noServerSideApply, metrics));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      operator.close();
+      client.close();
+      stopped.countDown();
+    }, "ferry-operator-shutdown"));
+    System.err.println("ferry operator: watching " + (watched.isEmpty() ? "all namespaces" : watched)
+        + " on " + client.getMasterUrl());
+    stopped.await();
+    return 0;
+  }
+}

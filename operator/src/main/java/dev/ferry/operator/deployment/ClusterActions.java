@@ -1,0 +1,190 @@
+package dev.ferry.operator.deployment;
+
+import dev.ferry.api.FerryNames;
+import dev.ferry.api.v1alpha1.LosslessDeployment;
+import dev.ferry.core.release.Action;
+import dev.ferry.core.release.Action.DeletePod;
+import dev.ferry.core.release.Action.DeleteRevisionSets;
+import dev.ferry.core.release.Action.EnsureRevisionSet;
+import dev.ferry.core.release.Action.SetGates;
+import dev.ferry.core.release.Action.StartDrain;
+import dev.ferry.core.release.Action.StopDrain;
+import dev.ferry.core.release.Action.Wait;
+import dev.ferry.operator.drain.Drainer;
+import dev.ferry.operator.drain.Drainer.DrainException;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Carries out core's actions against the cluster and the drainer. Each is idempotent: targets are
+ * absolute, so doing one twice after a crash changes nothing the second time.
+ */
+final class ClusterActions {
+
+  private final KubernetesClient client;
+  private final LosslessDeployment ld;
+  private final PodTemplateSpec rendered;
+  private final String templateRevision;
+  private final List<Pod> pods;
+  private final List<ReplicaSet> sets;
+  private final Drainer drainer;
+
+  ClusterActions(
+      KubernetesClient client, LosslessDeployment ld, PodTemplateSpec rendered, String templateRevision,
+      List<Pod> pods, List<ReplicaSet> sets, Drainer drainer) {
+    this.client = client;
+    this.ld = ld;
+    this.rendered = rendered;
+    this.templateRevision = templateRevision;
+    this.pods = pods;
+    this.sets = sets;
+    this.drainer = drainer;
+  }
+
+  void apply(Action action) throws DrainException {
+    switch (action) {
+      case EnsureRevisionSet e -> ensureRevisionSet(e.revision(), e.replicas());
+      case SetGates g -> setGates(g.gates());
+      case StartDrain d -> drainer.start(pod(d.pod()), d.migrateTo().stream().map(this::pod).toList());
+      case StopDrain d -> drainer.stop(pod(d.pod()));
+      case DeletePod d -> deletePod(d);
+      case DeleteRevisionSets d -> d.revisions().forEach(r -> set(r).ifPresent(rs ->
+          client.apps().replicaSets().inNamespace(ns()).withName(rs.getMetadata().getName()).delete()));
+      case Wait w -> { }
+    }
+  }
+
+  private void ensureRevisionSet(String revision, int replicas) {
+    var existing = set(revision);
+    if (existing.isPresent()) {
+      scale(existing.get(), replicas);
+      return;
+    }
+    if (!revision.equals(templateRevision)) {
+      // Only the template's own revision can be created; an old one that is gone cannot come back.
+      throw new IllegalStateException("revision set " + revision + " is gone and is not the template's");
+    }
+    client.apps().replicaSets().inNamespace(ns()).resource(newReplicaSet(revision, replicas)).create();
+  }
+
+  private ReplicaSet newReplicaSet(String revision, int replicas) {
+    PodTemplateSpec template = TemplateRenderer.forRevision(rendered, revision);
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(FerryNames.DEPLOYMENT_LABEL, ld.getMetadata().getName());
+    labels.put(FerryNames.REVISION_LABEL, revision);
+    var selector = new io.fabric8.kubernetes.api.model.LabelSelectorBuilder(ld.getSpec().getSelector())
+        .addToMatchLabels(FerryNames.REVISION_LABEL, revision).build();
+    return new ReplicaSetBuilder()
+        .withNewMetadata()
+          .withName(ReplicaSets.name(ld, revision))
+          .withNamespace(ns())
+          .withLabels(labels)
+          .addToAnnotations(FerryNames.TEMPLATE_DIGEST_ANNOTATION, dev.ferry.operator.kube.Revisions.digest(rendered))
+          .withOwnerReferences(new OwnerReferenceBuilder()
+              .withApiVersion(ld.getApiVersion()).withKind(ld.getKind())
+              .withName(ld.getMetadata().getName()).withUid(ld.getMetadata().getUid())
+              .withController(true).withBlockOwnerDeletion(true).build())
+        .endMetadata()
+        .withNewSpec()
+          .withReplicas(replicas)
+          .withSelector(selector)
+          .withTemplate(template)
+        .endSpec()
+        .build();
+  }
+
+  private void scale(ReplicaSet rs, int replicas) {
+    Integer now = rs.getSpec().getReplicas();
+    if (now != null && now == replicas) {
+      return;
+    }
+    client.apps().replicaSets().inNamespace(ns()).withName(rs.getMetadata().getName())
+        .edit(r -> { r.getSpec().setReplicas(replicas); return r; });
+  }
+
+  /** True before False, so that serving capacity never dips during a switch. */
+  private void setGates(Map<String, Boolean> gates) {
+    List<String> order = new ArrayList<>();
+    gates.forEach((pod, open) -> { if (open) order.add(pod); });
+    gates.forEach((pod, open) -> { if (!open) order.add(pod); });
+    for (String pod : order) {
+      setGate(pod, gates.get(pod));
+    }
+  }
+
+  /**
+   * Sets the serving condition through the pod's status, with optimistic concurrency: the kubelet
+   * writes the same conditions list, so a write based on a stale read is refused and retried.
+   */
+  private void setGate(String podName, boolean open) {
+    String status = open ? "True" : "False";
+    for (int attempt = 1; ; attempt++) {
+      Pod p = client.pods().inNamespace(ns()).withName(podName).get();
+      if (p == null) {
+        throw new IllegalStateException("pod " + podName + " is gone");
+      }
+      List<PodCondition> conditions = p.getStatus() == null || p.getStatus().getConditions() == null
+          ? new ArrayList<>() : new ArrayList<>(p.getStatus().getConditions());
+      var existing = conditions.stream().filter(c -> FerryNames.SERVING_CONDITION.equals(c.getType())).findFirst();
+      if (existing.isPresent() && status.equals(existing.get().getStatus())) {
+        return;
+      }
+      conditions.removeIf(c -> FerryNames.SERVING_CONDITION.equals(c.getType()));
+      conditions.add(new PodConditionBuilder()
+          .withType(FerryNames.SERVING_CONDITION)
+          .withStatus(status)
+          .withReason(open ? "Serving" : "OutOfService")
+          .withMessage(open ? "in the Service's endpoints (set by ferry)" : "taken out of the Service by ferry")
+          .withLastTransitionTime(Instant.now().toString())
+          .build());
+      p.getStatus().setConditions(conditions);
+      try {
+        client.pods().inNamespace(ns()).resource(p).updateStatus();
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt >= 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private void deletePod(DeletePod d) {
+    Pod p = pod(d.pod());
+    var annotations = p.getMetadata().getAnnotations();
+    if (annotations == null || !FerryNames.DRAINED_POD_DELETION_COST.equals(annotations.get(FerryNames.POD_DELETION_COST_ANNOTATION))) {
+      client.pods().inNamespace(ns()).withName(d.pod()).edit(x -> {
+        var a = x.getMetadata().getAnnotations() == null ? new HashMap<String, String>() : new HashMap<>(x.getMetadata().getAnnotations());
+        a.put(FerryNames.POD_DELETION_COST_ANNOTATION, FerryNames.DRAINED_POD_DELETION_COST);
+        x.getMetadata().setAnnotations(a);
+        return x;
+      });
+    }
+    set(d.revision()).ifPresent(rs -> scale(rs, d.revisionSetReplicas()));
+  }
+
+  private java.util.Optional<ReplicaSet> set(String revision) {
+    return sets.stream().filter(rs -> revision.equals(ReplicaSets.revision(rs))).findFirst();
+  }
+
+  private Pod pod(String name) {
+    return pods.stream().filter(p -> p.getMetadata().getName().equals(name)).findFirst()
+        .orElseThrow(() -> new IllegalStateException("pod " + name + " is gone"));
+  }
+
+  private String ns() {
+    return ld.getMetadata().getNamespace();
+  }
+}

@@ -1,0 +1,351 @@
+package dev.ferry.operator.deployment;
+
+import dev.ferry.api.FerryNames;
+import dev.ferry.api.v1alpha1.DrainSpec;
+import dev.ferry.api.v1alpha1.DrainType;
+import dev.ferry.api.v1alpha1.LosslessDeployment;
+import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
+import dev.ferry.api.v1alpha1.LosslessDeploymentStatus;
+import dev.ferry.api.v1alpha1.StrategyType;
+import dev.ferry.core.bluegreen.BlueGreenObservation;
+import dev.ferry.core.bluegreen.BlueGreenPlan;
+import dev.ferry.core.release.Action.Wait;
+import dev.ferry.core.release.DrainView;
+import dev.ferry.core.release.PodView;
+import dev.ferry.core.release.ReleaseStatus;
+import dev.ferry.core.release.RevisionSetView;
+import dev.ferry.core.release.Step;
+import dev.ferry.core.rolling.RollingObservation;
+import dev.ferry.core.rolling.RollingPlan;
+import dev.ferry.operator.drain.Drainer;
+import dev.ferry.operator.drain.EmqxDrainer;
+import dev.ferry.operator.drain.NoDrainer;
+import dev.ferry.operator.emqx.EmqxCredentials;
+import dev.ferry.operator.kube.EventRecorder;
+import dev.ferry.operator.kube.PodStates;
+import dev.ferry.operator.kube.Revisions;
+import dev.ferry.operator.metrics.OperatorMetrics;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciles a LosslessDeployment: validate, observe, ask core's plan for the one next action, act,
+ * record. It keeps nothing between passes that the cluster and the status do not show, so it can be
+ * stopped at any moment and carry on.
+ *
+ * <p>Pods and ReplicaSets are read fresh from the API server on every pass (not from a cache): a
+ * decision such as "this pod is drained, delete it" must never rest on a stale view. The informers
+ * below only wake the reconciler when something changes.
+ */
+@ControllerConfiguration(name = "losslessdeployment")
+public final class LosslessDeploymentReconciler implements Reconciler<LosslessDeployment> {
+
+  private static final Logger log = LoggerFactory.getLogger(LosslessDeploymentReconciler.class);
+  static final String KIND = "LosslessDeployment";
+  /** After an action, look again soon: its effect shows within a moment. */
+  private static final Duration AFTER_ACTION = Duration.ofMillis(200);
+  private static final Duration AFTER_ERROR = Duration.ofSeconds(5);
+
+  private final KubernetesClient client;
+  private final EventRecorder events;
+  private final OperatorMetrics metrics;
+  private final Clock clock;
+  private final HttpClient http = dev.ferry.operator.emqx.EmqxClient.newHttpClient();
+  private final Map<String, Instant> drainStarts = EmqxDrainer.newStartTimes();
+
+  public LosslessDeploymentReconciler(KubernetesClient client, OperatorMetrics metrics, Clock clock) {
+    this.client = client;
+    this.events = new EventRecorder(client, "ferry-operator");
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, LosslessDeployment>> prepareEventSources(EventSourceContext<LosslessDeployment> context) {
+    // Pods and ReplicaSets carry the ferry.dev/deployment label: map them to their resource by it.
+    return List.of(
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, LosslessDeployment.class)
+                .withLabelSelector(FerryNames.DEPLOYMENT_LABEL)
+                .withSecondaryToPrimaryMapper(p -> byLabel(p.getMetadata()))
+                .build(),
+            context),
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(ReplicaSet.class, LosslessDeployment.class)
+                .withLabelSelector(FerryNames.DEPLOYMENT_LABEL)
+                .withSecondaryToPrimaryMapper(rs -> byLabel(rs.getMetadata()))
+                .build(),
+            context));
+  }
+
+  private static Set<ResourceID> byLabel(io.fabric8.kubernetes.api.model.ObjectMeta meta) {
+    String name = meta.getLabels() == null ? null : meta.getLabels().get(FerryNames.DEPLOYMENT_LABEL);
+    return name == null ? Set.of() : Set.of(new ResourceID(name, meta.getNamespace()));
+  }
+
+  @Override
+  public UpdateControl<LosslessDeployment> reconcile(LosslessDeployment ld, Context<LosslessDeployment> context) {
+    long t0 = System.nanoTime();
+    boolean failed = false;
+    try {
+      return pass(ld);
+    } catch (RuntimeException e) {
+      failed = true;
+      throw e;
+    } finally {
+      metrics.reconciled(KIND, Duration.ofNanos(System.nanoTime() - t0), failed);
+    }
+  }
+
+  private UpdateControl<LosslessDeployment> pass(LosslessDeployment ld) {
+    Instant now = clock.instant();
+    String ns = ld.getMetadata().getNamespace();
+    String name = ld.getMetadata().getName();
+
+    List<SpecProblem> problems = SpecValidator.validate(ld.getSpec(), secretName -> secret(ns, secretName));
+    if (!problems.isEmpty()) {
+      LosslessDeploymentStatus invalid = StatusRecorder.invalid(ld, problems, now);
+      if (!Objects.equals(ld.getStatus() == null ? null : ld.getStatus().getMessage(), invalid.getMessage())) {
+        events.warning(ld, "InvalidSpec", invalid.getMessage());
+        log.warn("{}/{}: {}", ns, name, invalid.getMessage());
+      }
+      metrics.error(KIND, "InvalidSpec");
+      return status(ld, invalid).rescheduleAfter(Duration.ofMinutes(1));
+    }
+
+    // Render and name the revision; a hash that collides with a different template moves the count up.
+    int collisions = ld.getStatus() == null || ld.getStatus().getCollisionCount() == null ? 0 : ld.getStatus().getCollisionCount();
+    PodTemplateSpec rendered = TemplateRenderer.render(ld);
+    String revision = Revisions.hash(rendered, collisions);
+    List<ReplicaSet> sets = client.apps().replicaSets().inNamespace(ns).withLabel(FerryNames.DEPLOYMENT_LABEL, name)
+        .list().getItems().stream().filter(rs -> ReplicaSets.ownedBy(rs, ld)).toList();
+    String digest = Revisions.digest(rendered);
+    for (ReplicaSet rs : sets) {
+      String theirs = rs.getMetadata().getAnnotations() == null ? null
+          : rs.getMetadata().getAnnotations().get(FerryNames.TEMPLATE_DIGEST_ANNOTATION);
+      if (revision.equals(ReplicaSets.revision(rs)) && theirs != null && !theirs.equals(digest)) {
+        LosslessDeploymentStatus s = dev.ferry.operator.kube.Copies.copy(
+            ld.getStatus() == null ? new LosslessDeploymentStatus() : ld.getStatus(), LosslessDeploymentStatus.class);
+        s.setCollisionCount(collisions + 1);
+        events.normal(ld, "HashCollision", "revision " + revision + " collides with another template; counting up");
+        return status(ld, s).rescheduleAfter(AFTER_ACTION);
+      }
+    }
+
+    ensureService(ld);
+    List<Pod> pods = client.pods().inNamespace(ns).withLabel(FerryNames.DEPLOYMENT_LABEL, name).list().getItems();
+    Set<String> ourRevisions = new TreeSet<>();
+    sets.forEach(rs -> ourRevisions.add(ReplicaSets.revision(rs)));
+    pods = pods.stream().filter(p -> ourRevisions.contains(PodStates.revision(p))).toList();
+    List<PodView> views = pods.stream().map(PodStates::view).toList();
+    List<RevisionSetView> setViews = sets.stream().map(ReplicaSets::view).toList();
+
+    Drainer drainer = drainer(ld);
+    List<Pod> live = pods.stream().filter(p -> !PodStates.terminating(p)).toList();
+    Map<String, DrainView> drains = withRecordedStart(ld, drainer.observe(live));
+
+    ReleaseStatus remembered = StatusRecorder.releaseStatus(ld.getStatus());
+    Step step;
+    if (ld.getSpec().getStrategy().getType() == StrategyType.ROLLING) {
+      step = RollingPlan.next(new RollingObservation(
+          Specs.rolling(ld.getSpec()), revision, remembered, setViews, views, drains,
+          servingEndpoints(ld), now));
+    } else {
+      String promoted = ld.getMetadata().getAnnotations() == null ? null
+          : ld.getMetadata().getAnnotations().get(FerryNames.PROMOTE_ANNOTATION);
+      step = BlueGreenPlan.next(new BlueGreenObservation(
+          Specs.blueGreen(ld.getSpec()), revision, promoted, remembered, setViews, views, drains, now));
+    }
+
+    String failure = null;
+    try {
+      new ClusterActions(client, ld, rendered, revision, pods, sets, drainer).apply(step.action());
+      if (!(step.action() instanceof Wait)) {
+        metrics.action(KIND, step.action().getClass().getSimpleName());
+      }
+    } catch (Drainer.DrainException | KubernetesClientException | IllegalStateException e) {
+      failure = e.getMessage();
+    }
+
+    LosslessDeploymentStatus next;
+    if (failure != null) {
+      // Nothing moves on: the step is decided again on the next pass. Say why, keep the rest.
+      metrics.error(KIND, "ActionFailed");
+      events.warning(ld, "ActionFailed", step.reason() + ": " + failure);
+      log.warn("{}/{}: {} failed: {}", ns, name, step.action(), failure);
+      next = StatusRecorder.record(ld, new Step(new Wait(now.plus(AFTER_ERROR)), remembered.phase() == null
+          ? step.status() : remembered, step.reason(), "failed: " + failure, true, step.drainPod()),
+          views, drains, collisions == 0 ? null : collisions, selector(ld), now);
+      return status(ld, next).rescheduleAfter(AFTER_ERROR);
+    }
+
+    next = StatusRecorder.record(ld, step, views, drains, collisions == 0 ? null : collisions, selector(ld), now);
+    announce(ld, step, remembered);
+    metrics.phase(KIND, ns, name, step.status().phase().name(),
+        Arrays.stream(dev.ferry.core.release.Phase.values()).map(Enum::name).toList());
+    DrainView d = step.drainPod() == null ? null : drains.get(step.drainPod());
+    metrics.drain(ns, name, d == null ? -1 : d.connections(), d == null ? -1 : d.sessions());
+    Duration delay = step.action() instanceof Wait w
+        ? Duration.between(now, w.recheckAt()) : AFTER_ACTION;
+    if (delay.compareTo(Duration.ofMillis(100)) < 0) {
+      delay = Duration.ofMillis(100);
+    }
+    return status(ld, next).rescheduleAfter(delay);
+  }
+
+  /** Events for each action and each phase change; Warning when the release is stuck. */
+  private void announce(LosslessDeployment ld, Step step, ReleaseStatus before) {
+    boolean phaseChanged = before.phase() != step.status().phase()
+        || !Objects.equals(before.updateRevision(), step.status().updateRevision());
+    boolean acted = !(step.action() instanceof Wait);
+    boolean newlyStalled = step.stalled() && !Objects.equals(
+        ld.getStatus() == null ? null : ld.getStatus().getMessage(), step.message());
+    if (!acted && !phaseChanged && !newlyStalled) {
+      return;
+    }
+    String message = (phaseChanged ? "[" + step.status().phase() + "] " : "") + step.message();
+    if (step.stalled()) {
+      events.warning(ld, step.reason().name(), message);
+    } else {
+      events.normal(ld, step.reason().name(), message);
+    }
+    log.info("{}/{} {} {}: {}", ld.getMetadata().getNamespace(), ld.getMetadata().getName(),
+        step.status().phase(), step.reason(), step.message());
+  }
+
+  /** The drain start time survives an operator restart through status.drain.startedAt. */
+  private static Map<String, DrainView> withRecordedStart(LosslessDeployment ld, Map<String, DrainView> drains) {
+    var recorded = ld.getStatus() == null ? null : ld.getStatus().getDrain();
+    if (recorded == null || recorded.getPod() == null || recorded.getStartedAt() == null) {
+      return drains;
+    }
+    DrainView d = drains.get(recorded.getPod());
+    if (d == null || !d.active()) {
+      return drains;
+    }
+    Map<String, DrainView> out = new HashMap<>(drains);
+    out.put(recorded.getPod(), new DrainView(d.state(), d.detail(), d.connections(), d.sessions(),
+        Instant.parse(recorded.getStartedAt())));
+    return out;
+  }
+
+  private Drainer drainer(LosslessDeployment ld) {
+    DrainSpec d = ld.getSpec().drainOrDefaults();
+    if (d.getType() != DrainType.EMQX) {
+      return new NoDrainer();
+    }
+    Secret s = secret(ld.getMetadata().getNamespace(), d.getEmqx().getApiKeySecret());
+    EmqxCredentials credentials = new EmqxCredentials(
+        decode(s, FerryNames.EMQX_API_KEY_SECRET_KEY), decode(s, FerryNames.EMQX_API_SECRET_SECRET_KEY));
+    return new EmqxDrainer(http, credentials, new EmqxDrainer.Settings(
+        d.getEmqx().getPort(), d.getConnEvictRate(), d.getSessEvictRate(), d.getWaitTakeover(),
+        d.getWaitHealthCheck() == null ? 0 : d.getWaitHealthCheck(), d.getEmqx().getRedirectTo()), drainStarts);
+  }
+
+  private Secret secret(String namespace, String name) {
+    return name == null ? null : client.secrets().inNamespace(namespace).withName(name).get();
+  }
+
+  private static String decode(Secret s, String key) {
+    if (s.getStringData() != null && s.getStringData().get(key) != null) {
+      return s.getStringData().get(key);
+    }
+    return new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8).trim();
+  }
+
+  /** Pods an EndpointSlice of the Service lists as serving (rolling only). */
+  private Set<String> servingEndpoints(LosslessDeployment ld) {
+    if (ld.getSpec().getService() == null || ld.getSpec().getService().getName() == null) {
+      return Set.of();
+    }
+    Set<String> out = new TreeSet<>();
+    client.discovery().v1().endpointSlices().inNamespace(ld.getMetadata().getNamespace())
+        .withLabel("kubernetes.io/service-name", ld.getSpec().getService().getName()).list().getItems()
+        .forEach(slice -> slice.getEndpoints().forEach(e -> {
+          boolean serving = e.getConditions() == null || e.getConditions().getServing() == null
+              ? e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady())
+              : e.getConditions().getServing();
+          if (serving && e.getTargetRef() != null && "Pod".equals(e.getTargetRef().getKind())) {
+            out.add(e.getTargetRef().getName());
+          }
+        }));
+    return out;
+  }
+
+  /** Creates the Service if it is missing; an existing one is adopted as it is (its selector never changes). */
+  private void ensureService(LosslessDeployment ld) {
+    if (ld.getSpec().getService() == null || ld.getSpec().getService().getName() == null) {
+      return;
+    }
+    String ns = ld.getMetadata().getNamespace();
+    String svc = ld.getSpec().getService().getName();
+    if (client.services().inNamespace(ns).withName(svc).get() != null) {
+      return;
+    }
+    List<ServicePort> ports = new ArrayList<>();
+    ld.getSpec().getTemplate().getSpec().getContainers().forEach(c -> {
+      if (c.getPorts() != null) {
+        c.getPorts().forEach(p -> ports.add(new ServicePortBuilder()
+            .withName(p.getName()).withPort(p.getContainerPort()).withProtocol(p.getProtocol())
+            .withTargetPort(p.getName() != null ? new IntOrString(p.getName()) : new IntOrString(p.getContainerPort()))
+            .build()));
+      }
+    });
+    client.services().inNamespace(ns).resource(new ServiceBuilder()
+        .withNewMetadata().withName(svc).withNamespace(ns)
+          .addToLabels(FerryNames.DEPLOYMENT_LABEL, ld.getMetadata().getName()).endMetadata()
+        .withNewSpec().withSelector(ld.getSpec().getSelector().getMatchLabels()).withPorts(ports).endSpec()
+        .build()).create();
+    events.normal(ld, "ServiceCreated", "created Service " + svc);
+  }
+
+  private static String selector(LosslessDeployment ld) {
+    var m = ld.getSpec().getSelector() == null ? null : ld.getSpec().getSelector().getMatchLabels();
+    if (m == null) {
+      return null;
+    }
+    return String.join(",", m.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted().toList());
+  }
+
+  private static UpdateControl<LosslessDeployment> status(LosslessDeployment ld, LosslessDeploymentStatus s) {
+    ld.setStatus(s);
+    return UpdateControl.patchStatus(ld);
+  }
+
+  static boolean isRelease(LosslessDeploymentPhase p) {
+    return p != null && StatusRecorder.phase(p).releasing();
+  }
+}

@@ -1,0 +1,190 @@
+package dev.ferry.operator.deployment;
+
+import dev.ferry.api.FerryNames;
+import dev.ferry.api.v1alpha1.DrainSpec;
+import dev.ferry.api.v1alpha1.DrainType;
+import dev.ferry.api.v1alpha1.LosslessDeploymentSpec;
+import dev.ferry.api.v1alpha1.StrategyType;
+import dev.ferry.core.rolling.Fenceposts;
+import dev.ferry.core.rolling.IntOrPercent;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Checks what the CRD schema cannot: cross-field rules, and what exists in the cluster (the API
+ * key Secret). An invalid spec is reported with each field and why, and nothing is touched. The
+ * schema's own checks (minimums, enums, required) are repeated here too, since not every API server
+ * a user runs enforces them the same way and the mock server enforces none.
+ */
+public final class SpecValidator {
+  private SpecValidator() {}
+
+  /**
+   * @param secrets looks a Secret up by name in the resource's namespace (null when missing)
+   */
+  public static List<SpecProblem> validate(LosslessDeploymentSpec spec, Function<String, Secret> secrets) {
+    List<SpecProblem> p = new ArrayList<>();
+    if (spec == null) {
+      p.add(new SpecProblem("spec", "is missing"));
+      return p;
+    }
+    if (spec.getReplicas() == null || spec.getReplicas() < 0) {
+      p.add(new SpecProblem("spec.replicas", "must be 0 or more, was " + spec.getReplicas()));
+    }
+    if (spec.getRevisionHistoryLimit() != null && spec.getRevisionHistoryLimit() < 0) {
+      p.add(new SpecProblem("spec.revisionHistoryLimit", "must be 0 or more"));
+    }
+    if (spec.getTemplate() == null || spec.getTemplate().getSpec() == null
+        || spec.getTemplate().getSpec().getContainers() == null
+        || spec.getTemplate().getSpec().getContainers().isEmpty()) {
+      p.add(new SpecProblem("spec.template.spec.containers", "a pod template with at least one container is required"));
+    }
+    selector(spec, p);
+    strategy(spec, p);
+    drain(spec.drainOrDefaults(), secrets, p);
+    if (spec.getService() != null && spec.getService().getName() != null
+        && !spec.getService().getName().matches("[a-z]([-a-z0-9]{0,61}[a-z0-9])?")) {
+      p.add(new SpecProblem("spec.service.name", "must be a DNS-1035 label, was '" + spec.getService().getName() + "'"));
+    }
+    return p;
+  }
+
+  private static void selector(LosslessDeploymentSpec spec, List<SpecProblem> p) {
+    LabelSelector s = spec.getSelector();
+    boolean empty = s == null
+        || ((s.getMatchLabels() == null || s.getMatchLabels().isEmpty())
+            && (s.getMatchExpressions() == null || s.getMatchExpressions().isEmpty()));
+    if (empty) {
+      p.add(new SpecProblem("spec.selector", "must select something (matchLabels or matchExpressions)"));
+      return;
+    }
+    Map<String, String> labels =
+        spec.getTemplate() == null || spec.getTemplate().getMetadata() == null
+                || spec.getTemplate().getMetadata().getLabels() == null
+            ? Map.of() : spec.getTemplate().getMetadata().getLabels();
+    if (!matches(s, labels)) {
+      p.add(new SpecProblem("spec.selector", "does not match spec.template.metadata.labels " + labels
+          + ": the pods would not belong to this LosslessDeployment"));
+    }
+  }
+
+  /** Kubernetes' label selector semantics. */
+  static boolean matches(LabelSelector s, Map<String, String> labels) {
+    if (s.getMatchLabels() != null) {
+      for (var e : s.getMatchLabels().entrySet()) {
+        if (!e.getValue().equals(labels.get(e.getKey()))) {
+          return false;
+        }
+      }
+    }
+    if (s.getMatchExpressions() != null) {
+      for (LabelSelectorRequirement r : s.getMatchExpressions()) {
+        String v = labels.get(r.getKey());
+        List<String> values = r.getValues() == null ? List.of() : r.getValues();
+        boolean ok = switch (r.getOperator()) {
+          case "In" -> v != null && values.contains(v);
+          case "NotIn" -> v == null || !values.contains(v);
+          case "Exists" -> v != null;
+          case "DoesNotExist" -> v == null;
+          default -> false;
+        };
+        if (!ok) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private static void strategy(LosslessDeploymentSpec spec, List<SpecProblem> p) {
+    if (spec.getStrategy() == null || spec.getStrategy().getType() == null) {
+      p.add(new SpecProblem("spec.strategy.type", "is required: BlueGreen or Rolling"));
+      return;
+    }
+    if (spec.getStrategy().getType() == StrategyType.BLUE_GREEN) {
+      var bg = spec.getStrategy().blueGreenOrDefaults();
+      if (bg.getProgressDeadlineSeconds() == null || bg.getProgressDeadlineSeconds() < 1) {
+        p.add(new SpecProblem("spec.strategy.blueGreen.progressDeadlineSeconds", "must be at least 1"));
+      }
+      if (bg.getInitialDelaySeconds() == null || bg.getInitialDelaySeconds() < 0) {
+        p.add(new SpecProblem("spec.strategy.blueGreen.initialDelaySeconds", "must be 0 or more"));
+      }
+    } else {
+      var r = spec.getStrategy().rollingOrDefaults();
+      try {
+        Fenceposts.resolve(intOrPercent(r.getMaxSurge(), "maxSurge"), intOrPercent(r.getMaxUnavailable(), "maxUnavailable"),
+            spec.getReplicas() == null ? 0 : spec.getReplicas());
+      } catch (IllegalArgumentException e) {
+        p.add(new SpecProblem("spec.strategy.rolling", e.getMessage()));
+      }
+    }
+  }
+
+  static IntOrPercent intOrPercent(IntOrString v, String field) {
+    if (v == null) {
+      throw new IllegalArgumentException(field + " is required");
+    }
+    try {
+      return v.getIntVal() != null ? IntOrPercent.of(v.getIntVal()) : IntOrPercent.parse(v.getStrVal());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(field + " " + e.getMessage(), e);
+    }
+  }
+
+  private static void drain(DrainSpec d, Function<String, Secret> secrets, List<SpecProblem> p) {
+    if (d.getType() == null) {
+      p.add(new SpecProblem("spec.drain.type", "is required: emqx, http or none"));
+      return;
+    }
+    positive(d.getConnEvictRate(), "spec.drain.connEvictRate", "a rate of 0 would never empty a pod", p);
+    positive(d.getSessEvictRate(), "spec.drain.sessEvictRate", "a rate of 0 would never move a session", p);
+    positive(d.getTimeoutSeconds(), "spec.drain.timeoutSeconds", "must be at least 1", p);
+    if (d.getWaitTakeover() == null || d.getWaitTakeover() < 0) {
+      p.add(new SpecProblem("spec.drain.waitTakeover", "must be 0 or more"));
+    }
+    if (d.getWaitHealthCheck() != null && d.getWaitHealthCheck() < 0) {
+      p.add(new SpecProblem("spec.drain.waitHealthCheck", "must be 0 or more"));
+    }
+    if (d.getType() == DrainType.EMQX) {
+      if (d.getEmqx() == null) {
+        p.add(new SpecProblem("spec.drain.emqx", "is required with drain type emqx"));
+        return;
+      }
+      if (d.getEmqx().getPort() == null || d.getEmqx().getPort() < 1 || d.getEmqx().getPort() > 65535) {
+        p.add(new SpecProblem("spec.drain.emqx.port", "must be a port number, was " + d.getEmqx().getPort()));
+      }
+      String name = d.getEmqx().getApiKeySecret();
+      if (name == null || name.isEmpty()) {
+        p.add(new SpecProblem("spec.drain.emqx.apiKeySecret", "is required: the Secret with the EMQX API key"));
+      } else {
+        Secret s = secrets.apply(name);
+        if (s == null) {
+          p.add(new SpecProblem("spec.drain.emqx.apiKeySecret", "Secret '" + name + "' not found"));
+        } else if (!has(s, FerryNames.EMQX_API_KEY_SECRET_KEY) || !has(s, FerryNames.EMQX_API_SECRET_SECRET_KEY)) {
+          p.add(new SpecProblem("spec.drain.emqx.apiKeySecret", "Secret '" + name + "' must hold the keys '"
+              + FerryNames.EMQX_API_KEY_SECRET_KEY + "' and '" + FerryNames.EMQX_API_SECRET_SECRET_KEY + "'"));
+        }
+      }
+    }
+    if (d.getType() == DrainType.HTTP && (d.getHttp() == null || d.getHttp().getPort() == null)) {
+      p.add(new SpecProblem("spec.drain.http.port", "is required with drain type http"));
+    }
+  }
+
+  static boolean has(Secret s, String key) {
+    return (s.getData() != null && s.getData().get(key) != null && !s.getData().get(key).isEmpty())
+        || (s.getStringData() != null && s.getStringData().get(key) != null && !s.getStringData().get(key).isEmpty());
+  }
+
+  private static void positive(Integer v, String field, String why, List<SpecProblem> p) {
+    if (v == null || v < 1) {
+      p.add(new SpecProblem(field, "must be at least 1, was " + v + ": " + why));
+    }
+  }
+}

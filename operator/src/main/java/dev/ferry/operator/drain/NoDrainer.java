@@ -1,0 +1,20 @@
+package dev.ferry.operator.drain;
+
+import dev.ferry.core.release.DrainView;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.List;
+import java.util.Map;
+
+/** {@code drain.type: none}: the plans wait {@code waitTakeover} after the gate closed; nothing to call. */
+public final class NoDrainer implements Drainer {
+  @Override
+  public Map<String, DrainView> observe(List<Pod> pods) {
+    return Map.of();
+  }
+
+  @Override
+  public void start(Pod pod, List<Pod> migrateTo) {}
+
+  @Override
+  public void stop(Pod pod) {}
+}

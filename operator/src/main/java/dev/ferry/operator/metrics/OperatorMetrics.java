@@ -1,0 +1,68 @@
+package dev.ferry.operator.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The operator's Prometheus metrics: how reconciles go, which phase each resource is in, how far the
+ * running drain is. Names follow Prometheus conventions (base units, {@code _total} counters).
+ */
+public final class OperatorMetrics {
+  private final MeterRegistry registry;
+  private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
+
+  public OperatorMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  public void reconciled(String kind, Duration took, boolean failed) {
+    Timer.builder("ferry_reconcile").description("time spent in one reconcile")
+        .tags("kind", kind, "result", failed ? "error" : "ok").register(registry).record(took);
+  }
+
+  public void error(String kind, String reason) {
+    Counter.builder("ferry_reconcile_errors").description("reconciles that failed, by reason")
+        .tags("kind", kind, "reason", reason).register(registry).increment();
+  }
+
+  public void action(String kind, String action) {
+    Counter.builder("ferry_actions").description("actions carried out, by type")
+        .tags("kind", kind, "action", action).register(registry).increment();
+  }
+
+  /** 1 for the phase the resource is in, 0 for the others it was seen in. */
+  public void phase(String kind, String namespace, String name, String phase, Iterable<String> allPhases) {
+    for (String p : allPhases) {
+      gauge("ferry_phase", "1 for the phase a resource is in",
+          Tags.of("kind", kind, "namespace", namespace, "name", name, "phase", p)).set(p.equals(phase) ? 1 : 0);
+    }
+  }
+
+  /** Connections and sessions left on the pod being drained (-1 when none drains). */
+  public void drain(String namespace, String name, long connections, long sessions) {
+    gauge("ferry_drain_connections", "connections left on the pod being drained",
+        Tags.of("namespace", namespace, "name", name)).set(connections);
+    gauge("ferry_drain_sessions", "sessions left on the pod being drained",
+        Tags.of("namespace", namespace, "name", name)).set(sessions);
+  }
+
+  private AtomicLong gauge(String name, String description, Tags tags) {
+    String key = name + tags;
+    return gauges.computeIfAbsent(key, k -> {
+      AtomicLong value = new AtomicLong();
+      Gauge.builder(name, value, AtomicLong::get).description(description).tags(tags).register(registry);
+      return value;
+    });
+  }
+}

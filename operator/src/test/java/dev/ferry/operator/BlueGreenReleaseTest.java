@@ -1,0 +1,137 @@
+package dev.ferry.operator;
+
+import static dev.ferry.operator.support.OperatorHarness.NS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.api.FerryNames;
+import dev.ferry.api.v1alpha1.LosslessDeployment;
+import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
+import dev.ferry.operator.support.Clients;
+import dev.ferry.operator.support.OperatorHarness;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Whole blue-green releases driven by the real operator, against fabric8's mock API server and real
+ * lab brokers that answer the EMQX API, with real MQTT clients connected through a Service-like
+ * choice of serving pods.
+ */
+@EnableKubernetesMockClient(crud = true)
+class BlueGreenReleaseTest {
+
+  KubernetesClient client;
+  OperatorHarness h;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    h = new OperatorHarness(client, Duration.ofMillis(300)).startOperator();
+  }
+
+  @AfterEach
+  void tearDown() {
+    h.close();
+  }
+
+  LosslessDeployment mqtt(String image) throws Exception {
+    try (InputStream in = BlueGreenReleaseTest.class.getResourceAsStream("/mqtt-ld.yaml")) {
+      LosslessDeployment ld = client.getKubernetesSerialization().unmarshal(in, LosslessDeployment.class);
+      ld.getMetadata().setNamespace(NS);
+      ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
+      return ld;
+    }
+  }
+
+  LosslessDeployment deployAndWaitHealthy() throws Exception {
+    client.resources(LosslessDeployment.class).inNamespace(NS).resource(mqtt("emqx:5.8.0")).create();
+    await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY
+        && h.serving().size() == 2);
+    return h.ld("mqtt");
+  }
+
+  void changeImage(String image) {
+    client.resources(LosslessDeployment.class).inNamespace(NS).withName("mqtt").edit(ld -> {
+      ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
+      return ld;
+    });
+  }
+
+  @Test
+  void aReleaseMovesEveryClientExactlyOnceAtTheRateAndDeletesOnlyEmptyPods() throws Exception {
+    LosslessDeployment first = deployAndWaitHealthy();
+    String oldRevision = first.getStatus().getCurrentRevision();
+    List<String> oldPods = h.serving().stream().map(p -> p.getMetadata().getName()).toList();
+
+    try (Clients clients = Clients.connect(40, h::routeNewConnection)) {
+      assertThat(clients.connected()).isEqualTo(40);
+      changeImage("emqx:5.8.1");
+
+      await().atMost(Duration.ofSeconds(60)).until(() -> {
+        LosslessDeployment ld = h.ld("mqtt");
+        return ld.getStatus().getPhase() == LosslessDeploymentPhase.HEALTHY
+            && !oldRevision.equals(ld.getStatus().getCurrentRevision());
+      });
+      await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected() == 40);
+
+      LosslessDeployment done = h.ld("mqtt");
+      assertThat(done.getStatus().getUpdateRevision()).isEqualTo(done.getStatus().getCurrentRevision());
+      assertThat(done.getStatus().getDrained()).containsExactlyInAnyOrderElementsOf(oldPods);
+      // Each client was moved once, by an evacuation (0x9C use another server), never by a deletion.
+      assertThat(clients.disconnectsPerClient()).containsOnly(1);
+      assertThat(clients.useAnotherServerPerClient()).containsOnly(1);
+      // Only the new pods remain; the old set is at zero and kept for rollback.
+      assertThat(h.pods()).allMatch(p -> !p.getMetadata().getLabels().get(FerryNames.REVISION_LABEL).equals(oldRevision));
+      ReplicaSet oldSet = client.apps().replicaSets().inNamespace(NS).withName("mqtt-" + oldRevision).get();
+      assertThat(oldSet.getSpec().getReplicas()).isZero();
+      // No node is left evacuating.
+      h.cluster.brokers().values().forEach(b -> assertThat(b.stats().connectionsRefused()).isZero());
+    }
+    List<String> reasons = h.events().stream().map(Event::getReason).toList();
+    assertThat(reasons).contains("ReleaseStarted", "Switching", "DrainStarted", "DeletingPod", "ReleaseComplete");
+    assertThat(h.events()).extracting(Event::getMessage).noneMatch(m -> m.contains("s3cret"));
+    assertThat(done().getStatus().getConditions()).anySatisfy(c -> {
+      assertThat(c.getType()).isEqualTo("Ready");
+      assertThat(c.getStatus()).isEqualTo("True");
+    });
+  }
+
+  LosslessDeployment done() {
+    return h.ld("mqtt");
+  }
+
+  @Test
+  void aBadImageAbortsAndTheOldVersionKeepsServing() throws Exception {
+    LosslessDeployment first = deployAndWaitHealthy();
+    String oldRevision = first.getStatus().getCurrentRevision();
+    client.resources(LosslessDeployment.class).inNamespace(NS).withName("mqtt").edit(ld -> {
+      ld.getSpec().getStrategy().getBlueGreen().setProgressDeadlineSeconds(3);
+      ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("emqx:bad");
+      return ld;
+    });
+    await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.ABORTED
+        && h.pods().stream().allMatch(p -> p.getMetadata().getLabels().get(FerryNames.REVISION_LABEL).equals(oldRevision)));
+    LosslessDeployment ld = h.ld("mqtt");
+    assertThat(ld.getStatus().getCurrentRevision()).isEqualTo(oldRevision);
+    assertThat(h.serving()).hasSize(2)
+        .allMatch(p -> p.getMetadata().getLabels().get(FerryNames.REVISION_LABEL).equals(oldRevision));
+    assertThat(ld.getStatus().getConditions()).anySatisfy(c -> {
+      assertThat(c.getType()).isEqualTo("Progressing");
+      assertThat(c.getStatus()).isEqualTo("False");
+      assertThat(c.getReason()).isEqualTo("ProgressDeadlineExceeded");
+    });
+    assertThat(h.events()).extracting(Event::getReason).contains("ProgressDeadlineExceeded");
+  }
+
+  static List<String> names(List<Pod> pods) {
+    return pods.stream().map(p -> p.getMetadata().getName()).toList();
+  }
+}

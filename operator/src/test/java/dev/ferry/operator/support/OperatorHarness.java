@@ -1,0 +1,105 @@
+package dev.ferry.operator.support;
+
+import dev.ferry.api.FerryNames;
+import dev.ferry.api.v1alpha1.LosslessDeployment;
+import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
+import dev.ferry.operator.FerryOperator;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The world of an operator test: fabric8's mock API server in CRUD mode with Ferry's CRDs applied
+ * (so status is a subresource, as on a real API server), a {@link MiniCluster} running real brokers,
+ * and the operator itself talking HTTP to the mock server through the ordinary client.
+ */
+public final class OperatorHarness implements AutoCloseable {
+  public static final String NS = "test";
+  public final KubernetesClient client;
+  public final MiniCluster cluster;
+  private FerryOperator operator;
+
+  public OperatorHarness(KubernetesClient client, Duration podStartup) throws Exception {
+    this.client = client;
+    for (String crd : List.of("losslessdeployments.ferry.dev-v1.yml", "rebalances.ferry.dev-v1.yml")) {
+      try (InputStream in = getClass().getClassLoader().getResourceAsStream("META-INF/fabric8/" + crd)) {
+        CustomResourceDefinition d = client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
+        client.apiextensions().v1().customResourceDefinitions().resource(d).create();
+      }
+    }
+    client.secrets().inNamespace(NS).resource(new SecretBuilder()
+        .withNewMetadata().withName("mqtt-api-key").withNamespace(NS).endMetadata()
+        .addToStringData(FerryNames.EMQX_API_KEY_SECRET_KEY, MiniCluster.API_KEY)
+        .addToStringData(FerryNames.EMQX_API_SECRET_SECRET_KEY, MiniCluster.API_SECRET)
+        .build()).create();
+    this.cluster = new MiniCluster(client, NS, podStartup).start();
+  }
+
+  public OperatorHarness startOperator() throws Exception {
+    operator = FerryOperator.start(client, new FerryOperator.Options(
+        Set.of(NS), false, new InetSocketAddress("127.0.0.1", 0)));
+    return this;
+  }
+
+  /** Stops the operator as a crash would look to the cluster: it just goes away. */
+  public void stopOperator() {
+    if (operator != null) {
+      operator.close();
+      operator = null;
+    }
+  }
+
+  public FerryOperator operator() {
+    return operator;
+  }
+
+  public LosslessDeployment ld(String name) {
+    return client.resources(LosslessDeployment.class).inNamespace(NS).withName(name).get();
+  }
+
+  public LosslessDeploymentPhase phase(String name) {
+    LosslessDeployment ld = ld(name);
+    return ld == null || ld.getStatus() == null ? null : ld.getStatus().getPhase();
+  }
+
+  public List<Pod> pods() {
+    return client.pods().inNamespace(NS).list().getItems();
+  }
+
+  /** Pods that a Service would route new clients to now: containers ready and gate True. */
+  public List<Pod> serving() {
+    return pods().stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .filter(p -> p.getStatus() != null && p.getStatus().getConditions() != null)
+        .filter(p -> p.getStatus().getConditions().stream().anyMatch(c -> "ContainersReady".equals(c.getType()) && "True".equals(c.getStatus()))
+            && p.getStatus().getConditions().stream().anyMatch(c -> FerryNames.SERVING_CONDITION.equals(c.getType()) && "True".equals(c.getStatus())))
+        .toList();
+  }
+
+  /** What the Service does for a new connection: one of the serving pods, at random. */
+  public InetSocketAddress routeNewConnection() {
+    List<Pod> s = serving();
+    if (s.isEmpty()) {
+      // Nothing serves: the client will be refused and try again.
+      return new InetSocketAddress("127.0.0.1", 9);
+    }
+    return cluster.mqtt(s.get(ThreadLocalRandom.current().nextInt(s.size())).getMetadata().getName());
+  }
+
+  public List<Event> events() {
+    return client.v1().events().inNamespace(NS).list().getItems();
+  }
+
+  @Override
+  public void close() {
+    stopOperator();
+    cluster.close();
+  }
+}
