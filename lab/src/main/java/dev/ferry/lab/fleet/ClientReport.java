@@ -17,6 +17,7 @@ import java.util.Map;
  * @param duplicates deliveries of a message it had already (QoS 1 allows them)
  * @param lost acknowledged by the broker and never received
  * @param unconfirmed sent, never acknowledged, never received (the publisher stopped first)
+ * @param lostSequences the first few lost sequence numbers, to look them up in logs
  */
 public record ClientReport(
     String clientId,
@@ -32,13 +33,14 @@ public record ClientReport(
     long received,
     long duplicates,
     long lost,
-    long unconfirmed) {
+    long unconfirmed,
+    java.util.List<Integer> lostSequences) {
 
   static ClientReport of(FleetClient c) {
     ClientCounters k = c.counters;
     SequenceLedger.Tally t = c.ledger.tally();
     return new ClientReport(c.clientId, k.connected, k.connects, k.reconnectAttempts, k.failedAttempts,
         k.disconnects, k.redirects, k.disconnectReasons(), k.failedAttemptReasons(), t.published(), t.received(),
-        t.duplicates(), t.lost(), t.unconfirmed());
+        t.duplicates(), t.lost(), t.unconfirmed(), t.firstLost());
   }
 }

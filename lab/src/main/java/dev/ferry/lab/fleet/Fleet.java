@@ -51,20 +51,22 @@ public final class Fleet implements AutoCloseable {
     List<FleetClient> subs = new ArrayList<>(config.clients());
     for (int i = 0; i < config.clients(); i++) {
       String id = config.clientId(config.firstIndex() + i);
-      subs.add(new FleetClient(id, config.topicOf(id), config, (io.netty.channel.EventLoop) group.next(),
+      subs.add(new FleetClient(id, config.topicOf(id), config, group.next(),
           destination, meter, new SequenceLedger(), null));
     }
     this.subscribers = List.copyOf(subs);
     List<Publisher> pubs = new ArrayList<>(config.publishers());
-    for (int p = 0; p < config.publishers(); p++) {
+    // A fleet that does not publish opens no publisher connections (they would skew the counts).
+    int publisherCount = config.publishRatePerSecond() > 0 && config.maxMessages() > 0 ? config.publishers() : 0;
+    for (int p = 0; p < publisherCount; p++) {
       List<FleetClient> share = new ArrayList<>();
-      for (int i = p; i < subs.size(); i += config.publishers()) {
+      for (int i = p; i < subs.size(); i += publisherCount) {
         share.add(subs.get(i));
       }
       // Unique across shards: the shard's first index is part of the id.
       String id = config.clientIdPrefix() + "pub-" + config.firstIndex() + "-" + p;
-      pubs.add(Publisher.create(id, config, (io.netty.channel.EventLoop) group.next(), destination, share,
-          config.publishRatePerSecond() / config.publishers(), share(config.maxMessages(), p, config.publishers()), meter));
+      pubs.add(Publisher.create(id, config, group.next(), destination, share,
+          config.publishRatePerSecond() / publisherCount, share(config.maxMessages(), p, publisherCount), meter));
     }
     this.publishers = List.copyOf(pubs);
   }

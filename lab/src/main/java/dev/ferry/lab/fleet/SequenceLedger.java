@@ -58,15 +58,19 @@ final class SequenceLedger {
     unconfirmed.andNot(acked);
     unconfirmed.andNot(received);
     return new Tally(published, acked.cardinality(), received.cardinality(), duplicates,
-        lost.cardinality(), unconfirmed.cardinality());
+        lost.cardinality(), unconfirmed.cardinality(), lost.stream().limit(MAX_LISTED).boxed().toList());
   }
+
+  /** How many lost sequence numbers a tally lists, to find them in the logs. */
+  static final int MAX_LISTED = 10;
 
   /**
    * @param lost acknowledged by the broker and never received: what QoS 1 promises not to happen
    * @param unconfirmed sent, never acknowledged and never received (the publisher gave up or stopped
    *     first); not a broker loss, reported apart
    */
-  record Tally(long published, long acked, long received, long duplicates, long lost, long unconfirmed) {}
+  record Tally(long published, long acked, long received, long duplicates, long lost, long unconfirmed,
+      java.util.List<Integer> firstLost) {}
 
   private static int index(long seq) {
     return Math.toIntExact(seq);
