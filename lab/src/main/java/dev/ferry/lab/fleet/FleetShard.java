@@ -1,0 +1,126 @@
+package dev.ferry.lab.fleet;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One shard of a fleet too large for one process (see the package comment): takes its slice of
+ * the clients, runs them against one address for a bounded time, and writes its
+ * {@link FleetReport} as JSON.
+ *
+ * <pre>
+ * java -cp ... dev.ferry.lab.fleet.FleetShard --address=127.0.2.1:1883 --clients=40000 --shards=4 --shard=0 \
+ *     --rate=2000 --messages=200000 --run-seconds=120 --quiet-seconds=10 --out=shard-0.json
+ * </pre>
+ *
+ * Options (defaults in brackets): {@code address} (required), {@code clients} total over all shards,
+ * {@code shards} [1], {@code shard} [0], {@code protocol} [5] or 3.1.1, {@code rate} total messages per
+ * second over all shards [0], {@code messages} total [unbounded], {@code run-seconds} [60],
+ * {@code quiet-seconds} [5], {@code backoff-base-ms} [100], {@code backoff-cap-ms} [5000] or
+ * {@code immediate}, {@code connect-rate} per shard [1000], {@code out} [stdout].
+ */
+public final class FleetShard {
+
+  /** The clients of one shard: {@code [first, first + count)}. */
+  public record Slice(int first, int count) {}
+
+  private FleetShard() {}
+
+  public static void main(String[] args) throws Exception {
+    System.exit(run(args, System.out));
+  }
+
+  /** Splits {@code clients} into {@code shards} contiguous slices whose sizes differ by at most one. */
+  public static Slice slice(int clients, int shards, int shard) {
+    if (shards < 1 || shard < 0 || shard >= shards || clients < shards) {
+      throw new IllegalArgumentException("need 0 <= shard < shards <= clients, was shard=" + shard
+          + " shards=" + shards + " clients=" + clients);
+    }
+    int first = (int) ((long) shard * clients / shards);
+    int end = (int) ((long) (shard + 1) * clients / shards);
+    return new Slice(first, end - first);
+  }
+
+  /** Runs one shard; returns the exit code (0, or 2 when not every client subscribed in time). */
+  static int run(String[] args, PrintStream out) throws IOException {
+    Map<String, String> o = options(args);
+    int clients = Integer.parseInt(required(o, "clients"));
+    int shards = Integer.parseInt(o.getOrDefault("shards", "1"));
+    int shard = Integer.parseInt(o.getOrDefault("shard", "0"));
+    Slice slice = slice(clients, shards, shard);
+    long messages = o.containsKey("messages") ? Long.parseLong(o.get("messages")) : Long.MAX_VALUE;
+    Duration run = Duration.ofSeconds(Long.parseLong(o.getOrDefault("run-seconds", "60")));
+    ReconnectPolicy policy = o.containsKey("immediate")
+        ? ReconnectPolicy.immediate(Duration.ofMillis(100))
+        : ReconnectPolicy.fullJitter(Duration.ofMillis(Long.parseLong(o.getOrDefault("backoff-base-ms", "100"))),
+            Duration.ofMillis(Long.parseLong(o.getOrDefault("backoff-cap-ms", "5000"))));
+    FleetConfig config = FleetConfig.builder(slice.count())
+        .firstIndex(slice.first())
+        .protocol(o.getOrDefault("protocol", "5").startsWith("3") ? MqttProtocol.V3_1_1 : MqttProtocol.V5)
+        .publishRatePerSecond(Double.parseDouble(o.getOrDefault("rate", "0")) / shards)
+        .maxMessages(messages == Long.MAX_VALUE ? messages : FleetShardShare.of(messages, shards, shard))
+        .publishFor(run)
+        .connectRatePerSecond(Integer.parseInt(o.getOrDefault("connect-rate", "1000")))
+        .reconnect(policy)
+        .build();
+    InetSocketAddress address = parseAddress(required(o, "address"));
+    int code = 0;
+    FleetReport report;
+    try (Fleet fleet = Fleet.start(config, Destination.fixed(address))) {
+      // Every client gets a minute plus its share of the connect pacing to subscribe.
+      Duration subscribeTimeout = Duration.ofSeconds(60 + slice.count() / config.connectRatePerSecond());
+      if (!fleet.awaitSubscribed(subscribeTimeout)) {
+        code = 2;
+      }
+      fleet.startPublishing();
+      fleet.awaitPublishingDone(run);
+      report = fleet.finish(Duration.ofSeconds(Long.parseLong(o.getOrDefault("quiet-seconds", "5"))));
+    }
+    String json = report.toJson();
+    if (o.containsKey("out")) {
+      Files.writeString(Path.of(o.get("out")), json, StandardCharsets.UTF_8);
+    } else {
+      out.println(json);
+    }
+    return code;
+  }
+
+  private static Map<String, String> options(String[] args) {
+    Map<String, String> o = new HashMap<>();
+    for (String a : args) {
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("options look like --name=value, was " + a);
+      }
+      int eq = a.indexOf('=');
+      o.put(eq < 0 ? a.substring(2) : a.substring(2, eq), eq < 0 ? "true" : a.substring(eq + 1));
+    }
+    return o;
+  }
+
+  private static String required(Map<String, String> o, String name) {
+    String v = o.get(name);
+    if (v == null) {
+      throw new IllegalArgumentException("--" + name + " is required");
+    }
+    return v;
+  }
+
+  private static InetSocketAddress parseAddress(String hostPort) {
+    return ServerReference.parse(hostPort)
+        .orElseThrow(() -> new IllegalArgumentException("--address must be host:port, was " + hostPort));
+  }
+
+  /** A shard's part of a total, sizes differing by at most one. */
+  private static final class FleetShardShare {
+    static long of(long total, int parts, int index) {
+      return total / parts + (index < total % parts ? 1 : 0);
+    }
+  }
+}
