@@ -99,7 +99,8 @@ public final class Fleet implements AutoCloseable {
         config.publishers(), config.protocol(), config.publishRatePerSecond());
   }
 
-  private static long share(long total, int index, int parts) {
+  /** Part {@code index} of {@code total} split in {@code parts}, sizes differing by at most one. */
+  static long share(long total, int index, int parts) {
     if (total == Long.MAX_VALUE) {
       return total;
     }

@@ -65,7 +65,7 @@ public final class FleetShard {
         .firstIndex(slice.first())
         .protocol(o.getOrDefault("protocol", "5").startsWith("3") ? MqttProtocol.V3_1_1 : MqttProtocol.V5)
         .publishRatePerSecond(Double.parseDouble(o.getOrDefault("rate", "0")) / shards)
-        .maxMessages(messages == Long.MAX_VALUE ? messages : FleetShardShare.of(messages, shards, shard))
+        .maxMessages(messages == Long.MAX_VALUE ? messages : Fleet.share(messages, shard, shards))
         .publishFor(run)
         .connectRatePerSecond(Integer.parseInt(o.getOrDefault("connect-rate", "1000")))
         .reconnect(policy)
@@ -115,12 +115,5 @@ public final class FleetShard {
   private static InetSocketAddress parseAddress(String hostPort) {
     return ServerReference.parse(hostPort)
         .orElseThrow(() -> new IllegalArgumentException("--address must be host:port, was " + hostPort));
-  }
-
-  /** A shard's part of a total, sizes differing by at most one. */
-  private static final class FleetShardShare {
-    static long of(long total, int parts, int index) {
-      return total / parts + (index < total % parts ? 1 : 0);
-    }
   }
 }
