@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -42,13 +41,8 @@ class BlueGreenReleaseTest {
     h.close();
   }
 
-  LosslessDeployment mqtt(String image) throws Exception {
-    try (InputStream in = BlueGreenReleaseTest.class.getResourceAsStream("/mqtt-ld.yaml")) {
-      LosslessDeployment ld = client.getKubernetesSerialization().unmarshal(in, LosslessDeployment.class);
-      ld.getMetadata().setNamespace(NS);
-      ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
-      return ld;
-    }
+  LosslessDeployment mqtt(String image) {
+    return dev.ferry.operator.support.Fixtures.mqtt(client, image);
   }
 
   LosslessDeployment deployAndWaitHealthy() throws Exception {

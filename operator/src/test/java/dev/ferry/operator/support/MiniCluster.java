@@ -47,6 +47,7 @@ public final class MiniCluster implements AutoCloseable {
     return t;
   });
   private final Map<String, BrokerNode> brokers = new ConcurrentHashMap<>();
+  private final Map<String, FaultyApi> apis = new ConcurrentHashMap<>();
   private final Map<String, Instant> startedAt = new ConcurrentHashMap<>();
   private final Map<String, String> ips = new ConcurrentHashMap<>();
   private static final AtomicInteger nextIp = new AtomicInteger(1);
@@ -126,6 +127,10 @@ public final class MiniCluster implements AutoCloseable {
       if (!names.contains(gone)) {
         BrokerNode b = brokers.remove(gone);
         b.close();
+        FaultyApi api = apis.remove(gone);
+        if (api != null) {
+          api.close();
+        }
       }
     }
     for (Pod p : pods) {
@@ -136,11 +141,17 @@ public final class MiniCluster implements AutoCloseable {
         boolean bad = p.getSpec().getContainers().stream().anyMatch(c -> c.getImage() != null && c.getImage().contains("bad"));
         if (!bad) {
           BrokerConfig config = new BrokerConfig(
-              "emqx@" + ip, new InetSocketAddress(ip, 1883), new InetSocketAddress(ip, 18083),
+              "emqx@" + ip, new InetSocketAddress(ip, 1883), new InetSocketAddress(ip, 18084),
               new InetSocketAddress(ip, 4370),
               brokers.values().stream().map(BrokerNode::clusterAddress).toList(),
               API_KEY, API_SECRET, 7200, 1000, 32, "5.8.1");
           BrokerNode node = BrokerNode.start(config);
+          // The operator reaches the API on 18083 through a proxy that tests can make fail.
+          try {
+            apis.put(name, new FaultyApi(new InetSocketAddress(ip, 18083), node.apiAddress()));
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
           brokers.values().forEach(other -> other.join(node.clusterAddress())); // peering is symmetric
           brokers.put(name, node);
           startedAt.put(name, Instant.now());
@@ -214,5 +225,8 @@ public final class MiniCluster implements AutoCloseable {
     }
     brokers.values().forEach(BrokerNode::close);
     brokers.clear();
+    apis.values().forEach(FaultyApi::close);
+    apis.clear();
+    FaultyApi.mode(FaultyApi.Mode.PASS);
   }
 }

@@ -1,0 +1,114 @@
+package dev.ferry.operator;
+
+import static dev.ferry.operator.support.OperatorHarness.NS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.api.v1alpha1.LosslessDeployment;
+import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
+import dev.ferry.api.v1alpha1.RollingStrategy;
+import dev.ferry.api.v1alpha1.StrategyType;
+import dev.ferry.operator.support.Fixtures;
+import dev.ferry.operator.support.OperatorHarness;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** An invalid spec gets a condition that names the field and why, and nothing in the cluster is touched. */
+@EnableKubernetesMockClient(crud = true)
+class InvalidSpecTest {
+
+  KubernetesClient client;
+  OperatorHarness h;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    h = new OperatorHarness(client, Duration.ofMillis(300)).startOperator();
+  }
+
+  @AfterEach
+  void tearDown() {
+    h.close();
+  }
+
+  static Stream<Arguments> invalidSpecs() {
+    return Stream.of(
+        Arguments.of("a rate of 0", "spec.drain.connEvictRate",
+            (Consumer<LosslessDeployment>) ld -> ld.getSpec().getDrain().setConnEvictRate(0)),
+        Arguments.of("a missing Secret", "Secret 'nope' not found",
+            (Consumer<LosslessDeployment>) ld -> ld.getSpec().getDrain().getEmqx().setApiKeySecret("nope")),
+        Arguments.of("a selector that does not match the template", "spec.selector",
+            (Consumer<LosslessDeployment>) ld -> ld.getSpec().getSelector().setMatchLabels(Map.of("app", "other"))),
+        Arguments.of("maxSurge and maxUnavailable both 0", "cannot both be 0",
+            (Consumer<LosslessDeployment>) ld -> {
+              ld.getSpec().getStrategy().setType(StrategyType.ROLLING);
+              RollingStrategy r = new RollingStrategy();
+              r.setMaxSurge(new IntOrString(0));
+              r.setMaxUnavailable(new IntOrString(0));
+              ld.getSpec().getStrategy().setRolling(r);
+            }));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidSpecs")
+  void isReportedWithTheFieldAndNothingIsCreated(String what, String named, Consumer<LosslessDeployment> breakIt) {
+    LosslessDeployment ld = Fixtures.mqtt(client, "emqx:5.8.0");
+    breakIt.accept(ld);
+    client.resources(LosslessDeployment.class).inNamespace(NS).resource(ld).create();
+
+    await().atMost(Duration.ofSeconds(15)).until(() -> ready(h.ld("mqtt")) != null
+        && "InvalidSpec".equals(ready(h.ld("mqtt")).getReason()));
+    Condition c = ready(h.ld("mqtt"));
+    assertThat(c.getStatus()).isEqualTo("False");
+    assertThat(c.getMessage()).contains(named);
+    assertThat(client.apps().replicaSets().inNamespace(NS).list().getItems()).isEmpty();
+    assertThat(h.pods()).isEmpty();
+    assertThat(h.events()).filteredOn(e -> "InvalidSpec".equals(e.getReason()))
+        .extracting(Event::getType).contains("Warning");
+  }
+
+  @Test
+  void breakingARunningDeploymentLeavesItServingAndFixingItCarriesOn() {
+    client.resources(LosslessDeployment.class).inNamespace(NS).resource(Fixtures.mqtt(client, "emqx:5.8.0")).create();
+    await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY
+        && h.serving().size() == 2);
+    var podsBefore = h.pods().stream().map(p -> p.getMetadata().getName()).sorted().toList();
+
+    client.resources(LosslessDeployment.class).inNamespace(NS).withName("mqtt").edit(ld -> {
+      ld.getSpec().getDrain().setConnEvictRate(0);
+      ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("emqx:5.8.1");
+      return ld;
+    });
+    await().atMost(Duration.ofSeconds(15)).until(() -> "InvalidSpec".equals(ready(h.ld("mqtt")).getReason()));
+    assertThat(h.pods().stream().map(p -> p.getMetadata().getName()).sorted().toList()).isEqualTo(podsBefore);
+    assertThat(h.serving()).hasSize(2);
+    assertThat(client.apps().replicaSets().inNamespace(NS).list().getItems()).hasSize(1);
+
+    client.resources(LosslessDeployment.class).inNamespace(NS).withName("mqtt").edit(ld -> {
+      ld.getSpec().getDrain().setConnEvictRate(50);
+      return ld;
+    });
+    await().atMost(Duration.ofSeconds(45)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY
+        && h.pods().stream().noneMatch(p -> podsBefore.contains(p.getMetadata().getName()))
+        && h.serving().size() == 2);
+  }
+
+  static Condition ready(LosslessDeployment ld) {
+    if (ld == null || ld.getStatus() == null || ld.getStatus().getConditions() == null) {
+      return null;
+    }
+    return ld.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst().orElse(null);
+  }
+}
