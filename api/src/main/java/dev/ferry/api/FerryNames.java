@@ -76,6 +76,12 @@ public final class FerryNames {
    */
   public static final String REBALANCE_STOP_FINALIZER = "ferry.dev/rebalance-stop";
 
+  /**
+   * Pod annotation set by a running Rebalance on the donors it took out of the Service (value:
+   * {@code Rebalance/<name>}). While it is there the LosslessDeployment leaves the pod's gate closed.
+   */
+  public static final String HELD_OUT_ANNOTATION = "ferry.dev/held-out-by";
+
   /** Key, in the Secret named by {@code spec.drain.emqx.apiKeySecret}, of the EMQX API key. */
   public static final String EMQX_API_KEY_SECRET_KEY = "key";
 

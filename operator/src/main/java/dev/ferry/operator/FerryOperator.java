@@ -56,6 +56,13 @@ public final class FerryOperator implements AutoCloseable {
         c.settingNamespaces(options.namespaces());
       }
     });
+    operator.register(new dev.ferry.operator.rebalance.RebalanceReconciler(client, metrics, Clock.systemUTC()), c -> {
+      if (options.namespaces().isEmpty()) {
+        c.watchingAllNamespaces();
+      } else {
+        c.settingNamespaces(options.namespaces());
+      }
+    });
     HttpServer http = null;
     if (options.metricsAddress() != null) {
       http = HttpServer.create(options.metricsAddress(), 0);

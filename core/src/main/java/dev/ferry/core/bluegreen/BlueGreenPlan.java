@@ -300,7 +300,8 @@ public final class BlueGreenPlan {
     }
     Map<String, Boolean> open = new LinkedHashMap<>();
     for (PodView p : live(o)) {
-      if (p.revision().equals(cur) && p.containersReady() && !p.gateTrue() && !victimNames.contains(p.name())) {
+      if (p.revision().equals(cur) && p.containersReady() && !p.gateTrue() && !p.heldOut()
+          && !victimNames.contains(p.name())) {
         open.put(p.name(), true);
       }
     }
@@ -351,7 +352,7 @@ public final class BlueGreenPlan {
   }
 
   private static ReleaseStatus steadyStatus(BlueGreenObservation o, String cur) {
-    long serving = live(o).stream().filter(p -> p.revision().equals(cur) && p.serving()).count();
+    long serving = live(o).stream().filter(p -> p.revision().equals(cur) && p.available()).count();
     Phase phase = serving >= o.spec().replicas() ? Phase.Healthy : Phase.Degraded;
     return next(new ReleaseStatus(o.status().phase(), cur, cur, o.status().phaseStartedAt()), phase, o.now());
   }

@@ -12,9 +12,11 @@ import java.util.function.ToLongFunction;
  * <ol>
  *   <li>At start the nodes split once, by connections: donors have at least the mean, recipients
  *       less. The split is fixed for the whole rebalance.
- *   <li>Each tick, while connections are not balanced, every donor above the recipients' average
- *       evicts up to the rate. Unlike EMQX, a donor is never asked to go below the recipients'
- *       average, so a slow-moving tick cannot overshoot into the opposite imbalance.
+ *   <li>Each tick, while connections are not balanced, every donor above the mean of all nodes
+ *       evicts up to the rate, but never more than its excess over that mean (rounded up, so that
+ *       an unbalanced cluster always makes progress). EMQX evicts the full rate from every donor
+ *       above the recipients' average, so with several donors one tick can overshoot into the
+ *       opposite imbalance (three donors at 20 and an empty recipient end at 10/10/10/30).
  *   <li>Then the same for sessions, after the takeover wait.
  * </ol>
  */
@@ -86,7 +88,7 @@ public final class RebalanceMath {
 
   /**
    * How many of one count a donor evicts this tick: nothing once balanced, otherwise up to the
-   * rate, and never below the recipients' average.
+   * rate, and never more than its excess over the mean of all the split's nodes.
    */
   public static long evictionsThisTick(
       String donor,
@@ -98,8 +100,11 @@ public final class RebalanceMath {
     if (!split.donors().contains(donor) || balanced(split, loads, thresholds, count)) {
       return 0;
     }
-    double recipientAverage = average(split, false, loads, count);
-    long above = (long) Math.ceil(count.applyAsLong(loads.get(donor)) - recipientAverage);
+    List<NodeLoad> all = new ArrayList<>();
+    split.donors().forEach(n -> all.add(loads.get(n)));
+    split.recipients().forEach(n -> all.add(loads.get(n)));
+    double mean = average(all, count);
+    long above = (long) Math.ceil(count.applyAsLong(loads.get(donor)) - mean);
     return Math.max(0, Math.min(ratePerSecond, above));
   }
 

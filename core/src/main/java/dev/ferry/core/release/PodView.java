@@ -15,6 +15,8 @@ import java.time.Instant;
  * @param terminating the pod has a deletion timestamp: it is on its way out and counts for nothing
  * @param markedForDeletion carries {@code pod-deletion-cost: -99999}: its set is being scaled down
  *     to remove exactly this pod
+ * @param heldOut another process (a running Rebalance) keeps this pod out of the Service on
+ *     purpose: the plans must not open its gate, and count it as able to serve
  */
 public record PodView(
     String name,
@@ -24,7 +26,15 @@ public record PodView(
     Instant gateChangedAt,
     Instant readyAt,
     boolean terminating,
-    boolean markedForDeletion) {
+    boolean markedForDeletion,
+    boolean heldOut) {
+
+  /** A pod nobody holds out of the Service. */
+  public PodView(
+      String name, String revision, boolean containersReady, Boolean gate, Instant gateChangedAt,
+      Instant readyAt, boolean terminating, boolean markedForDeletion) {
+    this(name, revision, containersReady, gate, gateChangedAt, readyAt, terminating, markedForDeletion, false);
+  }
 
   public PodView {
     if (name == null || revision == null) {
@@ -45,11 +55,16 @@ public record PodView(
     return !terminating && containersReady && gateTrue();
   }
 
+  /** Could serve: ready, and in the Service unless something holds it out on purpose. */
+  public boolean available() {
+    return !terminating && containersReady && (gateTrue() || heldOut);
+  }
+
   public boolean live() {
     return !terminating;
   }
 
   public PodView withGate(boolean value, Instant at) {
-    return new PodView(name, revision, containersReady, value, at, readyAt, terminating, markedForDeletion);
+    return new PodView(name, revision, containersReady, value, at, readyAt, terminating, markedForDeletion, heldOut);
   }
 }

@@ -98,7 +98,8 @@ public final class RollingPlan {
     Map<String, Boolean> open = new LinkedHashMap<>();
     Instant nextOnline = null;
     for (PodView p : live) {
-      if (!p.revision().equals(t) || !p.containersReady() || p.gateTrue() || victimNames.contains(p.name())) {
+      if (!p.revision().equals(t) || !p.containersReady() || p.gateTrue() || p.heldOut()
+          || victimNames.contains(p.name())) {
         continue;
       }
       Instant onlineAt = (p.readyAt() == null ? o.now() : p.readyAt()).plus(spec.delayOnline());

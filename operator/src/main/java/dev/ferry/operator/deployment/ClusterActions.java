@@ -124,41 +124,8 @@ final class ClusterActions {
     }
   }
 
-  /**
-   * Sets the serving condition through the pod's status, with optimistic concurrency: the kubelet
-   * writes the same conditions list, so a write based on a stale read is refused and retried.
-   */
   private void setGate(String podName, boolean open) {
-    String status = open ? "True" : "False";
-    for (int attempt = 1; ; attempt++) {
-      Pod p = client.pods().inNamespace(ns()).withName(podName).get();
-      if (p == null) {
-        throw new IllegalStateException("pod " + podName + " is gone");
-      }
-      List<PodCondition> conditions = p.getStatus() == null || p.getStatus().getConditions() == null
-          ? new ArrayList<>() : new ArrayList<>(p.getStatus().getConditions());
-      var existing = conditions.stream().filter(c -> FerryNames.SERVING_CONDITION.equals(c.getType())).findFirst();
-      if (existing.isPresent() && status.equals(existing.get().getStatus())) {
-        return;
-      }
-      conditions.removeIf(c -> FerryNames.SERVING_CONDITION.equals(c.getType()));
-      conditions.add(new PodConditionBuilder()
-          .withType(FerryNames.SERVING_CONDITION)
-          .withStatus(status)
-          .withReason(open ? "Serving" : "OutOfService")
-          .withMessage(open ? "in the Service's endpoints (set by ferry)" : "taken out of the Service by ferry")
-          .withLastTransitionTime(Instant.now().toString())
-          .build());
-      p.getStatus().setConditions(conditions);
-      try {
-        client.pods().inNamespace(ns()).resource(p).updateStatus();
-        return;
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt >= 5) {
-          throw e;
-        }
-      }
-    }
+    dev.ferry.operator.kube.PodGates.set(client, ns(), podName, open);
   }
 
   private void deletePod(DeletePod d) {

@@ -165,7 +165,7 @@ public final class EmqxDrainer implements Drainer {
   }
 
   /** The node whose host is the pod's IP, its hostname (StatefulSet-style FQDNs too) or its name. */
-  static Optional<Node> nodeOf(Pod pod, List<Node> nodes) {
+  public static Optional<Node> nodeOf(Pod pod, List<Node> nodes) {
     String ip = ip(pod);
     String name = name(pod);
     String hostname = pod.getSpec() == null || pod.getSpec().getHostname() == null ? name : pod.getSpec().getHostname();

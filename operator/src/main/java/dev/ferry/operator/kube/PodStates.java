@@ -33,6 +33,11 @@ public final class PodStates {
     return a != null && FerryNames.DRAINED_POD_DELETION_COST.equals(a.get(FerryNames.POD_DELETION_COST_ANNOTATION));
   }
 
+  public static boolean heldOut(Pod pod) {
+    var a = pod.getMetadata().getAnnotations();
+    return a != null && a.containsKey(FerryNames.HELD_OUT_ANNOTATION);
+  }
+
   public static String revision(Pod pod) {
     var l = pod.getMetadata().getLabels();
     return l == null ? "" : l.getOrDefault(FerryNames.REVISION_LABEL, "");
@@ -47,7 +52,7 @@ public final class PodStates {
     return new PodView(
         pod.getMetadata().getName(), revision(pod), ready, gateValue,
         gate.map(c -> time(c.getLastTransitionTime())).orElse(null), readyAt,
-        terminating(pod), markedForDeletion(pod));
+        terminating(pod), markedForDeletion(pod), heldOut(pod));
   }
 
   static Instant time(String rfc3339) {

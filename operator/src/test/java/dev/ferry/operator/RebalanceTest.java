@@ -1,0 +1,148 @@
+package dev.ferry.operator;
+
+import static dev.ferry.operator.support.OperatorHarness.NS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.api.FerryNames;
+import dev.ferry.api.v1alpha1.LosslessDeployment;
+import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
+import dev.ferry.api.v1alpha1.Rebalance;
+import dev.ferry.api.v1alpha1.RebalancePhase;
+import dev.ferry.api.v1alpha1.RebalanceSpec;
+import dev.ferry.api.v1alpha1.TargetReference;
+import dev.ferry.broker.BrokerNode;
+import dev.ferry.core.rebalance.NodeLoad;
+import dev.ferry.core.rebalance.RebalanceMath;
+import dev.ferry.core.rebalance.Thresholds;
+import dev.ferry.operator.emqx.EmqxClient;
+import dev.ferry.operator.emqx.EmqxCredentials;
+import dev.ferry.operator.support.Clients;
+import dev.ferry.operator.support.Fixtures;
+import dev.ferry.operator.support.MiniCluster;
+import dev.ferry.operator.support.OperatorHarness;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Duration;
+import java.util.IntSummaryStatistics;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Rebalance after a scale-out from 3 to 4 brokers, with real clients. */
+@EnableKubernetesMockClient(crud = true)
+class RebalanceTest {
+
+  KubernetesClient client;
+  OperatorHarness h;
+  Clients clients;
+
+  @BeforeEach
+  void scaledOut() throws Exception {
+    h = new OperatorHarness(client, Duration.ofMillis(300)).startOperator();
+    LosslessDeployment ld = Fixtures.mqtt(client, "emqx:5.8.0");
+    ld.getSpec().setReplicas(3);
+    client.resources(LosslessDeployment.class).inNamespace(NS).resource(ld).create();
+    await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY && h.serving().size() == 3);
+    clients = Clients.connect(60, h::routeNewConnection);
+    client.resources(LosslessDeployment.class).inNamespace(NS).withName("mqtt").edit(l -> {
+      l.getSpec().setReplicas(4);
+      return l;
+    });
+    await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY && h.serving().size() == 4);
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (clients != null) {
+      clients.close();
+    }
+    h.close();
+  }
+
+  Rebalance rebalance(int rate, int absThreshold) {
+    RebalanceSpec spec = new RebalanceSpec();
+    TargetReference t = new TargetReference();
+    t.setName("mqtt");
+    spec.setTargetRef(t);
+    spec.setConnEvictRate(rate);
+    spec.setSessEvictRate(rate);
+    spec.setWaitTakeover(1);
+    spec.setWaitHealthCheck(0);
+    spec.setAbsConnThreshold(absThreshold);
+    spec.setAbsSessThreshold(absThreshold);
+    spec.setRelConnThreshold("1.1");
+    spec.setRelSessThreshold("1.1");
+    Rebalance rb = new Rebalance();
+    rb.setMetadata(new ObjectMetaBuilder().withName("after-scale-out").withNamespace(NS).build());
+    rb.setSpec(spec);
+    return client.resources(Rebalance.class).inNamespace(NS).resource(rb).create();
+  }
+
+  Rebalance rb() {
+    return client.resources(Rebalance.class).inNamespace(NS).withName("after-scale-out").get();
+  }
+
+  IntSummaryStatistics connectionsPerNode() {
+    return h.cluster.brokers().values().stream().mapToInt(b -> (int) b.stats().connections()).summaryStatistics();
+  }
+
+  @Test
+  void completesWithinTheThresholdsAndPutsTheDonorsBack() {
+    assertThat(connectionsPerNode().getMin()).as("the new node starts empty").isZero();
+    rebalance(10, 3);
+    await().atMost(Duration.ofSeconds(60)).until(() -> rb().getStatus() != null
+        && rb().getStatus().getPhase() == RebalancePhase.COMPLETED);
+    await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected() == 60);
+    // EMQX's balanced test, on what the brokers report now: donors' average within 3 of the
+    // recipients' (or within 10%). Recipients among themselves are as even as the Service made them.
+    var donors = rb().getStatus().getRebalanceStates().get(0).getDonors();
+    var loads = h.cluster.brokers().values().stream()
+        .map(b -> new NodeLoad(b.name(), b.stats().connections(), b.stats().sessions())).toList();
+    var byNode = loads.stream().collect(java.util.stream.Collectors.toMap(NodeLoad::node, l -> l));
+    var split = new RebalanceMath.Split(donors,
+        loads.stream().map(NodeLoad::node).filter(n -> !donors.contains(n)).toList());
+    assertThat(RebalanceMath.connectionsBalanced(split, byNode, new Thresholds(3, 1.1)))
+        .as("balanced: " + loads).isTrue();
+    assertThat(connectionsPerNode().getSum()).isEqualTo(60);
+    assertThat(h.serving()).as("donors back in the Service").hasSize(4);
+    assertThat(rb().getStatus().getConditions()).anySatisfy(c -> {
+      assertThat(c.getType()).isEqualTo("Completed");
+      assertThat(c.getStatus()).isEqualTo("True");
+    });
+    assertThat(rb().getStatus().getRebalanceStates().get(0).getDonors()).hasSize(3);
+    assertThat(clients.disconnectsPerClient()).allMatch(d -> d <= 1);
+  }
+
+  @Test
+  void aRebalanceThatEndsUnbalancedIsFailedNotCompleted() throws Exception {
+    rebalance(1, 0);
+    await().atMost(Duration.ofSeconds(30)).until(() -> rb().getStatus() != null
+        && rb().getStatus().getPhase() == RebalancePhase.PROCESSING
+        && rb().getStatus().getRebalanceStates().get(0).getCoordinatorNode() != null);
+    // Someone stops it behind the operator's back (or the coordinator goes away).
+    String coordinator = rb().getStatus().getRebalanceStates().get(0).getCoordinatorNode();
+    BrokerNode any = h.cluster.brokers().values().iterator().next();
+    new EmqxClient(EmqxClient.newHttpClient(), EmqxClient.baseOf(any.apiAddress().getHostString(), any.apiAddress().getPort()),
+        new EmqxCredentials(MiniCluster.API_KEY, MiniCluster.API_SECRET)).stopRebalance(coordinator);
+    await().atMost(Duration.ofSeconds(30)).until(() -> rb().getStatus().getPhase() == RebalancePhase.FAILED);
+    assertThat(rb().getStatus().getMessage()).contains("before the nodes were balanced");
+    await().atMost(Duration.ofSeconds(10)).until(() -> h.serving().size() == 4);
+  }
+
+  @Test
+  void deletingARunningRebalanceStopsItAndPutsTheDonorsBack() throws Exception {
+    rebalance(1, 0);
+    await().atMost(Duration.ofSeconds(30)).until(() -> rb().getStatus() != null
+        && rb().getStatus().getPhase() == RebalancePhase.PROCESSING && h.serving().size() < 4);
+    assertThat(rb().getMetadata().getFinalizers()).contains(FerryNames.REBALANCE_STOP_FINALIZER);
+    client.resources(Rebalance.class).inNamespace(NS).withName("after-scale-out").delete();
+    await().atMost(Duration.ofSeconds(30)).until(() -> rb() == null);
+    assertThat(h.serving()).hasSize(4);
+    BrokerNode any = h.cluster.brokers().values().iterator().next();
+    var api = new EmqxClient(EmqxClient.newHttpClient(), EmqxClient.baseOf(any.apiAddress().getHostString(), any.apiAddress().getPort()),
+        new EmqxCredentials(MiniCluster.API_KEY, MiniCluster.API_SECRET));
+    assertThat(api.globalStatus().rebalances()).isEmpty();
+  }
+}
