@@ -30,6 +30,11 @@ public final class OperatorCommand implements Callable<Integer> {
       description = "host:port for /metrics and /healthz (env FERRY_METRICS_ADDRESS, default ${DEFAULT-VALUE})")
   String metricsAddress;
 
+  @Option(names = "--leader-election", negatable = true, defaultValue = "${env:FERRY_LEADER_ELECTION:-true}",
+      fallbackValue = "true",
+      description = "hold the ferry-operator Lease while reconciling (env FERRY_LEADER_ELECTION, default ${DEFAULT-VALUE})")
+  boolean leaderElection;
+
   @Option(names = "--no-server-side-apply",
       description = "patch status with JSON merge patches (for API servers without server-side apply)")
   boolean noServerSideApply;
@@ -47,7 +52,7 @@ public final class OperatorCommand implements Callable<Integer> {
         metricsAddress.substring(0, colon), Integer.parseInt(metricsAddress.substring(colon + 1)));
     KubernetesClient client = new KubernetesClientBuilder().build();
     FerryOperator operator = FerryOperator.start(client,
-        new FerryOperator.Options(watched, !noServerSideApply, metrics));
+        new FerryOperator.Options(watched, !noServerSideApply, metrics, leaderElection));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       operator.close();

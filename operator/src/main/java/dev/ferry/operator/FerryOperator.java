@@ -28,8 +28,19 @@ public final class FerryOperator implements AutoCloseable {
    * @param serverSideApply patch the status with server-side apply (a real API server); fabric8's
    *     mock server does not support it
    * @param metricsAddress where to serve /metrics and /healthz; null for none
+   * @param leaderElection take the {@code ferry-operator} Lease before reconciling, so that a second
+   *     replica (or an old pod still terminating) never acts at the same time
    */
-  public record Options(Set<String> namespaces, boolean serverSideApply, InetSocketAddress metricsAddress) {}
+  public record Options(
+      Set<String> namespaces, boolean serverSideApply, InetSocketAddress metricsAddress, boolean leaderElection) {
+
+    public Options(Set<String> namespaces, boolean serverSideApply, InetSocketAddress metricsAddress) {
+      this(namespaces, serverSideApply, metricsAddress, false);
+    }
+  }
+
+  /** Running reconciles get this long to finish on shutdown (the pod's grace period is 30 s). */
+  static final java.time.Duration TERMINATION_TIMEOUT = java.time.Duration.ofSeconds(20);
 
   private final Operator operator;
   private final HttpServer http;
@@ -44,11 +55,18 @@ public final class FerryOperator implements AutoCloseable {
   public static FerryOperator start(KubernetesClient client, Options options) throws IOException {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     OperatorMetrics metrics = new OperatorMetrics(registry);
-    Operator operator = new Operator(o -> o
-        .withKubernetesClient(client)
-        .withCloseClientOnStop(false)
-        .withUseSSAToPatchPrimaryResource(options.serverSideApply())
-        .withSSABasedCreateUpdateMatchForDependentResources(options.serverSideApply()));
+    Operator operator = new Operator(o -> {
+      o.withKubernetesClient(client)
+          .withCloseClientOnStop(false)
+          .withReconciliationTerminationTimeout(TERMINATION_TIMEOUT)
+          .withUseSSAToPatchPrimaryResource(options.serverSideApply())
+          .withSSABasedCreateUpdateMatchForDependentResources(options.serverSideApply());
+      if (options.leaderElection()) {
+        // The Lease lives in the operator's own namespace (taken from the in-cluster config).
+        o.withLeaderElectionConfiguration(
+            new io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration("ferry-operator"));
+      }
+    });
     operator.register(new LosslessDeploymentReconciler(client, metrics, Clock.systemUTC()), c -> {
       if (options.namespaces().isEmpty()) {
         c.watchingAllNamespaces();
@@ -67,7 +85,16 @@ public final class FerryOperator implements AutoCloseable {
     if (options.metricsAddress() != null) {
       http = HttpServer.create(options.metricsAddress(), 0);
       http.createContext("/metrics", ex -> reply(ex, 200, registry.scrape(), "text/plain; version=0.0.4"));
-      http.createContext("/healthz", ex -> reply(ex, 200, "ok\n", "text/plain"));
+      // Healthy once started and every informer is connected; 503 with what is wrong otherwise.
+      http.createContext("/healthz", ex -> {
+        var info = operator.getRuntimeInfo();
+        if (info.isStarted() && info.allEventSourcesAreHealthy()) {
+          reply(ex, 200, "ok\n", "text/plain");
+        } else {
+          reply(ex, 503, info.isStarted() ? "unhealthy: " + info.unhealthyEventSources() + "\n" : "starting\n",
+              "text/plain");
+        }
+      });
       http.start();
       log.info("metrics on http://{}:{}/metrics", options.metricsAddress().getHostString(), http.getAddress().getPort());
     }

@@ -96,6 +96,20 @@ class BlueGreenReleaseTest {
       assertThat(c.getType()).isEqualTo("Ready");
       assertThat(c.getStatus()).isEqualTo("True");
     });
+
+    // What Prometheus and the kubelet's probes see.
+    var http = java.net.http.HttpClient.newHttpClient();
+    String base = "http://127.0.0.1:" + h.operator().metricsPort();
+    var metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.body())
+        .contains("ferry_phase{kind=\"LosslessDeployment\",name=\"mqtt\",namespace=\"test\",phase=\"Healthy\"} 1.0")
+        .containsPattern("ferry_actions_total\\{action=\"StartDrain\",kind=\"LosslessDeployment\"} [1-9]")
+        .contains("ferry_reconcile_seconds_count");
+    var health = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/healthz")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(health.statusCode()).isEqualTo(200);
   }
 
   LosslessDeployment done() {
