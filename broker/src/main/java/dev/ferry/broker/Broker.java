@@ -38,11 +38,31 @@ import org.slf4j.LoggerFactory;
  * <p>Connect across the cluster: a CONNECT asks every up peer to give up the client's session
  * ({@code takeover}); a peer that holds it disconnects its connection (0x8E), sends the session back
  * and forgets it. The CONNACK waits for every answer (at most {@link #TAKEOVER_TIMEOUT_MILLIS}).
+ *
+ * <p>A session that leaves a node (taken over by a peer, or handed over during an evacuation or a
+ * rebalance) leaves a forwarding entry behind for {@link #FORWARD_AFTER_MOVE_MILLIS}: its
+ * subscriptions stay in this node's index under a "moved" key, so the route that peers know keeps
+ * matching, and every message that still arrives here for it is passed on to the session's new node
+ * ({@code session_deliver}). Peers learn the new node's route within one message, but messages
+ * already on their way, or sent by the new node itself before the session reached it, arrive here
+ * after the session left; without the entry they had no session to go to. The entry is added before
+ * the session is removed from the index, so peers never see the route withdrawn in between.
+ *
+ * <p>Forwarding is unconditional: the old node cannot know whether the new node already had the
+ * session when the message reached it. The new node decides: for a while after a session arrives it
+ * remembers the ids of the messages it was offered ({@link Session#firstSight}) and drops a second
+ * copy. Every message gets its cluster-wide id where it enters ({@link #route}). A forwarded message
+ * that finds the session still being fetched by a pending CONNECT waits with that CONNECT; one that
+ * finds the session gone on again follows that node's own forwarding entry (at most
+ * {@link #MAX_FORWARD_HOPS} hops).
  */
 public final class Broker {
 
   static final long TAKEOVER_TIMEOUT_MILLIS = 3000;
   static final long FORWARD_AFTER_MOVE_MILLIS = 10_000;
+  /** How long a session that arrived remembers message ids: the forwarding window and a margin. */
+  static final long REMEMBER_IDS_MILLIS = FORWARD_AFTER_MOVE_MILLIS + 5_000;
+  static final int MAX_FORWARD_HOPS = 4;
   /** Index key prefix of a session that moved away (client ids cannot contain U+0000). */
   private static final String MOVED = "\u0000moved:";
   private static final Logger log = LoggerFactory.getLogger(Broker.class);
@@ -53,8 +73,8 @@ public final class Broker {
   private final BrokerMetrics metrics;
   private final Map<String, Session> sessions = new HashMap<>();
   private final Map<ClientLink, Message> wills = new IdentityHashMap<>();
-  /** Index key of a session that moved away → the node it went to. */
-  private final Map<String, String> movedTo = new HashMap<>();
+  /** Index key of a session that moved away → where it went and with which subscriptions. */
+  private final Map<String, Forward> movedTo = new HashMap<>();
   private final SubscriptionIndex index;
   private final Map<Long, PendingConnect> pendingConnects = new HashMap<>();
   private final long startedAt = System.currentTimeMillis();
@@ -62,6 +82,9 @@ public final class Broker {
   private Admission admission = Admission.OPEN;
   private int connected;
   private long nextRequestId;
+  /** Prefix of the ids of messages that enter the cluster here: node name and start time. */
+  private final String idPrefix;
+  private long nextMessageId;
   /** When evictions happened and how many, so tests and the lab can check the pacing. */
   private final java.util.Queue<long[]> evictions = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
@@ -70,11 +93,16 @@ public final class Broker {
     public static final Admission OPEN = new Admission(false, null);
   }
 
+  /** A session that left: the node it went to, and the subscriptions kept here for it. */
+  private record Forward(String target, Map<String, Integer> subscriptions) {}
+
   private static final class PendingConnect {
     final ClientLink link;
     final ConnectRequest request;
     final Set<String> waitingFor;
     SessionSnapshot remote;
+    /** Messages forwarded to the session while it was being fetched. */
+    final List<Message> forwarded = new ArrayList<>();
 
     PendingConnect(ClientLink link, ConnectRequest request, Set<String> waitingFor) {
       this.link = link;
@@ -87,6 +115,7 @@ public final class Broker {
     this.config = config;
     this.executor = executor;
     this.metrics = metrics;
+    this.idPrefix = config.name() + "/" + Long.toString(startedAt, 36) + "/";
     this.index =
         new SubscriptionIndex(
             new SubscriptionIndex.Listener() {
@@ -192,17 +221,22 @@ public final class Broker {
   private void completeConnect(long id) {
     PendingConnect p = pendingConnects.remove(id);
     if (p != null) {
-      finishConnect(p.link, p.request, p.remote);
+      finishConnect(p.link, p.request, p.remote, p.forwarded);
     }
   }
 
   private void finishConnect(ClientLink link, ConnectRequest req, SessionSnapshot remote) {
+    finishConnect(link, req, remote, List.of());
+  }
+
+  private void finishConnect(ClientLink link, ConnectRequest req, SessionSnapshot remote, List<Message> forwarded) {
     String id = req.clientId();
     Session s = sessions.get(id);
     if (!link.open()) {
       // The client left while we fetched its session: keep the session here rather than lose it.
-      if (remote != null && !req.cleanStart() && s == null) {
-        install(Session.restore(remote));
+      if (!req.cleanStart()) {
+        Session kept = remote == null ? s : adopt(remote);
+        offerAll(kept, forwarded);
       }
       return;
     }
@@ -215,15 +249,14 @@ public final class Broker {
       s = null;
     }
     if (!req.cleanStart() && remote != null) {
-      if (s == null) {
-        s = install(Session.restore(remote));
-      } else {
-        merge(s, remote);
-      }
+      s = adopt(remote);
     }
     boolean present = s != null;
     if (s == null) {
       s = install(new Session(id, req.expirySeconds()));
+    }
+    if (!req.cleanStart()) {
+      offerAll(s, forwarded);
     }
     s.expirySeconds(req.expirySeconds());
     s.attach(link);
@@ -315,12 +348,19 @@ public final class Broker {
     return codes;
   }
 
-  public void publish(ClientLink link, Message m) {
+  /**
+   * A PUBLISH from a client. Returns whether the broker took it (routed it to every subscriber, or
+   * queued it for them): only then may the MQTT layer acknowledge it. False when the connection no
+   * longer holds its session (taken over or evicted while the packet waited): the client sends it
+   * again after it reconnects.
+   */
+  public boolean publish(ClientLink link, Message m) {
     if (sessionOf(link) == null) {
-      return; // a packet that overtook a takeover; the connection is being closed
+      return false; // a packet that overtook a takeover; the connection is being closed
     }
     metrics.messageIn();
     route(m);
+    return true;
   }
 
   public void acknowledge(ClientLink link, int packetId) {
@@ -335,45 +375,69 @@ public final class Broker {
     return s != null && s.connection() == link ? s : null;
   }
 
-  /** Delivers to this node's subscribers and forwards to every peer that has a matching route. */
+  /**
+   * A message enters the cluster here: it gets its id, goes to this node's subscribers and to every
+   * peer that has a matching route.
+   */
   private void route(Message m) {
-    List<String> peers = cluster.upPeers().isEmpty() ? List.of() : cluster.peersMatching(m.topic());
-    deliverLocally(m, Set.copyOf(peers));
+    Message withId = m.id() != null ? m : m.withId(idPrefix + Long.toString(++nextMessageId, 36));
+    List<String> peers = cluster.upPeers().isEmpty() ? List.of() : cluster.peersMatching(withId.topic());
+    deliverLocally(withId);
     if (!peers.isEmpty()) {
-      {
-        ObjectNode fwd = message("publish").set("message", JSON.valueToTree(m));
-        // The receivers learn where else it went, so none passes it on to a node that has it.
-        peers.forEach(fwd.putArray("to")::add);
-        for (String p : peers) {
-          cluster.send(p, fwd);
-        }
+      ObjectNode fwd = message("publish").set("message", JSON.valueToTree(withId));
+      for (String p : peers) {
+        cluster.send(p, fwd);
       }
     }
   }
 
-  private void deliverLocally(Message m, Set<String> alsoSentTo) {
-    Message plain = m.retain() ? new Message(m.topic(), m.payload(), m.qos(), false) : m;
+  private void deliverLocally(Message m) {
+    Message plain = m.unretained();
     for (Map.Entry<String, Integer> e : index.match(m.topic()).entrySet()) {
-      String target = movedTo.get(e.getKey());
-      if (target != null && alsoSentTo.contains(target)) {
-        continue;
-      }
-      if (target != null) {
-        // A session handed over moments ago: publishers that have not yet heard the recipient's
-        // route still send here, so pass the message on to the session's new node.
-        cluster.send(target, message("session_deliver").put("client_id", e.getKey().substring(MOVED.length()))
-            .set("message", JSON.valueToTree(plain.downgradedTo(e.getValue()))));
+      Forward moved = movedTo.get(e.getKey());
+      if (moved != null) {
+        // A session that left moments ago: pass the message on to its new node, which keeps one
+        // copy if it also got the message straight from the publisher's node.
+        forwardToSession(moved.target(), e.getKey().substring(MOVED.length()), plain.downgradedTo(e.getValue()), 0);
         continue;
       }
       Session s = sessions.get(e.getKey());
-      if (s == null) {
-        continue;
+      if (s != null) {
+        offer(s, plain.downgradedTo(e.getValue()));
       }
-      if (s.enqueue(plain.downgradedTo(e.getValue()), config.maxQueuedMessages()) != null) {
-        metrics.messageDropped();
-      }
-      drain(s);
     }
+  }
+
+  private void forwardToSession(String node, String clientId, Message m, int hops) {
+    ObjectNode msg = message("session_deliver").put("client_id", clientId).put("hops", hops);
+    msg.set("message", JSON.valueToTree(m));
+    if (!cluster.send(node, msg)) {
+      metrics.messageDropped();
+      log.warn("event=forward_failed node={} client={} to={} reason=peer_down", name(), clientId, node);
+    }
+  }
+
+  /** Queues a message for a session (once, if it arrived lately) and sends what the window allows. */
+  private void offer(Session s, Message m) {
+    if (!s.firstSight(m, now())) {
+      return; // the same message, reached twice during a move
+    }
+    if (s.enqueue(m, config.maxQueuedMessages()) != null) {
+      metrics.messageDropped();
+    }
+    drain(s);
+  }
+
+  private void offerAll(Session s, List<Message> messages) {
+    if (messages.isEmpty()) {
+      return;
+    }
+    if (s == null) {
+      messages.forEach(m -> metrics.messageDropped());
+      log.warn("event=forwarded_dropped node={} count={} reason=no_session", name(), messages.size());
+      return;
+    }
+    messages.forEach(m -> offer(s, m));
   }
 
   /** Sends what the session's connection may take now: QoS 0 at once, QoS 1 up to the window. */
@@ -388,13 +452,32 @@ public final class Broker {
       if (m.qos() > 0 && s.inflightCount() >= window) {
         return;
       }
-      s.queue().pollFirst();
-      link.deliver(m, m.qos() > 0 ? s.markInflight(m) : 0, false);
+      boolean dup = s.headIsRedelivery();
+      s.pollNext();
+      // §3.3.1.1: DUP only on a QoS > 0 message sent before (a QoS 0 message must have it clear).
+      link.deliver(m, m.qos() > 0 ? s.markInflight(m) : 0, dup && m.qos() > 0);
       metrics.messageOut();
     }
   }
 
+  /**
+   * Takes in a session that arrived from another node (takeover reply or hand-over): installed, or
+   * merged into the one this node already has. It remembers message ids for a while, as the node it
+   * came from forwards late messages.
+   */
+  private Session adopt(SessionSnapshot snap) {
+    Session s = sessions.get(snap.clientId());
+    if (s == null) {
+      s = install(Session.restore(snap));
+    } else {
+      merge(s, snap);
+    }
+    s.rememberIdsUntil(now() + REMEMBER_IDS_MILLIS, snap.recentIds());
+    return s;
+  }
+
   private Session install(Session s) {
+    stopForwarding(s.clientId()); // it is back here: nothing to pass on any more
     sessions.put(s.clientId(), s);
     for (Map.Entry<String, Integer> sub : s.subscriptions().entrySet()) {
       index.add(sub.getKey(), s.clientId(), sub.getValue());
@@ -412,10 +495,9 @@ public final class Broker {
         index.add(sub.getKey(), s.clientId(), sub.getValue());
       }
     }
+    s.rememberIdsUntil(now() + REMEMBER_IDS_MILLIS, other.recentIds());
     for (Message m : other.pending()) {
-      if (s.enqueue(m, config.maxQueuedMessages()) != null) {
-        metrics.messageDropped();
-      }
+      offer(s, m);
     }
     drain(s);
   }
@@ -500,8 +582,8 @@ public final class Broker {
       String target = targets.get(ThreadLocalRandom.current().nextInt(targets.size()));
       ObjectNode handover = message("handover").set("session", JSON.valueToTree(s.snapshot()));
       if (cluster.send(target, handover)) {
+        keepForwarding(s, target); // first, so that the route never disappears in between
         removeSession(s);
-        keepForwarding(s, target);
         metrics.handedOver();
         moved++;
       }
@@ -537,10 +619,7 @@ public final class Broker {
     try {
       switch (msg.path("type").asText()) {
         case "publish" -> {
-          Set<String> to = new HashSet<>();
-          to.add(from); // the origin delivered it to its own subscribers already
-          msg.withArray("to").forEach(n -> to.add(n.asText()));
-          deliverLocally(JSON.treeToValue(msg.get("message"), Message.class), to);
+          deliverLocally(JSON.treeToValue(msg.get("message"), Message.class));
         }
         case "takeover" -> onTakeover(from, msg);
         case "takeover_reply" -> onTakeoverReply(from, msg);
@@ -565,6 +644,9 @@ public final class Broker {
     if (s != null) {
       if (!discard) {
         reply.set("session", JSON.valueToTree(s.snapshot()));
+        // Messages still on their way here (the requester's own among them: it routes here until
+        // the session reaches it) follow the session.
+        keepForwarding(s, from);
       }
       removeSession(s);
       log.info("event=session_taken_over node={} client={} to={} discarded={}", name(), clientId, from, discard);
@@ -578,8 +660,8 @@ public final class Broker {
     JsonNode session = msg.get("session");
     if (p == null) {
       // Answered after the timeout: the session must not vanish, so keep it here.
-      if (session != null && !sessions.containsKey(session.get("clientId").asText())) {
-        install(Session.restore(JSON.treeToValue(session, SessionSnapshot.class)));
+      if (session != null) {
+        adopt(JSON.treeToValue(session, SessionSnapshot.class));
       }
       return;
     }
@@ -589,7 +671,8 @@ public final class Broker {
         p.remote = snap;
       } else {
         p.remote = new SessionSnapshot(snap.clientId(), snap.expirySeconds(),
-            union(p.remote.subscriptions(), snap.subscriptions()), concat(p.remote.pending(), snap.pending()));
+            union(p.remote.subscriptions(), snap.subscriptions()), concat(p.remote.pending(), snap.pending()),
+            p.remote.redeliveries(), concatIds(p.remote.recentIds(), snap.recentIds()));
       }
     }
     p.waitingFor.remove(from);
@@ -597,44 +680,78 @@ public final class Broker {
   }
 
   private void onHandover(SessionSnapshot snap) {
-    Session s = sessions.get(snap.clientId());
-    if (s == null) {
-      install(Session.restore(snap));
-    } else {
-      merge(s, snap);
-    }
+    // Also when its client is connecting here right now: the CONNECT then finds it installed.
+    adopt(snap);
   }
 
-  /** Keeps a moved session's routes here for a while, pointing at its new node. */
+  /**
+   * Keeps a moved session's routes here for {@link #FORWARD_AFTER_MOVE_MILLIS}, pointing at its new
+   * node. Call before the session is removed from the index.
+   */
   private void keepForwarding(Session s, String target) {
     String key = MOVED + s.clientId();
-    movedTo.put(key, target);
-    Map<String, Integer> subs = Map.copyOf(s.subscriptions());
-    subs.forEach((f, q) -> index.add(f, key, q));
+    stopForwarding(s.clientId());
+    Forward f = new Forward(target, Map.copyOf(s.subscriptions()));
+    movedTo.put(key, f);
+    f.subscriptions().forEach((filter, q) -> index.add(filter, key, q));
     executor.schedule(() -> {
-      if (target.equals(movedTo.remove(key))) {
-        subs.keySet().forEach(f -> index.remove(f, key));
+      if (movedTo.get(key) == f) {
+        stopForwarding(s.clientId());
       }
     }, FORWARD_AFTER_MOVE_MILLIS, TimeUnit.MILLISECONDS);
   }
 
+  private void stopForwarding(String clientId) {
+    String key = MOVED + clientId;
+    Forward f = movedTo.remove(key);
+    if (f != null) {
+      f.subscriptions().keySet().forEach(filter -> index.remove(filter, key));
+    }
+  }
+
+  private PendingConnect pendingConnectOf(String clientId) {
+    for (PendingConnect p : pendingConnects.values()) {
+      if (p.request.clientId().equals(clientId)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** A message forwarded by a node the session left; it goes where the session is now. */
   private void onSessionDeliver(ObjectNode msg) throws Exception {
-    Session s = sessions.get(msg.get("client_id").asText());
+    String clientId = msg.get("client_id").asText();
+    int hops = msg.path("hops").asInt();
     Message m = JSON.treeToValue(msg.get("message"), Message.class);
-    if (s == null) {
-      metrics.messageDropped();
+    Session s = sessions.get(clientId);
+    if (s != null) {
+      offer(s, m);
       return;
     }
-    if (s.enqueue(m, config.maxQueuedMessages()) != null) {
-      metrics.messageDropped();
+    PendingConnect p = pendingConnectOf(clientId);
+    if (p != null && !p.request.cleanStart()) {
+      p.forwarded.add(m); // the session is on its way here with a CONNECT that fetches it
+      return;
     }
-    drain(s);
+    Forward moved = movedTo.get(MOVED + clientId);
+    if (moved != null && hops < MAX_FORWARD_HOPS) {
+      forwardToSession(moved.target(), clientId, m, hops + 1);
+      return;
+    }
+    metrics.messageDropped();
+    log.warn("event=forwarded_dropped node={} client={} reason=no_session hops={}", name(), clientId, hops);
   }
 
   private static Map<String, Integer> union(Map<String, Integer> a, Map<String, Integer> b) {
     Map<String, Integer> m = new HashMap<>(a);
     b.forEach((k, v) -> m.merge(k, v, Math::max));
     return m;
+  }
+
+  private static List<String> concatIds(List<String> a, List<String> b) {
+    List<String> l = new ArrayList<>(a);
+    l.addAll(b);
+    return l;
   }
 
   private static List<Message> concat(List<Message> a, List<Message> b) {

@@ -97,6 +97,11 @@ public final class BrokerNode implements AutoCloseable {
     cluster.dial(peerClusterAddress);
   }
 
+  /** The node's broker thread, for tests that must hold it still at a chosen moment. */
+  java.util.concurrent.ScheduledExecutorService brokerThread() {
+    return thread;
+  }
+
   /** Connections, sessions and message counts; safe from any thread. */
   public BrokerStats stats() {
     return broker.metrics().stats();

@@ -72,6 +72,31 @@ class ClusterTest {
   }
 
   @Test
+  void aNodeGivenOnePeerIsAMemberOnBothSides() throws Exception {
+    // Only b knows a's address; nobody calls a.join(b).
+    try (BrokerNode a = BrokerNode.start(BrokerConfig.onHost("127.0.24.1", "key", "secret"));
+        BrokerNode b = BrokerNode.start(BrokerConfig.onHost("127.0.24.2", "key", "secret")
+            .withPeers(java.util.List.of(a.clusterAddress())))) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> Api.of(a).runningNodes() == 2 && Api.of(b).runningNodes() == 2);
+      // a accepts b as a recipient of its sessions (before: 400 "Invalid nodes").
+      var r = Api.of(a).post("/api/v5/load_rebalance/" + a.name() + "/evacuation/start",
+          "{\"wait_health_check\": 0, \"migrate_to\": [\"" + b.name() + "\"]}");
+      assertThat(r.status()).as(String.valueOf(r.body())).isEqualTo(200);
+      assertThat(Api.of(a).post("/api/v5/load_rebalance/" + a.name() + "/evacuation/stop", null).status()).isEqualTo(200);
+      // And messages flow both ways: a routes to b's subscribers.
+      try (TestClient sub = new TestClient(5, "sym-sub"); TestClient pub = new TestClient(5, "sym-pub")) {
+        sub.connect(b.mqttAddress(), true, 0);
+        sub.subscribe("sym/1", 1);
+        pub.connect(a.mqttAddress(), true, 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+          pub.publish("sym/1", "x", 1);
+          return sub.next(1) != null;
+        });
+      }
+    }
+  }
+
+  @Test
   void aPeerThatGoesAwayIsDetected() {
     var c = new dev.ferry.broker.support.Cluster3(23, 2);
     try {

@@ -45,9 +45,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every node dials every peer it was given and sends only on the connection it dialed; it
  * receives on the connections its peers dialed. So a link between two nodes is two connections, and
- * neither side has to decide who dials. A dialed connection starts with {@code hello} (our name) and
- * is up once the peer answers {@code hello_ack} (its name). A peer counts as up while our dialed
- * connection to it lives.
+ * neither side has to decide who dials. A dialed connection starts with {@code hello} (our name and
+ * the port our channel listens on) and is up once the peer answers {@code hello_ack} (its name). A
+ * peer counts as up while our dialed connection to it lives.
+ *
+ * <p>Membership is symmetric: a node that dials in becomes a known peer here at once, and we dial it
+ * back at the address it announced (its host as we see it when it listens on a wildcard address).
+ * So a node started with the address of one member only is a full member on both sides, as EMQX's
+ * cluster join makes it; nobody has to call {@code join} on the other side.
  *
  * <p>What a peer tells us over its connection: its routes (the filters its sessions subscribe to,
  * as a full set at start then additions and withdrawals), its status every 250 ms, and broker
@@ -183,7 +188,12 @@ public final class ClusterChannel implements Cluster {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-      ctx.writeAndFlush(Broker.message("hello").put("node", broker.name()).toString());
+      InetSocketAddress listening = address();
+      ObjectNode hello = Broker.message("hello").put("node", broker.name()).put("port", listening.getPort());
+      if (!listening.getAddress().isAnyLocalAddress()) {
+        hello.put("host", listening.getHostString());
+      }
+      ctx.writeAndFlush(hello.toString());
     }
 
     @Override
@@ -246,11 +256,21 @@ public final class ClusterChannel implements Cluster {
       if (type.equals("hello")) {
         name = msg.get("node").asText();
         String peerName = name;
+        InetSocketAddress dialBack = dialBackAddress(msg, ch);
         ctx.writeAndFlush(Broker.message("hello_ack").put("node", broker.name()).toString());
+        if (peerName.equals(broker.name())) {
+          return; // our own dialer reached us (our address among the peers); it hangs up itself
+        }
         broker.executor().execute(() -> {
           Channel old = inbound.put(peerName, ch);
           if (old != null && old != ch) {
             old.close();
+          }
+          if (known.add(peerName)) {
+            log.info("event=peer_joined node={} peer={} dial_back={}", broker.name(), peerName, dialBack);
+          }
+          if (!outbound.containsKey(peerName) && dialBack != null) {
+            dial(dialBack); // a second address of a peer we reach already is dropped at hello_ack
           }
         });
         return;
@@ -288,6 +308,19 @@ public final class ClusterChannel implements Cluster {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       ctx.close();
     }
+  }
+
+  /** Where a peer that dialed us listens: the host it announced, or the one it dialed from. */
+  private static InetSocketAddress dialBackAddress(ObjectNode hello, Channel ch) {
+    int port = hello.path("port").asInt(0);
+    if (port <= 0) {
+      return null; // a peer of an older version: it will be dialed when configured
+    }
+    String host = hello.path("host").asText(null);
+    if (host == null && ch.remoteAddress() instanceof InetSocketAddress remote) {
+      host = remote.getAddress().getHostAddress();
+    }
+    return host == null ? null : new InetSocketAddress(host, port);
   }
 
   private void onMessage(String from, String type, ObjectNode msg) {

@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * handshake, keepalive, malformed packets); the broker logic lives in {@link Broker}.
  *
  * <p>Runs on the channel's event loop and never blocks: every broker call is submitted to the
- * broker thread, in packet order. Inbound PUBLISH payloads are copied and the buffer released here.
+ * broker thread, in packet order. A QoS 1 PUBLISH is acknowledged from the broker thread once the
+ * broker took it, never before. Inbound PUBLISH payloads are copied and the buffer released here.
  */
 public final class MqttConnection extends ChannelInboundHandlerAdapter implements ClientLink {
 
@@ -175,18 +176,32 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     if (qos == 2) {
       // Exactly once inbound: a PUBLISH repeated before PUBREL is acknowledged, not routed again.
       boolean fresh = qos2Received.add(id);
-      if (fresh) {
-        broker.executor().execute(() -> broker.publish(this, msg));
+      if (!fresh) {
+        channel.writeAndFlush(pubRec(id));
+        return;
       }
-      channel.writeAndFlush(new MqttMessage(
-          new MqttFixedHeader(MqttMessageType.PUBREC, false, MqttQoS.AT_MOST_ONCE, false, 0),
-          MqttMessageIdVariableHeader.from(id)));
+      broker.executor().execute(() -> {
+        if (broker.publish(this, msg)) {
+          channel.writeAndFlush(pubRec(id));
+        } else {
+          channel.eventLoop().execute(() -> qos2Received.remove(id)); // not taken: it comes again
+        }
+      });
       return;
     }
-    broker.executor().execute(() -> broker.publish(this, msg));
-    if (qos == 1) {
-      channel.writeAndFlush(MqttMessageBuilders.pubAck().packetId(id).build());
-    }
+    // QoS 1: PUBACK only once the broker took the message (routed or queued it). A connection that
+    // lost its session meanwhile (taken over, evicted) gets none, so its client sends it again.
+    broker.executor().execute(() -> {
+      if (broker.publish(this, msg) && qos == 1) {
+        channel.writeAndFlush(MqttMessageBuilders.pubAck().packetId(id).build());
+      }
+    });
+  }
+
+  private static MqttMessage pubRec(int id) {
+    return new MqttMessage(
+        new MqttFixedHeader(MqttMessageType.PUBREC, false, MqttQoS.AT_MOST_ONCE, false, 0),
+        MqttMessageIdVariableHeader.from(id));
   }
 
   private void onSubscribe(MqttSubscribeMessage s) {

@@ -2,8 +2,11 @@ package dev.ferry.broker.session;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -13,6 +16,16 @@ import java.util.Map;
  *
  * <p>The connection is an opaque handle ({@code null} while the client is away), so that the
  * session logic does not depend on Netty.
+ *
+ * <p>Redelivery: messages that were sent once and not acknowledged (the in-flight ones of a previous
+ * connection, or of the node the session came from) wait at the head of the queue and are counted in
+ * {@link #redeliveries}, so that they go out again with DUP set (MQTT §3.3.1.1).
+ *
+ * <p>Duplicates across nodes: for a while after a session arrives from another node, that node keeps
+ * forwarding the messages it still receives for it, and the same message may also reach the session
+ * straight from its publisher's node. In that window the session remembers the ids of the messages
+ * it was offered ({@link #firstSight}) and keeps one copy. Outside it nothing is remembered, so an
+ * idle session costs no more than before.
  */
 public final class Session {
 
@@ -25,6 +38,14 @@ public final class Session {
   private Object connection;
   private long disconnectedAtMillis;
   private int nextPacketId = 1;
+  /** How many messages at the head of the queue were sent before and go out again with DUP. */
+  private int redeliveries;
+  /** Ids of messages offered lately, while {@link #rememberUntil} is ahead; null otherwise. */
+  private LinkedHashSet<String> recentIds;
+  private long rememberUntil;
+
+  /** The most message ids a session remembers in its window (oldest forgotten first). */
+  static final int MAX_REMEMBERED_IDS = 4096;
 
   public Session(String clientId, long expirySeconds) {
     this.clientId = clientId;
@@ -35,6 +56,7 @@ public final class Session {
     Session session = new Session(s.clientId(), s.expirySeconds());
     session.subscriptions.putAll(s.subscriptions());
     session.queue.addAll(s.pending());
+    session.redeliveries = Math.min(s.redeliveries(), s.pending().size());
     return session;
   }
 
@@ -43,7 +65,53 @@ public final class Session {
     List<Message> pending = new ArrayList<>(inflight.size() + queue.size());
     pending.addAll(inflight.values());
     pending.addAll(queue);
-    return new SessionSnapshot(clientId, expirySeconds, Map.copyOf(subscriptions), pending);
+    List<String> recent = recentIds == null ? List.of() : List.copyOf(recentIds);
+    return new SessionSnapshot(clientId, expirySeconds, Map.copyOf(subscriptions), pending,
+        inflight.size() + redeliveries, recent);
+  }
+
+  /**
+   * Remembers the ids of the messages offered until {@code untilMillis} (extending a window already
+   * open), starting with {@code seen} and the ids of the messages already queued.
+   */
+  public void rememberIdsUntil(long untilMillis, Collection<String> seen) {
+    if (recentIds == null) {
+      recentIds = new LinkedHashSet<>();
+    }
+    rememberUntil = Math.max(rememberUntil, untilMillis);
+    seen.forEach(this::remember);
+    for (Message m : queue) {
+      if (m.id() != null) {
+        remember(m.id());
+      }
+    }
+  }
+
+  /**
+   * Whether {@code m} is offered to this session for the first time within its window (always true
+   * outside a window, or for a message without id). Records it.
+   */
+  public boolean firstSight(Message m, long nowMillis) {
+    if (recentIds == null || m.id() == null) {
+      return true;
+    }
+    if (nowMillis > rememberUntil) {
+      recentIds = null; // the window closed: forget everything
+      return true;
+    }
+    if (recentIds.contains(m.id())) {
+      return false;
+    }
+    remember(m.id());
+    return true;
+  }
+
+  private void remember(String id) {
+    if (recentIds.add(id) && recentIds.size() > MAX_REMEMBERED_IDS) {
+      Iterator<String> oldest = recentIds.iterator();
+      oldest.next();
+      oldest.remove();
+    }
   }
 
   public String clientId() {
@@ -79,6 +147,7 @@ public final class Session {
       for (int i = resend.size() - 1; i >= 0; i--) {
         queue.addFirst(resend.get(i));
       }
+      redeliveries += resend.size();
     }
   }
 
@@ -111,7 +180,7 @@ public final class Session {
   public Message enqueue(Message m, int maxQueued) {
     Message dropped = null;
     if (queue.size() >= maxQueued) {
-      dropped = queue.pollFirst();
+      dropped = pollNext();
     }
     queue.addLast(m);
     return dropped;
@@ -119,6 +188,20 @@ public final class Session {
 
   public Deque<Message> queue() {
     return queue;
+  }
+
+  /** Takes the head of the queue, keeping the count of redeliveries right. */
+  public Message pollNext() {
+    Message m = queue.pollFirst();
+    if (m != null && redeliveries > 0) {
+      redeliveries--;
+    }
+    return m;
+  }
+
+  /** Whether the head of the queue was sent before (and so goes out with DUP). */
+  public boolean headIsRedelivery() {
+    return redeliveries > 0 && !queue.isEmpty();
   }
 
   public int inflightCount() {

@@ -57,6 +57,8 @@ public final class TestClient implements AutoCloseable {
   public volatile String serverReference;
   public volatile long disconnectedAtMillis;
   private final AtomicInteger nextId = new AtomicInteger(1);
+  /** False: QoS 1 deliveries are not acknowledged (the broker keeps them in flight). */
+  public volatile boolean autoAck = true;
 
   public TestClient(int version, String clientId) {
     this.version = version;
@@ -158,6 +160,19 @@ public final class TestClient implements AutoCloseable {
     }
   }
 
+  /** Publishes without waiting for the acknowledgement; returns the packet id. */
+  public int publishAsync(String topic, String payload, int qos) {
+    int id = qos > 0 ? nextId.getAndIncrement() : 0;
+    channel.writeAndFlush(MqttMessageBuilders.publish().topicName(topic).qos(MqttQoS.valueOf(qos)).messageId(id)
+        .payload(Unpooled.copiedBuffer(payload, StandardCharsets.UTF_8)).build());
+    return id;
+  }
+
+  /** The next PUBACK, PUBREC, SUBACK... received within {@code millis}, or null. */
+  public MqttMessage nextAck(long millis) throws InterruptedException {
+    return acks.poll(millis, TimeUnit.MILLISECONDS);
+  }
+
   private MqttMessage waitAck(MqttMessageType type) {
     try {
       while (true) {
@@ -223,7 +238,7 @@ public final class TestClient implements AutoCloseable {
           MqttPublishMessage p = (MqttPublishMessage) m;
           received.add(new Received(p.variableHeader().topicName(), p.content().toString(StandardCharsets.UTF_8),
               p.fixedHeader().qosLevel().value(), p.fixedHeader().isDup()));
-          if (p.fixedHeader().qosLevel().value() == 1) {
+          if (p.fixedHeader().qosLevel().value() == 1 && autoAck) {
             ctx.writeAndFlush(MqttMessageBuilders.pubAck().packetId(p.variableHeader().packetId()).build());
           }
         }

@@ -1,0 +1,440 @@
+package dev.ferry.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.broker.cluster.Cluster;
+import dev.ferry.broker.metrics.BrokerMetrics;
+import dev.ferry.broker.session.ClientLink;
+import dev.ferry.broker.session.ConnectRequest;
+import dev.ferry.broker.session.Message;
+import dev.ferry.broker.session.Topics;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sessions that move between nodes while messages are in flight, with the order of every
+ * inter-node message chosen by the test. The nodes are the real {@link Broker} logic; the network
+ * between them is an in-memory queue per direction (FIFO, as a TCP connection is) that the test
+ * delivers step by step, so each race below happens every run, not one run in two.
+ *
+ * <p>The races: a session leaves node a (handed over during an evacuation, or taken over by a
+ * client that connects to b) while b, the publisher's node, still routes the subscriber's messages to
+ * a. Before the fix, a dropped such a message (takeover: no session and no forwarding entry), or did
+ * not forward it because b "was among the nodes it went to" (hand-over: b had not received the
+ * session yet when it routed the message, so b had not delivered it either).
+ */
+class MoveRaceTest {
+
+  private final Net net = new Net();
+
+  @AfterEach
+  void stop() {
+    net.nodes.values().forEach(n -> n.executor.shutdownNow());
+  }
+
+  @Test
+  void messagePublishedOnTheRecipientWhileTheHandOverIsInFlightIsDelivered() throws Exception {
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Link sub = a.connect("sub", false);
+    a.subscribe(sub, "t/sub");
+    a.closed(sub);
+    net.deliverAll(); // b learns a's route
+    Link pub = b.connect("pub", true);
+
+    a.call(() -> a.broker.moveSessions(1, List.of(b.name))); // the hand-over leaves a
+    b.publish(pub, "t/sub", "1"); // b has no session yet: routes to a
+    net.deliver(b, a); // a sees the message after the session left
+    net.deliverAll();
+
+    Link back = b.connect("sub", false);
+    assertThat(back.payloads()).containsExactly("1");
+    assertThat(b.dropped() + a.dropped()).isZero();
+  }
+
+  @Test
+  void messagePublishedOnTheTakingNodeWhileItsTakeoverIsInFlightIsDelivered() throws Exception {
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Link sub = a.connect("sub", false);
+    a.subscribe(sub, "t/sub");
+    a.closed(sub);
+    net.deliverAll();
+    Link pub = b.connect("pub", true);
+    net.deliverAll();
+
+    Link back = b.connectPending("sub", false); // takeover request to a, CONNACK waits
+    b.publish(pub, "t/sub", "1"); // still routed to a, behind the takeover request
+    net.deliver(b, a); // a gives the session away, then sees the message
+    net.deliverAll();
+
+    assertThat(back.accepted).isTrue();
+    assertThat(back.payloads()).containsExactly("1");
+    assertThat(b.dropped() + a.dropped()).isZero();
+  }
+
+  @Test
+  void takeoverAmongThreeNodesKeepsWhatArrivesBeforeTheLastAnswer() throws Exception {
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Node c = net.node("c");
+    Link sub = a.connect("sub", false);
+    a.subscribe(sub, "t/sub");
+    a.closed(sub);
+    net.deliverAll();
+    Link pub = b.connect("pub", true);
+    net.deliverAll();
+
+    Link back = b.connectPending("sub", false); // asks a and c
+    b.publish(pub, "t/sub", "1");
+    net.deliver(b, a); // a answers with the session and forwards "1" to b; c has not answered
+    net.deliver(a, b); // b still waits for c: "1" must wait with the CONNECT
+    assertThat(back.accepted).isFalse();
+    net.deliverAll();
+
+    assertThat(back.accepted).isTrue();
+    assertThat(back.payloads()).containsExactly("1");
+  }
+
+  @Test
+  void afterAMoveEveryMessageArrivesOnceWhicheverWayItCame() throws Exception {
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Node c = net.node("c");
+    Link sub = a.connect("sub", false);
+    a.subscribe(sub, "t/sub");
+    a.closed(sub);
+    net.deliverAll();
+    Link pubB = b.connect("pub-b", true);
+    Link pubC = c.connect("pub-c", true);
+    net.deliverAll();
+
+    a.call(() -> a.broker.moveSessions(1, List.of(b.name)));
+    c.publish(pubC, "t/sub", "c1"); // c still routes to a only
+    net.deliver(a, b); // b gets the session and advertises the route
+    c.publish(pubC, "t/sub", "c2"); // c routes to a (its forwarding route) and maybe b
+    net.deliver(b, c);
+    c.publish(pubC, "t/sub", "c3"); // now c knows b's route too: to a and b
+    b.publish(pubB, "t/sub", "b1"); // b delivers here and a forwards it back
+    net.deliverAll();
+
+    Link back = b.connect("sub", false);
+    net.deliverAll();
+    assertThat(back.payloads()).containsExactlyInAnyOrder("c1", "c2", "c3", "b1");
+  }
+
+  @Test
+  void aForwardFollowsTheSessionWhenItMovesOnAgain() throws Exception {
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Node c = net.node("c");
+    Link sub = a.connect("sub", false);
+    a.subscribe(sub, "t/sub");
+    a.closed(sub);
+    net.deliverAll();
+    Link pubC = c.connect("pub-c", true);
+    net.deliverAll();
+
+    a.call(() -> a.broker.moveSessions(1, List.of(b.name)));
+    net.deliver(a, b); // the session is on b
+    Link back = c.connectPending("sub", false); // and its client takes it to c
+    net.deliver(c, b);
+    net.deliver(c, a);
+    // a's forwarding entry still points at b; b's at c.
+    a.call(() -> {
+      a.broker.onClusterMessage(c.name, publishMessage("t/sub", "late", "c/late"));
+      return null;
+    });
+    net.deliverAll();
+
+    assertThat(back.accepted).isTrue();
+    assertThat(back.payloads()).containsExactly("late");
+  }
+
+  @Test
+  void resentMessagesCarryTheDupFlag() throws Exception {
+    Node a = net.node("a");
+    Link sub = a.connect("sub", false);
+    a.subscribe(sub, "t/sub");
+    Link pub = a.connect("pub", true);
+    a.publish(pub, "t/sub", "1");
+    assertThat(sub.deliveries).extracting(Delivery::dup).containsExactly(false);
+    a.closed(sub); // never acknowledged
+
+    Link back = a.connect("sub", false);
+    assertThat(back.deliveries).extracting(Delivery::payload).containsExactly("1");
+    assertThat(back.deliveries).extracting(Delivery::dup).containsExactly(true);
+    a.publish(pub, "t/sub", "2");
+    assertThat(back.deliveries.get(1).dup()).isFalse();
+  }
+
+  @Test
+  void resentMessagesCarryTheDupFlagAfterMovingNodes() throws Exception {
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Link sub = a.connect("sub", false);
+    a.subscribe(sub, "t/sub");
+    Link pub = a.connect("pub", true);
+    a.publish(pub, "t/sub", "1"); // sent, not acknowledged
+    a.publish(pub, "t/sub", "2");
+    a.closed(sub);
+    a.publish(pub, "t/sub", "3"); // queued, never sent
+    net.deliverAll();
+
+    Link back = b.connect("sub", false);
+    assertThat(back.deliveries).extracting(Delivery::payload).containsExactly("1", "2", "3");
+    assertThat(back.deliveries).extracting(Delivery::dup).containsExactly(true, true, false);
+  }
+
+  @Test
+  void aPublishThatArrivesAfterItsConnectionWasTakenOverIsNotAccepted() throws Exception {
+    Node a = net.node("a");
+    Link first = a.connect("pub", false);
+    Link second = a.connect("pub", false); // takes the session over
+    assertThat(first.disconnectedWith).isEqualTo(0x8E);
+    boolean accepted = a.call(() -> a.broker.publish(first, new Message("t", new byte[0], 1, false)));
+    assertThat(accepted).isFalse(); // so the MQTT layer does not acknowledge it
+    assertThat(a.call(() -> a.broker.publish(second, new Message("t", new byte[0], 1, false)))).isTrue();
+  }
+
+  // ---- the harness ---------------------------------------------------------------------------
+
+  private static ObjectNode publishMessage(String topic, String payload, String id) {
+    ObjectNode m = Broker.message("publish");
+    m.set("message", Broker.JSON.valueToTree(new Message(topic, payload.getBytes(StandardCharsets.UTF_8), 1, false, id)));
+    return m;
+  }
+
+  record Delivery(String payload, int packetId, boolean dup) {}
+
+  /** A client connection as the broker sees it; records what the broker did to it. */
+  static final class Link implements ClientLink {
+    final String clientId;
+    boolean open = true;
+    boolean accepted;
+    boolean sessionPresent;
+    int disconnectedWith = -1;
+    final List<Delivery> deliveries = new ArrayList<>();
+
+    Link(String clientId) {
+      this.clientId = clientId;
+    }
+
+    synchronized List<String> payloads() {
+      return deliveries.stream().map(Delivery::payload).toList();
+    }
+
+    @Override
+    public String clientId() {
+      return clientId;
+    }
+
+    @Override
+    public boolean open() {
+      return open;
+    }
+
+    @Override
+    public int protocolVersion() {
+      return 5;
+    }
+
+    @Override
+    public synchronized void accept(boolean present, String assigned) {
+      accepted = true;
+      sessionPresent = present;
+    }
+
+    @Override
+    public void refuse(int reasonV5, int returnCodeV3, String serverReference) {
+      open = false;
+    }
+
+    @Override
+    public synchronized void deliver(Message m, int packetId, boolean duplicate) {
+      deliveries.add(new Delivery(new String(m.payload(), StandardCharsets.UTF_8), packetId, duplicate));
+    }
+
+    @Override
+    public void disconnect(int reasonV5, String serverReference) {
+      open = false;
+      disconnectedWith = reasonV5;
+    }
+
+    @Override
+    public int receiveMaximum() {
+      return 65535;
+    }
+  }
+
+  /** One node: the real broker logic on its own thread, and its end of the in-memory network. */
+  final class Node implements Cluster {
+    final String name;
+    final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+    final Broker broker;
+    /** What each peer advertised: its routes, as the cluster channel keeps them. */
+    final Map<String, Set<String>> routes = new HashMap<>();
+
+    Node(String name) {
+      this.name = "emqx@" + name;
+      BrokerConfig config = BrokerConfig.onHost("127.0.0.1", "k", "s");
+      config = new BrokerConfig(this.name, config.mqtt(), config.api(), config.cluster(), List.of(), "k", "s",
+          7200, 1000, 32, "5.8.1");
+      broker = new Broker(config, executor, new BrokerMetrics(this.name));
+      broker.cluster(this);
+    }
+
+    <T> T call(Callable<T> c) throws Exception {
+      return executor.submit(c).get(5, TimeUnit.SECONDS);
+    }
+
+    Link connect(String clientId, boolean cleanStart) throws Exception {
+      Link l = connectPending(clientId, cleanStart);
+      net.deliverAll(); // the takeover round trip
+      assertThat(l.accepted).as("CONNACK for " + clientId).isTrue();
+      return l;
+    }
+
+    Link connectPending(String clientId, boolean cleanStart) throws Exception {
+      Link l = new Link(clientId);
+      call(() -> {
+        broker.connect(l, new ConnectRequest(clientId, false, cleanStart, cleanStart ? 0 : 600, null));
+        return null;
+      });
+      return l;
+    }
+
+    void subscribe(Link l, String filter) throws Exception {
+      call(() -> broker.subscribe(l, List.of(Map.entry(filter, 1))));
+    }
+
+    void publish(Link l, String topic, String payload) throws Exception {
+      boolean ok = call(() -> broker.publish(l, new Message(topic, payload.getBytes(StandardCharsets.UTF_8), 1, false)));
+      assertThat(ok).isTrue();
+    }
+
+    void closed(Link l) throws Exception {
+      l.open = false;
+      call(() -> {
+        broker.connectionClosed(l, false, -1);
+        return null;
+      });
+    }
+
+    long dropped() {
+      return broker.metrics().stats().messagesDropped();
+    }
+
+    // Cluster, as the broker calls it (on this node's thread).
+
+    @Override
+    public List<String> upPeers() {
+      List<String> peers = new ArrayList<>(new TreeSet<>(net.nodes.keySet()));
+      peers.remove(name);
+      return peers;
+    }
+
+    @Override
+    public Set<String> knownPeers() {
+      return Set.copyOf(upPeers());
+    }
+
+    @Override
+    public boolean send(String node, ObjectNode message) {
+      net.link(name, node).add(message.deepCopy());
+      return true;
+    }
+
+    @Override
+    public List<String> peersMatching(String topic) {
+      List<String> out = new ArrayList<>();
+      routes.forEach((peer, filters) -> {
+        if (filters.stream().anyMatch(f -> Topics.matches(f, topic))) {
+          out.add(peer);
+        }
+      });
+      return out;
+    }
+
+    @Override
+    public ObjectNode peerStatus(String node) {
+      return null;
+    }
+
+    /** A message from {@code from}: routes are kept as the channel keeps them, the rest goes to the broker. */
+    void receive(String from, ObjectNode msg) throws Exception {
+      call(() -> {
+        switch (msg.path("type").asText()) {
+          case "routes" -> {
+            Set<String> set = new HashSet<>();
+            msg.withArray("filters").forEach(f -> set.add(f.asText()));
+            routes.put(from, set);
+          }
+          case "route_add" -> routes.computeIfAbsent(from, k -> new HashSet<>()).add(msg.get("filter").asText());
+          case "route_del" -> routes.getOrDefault(from, new HashSet<>()).remove(msg.get("filter").asText());
+          default -> broker.onClusterMessage(from, msg);
+        }
+        return null;
+      });
+    }
+  }
+
+  /** The network: one FIFO queue per direction, delivered when the test says so. */
+  final class Net {
+    final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final Map<String, ArrayDeque<ObjectNode>> links = new HashMap<>();
+
+    Node node(String name) {
+      Node n = new Node(name);
+      nodes.put(n.name, n);
+      return n;
+    }
+
+    synchronized ArrayDeque<ObjectNode> link(String from, String to) {
+      return links.computeIfAbsent(from + ">" + to, k -> new ArrayDeque<>());
+    }
+
+    private synchronized ObjectNode poll(String from, String to) {
+      return link(from, to).pollFirst();
+    }
+
+    /** Delivers everything queued from one node to another, including what that causes on the same link. */
+    void deliver(Node from, Node to) throws Exception {
+      ObjectNode m;
+      while ((m = poll(from.name, to.name)) != null) {
+        to.receive(from.name, m);
+      }
+    }
+
+    /** Delivers until every link is empty. */
+    void deliverAll() throws Exception {
+      boolean any = true;
+      while (any) {
+        any = false;
+        for (Node from : nodes.values()) {
+          for (Node to : nodes.values()) {
+            if (from != to && !link(from.name, to.name).isEmpty()) {
+              deliver(from, to);
+              any = true;
+            }
+          }
+        }
+      }
+    }
+  }
+}
