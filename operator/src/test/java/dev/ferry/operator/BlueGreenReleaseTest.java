@@ -139,6 +139,31 @@ class BlueGreenReleaseTest {
     assertThat(h.events()).extracting(Event::getReason).contains("ProgressDeadlineExceeded");
   }
 
+  @Test
+  void withoutAutoPromoteTheReleaseWaitsForThePromotionOfItsRevision() throws Exception {
+    LosslessDeployment first = deployAndWaitHealthy();
+    String oldRevision = first.getStatus().getCurrentRevision();
+    client.resources(LosslessDeployment.class).inNamespace(NS).withName("mqtt").edit(ld -> {
+      ld.getSpec().getStrategy().getBlueGreen().setAutoPromote(false);
+      ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("emqx:5.8.1");
+      return ld;
+    });
+    await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.AWAITING_PROMOTION);
+    Thread.sleep(1500);
+    assertThat(h.phase("mqtt")).isEqualTo(LosslessDeploymentPhase.AWAITING_PROMOTION);
+    assertThat(h.serving()).as("the old pods still serve")
+        .allMatch(p -> p.getMetadata().getLabels().get(FerryNames.REVISION_LABEL).equals(oldRevision));
+    String waiting = h.ld("mqtt").getStatus().getUpdateRevision();
+    // What `ferry promote mqtt` writes.
+    client.resources(LosslessDeployment.class).inNamespace(NS).withName("mqtt").edit(ld -> {
+      ld.getMetadata().getAnnotations().put(FerryNames.PROMOTE_ANNOTATION, waiting);
+      return ld;
+    });
+    await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY
+        && waiting.equals(h.ld("mqtt").getStatus().getCurrentRevision()));
+    assertThat(h.events()).extracting(Event::getReason).contains("AwaitingPromotion", "Promoted");
+  }
+
   static List<String> names(List<Pod> pods) {
     return pods.stream().map(p -> p.getMetadata().getName()).toList();
   }

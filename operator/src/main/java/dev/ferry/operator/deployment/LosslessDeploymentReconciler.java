@@ -70,7 +70,8 @@ import org.slf4j.LoggerFactory;
  * decision such as "this pod is drained, delete it" must never rest on a stale view. The informers
  * below only wake the reconciler when something changes.
  */
-@ControllerConfiguration(name = "losslessdeployment")
+// Not generation-aware: a promotion is an annotation, which does not bump the generation.
+@ControllerConfiguration(name = "losslessdeployment", generationAwareEventProcessing = false)
 public final class LosslessDeploymentReconciler implements Reconciler<LosslessDeployment> {
 
   private static final Logger log = LoggerFactory.getLogger(LosslessDeploymentReconciler.class);
