@@ -1,17 +1,14 @@
 package dev.ferry.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.ferry.cli.report.ReportWriter;
+import dev.ferry.cli.report.ScenarioReport;
 import dev.ferry.core.sim.StrategyModel;
 import dev.ferry.core.sim.StrategyModel.Result;
 import dev.ferry.core.sim.StrategyModel.Settings;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -74,40 +71,27 @@ public final class LabCommand implements Runnable {
               + "%d nodes, %d clients, ferry evicts %d/s, pods start in %ds%n%n",
           nodes, clients, rate, startup);
       Settings settings = new Settings(nodes, clients, rate, startup, initialDelay, waitTakeover);
-      List<Result> results = StrategyModel.compare(settings);
-      printTable(out, results);
+      List<ScenarioReport> scenarios = StrategyModel.compare(settings).stream()
+          .map(r -> fromModel(r, rate)).toList();
+      ReportWriter.table(out, scenarios);
+      out.println();
+      out.println("max/mean disc.: disconnects per client during the release; min conn.: the lowest share of");
+      out.println("clients connected at the end of any second; imbalance: max/avg - 1 of clients per node at");
+      out.println("the end. The model counts no messages (lost/dup: -).");
       if (report != null) {
-        Files.createDirectories(report);
-        Path file = report.resolve("report.json");
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("mode", "model");
-        doc.put("settings", settings);
-        doc.put("scenarios", results);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), doc);
         out.println();
-        out.println("wrote " + file);
+        ReportWriter.write(report, "model", settings, scenarios).forEach(p -> out.println("wrote " + p));
       }
       return 0;
     }
 
-    static void printTable(PrintStream out, List<Result> results) {
-      String row = "%-16s %10s %10s %10s %12s %12s %10s %14s%n";
-      out.printf(Locale.ROOT, row, "scenario", "max disc.", "mean disc.", "dropped", "peak recon/s",
-          "min conn.", "imbalance", "duration/floor");
-      for (Result r : results) {
-        out.printf(Locale.ROOT, row, r.scenario(),
-            r.maxDisconnectsPerClient(),
-            String.format(Locale.ROOT, "%.2f", r.meanDisconnectsPerClient()),
-            r.clientsDroppedByDeletion(),
-            r.peakReconnectsPerSecond(),
-            String.format(Locale.ROOT, "%.1f%%", 100 * r.minConnectedFraction()),
-            String.format(Locale.ROOT, "%.2f", r.imbalance()),
-            r.durationSeconds() + "s/" + r.floorSeconds() + "s");
-      }
-      out.println();
-      out.println("max/mean disc.: disconnects per client during the release; dropped: clients on a pod");
-      out.println("when it was deleted; min conn.: the lowest share of clients connected in any second;");
-      out.println("imbalance: max/avg - 1 of clients per node at the end.");
+    static ScenarioReport fromModel(Result r, int rate) {
+      return new ScenarioReport(
+          r.scenario(), r.description(), r.clients(), r.maxDisconnectsPerClient(), r.meanDisconnectsPerClient(),
+          r.disconnectsHistogram(), -1, -1, r.peakReconnectsPerSecond(),
+          "ferry".equals(r.scenario()) ? rate : 0, r.minConnectedFraction(), r.imbalance(),
+          r.durationSeconds(), r.floorSeconds(),
+          new ScenarioReport.Timeline(r.connectedPerSecond(), r.reconnectsPerSecond(), r.connectionsPerNode()));
     }
   }
 }

@@ -88,6 +88,8 @@ public final class SimulatedCluster {
   /** Per simulated second: clients connected at its end, and reconnects during it. */
   private final List<int[]> seconds = new ArrayList<>();
   private int reconnectsThisSecond;
+  /** Per simulated second: clients on each live pod at its end. */
+  private final List<Map<String, Integer>> podLoads = new ArrayList<>();
   private Consumer<String> logSink = s -> {};
 
   /**
@@ -259,6 +261,7 @@ public final class SimulatedCluster {
       replicaSetController();
       drainers();
       seconds.add(new int[] {disconnects.length - waiting.size(), reconnectsThisSecond});
+      podLoads.add(load());
       reconnectsThisSecond = 0;
     }
   }
@@ -381,6 +384,25 @@ public final class SimulatedCluster {
   /** Reconnects in each simulated second so far. */
   public int[] reconnectsPerSecond() {
     return seconds.stream().mapToInt(x -> x[1]).toArray();
+  }
+
+  /**
+   * Clients on each pod per simulated second, from second {@code from} on; -1 where the pod did not
+   * exist (a chart draws a gap there).
+   */
+  public Map<String, int[]> connectionsPerPodPerSecond(int from) {
+    Map<String, int[]> out = new TreeMap<>();
+    int n = podLoads.size() - from;
+    for (int i = 0; i < n; i++) {
+      for (var e : podLoads.get(from + i).entrySet()) {
+        out.computeIfAbsent(e.getKey(), k -> {
+          int[] a = new int[n];
+          java.util.Arrays.fill(a, -1);
+          return a;
+        })[i] = e.getValue();
+      }
+    }
+    return out;
   }
 
   /** Disconnects of each client so far. */

@@ -52,7 +52,8 @@ public final class StrategyModel {
       long durationSeconds,
       long floorSeconds,
       int[] connectedPerSecond,
-      int[] reconnectsPerSecond) {}
+      int[] reconnectsPerSecond,
+      Map<String, int[]> connectionsPerNode) {}
 
   private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 
@@ -168,6 +169,6 @@ public final class StrategyModel {
         Arrays.stream(reconnects).max().orElse(0),
         s.clients() == 0 ? 1.0 : (double) minConnected / s.clients(),
         avg == 0 ? 0 : max / avg - 1,
-        seconds, floor, connected, reconnects);
+        seconds, floor, connected, reconnects, cluster.connectionsPerPodPerSecond(from));
   }
 }

@@ -1,0 +1,132 @@
+package dev.ferry.cli.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Writes a comparison three ways: a table for the terminal, {@code report.json} for machines, and
+ * {@code report.html} — one self-contained file (uPlot inlined, no network needed to open it) with
+ * per-second charts drawn like a cluster's monitoring dashboard.
+ */
+public final class ReportWriter {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final String UPLOT = "META-INF/resources/webjars/uplot/1.6.30/dist/";
+
+  private ReportWriter() {}
+
+  public static void table(PrintStream out, List<ScenarioReport> scenarios) {
+    String row = "%-16s %8s %8s %8s %8s %12s %10s %10s %15s%n";
+    out.printf(Locale.ROOT, row, "scenario", "max", "mean", "lost", "dup", "peak recon/s", "min conn.",
+        "imbalance", "duration/floor");
+    out.printf(Locale.ROOT, row, "", "disc.", "disc.", "msgs", "msgs", "", "", "", "");
+    for (ScenarioReport r : scenarios) {
+      out.printf(Locale.ROOT, row, r.scenario(), r.maxDisconnectsPerClient(),
+          String.format(Locale.ROOT, "%.2f", r.meanDisconnectsPerClient()),
+          r.messagesLost() < 0 ? "-" : String.valueOf(r.messagesLost()),
+          r.messagesDuplicated() < 0 ? "-" : String.valueOf(r.messagesDuplicated()),
+          r.peakReconnectsPerSecond(),
+          String.format(Locale.ROOT, "%.1f%%", 100 * r.minConnectedFraction()),
+          String.format(Locale.ROOT, "%.2f", r.imbalance()),
+          r.durationSeconds() + "s/" + r.floorSeconds() + "s");
+    }
+  }
+
+  /** Writes {@code dir/report.json} and {@code dir/report.html}; returns their paths. */
+  public static List<Path> write(Path dir, String mode, Object settings, List<ScenarioReport> scenarios) {
+    try {
+      Files.createDirectories(dir);
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("mode", mode);
+      doc.put("settings", settings);
+      doc.put("scenarios", scenarios);
+      Path json = dir.resolve("report.json");
+      JSON.writeValue(json.toFile(), doc);
+      Path html = dir.resolve("report.html");
+      Files.writeString(html, html(mode, JSON.writeValueAsString(doc), scenarios), StandardCharsets.UTF_8);
+      return List.of(json, html);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing the report into " + dir, e);
+    }
+  }
+
+  static String html(String mode, String json, List<ScenarioReport> scenarios) throws IOException {
+    StringBuilder cards = new StringBuilder();
+    for (int i = 0; i < scenarios.size(); i++) {
+      ScenarioReport r = scenarios.get(i);
+      cards.append("<section><h2>").append(esc(r.scenario())).append("</h2><p>").append(esc(r.description()))
+          .append("</p><div class=figs>")
+          .append(fig("disconnects / client (max)", String.valueOf(r.maxDisconnectsPerClient())))
+          .append(fig("mean", String.format(Locale.ROOT, "%.2f", r.meanDisconnectsPerClient())))
+          .append(fig("messages lost", r.messagesLost() < 0 ? "n/a" : String.valueOf(r.messagesLost())))
+          .append(fig("peak reconnects/s", String.valueOf(r.peakReconnectsPerSecond())))
+          .append(fig("min connected", String.format(Locale.ROOT, "%.1f%%", 100 * r.minConnectedFraction())))
+          .append(fig("imbalance", String.format(Locale.ROOT, "%.2f", r.imbalance())))
+          .append(fig("duration / floor", r.durationSeconds() + "s / " + r.floorSeconds() + "s"))
+          .append("</div><div class=chart id=conn").append(i).append("></div><div class=chart id=recon")
+          .append(i).append("></div></section>\n");
+    }
+    return """
+        <!doctype html><html><head><meta charset="utf-8"><title>Ferry lab report</title>
+        <style>%s
+        body{background:#111217;color:#ccccdc;font:14px system-ui,sans-serif;margin:24px}
+        h1{font-weight:500}h2{margin:0 0 4px;font-weight:500;color:#fff}p{margin:0 0 12px;color:#9fa1b0}
+        section{background:#181b1f;border:1px solid #2c3235;border-radius:4px;padding:16px;margin:0 0 24px}
+        .figs{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:12px}
+        .fig{background:#22252b;padding:8px 12px;border-radius:3px}.fig b{display:block;font-size:20px;color:#fff}
+        .chart{margin-top:8px}.u-legend{color:#ccccdc}.note{color:#9fa1b0}
+        </style></head><body>
+        <h1>Ferry lab: what each release strategy did to the clients</h1>
+        <p class=note>mode: %s. Each chart starts when the template changed. Connections per node and in total (top),
+        reconnects per second (bottom).</p>
+        %s
+        <script>%s</script>
+        <script>
+        const report = %s;
+        const palette = ["#73bf69","#f2cc0c","#8ab8ff","#ff780a","#f2495c","#5794f2","#b877d9","#fade2a","#c4162a","#37872d"];
+        function width(){ return Math.min(1100, document.body.clientWidth - 40); }
+        function axes(){ const g={stroke:"#9fa1b0",grid:{stroke:"#2c3235"},ticks:{stroke:"#2c3235"}}; return [g,{...g}]; }
+        report.scenarios.forEach((s, i) => {
+          const t = s.timeline, n = t.connected.length, xs = Array.from({length:n}, (_, k) => k);
+          const nodes = Object.keys(t.connectionsPerNode);
+          const data = [xs, Array.from(t.connected)].concat(nodes.map(k => Array.from(t.connectionsPerNode[k], v => v < 0 ? null : v)));
+          const series = [{label:"s"}, {label:"total", stroke:"#ffffff", width:2}]
+            .concat(nodes.map((k, j) => ({label:k, stroke:palette[j %% palette.length], width:1.5})));
+          new uPlot({title:"connections", width:width(), height:260, series, axes:axes(), scales:{x:{time:false}}},
+                    data, document.getElementById("conn" + i));
+          new uPlot({title:"reconnects per second", width:width(), height:160, axes:axes(), scales:{x:{time:false}},
+                     series:[{label:"s"}, {label:"reconnects/s", stroke:"#f2495c", fill:"rgba(242,73,92,0.25)", width:1.5}]},
+                    [xs, Array.from(t.reconnects)], document.getElementById("recon" + i));
+        });
+        </script></body></html>
+        """.formatted(resource(UPLOT + "uPlot.min.css"), esc(mode), cards, resource(UPLOT + "uPlot.iife.min.js"),
+            json.replace("</", "<\\/"));
+  }
+
+  private static String fig(String label, String value) {
+    return "<div class=fig>" + esc(label) + "<b>" + esc(value) + "</b></div>";
+  }
+
+  private static String resource(String path) throws IOException {
+    try (InputStream in = ReportWriter.class.getClassLoader().getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IOException("missing " + path + " (the uPlot webjar)");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  private static String esc(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+  }
+}
