@@ -95,17 +95,17 @@ public final class ReportWriter {
         const report = %s;
         const palette = ["#73bf69","#f2cc0c","#8ab8ff","#ff780a","#f2495c","#5794f2","#b877d9","#fade2a","#c4162a","#37872d"];
         function width(){ return Math.min(1100, document.body.clientWidth - 40); }
-        function axes(){ const g={stroke:"#9fa1b0",grid:{stroke:"#2c3235"},ticks:{stroke:"#2c3235"}}; return [g,{...g}]; }
+        function axes(){ const g={stroke:"#9fa1b0",grid:{stroke:"#2c3235"},ticks:{stroke:"#2c3235"}}; return [g,{...g,size:70}]; }
         report.scenarios.forEach((s, i) => {
           const t = s.timeline, n = t.connected.length, xs = Array.from({length:n}, (_, k) => k);
           const nodes = Object.keys(t.connectionsPerNode);
           const data = [xs, Array.from(t.connected)].concat(nodes.map(k => Array.from(t.connectionsPerNode[k], v => v < 0 ? null : v)));
-          const series = [{label:"s"}, {label:"total", stroke:"#ffffff", width:2}]
-            .concat(nodes.map((k, j) => ({label:k, stroke:palette[j %% palette.length], width:1.5})));
+          const series = [{label:"s"}, {label:"total", stroke:"#ffffff", width:2, points:{show:false}}]
+            .concat(nodes.map((k, j) => ({label:k, stroke:palette[j %% palette.length], width:1.5, points:{show:false}})));
           new uPlot({title:"connections", width:width(), height:260, series, axes:axes(), scales:{x:{time:false}}},
                     data, document.getElementById("conn" + i));
           new uPlot({title:"reconnects per second", width:width(), height:160, axes:axes(), scales:{x:{time:false}},
-                     series:[{label:"s"}, {label:"reconnects/s", stroke:"#f2495c", fill:"rgba(242,73,92,0.25)", width:1.5}]},
+                     series:[{label:"s"}, {label:"reconnects/s", stroke:"#f2495c", fill:"rgba(242,73,92,0.25)", width:1.5, points:{show:false}}]},
                     [xs, Array.from(t.reconnects)], document.getElementById("recon" + i));
         });
         </script></body></html>
