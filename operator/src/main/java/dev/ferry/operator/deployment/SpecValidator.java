@@ -172,8 +172,9 @@ public final class SpecValidator {
         }
       }
     }
-    if (d.getType() == DrainType.HTTP && (d.getHttp() == null || d.getHttp().getPort() == null)) {
-      p.add(new SpecProblem("spec.drain.http.port", "is required with drain type http"));
+    if (d.getType() == DrainType.HTTP) {
+      // Refused rather than accepted and left waiting: no http drainer is built yet.
+      p.add(new SpecProblem("spec.drain.type", "http is not supported by this version of the operator yet; use emqx or none"));
     }
   }
 
