@@ -45,6 +45,14 @@ class PublishAckTest {
     return release;
   }
 
+  /**
+   * Tasks handed to the broker thread so far. While it is held, only the MQTT layer adds any (the
+   * node's periodic tasks wait in the queue already), so this counts the packets it passed on.
+   */
+  private static long submittedTasks() {
+    return ((java.util.concurrent.ThreadPoolExecutor) node.brokerThread()).getTaskCount();
+  }
+
   @Test
   void pubackComesOnlyAfterTheBrokerRoutedTheMessage() throws Exception {
     try (TestClient sub = new TestClient(5, "ack-sub"); TestClient pub = new TestClient(5, "ack-pub")) {
@@ -74,10 +82,11 @@ class PublishAckTest {
       first.connect(node.mqttAddress(), false, 60);
 
       CountDownLatch release = holdBrokerThread();
+      long tasks = submittedTasks();
       var secondAck = second.connectAsync(node.mqttAddress(), false, 60); // queued first: it takes over
-      Thread.sleep(200);
+      await().atMost(Duration.ofSeconds(10)).until(() -> submittedTasks() == tasks + 1);
       first.publishAsync("tk/1", "racing", 1); // queued behind the takeover
-      Thread.sleep(200);
+      await().atMost(Duration.ofSeconds(10)).until(() -> submittedTasks() == tasks + 2);
       release.countDown();
 
       assertThat(secondAck.get(5, TimeUnit.SECONDS).variableHeader().connectReturnCode().byteValue()).isZero();
