@@ -1,0 +1,123 @@
+package dev.ferry.lab.cluster;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The lab's Kubernetes API: fabric8's mock server in CRUD mode (what {@code
+ * @EnableKubernetesMockClient(crud = true)} builds, started here without JUnit) on a loopback
+ * address, plain HTTP, with Ferry's CRDs applied so that status is a subresource of the Ferry
+ * resources, as on a real API server. Clients reach it as they would a real cluster, through
+ * {@link #newClient()}: an ordinary fabric8 client on fabric8's JDK HTTP client.
+ *
+ * <p>What it is not: no server-side apply (415; run the operator with {@code serverSideApply=false}),
+ * no garbage collector (the lab's controllers delete what owner references would), no admission,
+ * no generateName. DELETE removes an object at once unless it has finalizers; then it only sets
+ * {@code metadata.deletionTimestamp} (as a local time without zone), and a later update that
+ * leaves no finalizer removes it. Watches (informers) work.
+ */
+public final class ApiServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+
+  /** Ferry's CRDs, as the crd-generator writes them into ferry-api's jar. */
+  static final List<String> FERRY_CRDS = List.of(
+      "META-INF/fabric8/losslessdeployments.ferry.dev-v1.yml",
+      "META-INF/fabric8/rebalances.ferry.dev-v1.yml");
+
+  private final KubernetesMockServer server;
+  private final String host;
+  private final String defaultNamespace;
+
+  private ApiServer(KubernetesMockServer server, String host, String defaultNamespace) {
+    this.server = server;
+    this.host = host;
+    this.defaultNamespace = defaultNamespace;
+  }
+
+  /**
+   * Starts the server on {@code host} and {@code port} (0: any free port) and applies Ferry's CRDs.
+   *
+   * @param defaultNamespace the namespace of clients made by {@link #newClient()}
+   */
+  public static ApiServer start(String host, int port, String defaultNamespace) {
+    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+    KubernetesMockServer server = new KubernetesMockServer(
+        new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
+        new KubernetesMixedDispatcher(responses), false);
+    try {
+      server.init(InetAddress.getByName(host), port);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("not an address: " + host, e);
+    }
+    ApiServer api = new ApiServer(server, host, defaultNamespace);
+    try (KubernetesClient client = api.newClient()) {
+      for (String crd : FERRY_CRDS) {
+        try (InputStream in = ApiServer.class.getClassLoader().getResourceAsStream(crd)) {
+          if (in == null) {
+            throw new IllegalStateException(crd + " is not on the classpath (ferry-api's jar)");
+          }
+          CustomResourceDefinition d = client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
+          client.apiextensions().v1().customResourceDefinitions().resource(d).create();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    } catch (RuntimeException e) {
+      server.destroy();
+      throw e;
+    }
+    log.info("event=api_server_started url={}", api.url());
+    return api;
+  }
+
+  /** The API server's URL, e.g. {@code http://127.0.21.1:41234}. */
+  public String url() {
+    return "http://" + host + ":" + server.getPort();
+  }
+
+  /** How a client reaches this server: the URL, a namespace, no TLS, no kubeconfig read. */
+  public Config config() {
+    return new ConfigBuilder(Config.empty())
+        .withMasterUrl(url())
+        .withNamespace(defaultNamespace)
+        .withTrustCerts(true)
+        .withHttp2Disable(true)
+        .withRequestTimeout(10_000)
+        .withConnectionTimeout(5_000)
+        .build();
+  }
+
+  /** A new ordinary client on this server; the caller closes it. */
+  public KubernetesClient newClient() {
+    return new KubernetesClientBuilder().withConfig(config()).withHttpClientFactory(new JdkHttpClientFactory()).build();
+  }
+
+  @Override
+  public void close() {
+    server.destroy();
+    log.info("event=api_server_stopped url={}", url());
+  }
+}

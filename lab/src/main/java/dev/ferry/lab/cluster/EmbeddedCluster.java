@@ -1,0 +1,405 @@
+package dev.ferry.lab.cluster;
+
+import dev.ferry.api.FerryNames;
+import dev.ferry.api.v1alpha1.LosslessDeployment;
+import dev.ferry.broker.BrokerNode;
+import dev.ferry.lab.net.ServiceProxy;
+import dev.ferry.operator.FerryOperator;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Kubernetes cluster on one machine, for the lab: an API server (fabric8's mock server, over
+ * HTTP on loopback) and the components that play Kubernetes' part, each in its own loop against that
+ * API, exactly as on a real cluster:
+ *
+ * <ul>
+ *   <li>{@link ReplicaSetController}: replicas, honouring pod-deletion-cost;
+ *   <li>{@link StatefulSetController}: ordered creation and rolling update;
+ *   <li>{@link Kubelet}: each pod a lab broker node on its own {@code 127.0.x.y}, start-up time,
+ *       readiness probe, readiness gates, preStop and grace period;
+ *   <li>{@link EndpointSliceController}: ready / serving / terminating endpoints of each Service;
+ *   <li>{@link ServiceController}: each Service a proxy on its own loopback ClusterIP, following
+ *       the ready endpoints after a propagation delay;
+ *   <li>{@link OwnerCollector}: what the garbage collector would delete.
+ * </ul>
+ *
+ * <pre>{@code
+ * try (EmbeddedCluster cluster = EmbeddedCluster.start(ClusterConfig.builder().build())) {
+ *   cluster.startOperator();                                  // the real Ferry operator, over HTTP
+ *   cluster.createApiKeySecret("mqtt-api-key");               // keys "key" and "secret"
+ *   cluster.create(losslessDeployment);                       // or Workloads.brokerStatefulSet(...)
+ *   InetSocketAddress mqtt = cluster.awaitServiceAddress("mqtt", Duration.ofSeconds(30));
+ *   Fleet fleet = Fleet.start(config, Destination.fixed(mqtt));
+ *   cluster.editLosslessDeployment("mqtt", ld -> { ...set the image...; return ld; });
+ *   List<NodeSecond> perNode = cluster.nodeSeconds();        // connections per pod, per second
+ * }
+ * }</pre>
+ *
+ * One namespace; a few dozen pods at most (every pod's broker runs in this process).
+ */
+public final class EmbeddedCluster implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedCluster.class);
+  private static final long POLL_MILLIS = 50;
+
+  private final ClusterConfig config;
+  private final ApiServer api;
+  private final KubernetesClient client;
+  private final KubernetesClient componentsClient;
+  private final ReplicaSetController replicaSets;
+  private final StatefulSetController statefulSets;
+  private final Kubelet kubelet;
+  private final ServiceController services;
+  private final NodeSampler sampler;
+  private final List<ControlLoop> loops = new ArrayList<>();
+  private KubernetesClient operatorClient;
+  private FerryOperator operator;
+  private boolean closed;
+
+  private EmbeddedCluster(ClusterConfig config) {
+    this.config = config;
+    this.api = ApiServer.start(config.apiServerHost(), config.apiServerPort(), config.namespace());
+    try {
+      this.client = api.newClient();
+      this.componentsClient = api.newClient();
+      String ns = config.namespace();
+      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+      this.replicaSets = new ReplicaSetController(componentsClient, ns);
+      this.statefulSets = new StatefulSetController(componentsClient, ns);
+      this.kubelet = new Kubelet(componentsClient, ns, new Kubelet.Settings(config.podStartup(), config.probePeriod(),
+          config.mqttPort(), config.apiPort(), config.clusterPort(), config.apiKey(), config.apiSecret(),
+          config.clusterLabel(), config.crashingImage()));
+      this.services = new ServiceController(componentsClient, ns, config.balancing(), config.propagationDelay(), 2);
+      EndpointSliceController slices = new EndpointSliceController(componentsClient, ns);
+      OwnerCollector owners = new OwnerCollector(componentsClient, ns);
+      Duration period = config.syncPeriod();
+      loops.add(new ControlLoop("replicaset-controller", period, replicaSets::sync));
+      loops.add(new ControlLoop("statefulset-controller", period, statefulSets::sync));
+      loops.add(new ControlLoop("kubelet", period, kubelet::sync));
+      loops.add(new ControlLoop("endpointslice-controller", period, slices::sync));
+      loops.add(new ControlLoop("kube-proxy", period, services::sync));
+      loops.add(new ControlLoop("garbage-collector", period.multipliedBy(5), owners::sync));
+      this.sampler = new NodeSampler(kubelet::brokers);
+    } catch (RuntimeException e) {
+      api.close();
+      throw e;
+    }
+    log.info("event=cluster_started api={} config={}", api.url(), config);
+  }
+
+  /** Starts the API server and every component; the cluster is empty but for its namespace. */
+  public static EmbeddedCluster start(ClusterConfig config) {
+    return new EmbeddedCluster(config);
+  }
+
+  public ClusterConfig config() {
+    return config;
+  }
+
+  public String namespace() {
+    return config.namespace();
+  }
+
+  /** The scenario's client (namespace: the cluster's). Closed with the cluster. */
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** A new client of its own, as another process would have; the caller closes it. */
+  public KubernetesClient newClient() {
+    return api.newClient();
+  }
+
+  /** The API server's URL, e.g. {@code http://127.0.21.1:41234}. */
+  public String apiUrl() {
+    return api.url();
+  }
+
+  // ---------------------------------------------------------------- the operator
+
+  /**
+   * Starts the real Ferry operator on this cluster, with its own client, watching the cluster's
+   * namespace, without server-side apply (the mock server has none) and without a metrics endpoint.
+   */
+  public synchronized FerryOperator startOperator() {
+    return startOperator(null);
+  }
+
+  /** As {@link #startOperator()}, serving /metrics and /healthz on {@code metricsAddress}. */
+  public synchronized FerryOperator startOperator(InetSocketAddress metricsAddress) {
+    if (operator != null) {
+      throw new IllegalStateException("the operator already runs");
+    }
+    operatorClient = api.newClient();
+    try {
+      operator = FerryOperator.start(operatorClient, new FerryOperator.Options(Set.of(namespace()), false, metricsAddress));
+    } catch (IOException e) {
+      operatorClient.close();
+      throw new UncheckedIOException(e);
+    }
+    return operator;
+  }
+
+  /** Stops the operator, as a crash looks to the cluster: it just goes away. */
+  public synchronized void stopOperator() {
+    if (operator != null) {
+      operator.close();
+      operatorClient.close();
+      operator = null;
+      operatorClient = null;
+    }
+  }
+
+  // ---------------------------------------------------------------- deploying
+
+  /** Creates the Secret an EMQX drain names ({@code spec.drain.emqx.apiKeySecret}), with the brokers' key and secret. */
+  public Secret createApiKeySecret(String name) {
+    return client.secrets().inNamespace(namespace()).resource(new SecretBuilder()
+        .withNewMetadata().withName(name).withNamespace(namespace()).endMetadata()
+        .addToStringData(FerryNames.EMQX_API_KEY_SECRET_KEY, config.apiKey())
+        .addToStringData(FerryNames.EMQX_API_SECRET_SECRET_KEY, config.apiSecret())
+        .build()).create();
+  }
+
+  /** Creates any object in the cluster's namespace (a LosslessDeployment, a Service, a StatefulSet...). */
+  public <T extends HasMetadata> T create(T resource) {
+    resource.getMetadata().setNamespace(namespace());
+    return client.resource(resource).inNamespace(namespace()).create();
+  }
+
+  /** Changes a LosslessDeployment (its template, to release), with a retry on a conflicting write. */
+  public LosslessDeployment editLosslessDeployment(String name, UnaryOperator<LosslessDeployment> change) {
+    return client.resources(LosslessDeployment.class).inNamespace(namespace()).withName(name).edit(change);
+  }
+
+  /** Sets the image of a LosslessDeployment's first container: a release. */
+  public LosslessDeployment setLosslessDeploymentImage(String name, String image) {
+    return editLosslessDeployment(name, ld -> {
+      ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
+      return ld;
+    });
+  }
+
+  // ---------------------------------------------------------------- the rolling baseline
+
+  /**
+   * The {@code rolling} baseline's deployment: Service {@code app} (MQTT 1883) and StatefulSet
+   * {@code app} of {@code replicas} brokers; waits until every pod is Ready.
+   */
+  public void deployStatefulSet(String app, int replicas, String image, Duration timeout) {
+    createServiceIfAbsent(app, Map.of("app", app));
+    create(Workloads.brokerStatefulSet(app, replicas, image));
+    if (!awaitStatefulSetRolledOut(app, timeout)) {
+      throw new IllegalStateException("statefulset " + app + " not ready after " + timeout);
+    }
+  }
+
+  /** Sets the image of a StatefulSet's first container: the StatefulSet controller rolls it, highest ordinal first. */
+  public StatefulSet setStatefulSetImage(String name, String image) {
+    return client.apps().statefulSets().inNamespace(namespace()).withName(name).edit(s -> {
+      s.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
+      return s;
+    });
+  }
+
+  /** Waits until every pod of the StatefulSet runs its current template and is Ready. */
+  public boolean awaitStatefulSetRolledOut(String name, Duration timeout) {
+    return await(() -> {
+      StatefulSet s = client.apps().statefulSets().inNamespace(namespace()).withName(name).get();
+      if (s == null || s.getStatus() == null) {
+        return false;
+      }
+      int replicas = s.getSpec().getReplicas() == null ? 1 : s.getSpec().getReplicas();
+      String revision = StatefulSetController.revision(s);
+      return revision.equals(s.getStatus().getUpdateRevision()) && revision.equals(s.getStatus().getCurrentRevision())
+          && s.getStatus().getUpdatedReplicas() != null && s.getStatus().getUpdatedReplicas() == replicas
+          && s.getStatus().getReadyReplicas() != null && s.getStatus().getReadyReplicas() == replicas;
+    }, timeout);
+  }
+
+  // ---------------------------------------------------------------- the plain blue-green baseline
+
+  /**
+   * The {@code bluegreen-plain} baseline's deployment: Service {@code app} selecting
+   * {@code app=<app>, color=<color>} and ReplicaSet {@code <app>-<color>}; waits until every pod is Ready.
+   */
+  public void deployPlainBlueGreen(String app, String color, int replicas, String image, Duration timeout) {
+    createServiceIfAbsent(app, Map.of("app", app, "color", color));
+    create(Workloads.brokerReplicaSet(app, color, replicas, image));
+    if (!awaitReadyPods(Map.of("app", app, "color", color), replicas, timeout)) {
+      throw new IllegalStateException("replicaset " + app + "-" + color + " not ready after " + timeout);
+    }
+  }
+
+  /**
+   * A plain blue-green release, as a generic tool does it: create ReplicaSet {@code <app>-<to>} with
+   * the new image, wait until all its pods are Ready, switch Service {@code app}'s selector to it,
+   * wait {@code afterSwitch}, delete ReplicaSet {@code <app>-<from>} (its pods terminate: their
+   * clients are cut off and reconnect through the Service), and wait until those pods are gone.
+   */
+  public void releasePlainBlueGreen(String app, String from, String to, String image, Duration afterSwitch, Duration timeout) {
+    int replicas = client.apps().replicaSets().inNamespace(namespace()).withName(app + "-" + from).get().getSpec().getReplicas();
+    create(Workloads.brokerReplicaSet(app, to, replicas, image));
+    if (!awaitReadyPods(Map.of("app", app, "color", to), replicas, timeout)) {
+      throw new IllegalStateException("replicaset " + app + "-" + to + " not ready after " + timeout);
+    }
+    setServiceSelector(app, Map.of("app", app, "color", to));
+    try {
+      Thread.sleep(afterSwitch.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+    deleteReplicaSet(app + "-" + from);
+    Map<String, String> old = Map.of("app", app, "color", from);
+    if (!await(() -> pods().stream().noneMatch(p -> Pods.matches(old, p)), timeout)) {
+      throw new IllegalStateException("pods of " + app + "-" + from + " still there after " + timeout);
+    }
+  }
+
+  private void createServiceIfAbsent(String name, Map<String, String> selector) {
+    if (client.services().inNamespace(namespace()).withName(name).get() == null) {
+      create(Workloads.mqttService(name, selector));
+    }
+  }
+
+  /** Points a Service at other pods: what a generic blue-green does to switch. */
+  public void setServiceSelector(String service, Map<String, String> selector) {
+    client.services().inNamespace(namespace()).withName(service).edit(s -> {
+      s.getSpec().setSelector(new LinkedHashMap<>(selector));
+      return s;
+    });
+  }
+
+  /** Deletes a ReplicaSet; its pods are deleted next (and terminate with their grace period). */
+  public void deleteReplicaSet(String name) {
+    client.apps().replicaSets().inNamespace(namespace()).withName(name).delete();
+  }
+
+  // ---------------------------------------------------------------- observing
+
+  public List<Pod> pods() {
+    return client.pods().inNamespace(namespace()).list().getItems();
+  }
+
+  /** Pods that match {@code selector}, are Ready (readiness gates included) and not terminating. */
+  public List<Pod> readyPods(Map<String, String> selector) {
+    return pods().stream().filter(p -> Pods.matches(selector, p) && Pods.ready(p) && !Pods.terminating(p)).toList();
+  }
+
+  /** Waits until at least {@code n} pods matching {@code selector} are Ready. */
+  public boolean awaitReadyPods(Map<String, String> selector, int n, Duration timeout) {
+    return await(() -> readyPods(selector).size() >= n, timeout);
+  }
+
+  /** The address of a Service's first port (its ClusterIP), once its proxy listens. */
+  public Optional<InetSocketAddress> serviceAddress(String service) {
+    return services.proxy(service, null).map(ServiceProxy::address);
+  }
+
+  /** Waits for the Service to exist and its proxy to listen; then its address. */
+  public InetSocketAddress awaitServiceAddress(String service, Duration timeout) {
+    if (!await(() -> serviceAddress(service).isPresent(), timeout)) {
+      throw new IllegalStateException("service " + service + " has no address after " + timeout);
+    }
+    return serviceAddress(service).orElseThrow();
+  }
+
+  /** The proxy behind a Service's port (null or "": its first), e.g. for its per-endpoint counts. */
+  public Optional<ServiceProxy> serviceProxy(String service, String portName) {
+    return services.proxy(service, portName);
+  }
+
+  /** The brokers that run now (terminating pods' too, until stopped), by pod name. */
+  public Map<String, BrokerNode> brokers() {
+    return kubelet.brokers();
+  }
+
+  /** A pod's MQTT address on its own IP, while the kubelet runs it. */
+  public Optional<InetSocketAddress> podMqttAddress(String pod) {
+    return Optional.ofNullable(kubelet.ipOf(pod)).map(ip -> new InetSocketAddress(ip, config.mqttPort()));
+  }
+
+  /** Connected clients (and sessions) per pod, one sample per second since the start. */
+  public List<NodeSecond> nodeSeconds() {
+    return sampler.seconds();
+  }
+
+  /** Pods deleted by the ReplicaSet controller, then by the StatefulSet controller, each in order. */
+  public List<String> deletedPods() {
+    List<String> out = new ArrayList<>(replicaSets.deletedPods());
+    out.addAll(statefulSets.deletedPods());
+    return out;
+  }
+
+  /** Pods deleted by the ReplicaSet controller, in order. */
+  public List<String> deletedByReplicaSets() {
+    return replicaSets.deletedPods();
+  }
+
+  /** Pods deleted by the StatefulSet controller, in order. */
+  public List<String> deletedByStatefulSets() {
+    return statefulSets.deletedPods();
+  }
+
+  /** Polls {@code condition} every 50 ms until it holds or {@code timeout} passes. */
+  public static boolean await(BooleanSupplier condition, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        if (condition.getAsBoolean()) {
+          return true;
+        }
+      } catch (RuntimeException e) {
+        log.debug("await: {}", e.toString());
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        return false;
+      }
+      try {
+        Thread.sleep(POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+  }
+
+  /** Stops the operator, every component, every broker (their clients are disconnected), then the API server. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    stopOperator();
+    loops.forEach(ControlLoop::close);
+    sampler.close();
+    kubelet.close();
+    services.close();
+    client.close();
+    componentsClient.close();
+    api.close();
+    log.info("event=cluster_stopped");
+  }
+}

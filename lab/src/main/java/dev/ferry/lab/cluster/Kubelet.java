@@ -1,0 +1,437 @@
+package dev.ferry.lab.cluster;
+
+import dev.ferry.broker.BrokerConfig;
+import dev.ferry.broker.BrokerNode;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodReadinessGate;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kubelet of the lab's one node. Each pod it admits gets its own loopback address and runs one
+ * lab broker node in this process (MQTT, EMQX API and cluster channel on that address). A pod goes
+ * through these states, one step per pass of the loop:
+ *
+ * <pre>
+ *  admitted ── broker starting ──▶ running ── deletionTimestamp ──▶ terminating ──▶ stopped ──▶ gone
+ *     │ (image that crashes)          │ ContainersReady once the start-up time has passed and
+ *     ▼                               │ the readiness probe (GET /metrics on the API) answers;
+ *  crashed                            │ Ready = ContainersReady and every readiness gate True
+ * </pre>
+ *
+ * <ul>
+ *   <li>Peering: when a broker has started it joins, both ways, every started broker of the pods
+ *       with the same {@code clusterLabel} value in the namespace (EMQX's Kubernetes discovery by
+ *       the {@code app} label), since the lab broker must be dialled from both sides.
+ *   <li>Termination: a deleted pod keeps existing with its {@code deletionTimestamp} set (see
+ *       {@link Pods#GRACEFUL_DELETION_FINALIZER}). The kubelet runs its preStop hook (a
+ *       {@code sleep} action, or an exec of {@code sleep N}), then stops the broker (its MQTT 5
+ *       clients get DISCONNECT 0x8B, server shutting down), both within
+ *       {@code terminationGracePeriodSeconds}; then marks the pod Succeeded, not ready, and removes
+ *       the finalizer, and the pod is gone.
+ *   <li>An image whose name matches {@code crashingImage} never starts: the pod stays Running with
+ *       ContainersReady False (CrashLoopBackOff), as a bad release would.
+ * </ul>
+ */
+final class Kubelet implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Kubelet.class);
+
+  /** How the lab's pods run. */
+  record Settings(
+      Duration startup,
+      Duration probePeriod,
+      int mqttPort,
+      int apiPort,
+      int clusterPort,
+      String apiKey,
+      String apiSecret,
+      String clusterLabel,
+      String crashingImage) {}
+
+  enum State { STARTING, RUNNING, CRASHED, TERMINATING, STOPPED }
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final Settings settings;
+  private final Map<String, PodRuntime> runtimes = new ConcurrentHashMap<>();
+  private final ExecutorService containers;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+
+  Kubelet(KubernetesClient client, String namespace, Settings settings) {
+    this.client = client;
+    this.namespace = namespace;
+    this.settings = settings;
+    AtomicInteger n = new AtomicInteger();
+    this.containers = Executors.newFixedThreadPool(4, r -> {
+      Thread t = new Thread(r, "lab-container-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** One pod as this kubelet runs it. Its fields are only changed on the kubelet's thread. */
+  final class PodRuntime {
+    final String uid;
+    final String name;
+    final String ip;
+    final String group;
+    volatile State state = State.STARTING;
+    volatile BrokerNode broker;
+    Future<BrokerNode> starting;
+    Future<?> stopping;
+    Instant startedAt;
+    Instant lastProbe = Instant.EPOCH;
+    boolean probeOk;
+
+    PodRuntime(String uid, String name, String ip, String group) {
+      this.uid = uid;
+      this.name = name;
+      this.ip = ip;
+      this.group = group;
+    }
+  }
+
+  /** Brokers of pods whose broker runs now (terminating ones too, until stopped), by pod name. */
+  Map<String, BrokerNode> brokers() {
+    Map<String, BrokerNode> out = new TreeMap<>();
+    runtimes.values().forEach(r -> {
+      BrokerNode b = r.broker;
+      if (b != null && (r.state == State.RUNNING || r.state == State.TERMINATING)) {
+        out.put(r.name, b);
+      }
+    });
+    return out;
+  }
+
+  /** The IP of a pod this kubelet runs, or null. */
+  String ipOf(String pod) {
+    return runtimes.values().stream().filter(r -> r.name.equals(pod)).map(r -> r.ip).findFirst().orElse(null);
+  }
+
+  void sync() {
+    List<Pod> pods = client.pods().inNamespace(namespace).list().getItems();
+    Set<String> present = new HashSet<>();
+    for (Pod pod : pods) {
+      String uid = pod.getMetadata().getUid();
+      present.add(uid);
+      PodRuntime rt = runtimes.get(uid);
+      if (rt == null) {
+        if (!Pods.terminating(pod) && (pod.getMetadata().getFinalizers() == null
+            || !pod.getMetadata().getFinalizers().contains(Pods.GRACEFUL_DELETION_FINALIZER))) {
+          addFinalizer(pod); // a pod not made by a lab controller: graceful deletion for it too
+        }
+        if (Pods.terminating(pod)) {
+          Pods.removeFinalizer(client, namespace, Pods.name(pod)); // deleted before it ever ran
+          continue;
+        }
+        rt = admit(pod);
+      }
+      step(rt, pod);
+    }
+    for (PodRuntime rt : List.copyOf(runtimes.values())) {
+      if (!present.contains(rt.uid)) {
+        // Removed without the kubelet (a forced deletion): the container is killed at once.
+        log.info("event=pod_vanished pod={} ip={}", rt.name, rt.ip);
+        stopBroker(rt, Duration.ZERO);
+        runtimes.remove(rt.uid);
+      }
+    }
+  }
+
+  private void addFinalizer(Pod pod) {
+    try {
+      client.pods().inNamespace(namespace).withName(Pods.name(pod)).edit(p -> {
+        List<String> f = p.getMetadata().getFinalizers() == null ? new ArrayList<>() : new ArrayList<>(p.getMetadata().getFinalizers());
+        if (!f.contains(Pods.GRACEFUL_DELETION_FINALIZER)) {
+          f.add(Pods.GRACEFUL_DELETION_FINALIZER);
+        }
+        p.getMetadata().setFinalizers(f);
+        return p;
+      });
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() != 404 && e.getCode() != 409) {
+        throw e;
+      }
+    }
+  }
+
+  private PodRuntime admit(Pod pod) {
+    String ip = Loopback.PODS.next();
+    String group = pod.getMetadata().getLabels() == null ? null : pod.getMetadata().getLabels().get(settings.clusterLabel());
+    PodRuntime rt = new PodRuntime(pod.getMetadata().getUid(), Pods.name(pod), ip, group == null ? Pods.name(pod) : group);
+    runtimes.put(rt.uid, rt);
+    Pods.updateStatus(client, namespace, rt.name, p -> {
+      var s = p.getStatus();
+      s.setPhase("Pending");
+      s.setPodIP(ip);
+      s.setPodIPs(List.of(new io.fabric8.kubernetes.api.model.PodIP(ip)));
+      s.setHostIP("127.0.0.1");
+      s.setStartTime(Instant.now().toString());
+      Pods.setCondition(s, "PodScheduled", true, null);
+      Pods.setCondition(s, "Initialized", true, null);
+      Pods.setCondition(s, "ContainersReady", false, "ContainersNotReady");
+      Pods.setCondition(s, "Ready", false, "ContainersNotReady");
+      return true;
+    });
+    String image = image(pod);
+    if (image != null && settings.crashingImage() != null && image.contains(settings.crashingImage())) {
+      rt.state = State.CRASHED;
+      log.info("event=pod_crashing pod={} image={}", rt.name, image);
+      Pods.updateStatus(client, namespace, rt.name, p -> {
+        p.getStatus().setPhase("Running");
+        return true;
+      });
+      return rt;
+    }
+    BrokerConfig config = new BrokerConfig("emqx@" + ip,
+        new InetSocketAddress(ip, settings.mqttPort()), new InetSocketAddress(ip, settings.apiPort()),
+        new InetSocketAddress(ip, settings.clusterPort()), List.of(), settings.apiKey(), settings.apiSecret(),
+        7200, 1000, 32, version(image));
+    rt.starting = containers.submit(() -> BrokerNode.start(config));
+    log.info("event=pod_admitted pod={} ip={} image={} group={}", rt.name, ip, image, rt.group);
+    return rt;
+  }
+
+  private void step(PodRuntime rt, Pod pod) {
+    switch (rt.state) {
+      case STARTING -> {
+        if (Pods.terminating(pod)) {
+          if (rt.starting.isDone()) {
+            started(rt);
+          }
+          if (rt.state != State.STARTING) {
+            step(rt, pod);
+          }
+          return;
+        }
+        if (rt.starting.isDone()) {
+          started(rt);
+        }
+      }
+      case RUNNING -> {
+        if (Pods.terminating(pod)) {
+          terminate(rt, pod);
+        } else {
+          reportReadiness(rt, pod);
+        }
+      }
+      case CRASHED -> {
+        if (Pods.terminating(pod)) {
+          finish(rt, "Failed");
+        }
+      }
+      case TERMINATING -> {
+        if (rt.stopping.isDone()) {
+          rt.state = State.STOPPED;
+          finish(rt, "Succeeded");
+        }
+      }
+      case STOPPED -> finish(rt, "Succeeded");
+    }
+  }
+
+  private void started(PodRuntime rt) {
+    try {
+      rt.broker = rt.starting.get();
+    } catch (Exception e) {
+      rt.state = State.CRASHED;
+      log.warn("event=pod_start_failed pod={} ip={} error={}", rt.name, rt.ip, e.toString());
+      Pods.updateStatus(client, namespace, rt.name, p -> {
+        p.getStatus().setPhase("Running");
+        return true;
+      });
+      return;
+    }
+    rt.state = State.RUNNING;
+    rt.startedAt = Instant.now();
+    // Peering both ways with every started broker of the same workload.
+    for (PodRuntime other : runtimes.values()) {
+      BrokerNode b = other.broker;
+      if (other != rt && b != null && other.state == State.RUNNING && Objects.equals(other.group, rt.group)) {
+        rt.broker.join(b.clusterAddress());
+        b.join(rt.broker.clusterAddress());
+      }
+    }
+    Pods.updateStatus(client, namespace, rt.name, p -> {
+      p.getStatus().setPhase("Running");
+      return true;
+    });
+  }
+
+  private void reportReadiness(PodRuntime rt, Pod pod) {
+    Instant now = Instant.now();
+    boolean containersReady = false;
+    if (!now.isBefore(rt.startedAt.plus(settings.startup()))) {
+      if (Duration.between(rt.lastProbe, now).compareTo(settings.probePeriod()) >= 0) {
+        rt.probeOk = probe(rt);
+        rt.lastProbe = now;
+      }
+      containersReady = rt.probeOk;
+    }
+    boolean ready = containersReady && gatesTrue(pod);
+    if (Pods.isTrue(pod, "ContainersReady") == containersReady && Pods.ready(pod) == ready) {
+      return;
+    }
+    boolean cr = containersReady;
+    Pods.updateStatus(client, namespace, rt.name, p -> {
+      boolean changed = Pods.setCondition(p.getStatus(), "ContainersReady", cr, "ContainersNotReady");
+      boolean r = cr && gatesTrue(p);
+      changed |= Pods.setCondition(p.getStatus(), "Ready", r, cr ? "ReadinessGatesNotReady" : "ContainersNotReady");
+      return changed;
+    });
+  }
+
+  static boolean gatesTrue(Pod pod) {
+    List<PodReadinessGate> gates = pod.getSpec() == null ? null : pod.getSpec().getReadinessGates();
+    if (gates == null) {
+      return true;
+    }
+    return gates.stream().allMatch(g -> Pods.isTrue(pod, g.getConditionType()));
+  }
+
+  /** The readiness probe: the broker's API answers (GET /metrics, 200). */
+  private boolean probe(PodRuntime rt) {
+    try {
+      HttpResponse<Void> r = http.send(HttpRequest.newBuilder(
+              URI.create("http://" + rt.ip + ":" + settings.apiPort() + "/metrics"))
+          .timeout(Duration.ofMillis(500)).GET().build(), HttpResponse.BodyHandlers.discarding());
+      return r.statusCode() == 200;
+    } catch (java.io.IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private void terminate(PodRuntime rt, Pod pod) {
+    long grace = pod.getSpec().getTerminationGracePeriodSeconds() == null ? 30 : pod.getSpec().getTerminationGracePeriodSeconds();
+    Duration preStop = preStopSleep(pod);
+    Duration budget = Duration.ofSeconds(grace);
+    Duration hook = preStop.compareTo(budget) > 0 ? budget : preStop;
+    rt.state = State.TERMINATING;
+    log.info("event=pod_terminating pod={} ip={} prestop_ms={} grace_s={}", rt.name, rt.ip, hook.toMillis(), grace);
+    rt.stopping = stopBroker(rt, hook);
+  }
+
+  private Future<?> stopBroker(PodRuntime rt, Duration preStop) {
+    BrokerNode b = rt.broker;
+    return containers.submit(() -> {
+      if (!preStop.isZero()) {
+        try {
+          Thread.sleep(preStop.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      if (b != null) {
+        b.close(); // SIGTERM: the broker disconnects its clients (MQTT 5: 0x8B) and stops
+      }
+    });
+  }
+
+  private void finish(PodRuntime rt, String phase) {
+    Pods.updateStatus(client, namespace, rt.name, p -> {
+      var s = p.getStatus();
+      boolean changed = !phase.equals(s.getPhase());
+      s.setPhase(phase);
+      changed |= Pods.setCondition(s, "ContainersReady", false, "PodCompleted");
+      changed |= Pods.setCondition(s, "Ready", false, "PodCompleted");
+      return changed;
+    });
+    Pods.removeFinalizer(client, namespace, rt.name);
+    runtimes.remove(rt.uid);
+    log.info("event=pod_gone pod={} ip={} phase={}", rt.name, rt.ip, phase);
+  }
+
+  /** The preStop hook's duration: a {@code sleep} action, or an exec of {@code sleep N}; else none. */
+  static Duration preStopSleep(Pod pod) {
+    for (Container c : pod.getSpec().getContainers()) {
+      var hook = c.getLifecycle() == null ? null : c.getLifecycle().getPreStop();
+      if (hook == null) {
+        continue;
+      }
+      if (hook.getSleep() != null && hook.getSleep().getSeconds() != null) {
+        return Duration.ofSeconds(hook.getSleep().getSeconds());
+      }
+      if (hook.getExec() != null && hook.getExec().getCommand() != null) {
+        List<String> words = new ArrayList<>();
+        hook.getExec().getCommand().forEach(w -> words.addAll(List.of(w.trim().split("\\s+"))));
+        int i = words.indexOf("sleep");
+        if (i >= 0 && i + 1 < words.size()) {
+          try {
+            return Duration.ofMillis((long) (Double.parseDouble(words.get(i + 1)) * 1000));
+          } catch (NumberFormatException e) {
+            return Duration.ZERO;
+          }
+        }
+      }
+    }
+    return Duration.ZERO;
+  }
+
+  private static String image(Pod pod) {
+    return pod.getSpec().getContainers().isEmpty() ? null : pod.getSpec().getContainers().get(0).getImage();
+  }
+
+  /** The version GET /nodes reports: the image's tag when it looks like one, e.g. emqx:5.8.1. */
+  static String version(String image) {
+    if (image != null && image.lastIndexOf(':') > image.lastIndexOf('/')) {
+      String tag = image.substring(image.lastIndexOf(':') + 1);
+      if (tag.matches("\\d+(\\.\\d+)*.*")) {
+        return tag;
+      }
+    }
+    return "5.8.1";
+  }
+
+  @Override
+  public void close() {
+    List<Future<?>> stops = new ArrayList<>();
+    for (PodRuntime rt : runtimes.values()) {
+      if (rt.starting != null && rt.broker == null) {
+        try {
+          rt.broker = rt.starting.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          continue;
+        }
+      }
+      if (rt.state != State.STOPPED) {
+        stops.add(stopBroker(rt, Duration.ZERO));
+      }
+    }
+    for (Future<?> f : stops) {
+      try {
+        f.get(15, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("event=broker_stop_slow error={}", e.toString());
+      }
+    }
+    runtimes.clear();
+    containers.shutdownNow();
+    http.close();
+  }
+}

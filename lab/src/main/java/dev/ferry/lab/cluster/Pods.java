@@ -1,0 +1,177 @@
+package dev.ferry.lab.cluster;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/** Reading and writing what the simulated components share about pods. */
+final class Pods {
+
+  /**
+   * The finalizer every lab pod is created with. It stands for the API server's graceful deletion:
+   * fabric8's mock server removes an object at once on DELETE, but keeps one that has a finalizer and
+   * sets its {@code deletionTimestamp} instead. So a deleted pod shows as Terminating, as on a real
+   * cluster, until the kubelet has run its preStop hook and stopped its broker, and removes this.
+   */
+  static final String GRACEFUL_DELETION_FINALIZER = "lab.ferry.dev/graceful-deletion";
+
+  /** The lab's only node. */
+  static final String NODE_NAME = "lab-node";
+
+  private Pods() {}
+
+  static Optional<PodCondition> condition(Pod pod, String type) {
+    if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return pod.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  static boolean isTrue(Pod pod, String type) {
+    return condition(pod, type).map(c -> "True".equals(c.getStatus())).orElse(false);
+  }
+
+  /** The pod's Ready condition: its containers are ready and every readiness gate is True. */
+  static boolean ready(Pod pod) {
+    return isTrue(pod, "Ready");
+  }
+
+  static boolean terminating(Pod pod) {
+    return pod.getMetadata().getDeletionTimestamp() != null;
+  }
+
+  /** Succeeded or Failed: it will not run again. */
+  static boolean finished(Pod pod) {
+    String phase = phase(pod);
+    return "Succeeded".equals(phase) || "Failed".equals(phase);
+  }
+
+  /** Counted by its controller: not terminating, not finished. */
+  static boolean active(Pod pod) {
+    return !terminating(pod) && !finished(pod);
+  }
+
+  static String phase(Pod pod) {
+    return pod.getStatus() == null ? null : pod.getStatus().getPhase();
+  }
+
+  static String ip(Pod pod) {
+    return pod.getStatus() == null ? null : pod.getStatus().getPodIP();
+  }
+
+  static String name(HasMetadata o) {
+    return o.getMetadata().getName();
+  }
+
+  /** The uid of the object's controller of that kind, if it has one. */
+  static Optional<String> controllerUid(HasMetadata o, String kind) {
+    List<OwnerReference> refs = o.getMetadata().getOwnerReferences();
+    if (refs == null) {
+      return Optional.empty();
+    }
+    return refs.stream().filter(r -> Boolean.TRUE.equals(r.getController()) && kind.equals(r.getKind()))
+        .map(OwnerReference::getUid).findFirst();
+  }
+
+  static boolean matches(Map<String, String> selector, HasMetadata o) {
+    if (selector == null || selector.isEmpty()) {
+      return false; // an empty selector selects nothing here (Services without a selector)
+    }
+    Map<String, String> labels = o.getMetadata().getLabels();
+    return labels != null && selector.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
+  }
+
+  static int deletionCost(Pod pod) {
+    Map<String, String> a = pod.getMetadata().getAnnotations();
+    if (a == null) {
+      return 0;
+    }
+    try {
+      return Integer.parseInt(a.getOrDefault("controller.kubernetes.io/pod-deletion-cost", "0").trim());
+    } catch (NumberFormatException e) {
+      return 0; // an invalid cost is ignored, as the API server's validation would refuse it
+    }
+  }
+
+  /** Sets one condition in a status's list; true if that changed it (the time moves only on a change). */
+  static boolean setCondition(PodStatus status, String type, boolean value, String reason) {
+    String s = value ? "True" : "False";
+    List<PodCondition> cs = status.getConditions() == null ? new ArrayList<>() : new ArrayList<>(status.getConditions());
+    Optional<PodCondition> old = cs.stream().filter(c -> type.equals(c.getType())).findFirst();
+    if (old.isPresent() && s.equals(old.get().getStatus())) {
+      return false;
+    }
+    cs.removeIf(c -> type.equals(c.getType()));
+    cs.add(new PodConditionBuilder().withType(type).withStatus(s).withReason(value ? null : reason)
+        .withLastTransitionTime(Instant.now().toString()).build());
+    status.setConditions(cs);
+    return true;
+  }
+
+  /**
+   * Changes a pod's status with optimistic concurrency: read, change, write, and on a conflict (the
+   * operator writes the same conditions list for its readiness gate) read again. {@code change}
+   * returns false when there is nothing to write. False when the pod is gone.
+   */
+  static boolean updateStatus(KubernetesClient client, String namespace, String name, Predicate<Pod> change) {
+    for (int attempt = 1; ; attempt++) {
+      Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+      if (pod == null) {
+        return false;
+      }
+      if (pod.getStatus() == null) {
+        pod.setStatus(new PodStatus());
+      }
+      if (!change.test(pod)) {
+        return true;
+      }
+      try {
+        client.pods().inNamespace(namespace).resource(pod).updateStatus();
+        return true;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 404) {
+          return false;
+        }
+        if (e.getCode() != 409 || attempt >= 10) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** Removes the lab's finalizer; a pod that is being deleted then goes away. */
+  static void removeFinalizer(KubernetesClient client, String namespace, String name) {
+    for (int attempt = 1; ; attempt++) {
+      Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+      if (pod == null || pod.getMetadata().getFinalizers() == null
+          || !pod.getMetadata().getFinalizers().contains(GRACEFUL_DELETION_FINALIZER)) {
+        return;
+      }
+      List<String> rest = new ArrayList<>(pod.getMetadata().getFinalizers());
+      rest.remove(GRACEFUL_DELETION_FINALIZER);
+      pod.getMetadata().setFinalizers(rest);
+      try {
+        client.pods().inNamespace(namespace).resource(pod).update();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 404) {
+          return;
+        }
+        if (e.getCode() != 409 || attempt >= 10) {
+          throw e;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package dev.ferry.lab.cluster;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The objects the lab's scenarios deploy: a broker pod template, its Service, and the plain
+ * Kubernetes workloads the baselines use (a StatefulSet for {@code rolling}, ReplicaSets for
+ * {@code bluegreen-plain}). Plain values, not yet created: pass them to {@link EmbeddedCluster#create}.
+ */
+public final class Workloads {
+
+  private Workloads() {}
+
+  /**
+   * A broker pod template: labels {@code app=<app>} plus {@code extraLabels}, one container
+   * {@code emqx} with the given image and the MQTT port named {@code mqtt}. The lab's kubelet runs
+   * a lab broker for it (the image's tag is the version the EMQX API reports).
+   */
+  public static PodTemplateSpec brokerTemplate(String app, String image, Map<String, String> extraLabels) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put("app", app);
+    labels.putAll(extraLabels);
+    return new PodTemplateSpecBuilder()
+        .withNewMetadata().withLabels(labels).endMetadata()
+        .withNewSpec()
+          .addNewContainer()
+            .withName("emqx").withImage(image)
+            .addNewPort().withName("mqtt").withContainerPort(1883).withProtocol("TCP").endPort()
+            .addNewPort().withName("dashboard").withContainerPort(18083).withProtocol("TCP").endPort()
+          .endContainer()
+          .withTerminationGracePeriodSeconds(30L)
+        .endSpec()
+        .build();
+  }
+
+  /** A ClusterIP Service {@code name} on port 1883 (named {@code mqtt}) selecting {@code selector}. */
+  public static Service mqttService(String name, Map<String, String> selector) {
+    return new ServiceBuilder()
+        .withNewMetadata().withName(name).endMetadata()
+        .withNewSpec()
+          .withSelector(new LinkedHashMap<>(selector))
+          .addNewPort().withName("mqtt").withPort(1883).withTargetPort(new IntOrString("mqtt")).withProtocol("TCP").endPort()
+        .endSpec()
+        .build();
+  }
+
+  /** A StatefulSet {@code name} of {@code replicas} brokers labelled {@code app=name}, rolling update by default. */
+  public static StatefulSet brokerStatefulSet(String name, int replicas, String image) {
+    return new StatefulSetBuilder()
+        .withNewMetadata().withName(name).endMetadata()
+        .withNewSpec()
+          .withReplicas(replicas)
+          .withServiceName(name + "-headless")
+          .withNewSelector().addToMatchLabels("app", name).endSelector()
+          .withTemplate(brokerTemplate(name, image, Map.of()))
+          .withNewUpdateStrategy().withType("RollingUpdate").endUpdateStrategy()
+        .endSpec()
+        .build();
+  }
+
+  /** A ReplicaSet {@code <app>-<color>} of brokers labelled {@code app=<app>, color=<color>}. */
+  public static ReplicaSet brokerReplicaSet(String app, String color, int replicas, String image) {
+    return new ReplicaSetBuilder()
+        .withNewMetadata().withName(app + "-" + color).addToLabels("app", app).addToLabels("color", color).endMetadata()
+        .withNewSpec()
+          .withReplicas(replicas)
+          .withNewSelector().addToMatchLabels("app", app).addToMatchLabels("color", color).endSelector()
+          .withTemplate(brokerTemplate(app, image, Map.of("color", color)))
+        .endSpec()
+        .build();
+  }
+}
