@@ -11,7 +11,7 @@ import dev.ferry.core.release.PodRemoval.Move;
 import dev.ferry.core.release.PodView;
 import dev.ferry.core.release.Reason;
 import dev.ferry.core.release.ReleaseStatus;
-import dev.ferry.core.release.RevisionSetView;
+import dev.ferry.core.release.RevisionSets;
 import dev.ferry.core.release.Step;
 import java.time.Duration;
 import java.time.Instant;
@@ -315,7 +315,8 @@ public final class BlueGreenPlan {
       List<String> to = servingOf(o, cur).stream().filter(n -> !victimNames.contains(n)).toList();
       return step(PodRemoval.next(victim.get(), to, c), steadyStatus(o, cur));
     }
-    List<String> collectable = collectable(o, Set.of(cur));
+    List<String> collectable =
+        RevisionSets.collectable(o.revisionSets(), o.pods(), Set.of(cur), o.spec().revisionHistoryLimit());
     if (!collectable.isEmpty()) {
       return new Step(
           new DeleteRevisionSets(collectable), steadyStatus(o, cur), Reason.CollectingOldSets,
@@ -419,17 +420,6 @@ public final class BlueGreenPlan {
             false, null));
   }
 
-  /** Empty revision sets other than {@code keep}, beyond the history limit, oldest first. */
-  private static List<String> collectable(BlueGreenObservation o, Set<String> keep) {
-    List<RevisionSetView> empty =
-        o.revisionSets().stream()
-            .filter(r -> !keep.contains(r.revision()) && r.replicas() == 0)
-            .filter(r -> o.pods().stream().noneMatch(p -> p.revision().equals(r.revision())))
-            .sorted(Comparator.comparing(RevisionSetView::createdAt).reversed())
-            .toList();
-    return empty.stream().skip(o.spec().revisionHistoryLimit()).map(RevisionSetView::revision).sorted().toList();
-  }
-
   private static Set<String> victimNames(BlueGreenObservation o, String u) {
     return names(live(o).stream().filter(p -> !p.revision().equals(u)).toList());
   }
@@ -457,11 +447,7 @@ public final class BlueGreenPlan {
   }
 
   private static int setSize(BlueGreenObservation o, String revision) {
-    return o.revisionSets().stream()
-        .filter(r -> r.revision().equals(revision))
-        .mapToInt(RevisionSetView::replicas)
-        .findFirst()
-        .orElse(0);
+    return RevisionSets.size(o.revisionSets(), revision);
   }
 
   private static PodRemoval.Context context(BlueGreenObservation o) {

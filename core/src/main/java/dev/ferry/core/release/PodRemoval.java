@@ -198,12 +198,7 @@ public final class PodRemoval {
             .filter(p -> p.live() && p.revision().equals(victim.revision()))
             .filter(p -> !p.markedForDeletion() && !p.name().equals(victim.name()))
             .count();
-    int setReplicas =
-        c.revisionSets().stream()
-            .filter(s -> s.revision().equals(victim.revision()))
-            .mapToInt(RevisionSetView::replicas)
-            .findFirst()
-            .orElse(0);
+    int setReplicas = RevisionSets.size(c.revisionSets(), victim.revision());
     if (victim.markedForDeletion() && setReplicas <= liveUnmarked) {
       return new Move(
           waitFor(c.now().plusSeconds(1)),

@@ -12,6 +12,7 @@ import dev.ferry.core.release.PodView;
 import dev.ferry.core.release.Reason;
 import dev.ferry.core.release.ReleaseStatus;
 import dev.ferry.core.release.RevisionSetView;
+import dev.ferry.core.release.RevisionSets;
 import dev.ferry.core.release.Step;
 import java.time.Duration;
 import java.time.Instant;
@@ -78,7 +79,7 @@ public final class RollingPlan {
     }
 
     // Surge: grow T's set within R + S pods in all sets.
-    int targetSize = setSize(o, t);
+    int targetSize = RevisionSets.size(o.revisionSets(), t);
     boolean exists = o.revisionSets().stream().anyMatch(r -> r.revision().equals(t));
     int allSets = o.revisionSets().stream().mapToInt(RevisionSetView::replicas).sum();
     int room = spec.replicas() + f.maxSurge() - allSets;
@@ -155,7 +156,8 @@ public final class RollingPlan {
     if (victims.isEmpty()) {
       long servingTarget = live.stream().filter(p -> p.revision().equals(t) && p.serving()).count();
       if (servingTarget >= spec.replicas()) {
-        List<String> collectable = collectable(o, t);
+        List<String> collectable =
+            RevisionSets.collectable(o.revisionSets(), o.pods(), Set.of(t), spec.revisionHistoryLimit());
         ReleaseStatus done = new ReleaseStatus(Phase.Healthy, t, t, s.phase() == Phase.Healthy ? s.phaseStartedAt() : o.now());
         if (!collectable.isEmpty()) {
           return new Step(
@@ -230,24 +232,6 @@ public final class RollingPlan {
 
   private static ReleaseStatus progressed(ReleaseStatus s, Instant now) {
     return s.phase() == Phase.Rolling ? new ReleaseStatus(s.phase(), s.currentRevision(), s.updateRevision(), now) : s;
-  }
-
-  private static List<String> collectable(RollingObservation o, String keep) {
-    List<RevisionSetView> empty =
-        o.revisionSets().stream()
-            .filter(r -> !r.revision().equals(keep) && r.replicas() == 0)
-            .filter(r -> o.pods().stream().noneMatch(p -> p.revision().equals(r.revision())))
-            .sorted(Comparator.comparing(RevisionSetView::createdAt).reversed())
-            .toList();
-    return empty.stream().skip(o.spec().revisionHistoryLimit()).map(RevisionSetView::revision).sorted().toList();
-  }
-
-  private static int setSize(RollingObservation o, String revision) {
-    return o.revisionSets().stream()
-        .filter(r -> r.revision().equals(revision))
-        .mapToInt(RevisionSetView::replicas)
-        .findFirst()
-        .orElse(0);
   }
 
   private static Step step(Move m, ReleaseStatus s) {

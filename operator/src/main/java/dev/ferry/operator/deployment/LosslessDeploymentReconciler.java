@@ -45,13 +45,11 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -268,9 +266,8 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     if (d.getType() != DrainType.EMQX) {
       return new NoDrainer();
     }
-    Secret s = secret(ld.getMetadata().getNamespace(), d.getEmqx().getApiKeySecret());
-    EmqxCredentials credentials = new EmqxCredentials(
-        decode(s, FerryNames.EMQX_API_KEY_SECRET_KEY), decode(s, FerryNames.EMQX_API_SECRET_SECRET_KEY));
+    EmqxCredentials credentials =
+        dev.ferry.operator.kube.Secrets.emqx(client, ld.getMetadata().getNamespace(), d.getEmqx().getApiKeySecret());
     return new EmqxDrainer(http, credentials, new EmqxDrainer.Settings(
         d.getEmqx().getPort(), d.getConnEvictRate(), d.getSessEvictRate(), d.getWaitTakeover(),
         d.getWaitHealthCheck() == null ? 0 : d.getWaitHealthCheck(), d.getEmqx().getRedirectTo()), drainStarts);
@@ -278,13 +275,6 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
 
   private Secret secret(String namespace, String name) {
     return name == null ? null : client.secrets().inNamespace(namespace).withName(name).get();
-  }
-
-  private static String decode(Secret s, String key) {
-    if (s.getStringData() != null && s.getStringData().get(key) != null) {
-      return s.getStringData().get(key);
-    }
-    return new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8).trim();
   }
 
   /** Pods an EndpointSlice of the Service lists as serving (rolling only). */

@@ -33,7 +33,6 @@ import dev.ferry.operator.metrics.OperatorMetrics;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -43,12 +42,10 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -148,7 +145,7 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
 
     EmqxCredentials credentials;
     try {
-      credentials = credentials(ns, target.getSpec().getDrain().getEmqx().getApiKeySecret());
+      credentials = dev.ferry.operator.kube.Secrets.emqx(client, ns, target.getSpec().getDrain().getEmqx().getApiKeySecret());
     } catch (RuntimeException e) {
       return Optional.of(progress(rb, old, phase, "NoCredentials", e.getMessage(), now, Duration.ofSeconds(10)));
     }
@@ -336,24 +333,6 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
           .withObservedGeneration(rb.getMetadata().getGeneration()).withLastTransitionTime(since).build());
     }
     return out;
-  }
-
-  private EmqxCredentials credentials(String ns, String secretName) {
-    Secret s = client.secrets().inNamespace(ns).withName(secretName).get();
-    if (s == null) {
-      throw new IllegalStateException("Secret '" + secretName + "' of the target not found");
-    }
-    return new EmqxCredentials(decode(s, FerryNames.EMQX_API_KEY_SECRET_KEY), decode(s, FerryNames.EMQX_API_SECRET_SECRET_KEY));
-  }
-
-  static String decode(Secret s, String key) {
-    if (s.getStringData() != null && s.getStringData().get(key) != null) {
-      return s.getStringData().get(key);
-    }
-    if (s.getData() == null || s.getData().get(key) == null) {
-      throw new IllegalStateException("Secret '" + s.getMetadata().getName() + "' has no key '" + key + "'");
-    }
-    return new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8).trim();
   }
 
   static RebalancePhase phase(Phase p) {

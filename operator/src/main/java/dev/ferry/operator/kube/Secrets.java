@@ -1,0 +1,32 @@
+package dev.ferry.operator.kube;
+
+import dev.ferry.api.FerryNames;
+import dev.ferry.operator.emqx.EmqxCredentials;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/** Reads credentials from Secrets; the values go nowhere but into the object returned. */
+public final class Secrets {
+  private Secrets() {}
+
+  /** The EMQX API key in the Secret {@code name} (keys {@code key} and {@code secret}). */
+  public static EmqxCredentials emqx(KubernetesClient client, String namespace, String name) {
+    Secret s = client.secrets().inNamespace(namespace).withName(name).get();
+    if (s == null) {
+      throw new IllegalStateException("Secret '" + name + "' not found");
+    }
+    return new EmqxCredentials(value(s, FerryNames.EMQX_API_KEY_SECRET_KEY), value(s, FerryNames.EMQX_API_SECRET_SECRET_KEY));
+  }
+
+  static String value(Secret s, String key) {
+    if (s.getStringData() != null && s.getStringData().get(key) != null) {
+      return s.getStringData().get(key);
+    }
+    if (s.getData() == null || s.getData().get(key) == null) {
+      throw new IllegalStateException("Secret '" + s.getMetadata().getName() + "' has no key '" + key + "'");
+    }
+    return new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8).trim();
+  }
+}
