@@ -119,9 +119,24 @@ final class ClusterActions {
     List<String> order = new ArrayList<>();
     gates.forEach((pod, open) -> { if (open) order.add(pod); });
     gates.forEach((pod, open) -> { if (!open) order.add(pod); });
+    var life = ld.getSpec().getLifecycle();
+    boolean warmup = life != null && life.getWarmupSeconds() != null && life.getWarmupSeconds() > 0;
     for (String pod : order) {
+      if (warmup && gates.get(pod)) {
+        markReadyAt(pod);
+      }
       setGate(pod, gates.get(pod));
     }
+  }
+
+  /** When a pod starts to serve: weight-aware proxies grow its share from here over the warmup. */
+  private void markReadyAt(String podName) {
+    client.pods().inNamespace(ns()).withName(podName).edit(p -> {
+      var a = p.getMetadata().getAnnotations() == null ? new HashMap<String, String>() : new HashMap<>(p.getMetadata().getAnnotations());
+      a.putIfAbsent(FerryNames.READY_AT_ANNOTATION, Instant.now().toString());
+      p.getMetadata().setAnnotations(a);
+      return p;
+    });
   }
 
   private void setGate(String podName, boolean open) {

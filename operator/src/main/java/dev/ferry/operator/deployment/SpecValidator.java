@@ -48,6 +48,7 @@ public final class SpecValidator {
     selector(spec, p);
     strategy(spec, p);
     drain(spec.drainOrDefaults(), secrets, p);
+    lifecycle(spec, p);
     if (spec.getService() != null && spec.getService().getName() != null
         && !spec.getService().getName().matches("[a-z]([-a-z0-9]{0,61}[a-z0-9])?")) {
       p.add(new SpecProblem("spec.service.name", "must be a DNS-1035 label, was '" + spec.getService().getName() + "'"));
@@ -175,6 +176,33 @@ public final class SpecValidator {
     if (d.getType() == DrainType.HTTP) {
       // Refused rather than accepted and left waiting: no http drainer is built yet.
       p.add(new SpecProblem("spec.drain.type", "http is not supported by this version of the operator yet; use emqx or none"));
+    }
+  }
+
+  private static void lifecycle(LosslessDeploymentSpec spec, List<SpecProblem> p) {
+    var l = spec.getLifecycle();
+    if (l == null) {
+      return;
+    }
+    for (var e : new Object[][] {
+        {"preStopSleepSeconds", l.getPreStopSleepSeconds()}, {"warmupSeconds", l.getWarmupSeconds()},
+        {"delayOnlineSeconds", l.getDelayOnlineSeconds()}, {"propagationSeconds", l.getPropagationSeconds()},
+        {"shutdownSeconds", l.getShutdownSeconds()}}) {
+      if (e[1] != null && (Integer) e[1] < 0) {
+        p.add(new SpecProblem("spec.lifecycle." + e[0], "must be 0 or more"));
+      }
+    }
+    if (l.getOfflineUrl() != null && !l.getOfflineUrl().matches("https?://[^'\\s]+")) {
+      p.add(new SpecProblem("spec.lifecycle.offlineUrl",
+          "must be an http(s) URL without quotes or spaces, was '" + l.getOfflineUrl() + "'"));
+    }
+    Long grace = spec.getTemplate() == null || spec.getTemplate().getSpec() == null ? null
+        : spec.getTemplate().getSpec().getTerminationGracePeriodSeconds();
+    int needed = TemplateRenderer.graceNeeded(l);
+    if (grace != null && grace < needed) {
+      p.add(new SpecProblem("spec.template.spec.terminationGracePeriodSeconds",
+          grace + "s cannot cover preStop (" + TemplateRenderer.preStopSeconds(l) + "s) plus the app's shutdown ("
+              + l.getShutdownSeconds() + "s) = " + needed + "s: the pod would be killed mid-request"));
     }
   }
 
