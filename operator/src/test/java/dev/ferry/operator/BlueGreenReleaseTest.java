@@ -53,7 +53,7 @@ class BlueGreenReleaseTest {
   }
 
   void changeImage(String image) {
-    client.resources(LosslessDeployment.class).inNamespace(NS).withName("mqtt").edit(ld -> {
+    h.edit("mqtt", ld -> {
       ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
       return ld;
     });
@@ -120,7 +120,7 @@ class BlueGreenReleaseTest {
   void aBadImageAbortsAndTheOldVersionKeepsServing() throws Exception {
     LosslessDeployment first = deployAndWaitHealthy();
     String oldRevision = first.getStatus().getCurrentRevision();
-    client.resources(LosslessDeployment.class).inNamespace(NS).withName("mqtt").edit(ld -> {
+    h.edit("mqtt", ld -> {
       ld.getSpec().getStrategy().getBlueGreen().setProgressDeadlineSeconds(3);
       ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("emqx:bad");
       return ld;
@@ -143,7 +143,7 @@ class BlueGreenReleaseTest {
   void withoutAutoPromoteTheReleaseWaitsForThePromotionOfItsRevision() throws Exception {
     LosslessDeployment first = deployAndWaitHealthy();
     String oldRevision = first.getStatus().getCurrentRevision();
-    client.resources(LosslessDeployment.class).inNamespace(NS).withName("mqtt").edit(ld -> {
+    h.edit("mqtt", ld -> {
       ld.getSpec().getStrategy().getBlueGreen().setAutoPromote(false);
       ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("emqx:5.8.1");
       return ld;
@@ -155,7 +155,7 @@ class BlueGreenReleaseTest {
         .allMatch(p -> p.getMetadata().getLabels().get(FerryNames.REVISION_LABEL).equals(oldRevision));
     String waiting = h.ld("mqtt").getStatus().getUpdateRevision();
     // What `ferry promote mqtt` writes.
-    client.resources(LosslessDeployment.class).inNamespace(NS).withName("mqtt").edit(ld -> {
+    h.edit("mqtt", ld -> {
       ld.getMetadata().getAnnotations().put(FerryNames.PROMOTE_ANNOTATION, waiting);
       return ld;
     });

@@ -86,7 +86,7 @@ class InvalidSpecTest {
         && h.serving().size() == 2);
     var podsBefore = h.pods().stream().map(p -> p.getMetadata().getName()).sorted().toList();
 
-    client.resources(LosslessDeployment.class).inNamespace(NS).withName("mqtt").edit(ld -> {
+    h.edit("mqtt", ld -> {
       ld.getSpec().getDrain().setConnEvictRate(0);
       ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("emqx:5.8.1");
       return ld;
@@ -96,7 +96,7 @@ class InvalidSpecTest {
     assertThat(h.serving()).hasSize(2);
     assertThat(client.apps().replicaSets().inNamespace(NS).list().getItems()).hasSize(1);
 
-    client.resources(LosslessDeployment.class).inNamespace(NS).withName("mqtt").edit(ld -> {
+    h.edit("mqtt", ld -> {
       ld.getSpec().getDrain().setConnEvictRate(50);
       return ld;
     });

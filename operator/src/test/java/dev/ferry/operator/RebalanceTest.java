@@ -46,7 +46,7 @@ class RebalanceTest {
     client.resources(LosslessDeployment.class).inNamespace(NS).resource(ld).create();
     await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY && h.serving().size() == 3);
     clients = Clients.connect(60, h::routeNewConnection);
-    client.resources(LosslessDeployment.class).inNamespace(NS).withName("mqtt").edit(l -> {
+    h.edit("mqtt", l -> {
       l.getSpec().setReplicas(4);
       return l;
     });

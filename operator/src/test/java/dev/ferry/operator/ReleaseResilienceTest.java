@@ -50,7 +50,7 @@ class ReleaseResilienceTest {
   }
 
   void image(String image) {
-    client.resources(LosslessDeployment.class).inNamespace(NS).withName("mqtt").edit(ld -> {
+    h.edit("mqtt", ld -> {
       ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
       return ld;
     });

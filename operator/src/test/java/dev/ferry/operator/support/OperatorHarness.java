@@ -65,6 +65,23 @@ public final class OperatorHarness implements AutoCloseable {
     return client.resources(LosslessDeployment.class).inNamespace(NS).withName(name).get();
   }
 
+  /**
+   * Edits a LosslessDeployment as a user would, trying again when the operator's status write got
+   * there first (409), as kubectl edit users do.
+   */
+  public void edit(String name, java.util.function.UnaryOperator<LosslessDeployment> change) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.resources(LosslessDeployment.class).inNamespace(NS).withName(name).edit(change);
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt >= 20) {
+          throw e;
+        }
+      }
+    }
+  }
+
   public LosslessDeploymentPhase phase(String name) {
     LosslessDeployment ld = ld(name);
     return ld == null || ld.getStatus() == null ? null : ld.getStatus().getPhase();
