@@ -13,6 +13,8 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -22,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.logging.Level;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +37,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What it is not: no server-side apply (415; run the operator with {@code serverSideApply=false}),
  * no garbage collector (the lab's controllers delete what owner references would), no admission,
- * no generateName. DELETE removes an object at once unless it has finalizers; then it only sets
+ * no generateName. A request the mock server fails on (a JSON Patch whose path is missing) is
+ * answered 422 as a real server would, instead of never. DELETE removes an object at once unless it has finalizers; then it only sets
  * {@code metadata.deletionTimestamp} (as a local time without zone), and a later update that
  * leaves no finalizer removes it. Watches (informers) work.
  */
@@ -46,6 +50,35 @@ public final class ApiServer implements AutoCloseable {
   static final List<String> FERRY_CRDS = List.of(
       "META-INF/fabric8/losslessdeployments.ferry.dev-v1.yml",
       "META-INF/fabric8/rebalances.ferry.dev-v1.yml");
+
+  /** The mock server logs every request at INFO through java.util.logging; a strong reference keeps the level. */
+  private static final java.util.logging.Logger QUIET_REQUEST_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  /**
+   * The CRUD dispatcher, answering when it throws. A JSON Patch whose path is missing, for one,
+   * throws inside the mock server, which then never answers, and the client waits for its timeout;
+   * a real API server answers 422 at once (and 500 for anything else), so the caller retries soon.
+   */
+  static final class AnsweringDispatcher extends KubernetesMixedDispatcher {
+    AnsweringDispatcher(Map<ServerRequest, Queue<ServerResponse>> responses) {
+      super(responses);
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+      try {
+        return super.dispatch(request);
+      } catch (Exception e) { // thrown from inside the mock server's handlers
+        boolean patch = e.getClass().getName().contains("JsonPatch");
+        int code = patch ? 422 : 500;
+        log.warn("event=api_request_failed method={} path={} code={} error={}", request.getMethod(), request.getPath(), code, e.toString());
+        String message = String.valueOf(e.getMessage()).replace("\\", "\\\\").replace("\"", "'");
+        return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json")
+            .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\""
+                + message + "\",\"reason\":\"" + (patch ? "Invalid" : "InternalError") + "\",\"code\":" + code + "}");
+      }
+    }
+  }
 
   private final KubernetesMockServer server;
   private final String host;
@@ -63,10 +96,11 @@ public final class ApiServer implements AutoCloseable {
    * @param defaultNamespace the namespace of clients made by {@link #newClient()}
    */
   public static ApiServer start(String host, int port, String defaultNamespace) {
+    QUIET_REQUEST_LOG.setLevel(Level.WARNING);
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     KubernetesMockServer server = new KubernetesMockServer(
         new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
-        new KubernetesMixedDispatcher(responses), false);
+        new AnsweringDispatcher(responses), false);
     try {
       server.init(InetAddress.getByName(host), port);
     } catch (UnknownHostException e) {

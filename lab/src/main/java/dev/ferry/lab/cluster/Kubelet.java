@@ -96,7 +96,8 @@ final class Kubelet implements AutoCloseable {
   final class PodRuntime {
     final String uid;
     final String name;
-    final String ip;
+    /** The pod's address, from the moment its sandbox exists (the broker bound it). */
+    volatile String ip;
     final String group;
     volatile State state = State.STARTING;
     volatile BrokerNode broker;
@@ -106,10 +107,9 @@ final class Kubelet implements AutoCloseable {
     Instant lastProbe = Instant.EPOCH;
     boolean probeOk;
 
-    PodRuntime(String uid, String name, String ip, String group) {
+    PodRuntime(String uid, String name, String group) {
       this.uid = uid;
       this.name = name;
-      this.ip = ip;
       this.group = group;
     }
   }
@@ -128,7 +128,7 @@ final class Kubelet implements AutoCloseable {
 
   /** The IP of a pod this kubelet runs, or null. */
   String ipOf(String pod) {
-    return runtimes.values().stream().filter(r -> r.name.equals(pod)).map(r -> r.ip).findFirst().orElse(null);
+    return runtimes.values().stream().filter(r -> r.name.equals(pod) && r.ip != null).map(r -> r.ip).findFirst().orElse(null);
   }
 
   void sync() {
@@ -179,15 +179,12 @@ final class Kubelet implements AutoCloseable {
   }
 
   private PodRuntime admit(Pod pod) {
-    String ip = Loopback.PODS.next();
     String group = pod.getMetadata().getLabels() == null ? null : pod.getMetadata().getLabels().get(settings.clusterLabel());
-    PodRuntime rt = new PodRuntime(pod.getMetadata().getUid(), Pods.name(pod), ip, group == null ? Pods.name(pod) : group);
+    PodRuntime rt = new PodRuntime(pod.getMetadata().getUid(), Pods.name(pod), group == null ? Pods.name(pod) : group);
     runtimes.put(rt.uid, rt);
     Pods.updateStatus(client, namespace, rt.name, p -> {
       var s = p.getStatus();
       s.setPhase("Pending");
-      s.setPodIP(ip);
-      s.setPodIPs(List.of(new io.fabric8.kubernetes.api.model.PodIP(ip)));
       s.setHostIP("127.0.0.1");
       s.setStartTime(Instant.now().toString());
       Pods.setCondition(s, "PodScheduled", true, null);
@@ -199,20 +196,47 @@ final class Kubelet implements AutoCloseable {
     String image = image(pod);
     if (image != null && settings.crashingImage() != null && image.contains(settings.crashingImage())) {
       rt.state = State.CRASHED;
-      log.info("event=pod_crashing pod={} image={}", rt.name, image);
-      Pods.updateStatus(client, namespace, rt.name, p -> {
-        p.getStatus().setPhase("Running");
-        return true;
-      });
+      rt.ip = Loopback.PODS.next(); // a sandbox, but nothing listens in it
+      log.info("event=pod_crashing pod={} ip={} image={}", rt.name, rt.ip, image);
+      writeRunning(rt);
       return rt;
     }
-    BrokerConfig config = new BrokerConfig("emqx@" + ip,
-        new InetSocketAddress(ip, settings.mqttPort()), new InetSocketAddress(ip, settings.apiPort()),
-        new InetSocketAddress(ip, settings.clusterPort()), List.of(), settings.apiKey(), settings.apiSecret(),
-        7200, 1000, 32, version(image));
-    rt.starting = containers.submit(() -> BrokerNode.start(config));
-    log.info("event=pod_admitted pod={} ip={} image={} group={}", rt.name, ip, image, rt.group);
+    rt.starting = containers.submit(() -> startBroker(image));
+    log.info("event=pod_admitted pod={} image={} group={}", rt.name, image, rt.group);
     return rt;
+  }
+
+  /** Starts the pod's broker on a free address of its own (another lab on this machine may hold one). */
+  private BrokerNode startBroker(String image) {
+    Exception last = null;
+    for (int attempt = 0; attempt < Loopback.BIND_ATTEMPTS; attempt++) {
+      String ip = Loopback.PODS.next();
+      BrokerConfig config = new BrokerConfig("emqx@" + ip,
+          new InetSocketAddress(ip, settings.mqttPort()), new InetSocketAddress(ip, settings.apiPort()),
+          new InetSocketAddress(ip, settings.clusterPort()), List.of(), settings.apiKey(), settings.apiSecret(),
+          7200, 1000, 32, version(image));
+      try {
+        return BrokerNode.start(config);
+      } catch (Exception e) { // Netty's bind throws java.net.BindException unchecked
+        if (!Loopback.addressInUse(e)) {
+          throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        }
+        log.info("event=pod_address_taken ip={}", ip);
+        last = e;
+      }
+    }
+    throw new IllegalStateException("no free pod address after " + Loopback.BIND_ATTEMPTS + " attempts", last);
+  }
+
+  private void writeRunning(PodRuntime rt) {
+    String ip = rt.ip;
+    Pods.updateStatus(client, namespace, rt.name, p -> {
+      var s = p.getStatus();
+      s.setPhase("Running");
+      s.setPodIP(ip);
+      s.setPodIPs(List.of(new io.fabric8.kubernetes.api.model.PodIP(ip)));
+      return true;
+    });
   }
 
   private void step(PodRuntime rt, Pod pod) {
@@ -258,13 +282,12 @@ final class Kubelet implements AutoCloseable {
       rt.broker = rt.starting.get();
     } catch (Exception e) {
       rt.state = State.CRASHED;
-      log.warn("event=pod_start_failed pod={} ip={} error={}", rt.name, rt.ip, e.toString());
-      Pods.updateStatus(client, namespace, rt.name, p -> {
-        p.getStatus().setPhase("Running");
-        return true;
-      });
+      rt.ip = Loopback.PODS.next();
+      log.warn("event=pod_start_failed pod={} error={}", rt.name, e.toString());
+      writeRunning(rt);
       return;
     }
+    rt.ip = rt.broker.mqttAddress().getHostString();
     rt.state = State.RUNNING;
     rt.startedAt = Instant.now();
     // Peering both ways with every started broker of the same workload.
@@ -275,10 +298,8 @@ final class Kubelet implements AutoCloseable {
         b.join(rt.broker.clusterAddress());
       }
     }
-    Pods.updateStatus(client, namespace, rt.name, p -> {
-      p.getStatus().setPhase("Running");
-      return true;
-    });
+    writeRunning(rt);
+    log.info("event=pod_running pod={} ip={}", rt.name, rt.ip);
   }
 
   private void reportReadiness(PodRuntime rt, Pod pod) {

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Each Service that is not headless gets its own loopback address, written to
- *       {@code spec.clusterIP} (one that is already set is kept: it was given by this controller).
+ *       {@code spec.clusterIP} once its proxies listen there (one already set is kept if free).
  *   <li>Each of its ports is a {@link ServiceProxy} on {@code clusterIP:port}, whose endpoints are
  *       the addresses its EndpointSlices list as {@code ready}, on the slice's port of the same
  *       name. When no endpoint is ready, the serving-and-terminating ones are used instead, as
@@ -102,34 +102,67 @@ final class ServiceController implements AutoCloseable {
     }
   }
 
+  /**
+   * Binds the Service's proxies on its ClusterIP, then writes that address to the Service. The
+   * address is the one it already has if this controller gave it one, else a new one; when it is
+   * taken (another lab on this machine), the next one.
+   */
   private Proxies open(Service svc) {
-    String ip = svc.getSpec().getClusterIP();
-    if (ip == null || ip.isEmpty() || !ip.startsWith("127.")) {
-      ip = Loopback.SERVICES.next();
-      String assigned = ip;
-      for (int attempt = 1; ; attempt++) {
-        try {
-          client.services().inNamespace(namespace).withName(Pods.name(svc)).edit(s -> {
-            s.getSpec().setClusterIP(assigned);
-            s.getSpec().setClusterIPs(List.of(assigned));
-            return s;
-          });
-          break;
-        } catch (KubernetesClientException e) {
-          if (e.getCode() != 409 || attempt >= 5) {
+    String have = svc.getSpec().getClusterIP();
+    String ip = have != null && have.startsWith("127.") ? have : Loopback.SERVICES.next();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        Map<String, ServiceProxy> byPort = bind(svc, ip);
+        if (!ip.equals(have)) {
+          try {
+            writeClusterIp(svc, ip);
+          } catch (RuntimeException e) {
+            byPort.values().forEach(ServiceProxy::close);
             throw e;
           }
         }
+        return new Proxies(Pods.name(svc), ip, byPort, new ConcurrentHashMap<>());
+      } catch (Exception e) { // Netty's bind throws java.net.BindException unchecked
+        if (!Loopback.addressInUse(e) || attempt >= Loopback.BIND_ATTEMPTS) {
+          throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        }
+        log.info("event=service_address_taken service={} ip={}", Pods.name(svc), ip);
+        ip = Loopback.SERVICES.next();
       }
     }
+  }
+
+  private Map<String, ServiceProxy> bind(Service svc, String ip) {
     Map<String, ServiceProxy> byPort = new TreeMap<>();
-    for (ServicePort sp : svc.getSpec().getPorts()) {
-      String portName = sp.getName() == null ? "" : sp.getName();
-      byPort.put(portName, ServiceProxy.builder(Pods.name(svc) + (portName.isEmpty() ? "" : "/" + portName),
-              new InetSocketAddress(ip, sp.getPort()))
-          .balancing(balancing).propagationDelay(propagationDelay).group(group).start());
+    try {
+      for (ServicePort sp : svc.getSpec().getPorts()) {
+        String portName = sp.getName() == null ? "" : sp.getName();
+        byPort.put(portName, ServiceProxy.builder(Pods.name(svc) + (portName.isEmpty() ? "" : "/" + portName),
+                new InetSocketAddress(ip, sp.getPort()))
+            .balancing(balancing).propagationDelay(propagationDelay).group(group).start());
+      }
+      return byPort;
+    } catch (Throwable e) {
+      byPort.values().forEach(ServiceProxy::close);
+      throw e;
     }
-    return new Proxies(Pods.name(svc), ip, byPort, new ConcurrentHashMap<>());
+  }
+
+  private void writeClusterIp(Service svc, String ip) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.services().inNamespace(namespace).withName(Pods.name(svc)).edit(s -> {
+          s.getSpec().setClusterIP(ip);
+          s.getSpec().setClusterIPs(List.of(ip));
+          return s;
+        });
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt >= 5) {
+          throw e;
+        }
+      }
+    }
   }
 
   private void route(Service svc, Proxies p, List<EndpointSlice> slices) {

@@ -8,8 +8,10 @@
  *
  * <h2>Addresses</h2>
  * Pods get {@code 127.0.10.1}–{@code 127.0.19.254}, Services {@code 127.0.20.x}, the API server
- * {@code 127.0.21.1}; each address once per JVM (see {@code Loopback}). Each pod's broker listens on
- * MQTT 1883, EMQX API 18083 and cluster 4370 of its own address.
+ * {@code 127.0.21.1} (any free port); each address once per JVM, from a random place in its range
+ * (see {@code Loopback}), and an address another process holds is skipped. Each pod's broker listens
+ * on MQTT 1883, EMQX API 18083 and cluster 4370 of its own address; its IP is in the pod's status
+ * once the broker has bound it (a sandbox exists), then Running.
  *
  * <h2>Differences from a real cluster, and why</h2>
  * <ul>

@@ -227,6 +227,24 @@ class EmbeddedClusterTest {
         .mapToInt(b -> b.stats().connections()).sum() == 20, WAIT)).isTrue();
   }
 
+  @Test
+  void addressesTakenByAnotherLabOnThisMachineAreSkipped() throws Exception {
+    // Another process holds the next pod address's MQTT port and the next Service address's.
+    String podIp = Loopback.PODS.peek();
+    String serviceIp = Loopback.SERVICES.peek();
+    try (java.net.ServerSocket pod = new java.net.ServerSocket(1883, 1, java.net.InetAddress.getByName(podIp));
+         java.net.ServerSocket svc = new java.net.ServerSocket(1883, 1, java.net.InetAddress.getByName(serviceIp))) {
+      cluster.deployPlainBlueGreen("mqtt", "blue", 1, "emqx:5.8.1", WAIT);
+      Pod p = cluster.readyPods(APP).getFirst();
+      assertThat(Pods.ip(p)).isNotEqualTo(podIp).startsWith("127.0.1");
+      InetSocketAddress service = cluster.awaitServiceAddress("mqtt", WAIT);
+      assertThat(service.getHostString()).isNotEqualTo(serviceIp);
+      assertThat(cluster.client().services().withName("mqtt").get().getSpec().getClusterIP()).isEqualTo(service.getHostString());
+      Fleet fleet = closing(Fleet.start(FleetConfig.builder(5).build(), Destination.fixed(service)));
+      assertThat(fleet.awaitSubscribed(WAIT)).isTrue();
+    }
+  }
+
   private void setGate(String pod, boolean open) {
     Pods.updateStatus(cluster.client(), cluster.namespace(), pod, p -> Pods.setCondition(
         p.getStatus(), FerryNames.SERVING_CONDITION, open, "OutOfService"));
