@@ -189,7 +189,7 @@ public final class EmbeddedCluster implements AutoCloseable {
 
   /** Changes a LosslessDeployment (its template, to release), with a retry on a conflicting write. */
   public LosslessDeployment editLosslessDeployment(String name, UnaryOperator<LosslessDeployment> change) {
-    return client.resources(LosslessDeployment.class).inNamespace(namespace()).withName(name).edit(change);
+    return retryOnConflict(() -> client.resources(LosslessDeployment.class).inNamespace(namespace()).withName(name).edit(change));
   }
 
   /** Sets the image of a LosslessDeployment's first container: a release. */
@@ -216,10 +216,10 @@ public final class EmbeddedCluster implements AutoCloseable {
 
   /** Sets the image of a StatefulSet's first container: the StatefulSet controller rolls it, highest ordinal first. */
   public StatefulSet setStatefulSetImage(String name, String image) {
-    return client.apps().statefulSets().inNamespace(namespace()).withName(name).edit(s -> {
+    return retryOnConflict(() -> client.apps().statefulSets().inNamespace(namespace()).withName(name).edit(s -> {
       s.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
       return s;
-    });
+    }));
   }
 
   /** Waits until every pod of the StatefulSet runs its current template and is Ready. */
@@ -285,10 +285,33 @@ public final class EmbeddedCluster implements AutoCloseable {
 
   /** Points a Service at other pods: what a generic blue-green does to switch. */
   public void setServiceSelector(String service, Map<String, String> selector) {
-    client.services().inNamespace(namespace()).withName(service).edit(s -> {
+    retryOnConflict(() -> client.services().inNamespace(namespace()).withName(service).edit(s -> {
       s.getSpec().setSelector(new LinkedHashMap<>(selector));
       return s;
-    });
+    }));
+  }
+
+  /** Sets a ReplicaSet's replicas (kubectl scale). */
+  public void scaleReplicaSet(String name, int replicas) {
+    retryOnConflict(() -> client.apps().replicaSets().inNamespace(namespace()).withName(name).edit(rs -> {
+      rs.getSpec().setReplicas(replicas);
+      return rs;
+    }));
+  }
+
+  /** Sets (or, with null, removes) an annotation of a pod, e.g. {@code controller.kubernetes.io/pod-deletion-cost}. */
+  public void annotatePod(String pod, String key, String value) {
+    retryOnConflict(() -> client.pods().inNamespace(namespace()).withName(pod).edit(p -> {
+      Map<String, String> a = p.getMetadata().getAnnotations() == null
+          ? new LinkedHashMap<>() : new LinkedHashMap<>(p.getMetadata().getAnnotations());
+      if (value == null) {
+        a.remove(key);
+      } else {
+        a.put(key, value);
+      }
+      p.getMetadata().setAnnotations(a);
+      return p;
+    }));
   }
 
   /** Deletes a ReplicaSet; its pods are deleted next (and terminate with their grace period). */
@@ -360,6 +383,22 @@ public final class EmbeddedCluster implements AutoCloseable {
   /** Pods deleted by the StatefulSet controller, in order. */
   public List<String> deletedByStatefulSets() {
     return statefulSets.deletedPods();
+  }
+
+  /**
+   * Runs a read-modify-write until it is not refused for a conflict (409), as kubectl does: the
+   * lab's controllers write the same objects' status all the time. At most 10 attempts.
+   */
+  public static <T> T retryOnConflict(java.util.function.Supplier<T> write) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return write.get();
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt >= 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   /** Polls {@code condition} every 50 ms until it holds or {@code timeout} passes. */

@@ -21,7 +21,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -77,7 +77,8 @@ final class Kubelet implements AutoCloseable {
   private final String namespace;
   private final Settings settings;
   private final Map<String, PodRuntime> runtimes = new ConcurrentHashMap<>();
-  private final ExecutorService containers;
+  /** Starts and stops brokers; a preStop hook is a delay before the stop, so it holds no thread. */
+  private final ScheduledExecutorService containers;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
 
   Kubelet(KubernetesClient client, String namespace, Settings settings) {
@@ -85,7 +86,7 @@ final class Kubelet implements AutoCloseable {
     this.namespace = namespace;
     this.settings = settings;
     AtomicInteger n = new AtomicInteger();
-    this.containers = Executors.newFixedThreadPool(4, r -> {
+    this.containers = Executors.newScheduledThreadPool(4, r -> {
       Thread t = new Thread(r, "lab-container-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
@@ -360,18 +361,11 @@ final class Kubelet implements AutoCloseable {
 
   private Future<?> stopBroker(PodRuntime rt, Duration preStop) {
     BrokerNode b = rt.broker;
-    return containers.submit(() -> {
-      if (!preStop.isZero()) {
-        try {
-          Thread.sleep(preStop.toMillis());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
+    return containers.schedule(() -> {
       if (b != null) {
         b.close(); // SIGTERM: the broker disconnects its clients (MQTT 5: 0x8B) and stops
       }
-    });
+    }, preStop.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void finish(PodRuntime rt, String phase) {

@@ -60,17 +60,9 @@ class EmbeddedClusterTest {
     assertThat(cluster.awaitReadyPods(APP, 3, WAIT)).isTrue();
     List<String> names = cluster.readyPods(APP).stream().map(Pods::name).sorted().toList();
     Map<String, String> costs = Map.of(names.get(0), "100", names.get(1), "-5", names.get(2), "50");
-    costs.forEach((pod, cost) -> cluster.client().pods().withName(pod).edit(p -> {
-      Map<String, String> a = p.getMetadata().getAnnotations() == null ? new HashMap<>() : new HashMap<>(p.getMetadata().getAnnotations());
-      a.put(FerryNames.POD_DELETION_COST_ANNOTATION, cost);
-      p.getMetadata().setAnnotations(a);
-      return p;
-    }));
+    costs.forEach((pod, cost) -> cluster.annotatePod(pod, FerryNames.POD_DELETION_COST_ANNOTATION, cost));
 
-    cluster.client().apps().replicaSets().withName("mqtt-blue").edit(rs -> {
-      rs.getSpec().setReplicas(2);
-      return rs;
-    });
+    cluster.scaleReplicaSet("mqtt-blue", 2);
 
     assertThat(EmbeddedCluster.await(() -> cluster.pods().size() == 2, WAIT)).isTrue();
     assertThat(cluster.deletedByReplicaSets()).containsExactly(names.get(1));
@@ -89,6 +81,15 @@ class EmbeddedClusterTest {
     assertThat(cluster.pods()).extracting(Pods::name).containsExactlyInAnyOrder("mqtt-0", "mqtt-1", "mqtt-2");
     // The three brokers form one cluster.
     assertThat(EmbeddedCluster.await(() -> cluster.brokers().size() == 3, WAIT)).isTrue();
+
+    // Clients through the Service, spread over the three pods.
+    InetSocketAddress service = cluster.awaitServiceAddress("mqtt", WAIT);
+    ServiceProxy proxy = cluster.serviceProxy("mqtt", null).orElseThrow();
+    assertThat(EmbeddedCluster.await(() -> proxy.visibleEndpoints().size() == 3, WAIT)).isTrue();
+    Fleet fleet = closing(Fleet.start(FleetConfig.builder(60)
+        .reconnect(ReconnectPolicy.fullJitter(Duration.ofMillis(100), Duration.ofSeconds(1))).build(),
+        Destination.fixed(service)));
+    assertThat(fleet.awaitSubscribed(WAIT)).isTrue();
 
     // Watch the rollout: at every moment at most one ordinal is down (missing, terminating or unready).
     AtomicBoolean watching = new AtomicBoolean(true);
@@ -112,6 +113,14 @@ class EmbeddedClusterTest {
     assertThat(cluster.deletedByStatefulSets()).containsExactly("mqtt-2", "mqtt-1", "mqtt-0");
     assertThat(readyCounts).isNotEmpty().allMatch(n -> n >= 2);
     assertThat(readyCounts).contains(2); // each replacement was seen down
+    // The rolling baseline: each restart cuts its pod's clients off, and those that had moved to a
+    // pod restarted later are cut off again; nobody more often than there are pods.
+    assertThat(fleet.awaitConnected(60, WAIT)).isTrue();
+    assertThat(fleet.clientReports()).allSatisfy(c -> {
+      assertThat(c.disconnects()).isBetween(1, 3);
+      assertThat(c.disconnectReasons().keySet()).isSubsetOf("0x8B", "closed");
+    });
+    assertThat(fleet.clientReports()).anySatisfy(c -> assertThat(c.disconnects()).isGreaterThanOrEqualTo(2));
     String revision = StatefulSetController.revision(cluster.client().apps().statefulSets().withName("mqtt").get());
     assertThat(cluster.pods()).hasSize(3).allSatisfy(p ->
         assertThat(p.getMetadata().getLabels()).containsEntry(StatefulSetController.REVISION_LABEL, revision));
