@@ -80,6 +80,23 @@ class InvalidSpecTest {
   }
 
   @Test
+  void anUnknownDrainTypeIsReportedNotAFailureToReadTheResource() throws Exception {
+    // The CRD's enum keeps it out of a real API server; one that does not enforce it must not
+    // leave the resource unread and silent.
+    String yaml;
+    try (var in = getClass().getResourceAsStream("/mqtt-ld.yaml")) {
+      yaml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).replace("type: emqx", "type: haproxy");
+    }
+    var generic = client.getKubernetesSerialization().unmarshal(yaml, io.fabric8.kubernetes.api.model.GenericKubernetesResource.class);
+    generic.getMetadata().setNamespace(NS);
+    client.genericKubernetesResources("ferry.dev/v1alpha1", "LosslessDeployment").inNamespace(NS).resource(generic).create();
+    await().atMost(Duration.ofSeconds(15)).until(() -> ready(h.ld("mqtt")) != null
+        && "InvalidSpec".equals(ready(h.ld("mqtt")).getReason()));
+    assertThat(ready(h.ld("mqtt")).getMessage()).contains("spec.drain.type: missing or unknown: must be emqx, http or none");
+    assertThat(client.apps().replicaSets().inNamespace(NS).list().getItems()).isEmpty();
+  }
+
+  @Test
   void breakingARunningDeploymentLeavesItServingAndFixingItCarriesOn() {
     client.resources(LosslessDeployment.class).inNamespace(NS).resource(Fixtures.mqtt(client, "emqx:5.8.0")).create();
     await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY

@@ -84,6 +84,21 @@ public class DrainSpec {
     this.type = type;
   }
 
+  /**
+   * Reads {@code type} leniently: a value this version does not know becomes null, so that the
+   * operator reports the field in a condition instead of failing to read the whole resource (API
+   * servers that enforce the CRD's enum never let such a value in).
+   */
+  @com.fasterxml.jackson.annotation.JsonSetter("type")
+  void readType(String raw) {
+    this.type = null;
+    for (DrainType t : DrainType.values()) {
+      if (t.wireName().equals(raw)) {
+        this.type = t;
+      }
+    }
+  }
+
   public Integer getConnEvictRate() {
     return connEvictRate;
   }

@@ -14,5 +14,10 @@ public enum DrainType {
 
   /** No drain call: take the pod out of the endpoints, wait {@code waitTakeover}, delete it. */
   @JsonProperty("none")
-  NONE
+  NONE;
+
+  /** The name in YAML. */
+  public String wireName() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
 }

@@ -140,7 +140,7 @@ public final class SpecValidator {
 
   private static void drain(DrainSpec d, Function<String, Secret> secrets, List<SpecProblem> p) {
     if (d.getType() == null) {
-      p.add(new SpecProblem("spec.drain.type", "is required: emqx, http or none"));
+      p.add(new SpecProblem("spec.drain.type", "missing or unknown: must be emqx, http or none"));
       return;
     }
     positive(d.getConnEvictRate(), "spec.drain.connEvictRate", "a rate of 0 would never empty a pod", p);
