@@ -19,7 +19,6 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -269,13 +268,5 @@ class EmbeddedClusterTest {
   private <T extends AutoCloseable> T closing(T c) {
     closeables.add(c);
     return c;
-  }
-
-  static Map<String, String> labels(String... kv) {
-    Map<String, String> m = new HashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      m.put(kv[i], kv[i + 1]);
-    }
-    return m;
   }
 }
