@@ -120,7 +120,10 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     long t0 = System.nanoTime();
     boolean failed = false;
     try {
-      return pass(ld);
+      // The informer's copy may not show this reconciler's last status write yet: decide from the
+      // API server's copy, as for pods and ReplicaSets.
+      LosslessDeployment fresh = client.resource(ld).get();
+      return fresh == null ? UpdateControl.noUpdate() : pass(fresh);
     } catch (RuntimeException e) {
       failed = true;
       throw e;
@@ -331,9 +334,13 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     return String.join(",", m.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted().toList());
   }
 
-  private static UpdateControl<LosslessDeployment> status(LosslessDeployment ld, LosslessDeploymentStatus s) {
-    ld.setStatus(s);
-    return UpdateControl.patchStatus(ld);
+  /** Writes the status if it changed: an unchanged write would only wake this reconciler again. */
+  private UpdateControl<LosslessDeployment> status(LosslessDeployment ld, LosslessDeploymentStatus s) {
+    if (!Objects.equals(ld.getStatus(), s)) {
+      ld.setStatus(s);
+      dev.ferry.operator.kube.StatusWriter.replace(client, ld);
+    }
+    return UpdateControl.noUpdate();
   }
 
   static boolean isRelease(LosslessDeploymentPhase p) {

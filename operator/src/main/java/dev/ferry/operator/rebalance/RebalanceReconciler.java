@@ -79,9 +79,17 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
   public UpdateControl<Rebalance> reconcile(Rebalance rb, Context<Rebalance> context) {
     long t0 = System.nanoTime();
     try {
-      return pass(rb, false).map(s -> {
-        rb.setStatus(s.status());
-        return UpdateControl.patchStatus(rb).rescheduleAfter(s.delay());
+      Rebalance fresh = client.resource(rb).get(); // the informer's copy may lag behind our last write
+      if (fresh == null) {
+        return UpdateControl.noUpdate();
+      }
+      return pass(fresh, false).map(s -> {
+        Rebalance target = fresh;
+        if (!Objects.equals(target.getStatus(), s.status())) {
+          target.setStatus(s.status());
+          dev.ferry.operator.kube.StatusWriter.replace(client, target);
+        }
+        return UpdateControl.<Rebalance>noUpdate().rescheduleAfter(s.delay());
       }).orElseGet(UpdateControl::noUpdate);
     } finally {
       metrics.reconciled(KIND, Duration.ofNanos(System.nanoTime() - t0), false);
@@ -90,7 +98,12 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
 
   @Override
   public DeleteControl cleanup(Rebalance rb, Context<Rebalance> context) {
-    Optional<Outcome> o = pass(rb, true);
+    Rebalance fresh = client.resource(rb).get();
+    Optional<Outcome> o = pass(fresh == null ? rb : fresh, true);
+    if (o.isPresent() && fresh != null && !o.get().released() && !Objects.equals(fresh.getStatus(), o.get().status())) {
+      fresh.setStatus(o.get().status());
+      dev.ferry.operator.kube.StatusWriter.replace(client, fresh);
+    }
     if (o.isPresent() && !o.get().released()) {
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(o.get().delay());
     }
