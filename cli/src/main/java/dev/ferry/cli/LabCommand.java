@@ -1,12 +1,18 @@
 package dev.ferry.cli;
 
-import dev.ferry.cli.report.ReportWriter;
-import dev.ferry.cli.report.ScenarioReport;
 import dev.ferry.core.sim.StrategyModel;
 import dev.ferry.core.sim.StrategyModel.Result;
 import dev.ferry.core.sim.StrategyModel.Settings;
+import dev.ferry.lab.fleet.MqttProtocol;
+import dev.ferry.lab.report.ReportWriter;
+import dev.ferry.lab.report.ScenarioReport;
+import dev.ferry.lab.scenario.LabSettings;
+import dev.ferry.lab.scenario.Scenario;
+import dev.ferry.lab.scenario.ScenarioRunner;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -32,57 +38,117 @@ public final class LabCommand implements Runnable {
       name = "compare",
       mixinStandardHelpOptions = true,
       description = {
-        "Runs rolling, bluegreen-plain and ferry one after the other with the same clients and prints",
-        "what each did to them. Today it runs the release plans on Ferry's in-memory cluster model;",
-        "the embedded cluster with real brokers and real MQTT clients is being built (issue 6)."
+        "Runs release strategies one after the other, each on a fresh embedded cluster (the real operator,",
+        "an embedded Kubernetes API, lab brokers on loopback addresses) with the same fleet of real MQTT",
+        "clients, and reports what each did to them: a table, report.json and report.html."
       })
   static final class Compare implements Callable<Integer> {
+    @Option(names = "--scenarios", split = ",", defaultValue = "rolling,bluegreen-plain,ferry",
+        description = "which to run, in order (default ${DEFAULT-VALUE})")
+    List<String> scenarios;
+
     @Option(names = "--nodes", defaultValue = "3", description = "broker pods (default ${DEFAULT-VALUE})")
     int nodes;
 
-    @Option(names = "--clients", defaultValue = "12000", description = "MQTT clients (default ${DEFAULT-VALUE})")
+    @Option(names = "--clients", defaultValue = "2000", description = "MQTT clients (default ${DEFAULT-VALUE})")
     int clients;
+
+    @Option(names = "--protocol", defaultValue = "5", description = "MQTT version: 5 or 3.1.1 (default ${DEFAULT-VALUE})")
+    String protocol;
+
+    @Option(names = "--publish-rate", defaultValue = "200", description = "QoS 1 messages per second to the clients (default ${DEFAULT-VALUE})")
+    double publishRate;
+
+    @Option(names = "--backoff", description = "clients reconnect with exponential backoff and jitter (default: at once)")
+    boolean backoff;
 
     @Option(names = "--conn-evict-rate", defaultValue = "200", description = "Ferry's eviction rate per second (default ${DEFAULT-VALUE})")
     int rate;
 
-    @Option(names = "--startup", defaultValue = "10", description = "seconds a new pod takes to become ready (default ${DEFAULT-VALUE})")
+    @Option(names = "--startup", defaultValue = "2", description = "seconds a new pod takes to become ready (default ${DEFAULT-VALUE})")
     int startup;
 
-    @Option(names = "--initial-delay", defaultValue = "10", description = "Ferry's settle time after the switch, seconds (default ${DEFAULT-VALUE})")
+    @Option(names = "--initial-delay", defaultValue = "2", description = "seconds between the switch and the first drain (default ${DEFAULT-VALUE})")
     int initialDelay;
 
-    @Option(names = "--wait-takeover", defaultValue = "5", description = "Ferry's takeover wait per node, seconds (default ${DEFAULT-VALUE})")
+    @Option(names = "--wait-takeover", defaultValue = "2", description = "Ferry's takeover wait per node, seconds (default ${DEFAULT-VALUE})")
     int waitTakeover;
 
-    @Option(names = "--report", description = "write report.json into this folder")
+    @Option(names = "--propagation-ms", defaultValue = "500", description = "how late the Service learns of endpoint changes (default ${DEFAULT-VALUE})")
+    int propagationMillis;
+
+    @Option(names = "--model", description = "run the plans on the in-memory model instead (no sockets; about a second)")
+    boolean model;
+
+    @Option(names = "--report", description = "write report.json and report.html into this folder")
     Path report;
 
     @Override
-    public Integer call() throws Exception {
-      if (nodes < 1 || clients < 0 || rate < 1 || startup < 0 || initialDelay < 0 || waitTakeover < 0) {
-        System.err.println("ferry lab compare: --nodes and --conn-evict-rate must be at least 1, the others at least 0");
+    public Integer call() {
+      PrintStream out = System.out;
+      List<Scenario> chosen = new ArrayList<>();
+      try {
+        scenarios.forEach(name -> chosen.add(Scenario.of(name)));
+        if (nodes < 1 || clients < 1 || rate < 1 || startup < 0 || initialDelay < 0 || waitTakeover < 0
+            || propagationMillis < 0 || publishRate < 0) {
+          throw new IllegalArgumentException("--nodes, --clients and --conn-evict-rate must be at least 1, the others 0 or more");
+        }
+      } catch (IllegalArgumentException e) {
+        System.err.println("ferry lab compare: " + e.getMessage());
         return 2;
       }
-      PrintStream out = System.out;
-      out.printf(Locale.ROOT,
-          "MODEL RUN: the real plans on an in-memory cluster (no sockets; clients reconnect after 1 s).%n"
-              + "The embedded cluster with real brokers and MQTT clients is not built yet (issue 6).%n%n"
-              + "%d nodes, %d clients, ferry evicts %d/s, pods start in %ds%n%n",
-          nodes, clients, rate, startup);
-      Settings settings = new Settings(nodes, clients, rate, startup, initialDelay, waitTakeover);
-      List<ScenarioReport> scenarios = StrategyModel.compare(settings).stream()
-          .map(r -> fromModel(r, rate)).toList();
-      ReportWriter.table(out, scenarios);
+      List<ScenarioReport> results;
+      Object settings;
+      String mode;
+      if (model) {
+        Settings m = new Settings(nodes, clients, rate, startup, initialDelay, waitTakeover);
+        out.printf(Locale.ROOT, "MODEL RUN: the real plans on an in-memory cluster (no sockets; clients reconnect after 1 s).%n%n");
+        results = StrategyModel.compare(m).stream().map(r -> fromModel(r, rate)).toList();
+        settings = m;
+        mode = "model";
+      } else {
+        MqttProtocol mqtt = protocol.startsWith("3") ? MqttProtocol.V3_1_1 : MqttProtocol.V5;
+        LabSettings s = new LabSettings(nodes, clients, mqtt, publishRate, backoff, rate,
+            Duration.ofSeconds(startup), Duration.ofSeconds(initialDelay), Duration.ofSeconds(waitTakeover),
+            Duration.ofMillis(propagationMillis), Duration.ofMinutes(5));
+        out.printf(Locale.ROOT, "ferry lab: %d broker pods, %d MQTT %s clients through the Service, %.0f QoS 1 msg/s;"
+            + " Ferry evicts %d/s%n%n", nodes, clients, mqtt == MqttProtocol.V5 ? "5" : "3.1.1", publishRate, rate);
+        results = new ArrayList<>();
+        for (Scenario sc : chosen) {
+          out.println("[" + sc.id() + "] " + sc.description());
+          long t = System.nanoTime();
+          results.add(ScenarioRunner.run(sc, s, line -> System.out.println(line)));
+          out.printf(Locale.ROOT, "[%s] done in %.0fs%n%n", sc.id(), (System.nanoTime() - t) / 1e9);
+        }
+        settings = settingsForReport(s);
+        mode = "lab";
+      }
+      ReportWriter.table(out, results);
       out.println();
-      out.println("max/mean disc.: disconnects per client during the release; min conn.: the lowest share of");
-      out.println("clients connected at the end of any second; imbalance: max/avg - 1 of clients per node at");
-      out.println("the end. The model counts no messages (lost/dup: -).");
+      out.println("max/mean disc.: disconnects per client; lost/dup msgs: QoS 1 messages acknowledged to the");
+      out.println("publisher and never delivered / delivered twice; min conn.: the lowest share of clients");
+      out.println("connected in any second of the release; imbalance: max/avg - 1 of clients per node at the end.");
       if (report != null) {
         out.println();
-        ReportWriter.write(report, "model", settings, scenarios).forEach(p -> out.println("wrote " + p));
+        ReportWriter.write(report, mode, settings, results).forEach(p -> out.println("wrote " + p));
       }
       return 0;
+    }
+
+    /** The settings as report.json shows them: durations in seconds. */
+    static java.util.Map<String, Object> settingsForReport(LabSettings s) {
+      var m = new java.util.LinkedHashMap<String, Object>();
+      m.put("nodes", s.nodes());
+      m.put("clients", s.clients());
+      m.put("protocol", s.protocol() == MqttProtocol.V5 ? "5" : "3.1.1");
+      m.put("publishRatePerSecond", s.publishRatePerSecond());
+      m.put("reconnect", s.reconnectBackoff() ? "backoff" : "immediate");
+      m.put("connEvictRate", s.connEvictRate());
+      m.put("podStartupSeconds", s.podStartup().toMillis() / 1000.0);
+      m.put("initialDelaySeconds", s.initialDelay().toMillis() / 1000.0);
+      m.put("waitTakeoverSeconds", s.waitTakeover().toMillis() / 1000.0);
+      m.put("propagationSeconds", s.propagation().toMillis() / 1000.0);
+      return m;
     }
 
     static ScenarioReport fromModel(Result r, int rate) {

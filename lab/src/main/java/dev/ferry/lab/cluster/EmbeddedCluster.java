@@ -348,6 +348,14 @@ public final class EmbeddedCluster implements AutoCloseable {
     return serviceAddress(service).orElseThrow();
   }
 
+  /** Waits for the proxy of one named port of a Service to listen; then its address. */
+  public InetSocketAddress awaitServiceAddress(String service, String portName, Duration timeout) {
+    if (!await(() -> serviceProxy(service, portName).isPresent(), timeout)) {
+      throw new IllegalStateException("service " + service + " port " + portName + " has no address after " + timeout);
+    }
+    return serviceProxy(service, portName).orElseThrow().address();
+  }
+
   /** The proxy behind a Service's port (null or "": its first), e.g. for its per-endpoint counts. */
   public Optional<ServiceProxy> serviceProxy(String service, String portName) {
     return services.proxy(service, portName);

@@ -79,4 +79,43 @@ public final class Workloads {
         .endSpec()
         .build();
   }
+
+  /**
+   * The {@code ferry} scenario's LosslessDeployment: {@code replicas} brokers released blue-green,
+   * each old node evacuated through the EMQX API at {@code connEvictRate} (API key in the Secret
+   * {@code apiKeySecret}), Service {@code name}.
+   */
+  public static dev.ferry.api.v1alpha1.LosslessDeployment brokerLosslessDeployment(
+      String name, int replicas, String image, int connEvictRate, int waitTakeoverSeconds,
+      int initialDelaySeconds, String apiKeySecret) {
+    var ld = new dev.ferry.api.v1alpha1.LosslessDeployment();
+    ld.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).build());
+    var spec = new dev.ferry.api.v1alpha1.LosslessDeploymentSpec();
+    spec.setReplicas(replicas);
+    spec.setSelector(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder().addToMatchLabels("app", name).build());
+    spec.setTemplate(brokerTemplate(name, image, Map.of()));
+    var service = new dev.ferry.api.v1alpha1.ServiceReference();
+    service.setName(name);
+    spec.setService(service);
+    var strategy = new dev.ferry.api.v1alpha1.DeploymentStrategy(dev.ferry.api.v1alpha1.StrategyType.BLUE_GREEN);
+    var bg = new dev.ferry.api.v1alpha1.BlueGreenStrategy();
+    bg.setInitialDelaySeconds(initialDelaySeconds);
+    bg.setAutoPromote(true);
+    bg.setProgressDeadlineSeconds(300);
+    strategy.setBlueGreen(bg);
+    spec.setStrategy(strategy);
+    var drain = new dev.ferry.api.v1alpha1.DrainSpec(dev.ferry.api.v1alpha1.DrainType.EMQX);
+    drain.setConnEvictRate(connEvictRate);
+    drain.setSessEvictRate(connEvictRate);
+    drain.setWaitTakeover(waitTakeoverSeconds);
+    drain.setWaitHealthCheck(0);
+    drain.setTimeoutSeconds(600);
+    var emqx = new dev.ferry.api.v1alpha1.EmqxDrain();
+    emqx.setPort(18083);
+    emqx.setApiKeySecret(apiKeySecret);
+    drain.setEmqx(emqx);
+    spec.setDrain(drain);
+    ld.setSpec(spec);
+    return ld;
+  }
 }

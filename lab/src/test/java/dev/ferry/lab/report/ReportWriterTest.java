@@ -1,4 +1,4 @@
-package dev.ferry.cli.report;
+package dev.ferry.lab.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,0 +1,221 @@
+package dev.ferry.lab.scenario;
+
+import dev.ferry.api.v1alpha1.LosslessDeployment;
+import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
+import dev.ferry.lab.cluster.ClusterConfig;
+import dev.ferry.lab.cluster.EmbeddedCluster;
+import dev.ferry.lab.cluster.NodeSecond;
+import dev.ferry.lab.cluster.Workloads;
+import dev.ferry.lab.fleet.ClientReport;
+import dev.ferry.lab.fleet.Destination;
+import dev.ferry.lab.fleet.Fleet;
+import dev.ferry.lab.fleet.FleetConfig;
+import dev.ferry.lab.fleet.FleetReport;
+import dev.ferry.lab.fleet.FleetSecond;
+import dev.ferry.lab.fleet.ReconnectPolicy;
+import dev.ferry.lab.net.Balancing;
+import dev.ferry.lab.report.ScenarioReport;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Runs one scenario end to end on a fresh embedded cluster: deploy version 1, connect the fleet
+ * through the Service and let QoS 1 traffic flow, release version 2 the scenario's way, wait until it
+ * is done and every client is back, then count what happened to each client and message.
+ *
+ * <p>Every scenario gets its own cluster, so none inherits another's connections or sessions.
+ */
+public final class ScenarioRunner {
+
+  private static final String APP = "mqtt";
+  private static final String V1 = "emqx:5.8.0";
+  private static final String V2 = "emqx:5.8.1";
+
+  private ScenarioRunner() {}
+
+  public static ScenarioReport run(Scenario scenario, LabSettings s, Consumer<String> progress) {
+    ClusterConfig config = ClusterConfig.builder()
+        .podStartup(s.podStartup())
+        .propagationDelay(s.propagation())
+        .balancing(Balancing.RANDOM)
+        .build();
+    try (EmbeddedCluster cluster = EmbeddedCluster.start(config)) {
+      deploy(scenario, s, cluster);
+      InetSocketAddress service = cluster.awaitServiceAddress(APP, "mqtt", Duration.ofSeconds(30));
+      FleetConfig fleetConfig = FleetConfig.builder(s.clients())
+          .protocol(s.protocol())
+          .reconnect(s.reconnectBackoff()
+              ? ReconnectPolicy.fullJitter(Duration.ofMillis(100), Duration.ofSeconds(5))
+              : ReconnectPolicy.immediate(Duration.ofSeconds(1)))
+          .publishRatePerSecond(s.publishRatePerSecond())
+          .publishFor(s.timeout().plus(Duration.ofMinutes(1)))
+          .build();
+      try (Fleet fleet = Fleet.start(fleetConfig, Destination.fixed(service))) {
+        if (!fleet.awaitSubscribed(Duration.ofSeconds(60))) {
+          throw new IllegalStateException("the fleet did not connect: " + fleet.subscribedClients() + "/" + s.clients());
+        }
+        fleet.startPublishing();
+        sleep(Duration.ofSeconds(3)); // steady traffic before the release
+        long t0 = System.currentTimeMillis();
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+        ticker.scheduleAtFixedRate(() -> progress.accept(progressLine(scenario, cluster, fleet, t0)),
+            2, 2, TimeUnit.SECONDS);
+        try {
+          release(scenario, s, cluster);
+        } finally {
+          ticker.shutdownNow();
+        }
+        long t1 = System.currentTimeMillis();
+        fleet.awaitConnected(s.clients(), Duration.ofSeconds(30));
+        sleep(Duration.ofSeconds(3));
+        FleetReport report = fleet.finish(Duration.ofSeconds(5));
+        return report(scenario, s, cluster.nodeSeconds(), report, t0, t1);
+      }
+    }
+  }
+
+  private static void deploy(Scenario scenario, LabSettings s, EmbeddedCluster c) {
+    Duration t = s.timeout();
+    switch (scenario) {
+      case ROLLING -> c.deployStatefulSet(APP, s.nodes(), V1, t);
+      case BLUEGREEN_PLAIN -> c.deployPlainBlueGreen(APP, "blue", s.nodes(), V1, t);
+      case FERRY -> {
+        c.startOperator();
+        c.createApiKeySecret("mqtt-api-key");
+        c.create(Workloads.brokerLosslessDeployment(APP, s.nodes(), V1, s.connEvictRate(),
+            (int) s.waitTakeover().toSeconds(), (int) s.initialDelay().toSeconds(), "mqtt-api-key"));
+        if (!EmbeddedCluster.await(() -> healthy(c, null), t)) {
+          throw new IllegalStateException("LosslessDeployment " + APP + " not healthy after " + t);
+        }
+      }
+    }
+  }
+
+  private static void release(Scenario scenario, LabSettings s, EmbeddedCluster c) {
+    Duration t = s.timeout();
+    switch (scenario) {
+      case ROLLING -> {
+        c.setStatefulSetImage(APP, V2);
+        sleep(Duration.ofMillis(500));
+        if (!c.awaitStatefulSetRolledOut(APP, t)) {
+          throw new IllegalStateException("the StatefulSet did not roll out within " + t);
+        }
+      }
+      case BLUEGREEN_PLAIN -> c.releasePlainBlueGreen(APP, "blue", "green", V2, s.initialDelay(), t);
+      case FERRY -> {
+        String before = ld(c).getStatus().getCurrentRevision();
+        c.setLosslessDeploymentImage(APP, V2);
+        if (!EmbeddedCluster.await(() -> healthy(c, before), t)) {
+          throw new IllegalStateException("the release did not complete within " + t + ": " + ld(c).getStatus().getMessage());
+        }
+      }
+    }
+  }
+
+  private static LosslessDeployment ld(EmbeddedCluster c) {
+    return c.client().resources(LosslessDeployment.class).inNamespace(c.namespace()).withName(APP).get();
+  }
+
+  /** Healthy, on a revision other than {@code notThis} (null: any). */
+  private static boolean healthy(EmbeddedCluster c, String notThis) {
+    LosslessDeployment ld = ld(c);
+    return ld != null && ld.getStatus() != null && ld.getStatus().getPhase() == LosslessDeploymentPhase.HEALTHY
+        && ld.getStatus().getCurrentRevision() != null && !ld.getStatus().getCurrentRevision().equals(notThis);
+  }
+
+  private static String progressLine(Scenario scenario, EmbeddedCluster c, Fleet fleet, long t0) {
+    StringBuilder line = new StringBuilder(String.format("[%s] %3ds  %d clients connected",
+        scenario.id(), (System.currentTimeMillis() - t0) / 1000, fleet.connectedClients()));
+    List<NodeSecond> seconds = c.nodeSeconds();
+    if (!seconds.isEmpty()) {
+      line.append("  nodes ").append(new TreeMap<>(seconds.get(seconds.size() - 1).connections()));
+    }
+    if (scenario == Scenario.FERRY) {
+      LosslessDeployment ld = ld(c);
+      if (ld != null && ld.getStatus() != null) {
+        line.append("  ").append(ld.getStatus().getPhase()).append(": ").append(ld.getStatus().getMessage());
+      }
+    }
+    return line.toString();
+  }
+
+  /** The figures of DESIGN §6 over the release, from the fleet's and the nodes' per-second series. */
+  static ScenarioReport report(
+      Scenario scenario, LabSettings s, List<NodeSecond> nodeSeconds, FleetReport fleet, long t0, long t1) {
+    long end = t1 + 3000;
+    int n = (int) Math.max(1, (end - t0 + 999) / 1000);
+    int[] connected = new int[n];
+    int[] reconnects = new int[n];
+    Arrays.fill(connected, -1);
+    for (FleetSecond f : fleet.timeline()) {
+      int i = (int) Math.floorDiv(f.epochMillis() - t0, 1000);
+      if (i >= 0 && i < n) {
+        connected[i] = f.connected();
+        reconnects[i] += (int) f.reconnects();
+      }
+    }
+    for (int i = 0; i < n; i++) { // a second the meter missed shows what the one before showed
+      if (connected[i] < 0) {
+        connected[i] = i == 0 ? s.clients() : connected[i - 1];
+      }
+    }
+    Map<String, int[]> perNode = new TreeMap<>();
+    NodeSecond last = null;
+    for (NodeSecond ns : nodeSeconds) {
+      int i = (int) Math.floorDiv(ns.epochMillis() - t0, 1000);
+      if (i < 0 || i >= n) {
+        continue;
+      }
+      last = ns;
+      for (var e : ns.connections().entrySet()) {
+        perNode.computeIfAbsent(e.getKey(), k -> {
+          int[] a = new int[n];
+          Arrays.fill(a, -1);
+          return a;
+        })[i] = e.getValue();
+      }
+    }
+    int releaseSeconds = (int) Math.min(n, (t1 - t0 + 999) / 1000 + 1);
+    int minConnected = Arrays.stream(connected, 0, Math.max(1, releaseSeconds)).min().orElse(s.clients());
+    int peak = Arrays.stream(reconnects).max().orElse(0);
+    Map<Integer, Integer> histogram = new TreeMap<>();
+    for (ClientReport c : fleet.clientReports()) {
+      histogram.merge(c.disconnects(), 1, Integer::sum);
+    }
+    double imbalance = 0;
+    if (last != null && !last.connections().isEmpty()) {
+      double avg = last.connections().values().stream().mapToInt(Integer::intValue).average().orElse(0);
+      int max = last.connections().values().stream().mapToInt(Integer::intValue).max().orElse(0);
+      imbalance = avg == 0 ? 0 : max / avg - 1;
+    }
+    long startup = s.podStartup().toSeconds();
+    long floor = switch (scenario) {
+      case ROLLING -> s.nodes() * startup;
+      case BLUEGREEN_PLAIN -> startup + s.initialDelay().toSeconds();
+      case FERRY -> startup + s.initialDelay().toSeconds()
+          + (long) Math.ceil((double) s.clients() / s.connEvictRate()) + s.nodes() * s.waitTakeover().toSeconds();
+    };
+    return new ScenarioReport(
+        scenario.id(), scenario.description(), s.clients(), fleet.maxDisconnectsPerClient(),
+        fleet.meanDisconnectsPerClient(), histogram, fleet.messagesLost(), fleet.messagesDuplicated(), peak,
+        scenario == Scenario.FERRY ? s.connEvictRate() : 0, (double) minConnected / s.clients(), imbalance,
+        Math.round((t1 - t0) / 1000.0), floor, new ScenarioReport.Timeline(connected, reconnects, perNode));
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+}
