@@ -155,7 +155,7 @@ public final class LabCommand implements Runnable {
       return new ScenarioReport(
           r.scenario(), r.description(), r.clients(), r.maxDisconnectsPerClient(), r.meanDisconnectsPerClient(),
           r.disconnectsHistogram(), -1, -1, r.peakReconnectsPerSecond(),
-          "ferry".equals(r.scenario()) ? rate : 0, r.minConnectedFraction(), r.imbalance(),
+          "ferry".equals(r.scenario()) ? rate : 0, r.minConnectedFraction(), r.minConnectedFraction(), r.imbalance(),
           r.durationSeconds(), r.floorSeconds(),
           new ScenarioReport.Timeline(r.connectedPerSecond(), r.reconnectsPerSecond(), r.connectionsPerNode()));
     }

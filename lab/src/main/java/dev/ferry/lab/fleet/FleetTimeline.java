@@ -25,12 +25,20 @@ final class FleetTimeline {
   private long in;
   private long out;
   private ScheduledFuture<?> sampler;
+  private ScheduledFuture<?> fastSampler;
+  /** 50 ms samples of connected subscribers within the current second. */
+  private long connectedSum;
+  private int connectedSamples;
+  private int connectedLowest = Integer.MAX_VALUE;
 
   FleetTimeline(FleetMeter meter) {
     this.meter = meter;
   }
 
   void start(EventExecutor executor) {
+    // A batch of evictions reconnects within milliseconds: one reading a second would show it or
+    // miss it by chance, so connected clients are read every 50 ms and averaged per second.
+    fastSampler = executor.scheduleAtFixedRate(this::sampleConnected, 0, 50, TimeUnit.MILLISECONDS);
     sampler = executor.scheduleAtFixedRate(this::sample, 1, 1, TimeUnit.SECONDS);
   }
 
@@ -38,9 +46,25 @@ final class FleetTimeline {
     if (sampler != null) {
       sampler.cancel(false);
     }
+    if (fastSampler != null) {
+      fastSampler.cancel(false);
+    }
+  }
+
+  synchronized void sampleConnected() {
+    int now = meter.connected.get();
+    connectedSum += now;
+    connectedSamples++;
+    connectedLowest = Math.min(connectedLowest, now);
   }
 
   synchronized void sample() {
+    sampleConnected();
+    int average = (int) Math.round((double) connectedSum / connectedSamples);
+    int lowest = connectedLowest;
+    connectedSum = 0;
+    connectedSamples = 0;
+    connectedLowest = Integer.MAX_VALUE;
     long c = meter.connects.sum();
     long r = meter.reconnects.sum();
     long a = meter.reconnectAttempts.sum();
@@ -48,7 +72,7 @@ final class FleetTimeline {
     long i = meter.messagesIn.sum();
     long o = meter.messagesOut.sum();
     second++;
-    seconds.add(new FleetSecond(second, System.currentTimeMillis(), meter.connected.get(),
+    seconds.add(new FleetSecond(second, System.currentTimeMillis(), average, lowest,
         c - connects, r - reconnects, a - attempts, d - disconnects, i - in, o - out));
     if (seconds.size() > MAX_SECONDS) {
       seconds.remove(0);

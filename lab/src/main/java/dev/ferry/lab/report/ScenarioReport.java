@@ -16,7 +16,10 @@ import java.util.Map;
  * @param messagesDuplicated delivered more than once (-1: not measured)
  * @param peakReconnectsPerSecond the highest reconnect count in any second
  * @param connEvictRate the rate Ferry paced evictions at (0 where no pacing applies)
- * @param minConnectedFraction the lowest share of clients connected at the end of any second
+ * @param minConnectedFraction the lowest share of clients connected in any second (averaged over the
+ *     second, as a monitoring graph shows it)
+ * @param lowestConnectedFraction the lowest share connected at any single instant sampled (every
+ *     50 ms in the lab): right after an eviction batch, before its clients are back
  * @param imbalance max/avg − 1 of clients per node at the end
  * @param durationSeconds from the template change to the release's end
  * @param floorSeconds the least a release of this kind can take
@@ -34,6 +37,7 @@ public record ScenarioReport(
     int peakReconnectsPerSecond,
     int connEvictRate,
     double minConnectedFraction,
+    double lowestConnectedFraction,
     double imbalance,
     long durationSeconds,
     long floorSeconds,

@@ -153,12 +153,15 @@ public final class ScenarioRunner {
     long end = t1 + 3000;
     int n = (int) Math.max(1, (end - t0 + 999) / 1000);
     int[] connected = new int[n];
+    int[] lowest = new int[n];
     int[] reconnects = new int[n];
     Arrays.fill(connected, -1);
+    Arrays.fill(lowest, s.clients());
     for (FleetSecond f : fleet.timeline()) {
       int i = (int) Math.floorDiv(f.epochMillis() - t0, 1000);
       if (i >= 0 && i < n) {
         connected[i] = f.connected();
+        lowest[i] = Math.min(lowest[i], f.connectedLowest());
         reconnects[i] += (int) f.reconnects();
       }
     }
@@ -185,6 +188,7 @@ public final class ScenarioRunner {
     }
     int releaseSeconds = (int) Math.min(n, (t1 - t0 + 999) / 1000 + 1);
     int minConnected = Arrays.stream(connected, 0, Math.max(1, releaseSeconds)).min().orElse(s.clients());
+    int lowestConnected = Arrays.stream(lowest, 0, Math.max(1, releaseSeconds)).min().orElse(s.clients());
     int peak = Arrays.stream(reconnects).max().orElse(0);
     Map<Integer, Integer> histogram = new TreeMap<>();
     for (ClientReport c : fleet.clientReports()) {
@@ -206,7 +210,7 @@ public final class ScenarioRunner {
     return new ScenarioReport(
         scenario.id(), scenario.description(), s.clients(), fleet.maxDisconnectsPerClient(),
         fleet.meanDisconnectsPerClient(), histogram, fleet.messagesLost(), fleet.messagesDuplicated(), peak,
-        scenario == Scenario.FERRY ? s.connEvictRate() : 0, (double) minConnected / s.clients(), imbalance,
+        scenario == Scenario.FERRY ? s.connEvictRate() : 0, (double) minConnected / s.clients(), (double) lowestConnected / s.clients(), imbalance,
         Math.round((t1 - t0) / 1000.0), floor, new ScenarioReport.Timeline(connected, reconnects, perNode));
   }
 

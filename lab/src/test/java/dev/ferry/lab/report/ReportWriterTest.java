@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReportWriterTest {
 
   static ScenarioReport ferry() {
-    return new ScenarioReport("ferry", "Ferry blue-green", 100, 1, 1.0, Map.of(1, 100), 0, 2, 20, 20, 0.99, 0.04,
+    return new ScenarioReport("ferry", "Ferry blue-green", 100, 1, 1.0, Map.of(1, 100), 0, 2, 20, 20, 0.99, 0.97, 0.04,
         30, 28, new ScenarioReport.Timeline(new int[] {100, 99, 100}, new int[] {0, 20, 0},
             Map.of("emqx@127.0.1.1", new int[] {50, 30, -1}, "emqx@127.0.1.3", new int[] {-1, 20, 50})));
   }
