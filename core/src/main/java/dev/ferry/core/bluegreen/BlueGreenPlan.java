@@ -474,8 +474,4 @@ public final class BlueGreenPlan {
   private static Instant earliest(Instant a, Instant b) {
     return a.isBefore(b) ? a : b;
   }
-
-  static Action idle(Instant now) {
-    return new Wait(now.plusSeconds(60));
-  }
 }

@@ -4,7 +4,6 @@ import dev.ferry.api.FerryNames;
 import dev.ferry.api.v1alpha1.DrainSpec;
 import dev.ferry.api.v1alpha1.DrainType;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
-import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
 import dev.ferry.api.v1alpha1.LosslessDeploymentStatus;
 import dev.ferry.api.v1alpha1.StrategyType;
 import dev.ferry.core.bluegreen.BlueGreenObservation;
@@ -341,9 +340,5 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
       dev.ferry.operator.kube.StatusWriter.replace(client, ld);
     }
     return UpdateControl.noUpdate();
-  }
-
-  static boolean isRelease(LosslessDeploymentPhase p) {
-    return p != null && StatusRecorder.phase(p).releasing();
   }
 }
