@@ -17,8 +17,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,9 +48,9 @@ public final class LoadRebalanceAgent {
 
   private final Broker broker;
   private Evacuation evacuation;
-  private ScheduledFuture<?> evacuationTicks;
+  private Ticker evacuationTicks;
   private Rebalance rebalance;
-  private ScheduledFuture<?> rebalanceTicks;
+  private Ticker rebalanceTicks;
   /** The coordinator of the rebalance this node is a donor in, or null. */
   private String donorOf;
   private boolean donorRefusing;
@@ -103,7 +106,7 @@ public final class LoadRebalanceAgent {
     log.info("event=evacuation_started node={} conn_evict_rate={} sess_evict_rate={} wait_health_check={} wait_takeover={} migrate_to={} redirect_to={}",
         self(), p.connEvictRate(), p.sessEvictRate(), p.waitHealthCheckSeconds(), p.waitTakeoverSeconds(),
         p.migrateTo(), p.redirectTo());
-    evacuationTicks = broker.executor().scheduleAtFixedRate(this::evacuationTick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    evacuationTicks = new Ticker(broker.executor(), this::evacuationTick);
     updateAdmission();
     return ApiResult.ok();
   }
@@ -112,19 +115,18 @@ public final class LoadRebalanceAgent {
     if (evacuation == null) {
       return ApiResult.refused(self(), "not_started");
     }
-    evacuationTicks.cancel(false);
+    evacuationTicks.cancel();
     log.info("event=evacuation_stopped node={} state={}", self(), evacuation.state().wire());
     evacuation = null;
     updateAdmission();
     return ApiResult.ok();
   }
 
-  private void evacuationTick() {
+  private void evacuationTick(long now) {
     if (evacuation == null) {
       return;
     }
     Evacuation.State before = evacuation.state();
-    long now = Broker.now();
     Evacuation.Action a = evacuation.tick(now, new Evacuation.Observed(
         broker.connectedCount(), broker.sessionCount(), broker.disconnectedSessionCount(), sessionTargets()));
     if (evacuation.state() != before) {
@@ -193,7 +195,7 @@ public final class LoadRebalanceAgent {
     log.info("event=rebalance_started node={} donors={} recipients={} conn_evict_rate={} sess_evict_rate={}",
         self(), r.split().donors(), r.split().recipients(), p.connEvictRate(), p.sessEvictRate());
     tellDonors(false);
-    rebalanceTicks = broker.executor().scheduleAtFixedRate(this::rebalanceTick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    rebalanceTicks = new Ticker(broker.executor(), this::rebalanceTick);
     return ApiResult.ok();
   }
 
@@ -206,7 +208,7 @@ public final class LoadRebalanceAgent {
     return ApiResult.ok();
   }
 
-  private void rebalanceTick() {
+  private void rebalanceTick(long now) {
     if (rebalance == null) {
       return;
     }
@@ -225,7 +227,6 @@ public final class LoadRebalanceAgent {
     }
     boolean refusingBefore = rebalance.donorsRefusing();
     Rebalance.State before = rebalance.state();
-    long now = Broker.now();
     Rebalance.Orders orders = rebalance.tick(now, loads(nodes), movable);
     if (rebalance.state() != before) {
       log.info("event=rebalance_state node={} from={} to={}", self(), before.wire(), rebalance.state().wire());
@@ -267,7 +268,7 @@ public final class LoadRebalanceAgent {
   }
 
   private void endRebalance() {
-    rebalanceTicks.cancel(false);
+    rebalanceTicks.cancel();
     for (String d : rebalance.split().donors()) {
       if (d.equals(self())) {
         stopBeingDonor();
@@ -556,10 +557,63 @@ public final class LoadRebalanceAgent {
   /** Stops ticking (node shutdown). */
   public void shutdown() {
     if (evacuationTicks != null) {
-      evacuationTicks.cancel(false);
+      evacuationTicks.cancel();
     }
     if (rebalance != null) {
       endRebalance();
+    }
+  }
+
+  /**
+   * Runs a tick on the broker thread every {@link #TICK_MILLIS}, each at least {@link #TICK_MILLIS}
+   * after the previous one by {@link Broker#now()}, the clock the pacers count on; the tick gets that
+   * time.
+   *
+   * <p>Not {@code scheduleAtFixedRate}: its runs keep to times fixed at the start, so a run that
+   * starts a few milliseconds late (the broker thread busy, the first run especially) is followed by
+   * one less than a second later, whose pacer still counts the previous grant inside its one-second
+   * window and grants nothing: that second had no evictions, the next one a full batch (in the lab,
+   * the first drained node's reconnects went 200, 0, 200 instead of 200, 200).
+   */
+  static final class Ticker {
+    private final ScheduledExecutorService executor;
+    private final LongConsumer tick;
+    private volatile boolean cancelled;
+    private volatile ScheduledFuture<?> next;
+
+    Ticker(ScheduledExecutorService executor, LongConsumer tick) {
+      this.executor = executor;
+      this.tick = tick;
+      this.next = executor.schedule(this::run, 0, TimeUnit.MILLISECONDS);
+    }
+
+    private void run() {
+      if (cancelled) {
+        return;
+      }
+      long now = Broker.now();
+      try {
+        tick.accept(now);
+      } finally {
+        if (!cancelled) {
+          // Broker.now() truncates nanoseconds to milliseconds: wait for the start of now + TICK.
+          long delayNanos = (now + TICK_MILLIS) * 1_000_000 - System.nanoTime();
+          try {
+            next = executor.schedule(this::run, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+          } catch (RejectedExecutionException e) {
+            cancelled = true; // the node is stopping
+          }
+        }
+      }
+    }
+
+    /** No tick after this one (call on the broker thread). */
+    void cancel() {
+      cancelled = true;
+      ScheduledFuture<?> f = next;
+      if (f != null) {
+        f.cancel(false);
+      }
     }
   }
 }

@@ -1,0 +1,77 @@
+package dev.ferry.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.broker.support.Api;
+import dev.ferry.broker.support.TestClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The evacuation's ticks: one batch a second even when a tick starts late. The broker thread is held
+ * so that the first tick runs 50 ms after its time; the ticks used to keep to times fixed at the
+ * start, so the second came 950 ms after the first, its pacer still counted the first batch in its
+ * one-second window, and nothing was evicted until the third (the lab's first drained node: 200, 0,
+ * 200 reconnects per second).
+ */
+class EvacuationTickTest {
+
+  @Test
+  void aLateTickDoesNotCostTheNextSecondItsBatch() throws Exception {
+    try (BrokerNode node = BrokerNode.start(BrokerConfig.onHost("127.0.1.47", "key", "secret"))) {
+      List<TestClient> clients = new ArrayList<>();
+      List<CompletableFuture<?>> acks = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        TestClient t = new TestClient(5, "tick-" + i);
+        clients.add(t);
+        acks.add(t.connectAsync(node.mqttAddress(), true, 0));
+      }
+      CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(10)).until(() -> node.stats().connections() == 300);
+
+      ThreadPoolExecutor thread = (ThreadPoolExecutor) node.brokerThread();
+      CountDownLatch release = new CountDownLatch(1);
+      thread.execute(() -> {
+        try {
+          release.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      long tasks = thread.getTaskCount();
+      // While the thread is held, only the API call adds a task (the periodic ones wait in the queue).
+      var started = CompletableFuture.supplyAsync(() -> Api.of(node).post(
+          "/api/v5/load_rebalance/" + node.name() + "/evacuation/start",
+          "{\"conn_evict_rate\": 200, \"sess_evict_rate\": 200, \"wait_health_check\": 0, \"wait_takeover\": 1}"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> thread.getTaskCount() == tasks + 1);
+      // Queued behind the start, ahead of the first tick that the start schedules: it runs late.
+      thread.execute(() -> sleep(50));
+      release.countDown();
+      assertThat(started.get(10, TimeUnit.SECONDS).status()).isEqualTo(200);
+
+      await().atMost(Duration.ofSeconds(15)).until(() -> clients.stream().noneMatch(TestClient::isOpen));
+      List<long[]> log = node.evictionLog();
+      String batches = log.stream().map(b -> b[0] + ":" + b[1]).toList().toString();
+      assertThat(log).as(batches).hasSize(2);
+      assertThat(log.get(0)[1]).isEqualTo(200);
+      // The next second's batch in the next second: at least 1000 ms later (the rate), not 2000.
+      assertThat(log.get(1)[0] - log.get(0)[0]).as(batches).isBetween(1000L, 1500L);
+      clients.forEach(TestClient::close);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
