@@ -7,7 +7,8 @@ import java.util.Locale;
 public enum Scenario {
   ROLLING("rolling", "StatefulSet rolling update, the Kubernetes default: each pod deleted, then recreated"),
   BLUEGREEN_PLAIN("bluegreen-plain", "Plain blue-green: start a new set, switch the Service, delete the old pods"),
-  FERRY("ferry", "Ferry blue-green: switch, then evacuate each old node at the rate through the EMQX API");
+  FERRY("ferry", "Ferry blue-green: switch, then evacuate each old node at the rate through the EMQX API"),
+  REBALANCE("rebalance", "Scale out by one node, then a Rebalance moves clients to it at the rate");
 
   private final String id;
   private final String description;

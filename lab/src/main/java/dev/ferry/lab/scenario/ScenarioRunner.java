@@ -87,7 +87,7 @@ public final class ScenarioRunner {
     switch (scenario) {
       case ROLLING -> c.deployStatefulSet(APP, s.nodes(), V1, t);
       case BLUEGREEN_PLAIN -> c.deployPlainBlueGreen(APP, "blue", s.nodes(), V1, t);
-      case FERRY -> {
+      case FERRY, REBALANCE -> {
         c.startOperator();
         c.createApiKeySecret("mqtt-api-key");
         c.create(Workloads.brokerLosslessDeployment(APP, s.nodes(), V1, s.connEvictRate(),
@@ -110,6 +110,7 @@ public final class ScenarioRunner {
         }
       }
       case BLUEGREEN_PLAIN -> c.releasePlainBlueGreen(APP, "blue", "green", V2, s.initialDelay(), t);
+      case REBALANCE -> rebalance(s, c);
       case FERRY -> {
         String before = ld(c).getStatus().getCurrentRevision();
         c.setLosslessDeploymentImage(APP, V2);
@@ -117,6 +118,46 @@ public final class ScenarioRunner {
           throw new IllegalStateException("the release did not complete within " + t + ": " + ld(c).getStatus().getMessage());
         }
       }
+    }
+  }
+
+  /**
+   * Scale out by one node (the new one starts empty: long-lived connections stay where they are),
+   * then a Rebalance at the same rate and takeover wait as Ferry's drains, until Completed.
+   */
+  private static void rebalance(LabSettings s, EmbeddedCluster c) {
+    Duration t = s.timeout();
+    c.editLosslessDeployment(APP, ld -> {
+      ld.getSpec().setReplicas(s.nodes() + 1);
+      return ld;
+    });
+    if (!EmbeddedCluster.await(() -> healthy(c, null) && c.readyPods(java.util.Map.of("app", APP)).size() == s.nodes() + 1, t)) {
+      throw new IllegalStateException("the scale-out did not complete within " + t);
+    }
+    var spec = new dev.ferry.api.v1alpha1.RebalanceSpec();
+    var target = new dev.ferry.api.v1alpha1.TargetReference();
+    target.setName(APP);
+    spec.setTargetRef(target);
+    spec.setConnEvictRate(s.connEvictRate());
+    spec.setSessEvictRate(s.connEvictRate());
+    spec.setWaitTakeover((int) s.waitTakeover().toSeconds());
+    spec.setWaitHealthCheck(0);
+    int abs = Math.max(1, s.clients() / (s.nodes() + 1) / 20); // 5% of a node's fair share
+    spec.setAbsConnThreshold(abs);
+    spec.setAbsSessThreshold(abs);
+    spec.setRelConnThreshold("1.05");
+    spec.setRelSessThreshold("1.05");
+    var rb = new dev.ferry.api.v1alpha1.Rebalance();
+    rb.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("after-scale-out").build());
+    rb.setSpec(spec);
+    c.create(rb);
+    if (!EmbeddedCluster.await(() -> {
+      var r = c.client().resources(dev.ferry.api.v1alpha1.Rebalance.class).inNamespace(c.namespace())
+          .withName("after-scale-out").get();
+      return r != null && r.getStatus() != null && (r.getStatus().getPhase() == dev.ferry.api.v1alpha1.RebalancePhase.COMPLETED
+          || r.getStatus().getPhase() == dev.ferry.api.v1alpha1.RebalancePhase.FAILED);
+    }, t)) {
+      throw new IllegalStateException("the rebalance did not end within " + t);
     }
   }
 
@@ -206,11 +247,15 @@ public final class ScenarioRunner {
       case BLUEGREEN_PLAIN -> startup + s.initialDelay().toSeconds();
       case FERRY -> startup + s.initialDelay().toSeconds()
           + (long) Math.ceil((double) s.clients() / s.connEvictRate()) + s.nodes() * s.waitTakeover().toSeconds();
+      // Scale-out start-up, then a fair share for the new node moved at the rate (donors evict in
+      // parallel, each at the rate, so this is an upper bound), then the takeover wait.
+      case REBALANCE -> startup + (long) Math.ceil((double) s.clients() / (s.nodes() + 1) / s.connEvictRate())
+          + s.waitTakeover().toSeconds();
     };
     return new ScenarioReport(
         scenario.id(), scenario.description(), s.clients(), fleet.maxDisconnectsPerClient(),
         fleet.meanDisconnectsPerClient(), histogram, fleet.messagesLost(), fleet.messagesDuplicated(), peak,
-        scenario == Scenario.FERRY ? s.connEvictRate() : 0, (double) minConnected / s.clients(), (double) lowestConnected / s.clients(), imbalance,
+        scenario == Scenario.FERRY || scenario == Scenario.REBALANCE ? s.connEvictRate() : 0, (double) minConnected / s.clients(), (double) lowestConnected / s.clients(), imbalance,
         Math.round((t1 - t0) / 1000.0), floor, new ScenarioReport.Timeline(connected, reconnects, perNode));
   }
 
