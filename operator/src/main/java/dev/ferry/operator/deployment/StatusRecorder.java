@@ -12,7 +12,6 @@ import dev.ferry.core.release.PodView;
 import dev.ferry.core.release.ReleaseStatus;
 import dev.ferry.core.release.Step;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -156,19 +155,7 @@ final class StatusRecorder {
   static Condition condition(
       LosslessDeploymentStatus old, String type, boolean value, String reason, String message,
       LosslessDeployment ld, Instant now) {
-    String status = value ? "True" : "False";
-    String since = now.toString();
-    if (old.getConditions() != null) {
-      for (Condition c : old.getConditions()) {
-        if (type.equals(c.getType()) && status.equals(c.getStatus()) && c.getLastTransitionTime() != null) {
-          since = c.getLastTransitionTime();
-        }
-      }
-    }
-    return new ConditionBuilder()
-        .withType(type).withStatus(status).withReason(reason).withMessage(message)
-        .withObservedGeneration(ld.getMetadata().getGeneration())
-        .withLastTransitionTime(since)
-        .build();
+    return dev.ferry.operator.kube.StatusConditions.of(
+        old.getConditions(), type, value, reason, message, ld.getMetadata().getGeneration(), now);
   }
 }

@@ -2,6 +2,7 @@ package dev.ferry.operator.drain;
 
 import dev.ferry.core.release.DrainView;
 import dev.ferry.operator.emqx.EmqxClient;
+import dev.ferry.operator.emqx.EmqxCluster;
 import dev.ferry.operator.emqx.EmqxCredentials;
 import dev.ferry.operator.emqx.EmqxException;
 import dev.ferry.operator.emqx.EmqxModel.Evacuation;
@@ -63,30 +64,17 @@ public final class EmqxDrainer implements Drainer {
   @Override
   public Map<String, DrainView> observe(List<Pod> pods) {
     Map<String, DrainView> out = new LinkedHashMap<>();
-    // One global status answers for the whole cluster; ask pods in turn until one answers.
-    GlobalStatus status = null;
-    List<Node> nodes = null;
-    String failure = "no pod with an IP";
-    for (Pod p : pods) {
-      String ip = ip(p);
-      if (ip == null) {
-        continue;
-      }
-      try {
-        EmqxClient c = client(p);
-        nodes = c.nodes();
-        status = c.globalStatus();
-        break;
-      } catch (EmqxException e) {
-        failure = e.getMessage();
-      }
-    }
-    if (status == null) {
+    EmqxCluster cluster;
+    try {
+      cluster = EmqxCluster.read(http, pods, settings.port(), credentials);
+    } catch (EmqxException e) {
       for (Pod p : pods) {
-        out.put(name(p), DrainView.unreachable(failure));
+        out.put(name(p), DrainView.unreachable(e.getMessage()));
       }
       return out;
     }
+    GlobalStatus status = cluster.status();
+    List<Node> nodes = cluster.nodes();
     Map<String, Evacuation> byNode = new HashMap<>();
     status.evacuations().forEach(e -> byNode.put(e.node(), e));
     for (Pod p : pods) {
@@ -114,20 +102,6 @@ public final class EmqxDrainer implements Drainer {
           finished ? DrainView.State.FINISHED : DrainView.State.RUNNING, e.state(), conns, sessions, started));
     }
     return out;
-  }
-
-  /** The initial counts of a running evacuation, for status; empty when none runs. */
-  public Optional<Evacuation> evacuationOf(Pod pod) {
-    try {
-      EmqxClient c = client(pod);
-      Optional<Node> node = nodeOf(pod, c.nodes());
-      if (node.isEmpty()) {
-        return Optional.empty();
-      }
-      return c.globalStatus().evacuations().stream().filter(e -> e.node().equals(node.get().node())).findFirst();
-    } catch (EmqxException e) {
-      return Optional.empty();
-    }
   }
 
   @Override
@@ -172,18 +146,8 @@ public final class EmqxDrainer implements Drainer {
     return new EmqxClient(http, EmqxClient.baseOf(ip, settings.port()), credentials);
   }
 
-  /** The node whose host is the pod's IP, its hostname (StatefulSet-style FQDNs too) or its name. */
-  public static Optional<Node> nodeOf(Pod pod, List<Node> nodes) {
-    String ip = ip(pod);
-    String name = name(pod);
-    String hostname = pod.getSpec() == null || pod.getSpec().getHostname() == null ? name : pod.getSpec().getHostname();
-    return nodes.stream()
-        .filter(n -> {
-          String host = n.host();
-          return host.equals(ip) || host.equals(name) || host.equals(hostname)
-              || host.startsWith(hostname + ".") || host.startsWith(name + ".");
-        })
-        .findFirst();
+  static Optional<Node> nodeOf(Pod pod, List<Node> nodes) {
+    return EmqxCluster.nodeOf(pod, nodes);
   }
 
   private static String ip(Pod p) {

@@ -18,7 +18,7 @@ import dev.ferry.core.rebalance.RebalancePlan.Observation;
 import dev.ferry.core.rebalance.RebalancePlan.Phase;
 import dev.ferry.core.rebalance.RebalancePlan.Step;
 import dev.ferry.core.rebalance.Thresholds;
-import dev.ferry.operator.drain.EmqxDrainer;
+import dev.ferry.operator.emqx.EmqxCluster;
 import dev.ferry.operator.emqx.EmqxClient;
 import dev.ferry.operator.emqx.EmqxCredentials;
 import dev.ferry.operator.emqx.EmqxException;
@@ -31,7 +31,6 @@ import dev.ferry.operator.kube.PodGates;
 import dev.ferry.operator.kube.PodStates;
 import dev.ferry.operator.metrics.OperatorMetrics;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -164,27 +163,21 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
     }
     int port = target.getSpec().getDrain().getEmqx().getPort();
 
-    List<Node> nodes = null;
-    GlobalStatus global = null;
-    EmqxClient api = null;
-    String unreachable = "no ready pod of " + targetName;
-    for (Pod p : pods) {
-      try {
-        api = new EmqxClient(http, EmqxClient.baseOf(p.getStatus().getPodIP(), port), credentials);
-        nodes = api.nodes();
-        global = api.globalStatus();
-        break;
-      } catch (EmqxException e) {
-        unreachable = e.getMessage();
-        api = null;
-      }
+    if (pods.isEmpty()) {
+      return Optional.of(progress(rb, old, phase, "BrokersUnreachable", "no ready pod of " + targetName, now,
+          Duration.ofSeconds(5)));
     }
-    if (api == null) {
-      return Optional.of(progress(rb, old, phase, "BrokersUnreachable", unreachable, now, Duration.ofSeconds(5)));
+    EmqxCluster cluster;
+    try {
+      cluster = EmqxCluster.read(http, pods, port, credentials);
+    } catch (EmqxException e) {
+      return Optional.of(progress(rb, old, phase, "BrokersUnreachable", e.getMessage(), now, Duration.ofSeconds(5)));
     }
+    EmqxClient api = cluster.client();
+    GlobalStatus global = cluster.status();
     List<Member> members = new ArrayList<>();
     for (Pod p : pods) {
-      Optional<Node> n = EmqxDrainer.nodeOf(p, nodes);
+      Optional<Node> n = cluster.nodeOf(p);
       n.ifPresent(node -> members.add(new Member(p.getMetadata().getName(),
           new NodeLoad(node.node(), node.liveConnections(), node.connections()),
           PodStates.view(p).gateTrue())));
@@ -333,17 +326,8 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
         case Conditions.COMPLETED -> phase == Phase.Completed;
         default -> phase == Phase.Failed;
       };
-      String status = on ? "True" : "False";
-      String since = now.toString();
-      if (old.getConditions() != null) {
-        for (Condition c : old.getConditions()) {
-          if (type.equals(c.getType()) && status.equals(c.getStatus()) && c.getLastTransitionTime() != null) {
-            since = c.getLastTransitionTime();
-          }
-        }
-      }
-      out.add(new ConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message)
-          .withObservedGeneration(rb.getMetadata().getGeneration()).withLastTransitionTime(since).build());
+      out.add(dev.ferry.operator.kube.StatusConditions.of(
+          old.getConditions(), type, on, reason, message, rb.getMetadata().getGeneration(), now));
     }
     return out;
   }
