@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Ferry.Version.class,
     description = "Releases services on Kubernetes without losing clients, messages or requests.",
-    subcommands = {LabCommand.class, OperatorCommand.class, PromoteCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {LabCommand.class, OperatorCommand.class, PromoteCommand.class, CheckCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class Ferry implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,177 @@
+package dev.ferry.cli;
+
+import dev.ferry.check.CheckInput;
+import dev.ferry.check.CheckOptions;
+import dev.ferry.check.CheckResult;
+import dev.ferry.check.Checker;
+import dev.ferry.check.ClusterInput;
+import dev.ferry.check.InputException;
+import dev.ferry.check.Report;
+import dev.ferry.check.Risk;
+import dev.ferry.check.YamlInput;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.File;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code ferry check}: lists what would make a release of a Deployment or LosslessDeployment lose
+ * requests, with the fix for each, from YAML files or from a cluster's namespace. Exit 0 when clean,
+ * 1 when risks are found, 2 when the input cannot be checked — so it can gate a CI pipeline.
+ */
+@Command(
+    name = "check",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Lists what would make a release lose requests, with the fix for each: no readiness probe, no or a too",
+        "short preStop, a grace period shorter than preStop plus shutdown, externalTrafficPolicy: Local,",
+        "ingress-nginx routing to pod IPs, a registry-based (Dubbo) service without registry offline or",
+        "delayed registration. Reads a LosslessDeployment or Deployment with its Services and Ingresses from",
+        "YAML files (-f, as kubectl takes them) or from a cluster's namespace (the current kubeconfig context).",
+        "Each risk, why it loses requests and the YAML that fixes it: docs/check.md."},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:no risk found",
+        "1:risks found",
+        "2:the input cannot be checked (missing file, malformed YAML, nothing to check, cluster unreachable, "
+            + "bad options)"})
+public final class CheckCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "NAME",
+      description = "the LosslessDeployment or Deployment to check in the cluster (default: everything in the namespace)")
+  String name;
+
+  @Option(names = {"-n", "--namespace"}, description = "the namespace (default: the kubeconfig context's)")
+  String namespace;
+
+  @Option(names = {"-f", "--filename"}, paramLabel = "FILE",
+      description = "a YAML or JSON file of one or more documents, a directory of them, or - for standard input; "
+          + "repeatable. Reads files instead of a cluster.")
+  List<String> files = new ArrayList<>();
+
+  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
+      description = "table (default) or json")
+  String output;
+
+  @Option(names = "--propagation-seconds", paramLabel = "SECONDS",
+      defaultValue = "" + CheckOptions.DEFAULT_PROPAGATION_SECONDS,
+      description = "how long an endpoint change takes to reach every kube-proxy, ingress and load balancer; "
+          + "a preStop hook must last at least this long (default: ${DEFAULT-VALUE})")
+  int propagationSeconds;
+
+  @Option(names = "--shutdown-seconds", paramLabel = "SECONDS",
+      defaultValue = "" + CheckOptions.DEFAULT_SHUTDOWN_SECONDS,
+      description = "how long an app needs after SIGTERM, for workloads that do not say (default: ${DEFAULT-VALUE})")
+  int shutdownSeconds;
+
+  @Option(names = "--ingress-nginx-class", paramLabel = "CLASS", split = ",", defaultValue = "nginx",
+      description = "ingress class names served by ingress-nginx (default: ${DEFAULT-VALUE}; IngressClasses whose "
+          + "controller is k8s.io/ingress-nginx count too)")
+  List<String> nginxClasses;
+
+  @Option(names = "--ignore", paramLabel = "RISK", split = ",",
+      description = "risk ids not to report, e.g. registry-no-delay (also per object: the annotation "
+          + Checker.IGNORE_ANNOTATION + ")")
+  List<String> ignore = new ArrayList<>();
+
+  @Option(names = "--context", description = "the kubeconfig context to use")
+  String context;
+
+  @Option(names = "--kubeconfig", paramLabel = "FILE", description = "the kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
+  File kubeconfig;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private final InputStream stdin;
+
+  public CheckCommand() {
+    this(System.in);
+  }
+
+  CheckCommand(InputStream stdin) {
+    this.stdin = stdin;
+  }
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      CheckOptions options = options();
+      if (!output.equals("table") && !output.equals("json")) {
+        throw new InputException("-o " + output + ": the formats are table and json");
+      }
+      CheckInput input;
+      if (!files.isEmpty()) {
+        if (name != null || namespace != null || context != null || kubeconfig != null) {
+          throw new InputException("-f reads files: NAME, -n, --context and --kubeconfig are for a cluster");
+        }
+        input = YamlInput.read(files, stdin);
+      } else {
+        try (KubernetesClient client = client()) {
+          input = ClusterInput.read(client, namespace, name);
+        }
+      }
+      CheckResult result = Checker.check(input, options);
+      out.print(output.equals("json") ? Report.json(result) : Report.table(result));
+      out.flush();
+      return result.clean() ? 0 : 1;
+    } catch (InputException e) {
+      err.println("ferry check: " + e.getMessage());
+      err.flush();
+      return 2;
+    } catch (RuntimeException e) {
+      // Exit 1 means "risks found" to a CI job: a failure to check must never look like that.
+      err.println("ferry check: could not check: " + e);
+      err.flush();
+      return 2;
+    }
+  }
+
+  private CheckOptions options() throws InputException {
+    if (propagationSeconds < 0 || shutdownSeconds < 0) {
+      throw new InputException("--propagation-seconds and --shutdown-seconds cannot be negative");
+    }
+    Set<Risk> ignored = EnumSet.noneOf(Risk.class);
+    for (String id : ignore) {
+      Risk r = Risk.byId(id.trim());
+      if (r == null) {
+        List<String> ids = new ArrayList<>();
+        for (Risk k : Risk.values()) {
+          ids.add(k.id());
+        }
+        throw new InputException("--ignore " + id + ": no such risk; the risks are " + String.join(", ", ids));
+      }
+      ignored.add(r);
+    }
+    return new CheckOptions(propagationSeconds, shutdownSeconds, new LinkedHashSet<>(nginxClasses), ignored);
+  }
+
+  private KubernetesClient client() {
+    Config config = kubeconfig != null ? Config.fromKubeconfig(context, kubeconfig)
+        : Config.autoConfigure(context);
+    // One read of a few lists: an unreachable API server should fail in a second, not after fabric8's
+    // ten retries with backoff (about 20 s). KUBERNETES_REQUEST_RETRY_BACKOFFLIMIT still wins when set.
+    if (Config.DEFAULT_REQUEST_RETRY_BACKOFFLIMIT.equals(config.getRequestRetryBackoffLimit())) {
+      config.setRequestRetryBackoffLimit(1);
+    }
+    // fabric8 warns that ferry.dev/v1alpha1 is not a stable version: true, and no news to the user.
+    if (org.slf4j.LoggerFactory.getLogger("io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils")
+        instanceof ch.qos.logback.classic.Logger l) {
+      l.setLevel(ch.qos.logback.classic.Level.ERROR);
+    }
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+}
