@@ -67,6 +67,7 @@ public final class HttpClientPool implements AutoCloseable {
   private final AtomicInteger idleCount = new AtomicInteger();
   private final Set<Channel> open = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
+  private volatile boolean retired;
 
   public HttpClientPool(Router router, Config config, EventLoopGroup group) {
     this.router = router;
@@ -187,12 +188,25 @@ public final class HttpClientPool implements AutoCloseable {
   }
 
   private void release(Channel ch) {
-    if (closed || !ch.isActive() || idleCount.get() >= config.maxIdle()) {
+    if (closed || retired || !ch.isActive() || idleCount.get() >= config.maxIdle()) {
       ch.close();
       return;
     }
     idleCount.incrementAndGet();
     idle.offerFirst(ch);
+  }
+
+  /**
+   * Retires the pool: closes the idle connections now and the busy ones after their answer (calls
+   * still work, on connections that are closed after them).
+   */
+  public void retire() {
+    retired = true;
+    Channel ch;
+    while ((ch = idle.pollFirst()) != null) {
+      idleCount.decrementAndGet();
+      ch.close();
+    }
   }
 
   /** Closes every connection; later calls end {@link Kind#OTHER}. */

@@ -26,6 +26,7 @@ public final class LoadGenerator implements AutoCloseable {
   private final LoadStats stats;
   private final long startNanos;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger peakInFlight = new AtomicInteger();
   private final CompletableFuture<LoadReport> done = new CompletableFuture<>();
   private final Thread thread;
   private volatile boolean stopping;
@@ -76,7 +77,7 @@ public final class LoadGenerator implements AutoCloseable {
       stats.ended(second, new Outcome(Kind.CLIENT_LIMIT, null, 0, "in-flight bound reached"));
       return;
     }
-    inFlight.incrementAndGet();
+    peakInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
     long t0 = System.nanoTime();
     CompletableFuture<Outcome> f;
     try {
@@ -113,6 +114,11 @@ public final class LoadGenerator implements AutoCloseable {
 
   public int inFlight() {
     return inFlight.get();
+  }
+
+  /** The most requests that were in flight at once. */
+  public int peakInFlight() {
+    return peakInFlight.get();
   }
 
   /** Completes with the final report once sending is over and every request has ended. */

@@ -1,0 +1,106 @@
+package dev.ferry.workload;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A plain-socket server that misbehaves in one chosen way, for the client's error classes. */
+final class StubServer implements AutoCloseable {
+  enum Mode {
+    /** Answers 503 and keeps the connection. */
+    ANSWER_503,
+    /** Reads the request, then closes the connection without answering. */
+    CLOSE_AFTER_REQUEST,
+    /** Reads the request, then resets the connection (SO_LINGER 0). */
+    RESET_AFTER_REQUEST,
+    /** Reads the request and never answers. */
+    NEVER_ANSWER
+  }
+
+  private final ServerSocket server;
+  private final Mode mode;
+  private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+  private final Thread acceptor;
+
+  StubServer(InetSocketAddress address, Mode mode) throws IOException {
+    this.server = new ServerSocket();
+    server.setReuseAddress(true);
+    server.bind(address, 200);
+    this.mode = mode;
+    this.acceptor = Thread.ofVirtual().start(this::accept);
+  }
+
+  private void accept() {
+    while (!server.isClosed()) {
+      try {
+        Socket s = server.accept();
+        sockets.add(s);
+        Thread.ofVirtual().start(() -> serve(s));
+      } catch (IOException e) {
+        return;
+      }
+    }
+  }
+
+  private void serve(Socket s) {
+    try (s) {
+      InputStream in = s.getInputStream();
+      while (readRequest(in)) {
+        switch (mode) {
+          case ANSWER_503 -> s.getOutputStream().write(
+              "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\nConnection: keep-alive\r\n\r\nbusy"
+                  .getBytes(StandardCharsets.US_ASCII));
+          case CLOSE_AFTER_REQUEST -> {
+            return;
+          }
+          case RESET_AFTER_REQUEST -> {
+            s.setSoLinger(true, 0);
+            return;
+          }
+          case NEVER_ANSWER -> {
+            while (in.read() != -1) {
+              // hold the connection until the client gives up
+            }
+            return;
+          }
+        }
+      }
+    } catch (IOException e) {
+      // the client went away
+    } finally {
+      sockets.remove(s);
+    }
+  }
+
+  /** Reads up to the blank line that ends a request without a body; false at EOF. */
+  private static boolean readRequest(InputStream in) throws IOException {
+    int state = 0;
+    int c;
+    while ((c = in.read()) != -1) {
+      state = switch (state) {
+        case 0, 2 -> c == '\r' ? state + 1 : 0;
+        case 1 -> c == '\n' ? 2 : 0;
+        case 3 -> c == '\n' ? 4 : 0;
+        default -> 0;
+      };
+      if (state == 4) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+    for (Socket s : sockets) {
+      s.close();
+    }
+    acceptor.interrupt();
+  }
+}
