@@ -17,7 +17,7 @@ public final class Report {
   static final int FIX_WIDTH = 60;
 
   /**
-   * One row per risk (RISK, OBJECT, WHAT, FIX; long text wrapped), then what was skipped, then a
+   * One row per risk (RISK, OBJECT, WHAT, FIX; long text wrapped, rows apart), then what was skipped, then a
    * summary line with the assumptions. A clean result says so and names what was checked.
    */
   public static String table(CheckResult r) {
@@ -27,6 +27,7 @@ public final class Report {
       int objW = Math.max(6, r.findings().stream().mapToInt(f -> f.object().display().length()).max().orElse(0));
       row(out, new int[] {riskW, objW, WHAT_WIDTH, FIX_WIDTH}, "RISK", "OBJECT", "WHAT", "FIX");
       for (Finding f : r.findings()) {
+        out.append('\n'); // a blank line between rows: they wrap over several lines
         row(out, new int[] {riskW, objW, WHAT_WIDTH, FIX_WIDTH}, f.risk().id(), f.object().display(), f.what(),
             f.fix());
       }
