@@ -72,8 +72,30 @@ public final class ClusterInput {
     } catch (KubernetesClientException e) {
       throw new InputException("cannot read namespace " + ns + " from " + client.getMasterUrl() + ": "
           + (e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
-              : e.getMessage()), e);
+              : rootCause(e)), e);
     }
+  }
+
+  /**
+   * What went wrong underneath fabric8's "Operation: [list] ... failed": the network's own exception
+   * (ConnectException, UnknownHostException, SSLHandshakeException) when there is one, not the
+   * wrappers above it nor the transport's detail below it.
+   */
+  static String rootCause(Throwable e) {
+    List<Throwable> chain = new ArrayList<>();
+    for (Throwable t = e; t != null && !chain.contains(t); t = t.getCause()) {
+      chain.add(t);
+    }
+    Throwable pick = chain.stream()
+        .filter(t -> t.getClass().getName().startsWith("java.net.") || t.getClass().getName().startsWith("javax.net."))
+        .findFirst()
+        .orElseGet(() -> chain.stream().skip(1).filter(t -> t.getMessage() != null && !t.getMessage().isBlank())
+            .reduce((a, b) -> b).orElse(e));
+    if (pick == e) {
+      return String.valueOf(e.getMessage());
+    }
+    String m = pick.getMessage();
+    return pick.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
   }
 
   private static <T extends HasMetadata> List<T> byName(List<T> l) {

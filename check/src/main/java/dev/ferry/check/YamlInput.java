@@ -120,9 +120,7 @@ public final class YamlInput {
           doc++;
           node = it.nextValue();
         } catch (JsonProcessingException e) {
-          var loc = e.getLocation();
-          throw new InputException(file + ": document " + Math.max(doc, 1) + (loc == null ? "" : " (line "
-              + loc.getLineNr() + ")") + ": malformed YAML: " + e.getOriginalMessage(), e);
+          throw malformed(file, doc, e);
         }
         if (node == null || node.isNull() || node.isMissingNode()) {
           continue; // an empty document, as between two "---"
@@ -131,12 +129,33 @@ public final class YamlInput {
       }
     } catch (IOException e) {
       if (e instanceof JsonProcessingException jpe) {
-        var loc = jpe.getLocation();
-        throw new InputException(file + ": document " + Math.max(doc, 1) + (loc == null ? "" : " (line "
-            + loc.getLineNr() + ")") + ": malformed YAML: " + jpe.getOriginalMessage(), e);
+        throw malformed(file, doc, jpe);
       }
       throw new InputException(file + ": cannot read: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * {@code FILE: document N (line L): malformed YAML: what}, on one line: SnakeYAML's message spans
+   * several, with the location and a caret under the offending column.
+   */
+  private static InputException malformed(String file, int doc, JsonProcessingException e) {
+    var loc = e.getLocation();
+    List<String> parts = new ArrayList<>();
+    boolean snippet = false; // the source line and caret SnakeYAML prints after "in 'reader', line L, column C:"
+    for (String line : String.valueOf(e.getOriginalMessage()).split("\\R")) {
+      String l = line.strip();
+      if (l.startsWith("in 'reader'")) {
+        snippet = true;
+      } else if (snippet) {
+        snippet = !l.matches("\\^+");
+      } else if (!l.isEmpty() && !parts.contains(l)) {
+        parts.add(l);
+      }
+    }
+    String what = parts.isEmpty() ? firstLine(e.getOriginalMessage()) : String.join(": ", parts);
+    return new InputException(file + ": document " + Math.max(doc, 1) + (loc == null ? "" : " (line "
+        + loc.getLineNr() + ")") + ": malformed YAML: " + what, e);
   }
 
   private static void add(String file, String source, String where, JsonNode node, List<CheckInput.Entry> entries,

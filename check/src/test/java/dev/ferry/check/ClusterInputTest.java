@@ -91,7 +91,8 @@ class ClusterInputTest {
         .withRequestRetryBackoffLimit(0).withConnectionTimeout(500).build();
     try (var down = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).build()) {
       assertThatThrownBy(() -> ClusterInput.read(down, "shop", null))
-          .isInstanceOf(InputException.class).hasMessageStartingWith("cannot read namespace shop from http://127.0.0.1:1");
+          .isInstanceOf(InputException.class).hasMessageStartingWith("cannot read namespace shop from http://127.0.0.1:1")
+          .hasMessageContaining("ConnectException");
     }
   }
 }

@@ -35,7 +35,8 @@ class YamlInputTest {
     assertThatThrownBy(() -> YamlInput.read(List.of(f), System.in))
         .isInstanceOf(InputException.class)
         .hasMessageStartingWith(f + ": document 2 (line ")
-        .hasMessageContaining("malformed YAML");
+        .hasMessageContaining("malformed YAML")
+        .hasMessageNotContaining("\n");
   }
 
   @Test

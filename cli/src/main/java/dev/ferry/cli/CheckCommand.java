@@ -35,12 +35,14 @@ import picocli.CommandLine.Parameters;
     name = "check",
     mixinStandardHelpOptions = true,
     description = {
-        "Lists what would make a release lose requests, with the fix for each: no readiness probe, no or a too",
-        "short preStop, a grace period shorter than preStop plus shutdown, externalTrafficPolicy: Local,",
-        "ingress-nginx routing to pod IPs, a registry-based (Dubbo) service without registry offline or",
-        "delayed registration. Reads a LosslessDeployment or Deployment with its Services and Ingresses from",
-        "YAML files (-f, as kubectl takes them) or from a cluster's namespace (the current kubeconfig context).",
-        "Each risk, why it loses requests and the YAML that fixes it: docs/check.md."},
+        "Lists what would make a release lose requests, with the fix for each: no readiness probe, no or a too "
+            + "short preStop, a grace period shorter than preStop plus shutdown, externalTrafficPolicy: Local, "
+            + "ingress-nginx routing to pod IPs, a registry-based (Dubbo) service without registry offline or "
+            + "delayed registration.",
+        "Reads a LosslessDeployment or Deployment with its Services and Ingresses from YAML files (-f, as "
+            + "kubectl takes them) or from a cluster's namespace (the current kubeconfig context). Each risk, why "
+            + "it loses requests and the YAML that fixes it: docs/check.md.",
+        ""},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:no risk found",
