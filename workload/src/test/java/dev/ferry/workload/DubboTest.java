@@ -59,4 +59,40 @@ class DubboTest {
       }
     }
   }
+
+  @Test
+  void delayPostponesTheRegistrationAndWarmupGivesANewProviderFewCalls() throws Exception {
+    try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(new InetSocketAddress("127.0.5.101", 0))) {
+      DubboProvider warm = DubboProvider.start(DubboProviderConfig.of(
+              "dubbo-warm", new InetSocketAddress("127.0.5.13", 20880), 22222, zk.dubboRegistry())
+          .withWarmup(Duration.ZERO).withShutdownWait(Duration.ofSeconds(1)));
+      try (warm; DubboConsumer consumer = DubboConsumer.start(DubboConsumerConfig.of(zk.dubboRegistry()))) {
+        warm.started().get(60, java.util.concurrent.TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(30)).until(() -> consumer.providers().equals(java.util.List.of("127.0.5.13:20880")));
+
+        long t0 = System.nanoTime();
+        DubboProvider fresh = DubboProvider.start(DubboProviderConfig.of(
+                "dubbo-new", new InetSocketAddress("127.0.5.14", 20880), 22222, zk.dubboRegistry())
+            .withDelay(Duration.ofMillis(2000)).withWarmup(Duration.ofSeconds(120)).withShutdownWait(Duration.ofSeconds(1)));
+        try (fresh) {
+          await().atMost(Duration.ofSeconds(30)).until(() -> consumer.providers().size() == 2);
+          assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("registered only after its delay")
+              .isGreaterThanOrEqualTo(Duration.ofMillis(2000));
+
+          consumer.providerUrls().forEach(System.out::println);
+          java.util.Map<String, Integer> byPod = new java.util.HashMap<>();
+          for (int i = 0; i < 300; i++) {
+            Outcome o = consumer.send().get();
+            assertThat(o.kind()).isEqualTo(Kind.OK);
+            byPod.merge(o.pod(), 1, Integer::sum);
+          }
+          System.out.println("calls per provider, a few seconds into the new one's warmup: " + byPod);
+          // a few seconds into a 120 s warmup Dubbo weighs the new provider a few per cent of
+          // the warm one's 100: it gets a few calls of 300, not half
+          assertThat(byPod.getOrDefault("dubbo-new", 0)).isLessThan(45);
+          assertThat(byPod.get("dubbo-warm")).isGreaterThan(255);
+        }
+      }
+    }
+  }
 }

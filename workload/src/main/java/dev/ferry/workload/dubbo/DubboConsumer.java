@@ -84,6 +84,17 @@ public final class DubboConsumer implements RequestSender {
     return out;
   }
 
+  /** The full URLs of the providers this consumer knows, as its load balancer sees them. */
+  public List<String> providerUrls() {
+    List<String> out = new ArrayList<>();
+    if (reference.getInvoker() instanceof ClusterInvoker<?> cluster && cluster.getDirectory() != null) {
+      for (Invoker<?> i : cluster.getDirectory().getAllInvokers()) {
+        out.add(i.getUrl().toFullString());
+      }
+    }
+    return out;
+  }
+
   @Override
   public CompletableFuture<Outcome> send() {
     long t0 = System.nanoTime();

@@ -1,0 +1,59 @@
+package dev.ferry.workload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ferry.workload.http.HttpServiceMain;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP service as a process of its own, as a kubelet runs a pod: SIGTERM and SIGKILL. */
+class ProcessModeTest {
+  private static Process start(InetSocketAddress a, String pod) throws IOException {
+    Process p = new ProcessBuilder(JavaProcess.command(HttpServiceMain.class, "64m", List.of(
+        "--pod", pod, "--address", a.getHostString() + ":" + a.getPort(), "--service-ms", "1500")))
+        .redirectErrorStream(true).start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
+    String line;
+    while ((line = out.readLine()) != null && !line.startsWith("started")) {
+      // start-up noise
+    }
+    assertThat(line).as("the process said it started").startsWith("started " + pod);
+    return p;
+  }
+
+  @Test
+  void sigtermFinishesTheRequestInFlightSigkillDoesNot() throws Exception {
+    InetSocketAddress a = new InetSocketAddress("127.0.5.50", 18080);
+    Process p = start(a, "proc-a");
+    try (RawHttp c = new RawHttp(a)) {
+      c.send("GET", "/work");
+      Thread.sleep(300); // let the request arrive before the signal
+      p.destroy(); // SIGTERM
+      RawHttp.Response r = c.read();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("proc-a");
+      assertThat(r.closes()).isTrue();
+      assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      p.destroyForcibly();
+    }
+
+    InetSocketAddress b = new InetSocketAddress("127.0.5.51", 18080);
+    Process q = start(b, "proc-b");
+    try (RawHttp c = new RawHttp(b)) {
+      c.send("GET", "/work");
+      Thread.sleep(300);
+      q.destroyForcibly(); // SIGKILL
+      assertThatThrownBy(c::read).isInstanceOf(IOException.class);
+      assertThat(q.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      q.destroyForcibly();
+    }
+  }
+}
