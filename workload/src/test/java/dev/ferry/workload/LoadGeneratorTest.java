@@ -46,7 +46,7 @@ class LoadGeneratorTest {
   void classifies5xx() throws Exception {
     InetSocketAddress a = new InetSocketAddress("127.0.5.31", 18080);
     try (StubServer s = new StubServer(a, StubServer.Mode.ANSWER_503)) {
-      assertOnly(run(Router.fixed(a), 40, Duration.ofMillis(500)), Kind.HTTP_5XX, 20);
+      assertOnly(run(Router.fixed(s.address()), 40, Duration.ofMillis(500)), Kind.HTTP_5XX, 20);
     }
   }
 
@@ -54,7 +54,7 @@ class LoadGeneratorTest {
   void classifiesACloseBeforeTheAnswerAsReset() throws Exception {
     InetSocketAddress a = new InetSocketAddress("127.0.5.32", 18080);
     try (StubServer s = new StubServer(a, StubServer.Mode.CLOSE_AFTER_REQUEST)) {
-      assertOnly(run(Router.fixed(a), 40, Duration.ofMillis(500)), Kind.RESET, 20);
+      assertOnly(run(Router.fixed(s.address()), 40, Duration.ofMillis(500)), Kind.RESET, 20);
     }
   }
 
@@ -62,7 +62,7 @@ class LoadGeneratorTest {
   void classifiesAResetBeforeTheAnswerAsReset() throws Exception {
     InetSocketAddress a = new InetSocketAddress("127.0.5.33", 18080);
     try (StubServer s = new StubServer(a, StubServer.Mode.RESET_AFTER_REQUEST)) {
-      assertOnly(run(Router.fixed(a), 40, Duration.ofMillis(500)), Kind.RESET, 20);
+      assertOnly(run(Router.fixed(s.address()), 40, Duration.ofMillis(500)), Kind.RESET, 20);
     }
   }
 
@@ -70,7 +70,7 @@ class LoadGeneratorTest {
   void classifiesNoAnswerAsTimeout() throws Exception {
     InetSocketAddress a = new InetSocketAddress("127.0.5.34", 18080);
     try (StubServer s = new StubServer(a, StubServer.Mode.NEVER_ANSWER)) {
-      assertOnly(run(Router.fixed(a), 40, Duration.ofMillis(500)), Kind.TIMEOUT, 20);
+      assertOnly(run(Router.fixed(s.address()), 40, Duration.ofMillis(500)), Kind.TIMEOUT, 20);
     }
   }
 
@@ -131,7 +131,7 @@ class LoadGeneratorTest {
   void anInFlightBoundTurnsTheExcessIntoClientLimitErrors() throws Exception {
     InetSocketAddress a = new InetSocketAddress("127.0.5.38", 18080);
     try (StubServer s = new StubServer(a, StubServer.Mode.NEVER_ANSWER);
-         HttpRequestSender sender = new HttpRequestSender(Router.fixed(a), CLIENT, "/work", "test", Netty.shared())) {
+         HttpRequestSender sender = new HttpRequestSender(Router.fixed(s.address()), CLIENT, "/work", "test", Netty.shared())) {
       LoadGenerator load = LoadGenerator.start("bounded", LoadConfig.of(100, Duration.ofMillis(500)).withMaxInFlight(10), sender);
       LoadReport r = load.done().get(30, TimeUnit.SECONDS);
       assertThat(r.requestsSent()).isEqualTo(50);

@@ -3,7 +3,14 @@ package dev.ferry.workload;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.workload.dubbo.DubboConsumer;
+import dev.ferry.workload.dubbo.DubboConsumerConfig;
+import dev.ferry.workload.dubbo.DubboProviderMain;
+import dev.ferry.workload.dubbo.EmbeddedZooKeeper;
 import dev.ferry.workload.http.HttpServiceMain;
+import java.time.Duration;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,9 +22,12 @@ import org.junit.jupiter.api.Test;
 /** The HTTP service as a process of its own, as a kubelet runs a pod: SIGTERM and SIGKILL. */
 class ProcessModeTest {
   private static Process start(InetSocketAddress a, String pod) throws IOException {
-    Process p = new ProcessBuilder(JavaProcess.command(HttpServiceMain.class, "64m", List.of(
+    return started(new ProcessBuilder(JavaProcess.command(HttpServiceMain.class, "64m", List.of(
         "--pod", pod, "--address", a.getHostString() + ":" + a.getPort(), "--service-ms", "1500")))
-        .redirectErrorStream(true).start();
+        .redirectErrorStream(true).start(), pod);
+  }
+
+  private static Process started(Process p, String pod) throws IOException {
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
     String line;
     while ((line = out.readLine()) != null && !line.startsWith("started")) {
@@ -54,6 +64,26 @@ class ProcessModeTest {
       assertThat(q.waitFor(10, TimeUnit.SECONDS)).isTrue();
     } finally {
       q.destroyForcibly();
+    }
+  }
+
+  @Test
+  void aDubboProviderProcessUnregistersOnSigterm() throws Exception {
+    try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(new InetSocketAddress("127.0.5.102", 0));
+         DubboConsumer consumer = DubboConsumer.start(DubboConsumerConfig.of(zk.dubboRegistry()))) {
+      Process p = started(new ProcessBuilder(JavaProcess.command(DubboProviderMain.class, "128m", List.of(
+          "--pod", "dubbo-proc", "--address", "127.0.5.52:20880", "--qos-port", "22222",
+          "--registry", zk.dubboRegistry(), "--warmup-ms", "0", "--shutwait-ms", "1000")))
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.PIPE).start(), "dubbo-proc");
+      try {
+        await().atMost(Duration.ofSeconds(30)).until(() -> consumer.providers().equals(List.of("127.0.5.52:20880")));
+        assertThat(consumer.send().get().pod()).isEqualTo("dubbo-proc");
+        p.destroy(); // SIGTERM: Dubbo's own shutdown hook unregisters it
+        await().atMost(Duration.ofSeconds(30)).until(() -> consumer.providers().isEmpty());
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      } finally {
+        p.destroyForcibly();
+      }
     }
   }
 }

@@ -35,6 +35,10 @@ final class StubServer implements AutoCloseable {
     this.acceptor = Thread.ofVirtual().start(this::accept);
   }
 
+  InetSocketAddress address() {
+    return (InetSocketAddress) server.getLocalSocketAddress();
+  }
+
   private void accept() {
     while (!server.isClosed()) {
       try {
