@@ -78,10 +78,11 @@ without template actions: DeployManifestsTest reads it as YAML and checks it aga
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["get", "list", "watch", "create"]
-# Endpoints as the cluster sees them, to know when a pod is out of the Service.
+# Endpoints as the cluster sees them, to know when a pod is out of the Service (rolling): one
+# list per pass by the label kubernetes.io/service-name; no get, no watch.
 - apiGroups: ["discovery.k8s.io"]
   resources: ["endpointslices"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["list"]
 # Only the EMQX API key Secret a spec names, read by name: no list, no watch.
 - apiGroups: [""]
   resources: ["secrets"]

@@ -82,6 +82,19 @@ public final class FerryNames {
    */
   public static final String HELD_OUT_ANNOTATION = "ferry.dev/held-out-by";
 
+  /**
+   * Pod annotation: when (RFC 3339) the operator started to drain the pod. Written just before the
+   * drain call and removed when a drain is stopped, so that a pod that may be draining is always
+   * marked, and {@code drain.timeoutSeconds} counts from the real start across operator restarts.
+   */
+  public static final String DRAIN_STARTED_AT_ANNOTATION = "ferry.dev/drain-started-at";
+
+  /**
+   * Pod annotation: when (RFC 3339) the operator first saw the Service's EndpointSlice without the
+   * pod after its gate closed (rolling). {@code lifecycle.propagationSeconds} counts from it.
+   */
+  public static final String ENDPOINTS_LEFT_AT_ANNOTATION = "ferry.dev/endpoints-left-at";
+
   /** Key, in the Secret named by {@code spec.drain.emqx.apiKeySecret}, of the EMQX API key. */
   public static final String EMQX_API_KEY_SECRET_KEY = "key";
 

@@ -90,7 +90,7 @@ class DeployManifestsTest {
       new Rule("", "pods", "get list watch update patch"),
       new Rule("", "pods/status", "get update patch"),
       new Rule("", "services", "get list watch create"),
-      new Rule("discovery.k8s.io", "endpointslices", "get list watch"),
+      new Rule("discovery.k8s.io", "endpointslices", "list"),
       new Rule("", "secrets", "get"),
       new Rule("", "events", "create patch"),
       new Rule("events.k8s.io", "events", "create patch"),

@@ -4,6 +4,9 @@ import static dev.ferry.operator.support.OperatorHarness.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ferry.api.v1alpha1.DrainType;
+import dev.ferry.api.v1alpha1.HttpDrain;
+import dev.ferry.api.v1alpha1.LifecycleSpec;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
 import dev.ferry.api.v1alpha1.RollingStrategy;
@@ -58,6 +61,24 @@ class InvalidSpecTest {
               r.setMaxSurge(new IntOrString(0));
               r.setMaxUnavailable(new IntOrString(0));
               ld.getSpec().getStrategy().setRolling(r);
+            }),
+        Arguments.of("a grace period that cannot fit preStop plus shutdown",
+            "spec.template.spec.terminationGracePeriodSeconds: 20s cannot cover preStop (10s) plus the app's shutdown (30s)",
+            (Consumer<LosslessDeployment>) ld -> {
+              LifecycleSpec l = new LifecycleSpec();
+              l.setPreStopSleepSeconds(10);
+              l.setShutdownSeconds(30);
+              ld.getSpec().setLifecycle(l);
+              ld.getSpec().getTemplate().getSpec().setTerminationGracePeriodSeconds(20L);
+            }),
+        Arguments.of("an http drain without its settings", "spec.drain.http: is required with drain type http",
+            (Consumer<LosslessDeployment>) ld -> ld.getSpec().getDrain().setType(DrainType.HTTP)),
+        Arguments.of("an http drain on no port", "spec.drain.http.port: must be a port number",
+            (Consumer<LosslessDeployment>) ld -> {
+              ld.getSpec().getDrain().setType(DrainType.HTTP);
+              HttpDrain http = new HttpDrain();
+              http.setPort(0);
+              ld.getSpec().getDrain().setHttp(http);
             }));
   }
 

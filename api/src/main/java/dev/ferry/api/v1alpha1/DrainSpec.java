@@ -53,8 +53,10 @@ public class DrainSpec {
   @Default("0")
   private Integer waitHealthCheck = 0;
 
-  @JsonPropertyDescription("Seconds after which the drain of one pod is reported as stalled (condition and "
-      + "event). It is never cut short: the pod still holds clients. Defaults to 3600.")
+  @JsonPropertyDescription("Seconds a drain of one pod may take. emqx: after it the drain is reported as "
+      + "stalled (condition and event) but never cut short, the pod still holds clients. http: after it the "
+      + "pod counts as drained and is deleted with what is still in flight, reported as DrainTimedOut "
+      + "(Warning event and condition). Defaults to 3600.")
   @Min(1)
   @Default("3600")
   private Integer timeoutSeconds = 3600;

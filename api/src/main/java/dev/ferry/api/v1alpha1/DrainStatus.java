@@ -35,6 +35,9 @@ public class DrainStatus {
   @JsonPropertyDescription("Sessions still on the pod.")
   private Integer sessions;
 
+  @JsonPropertyDescription("Requests still in flight on the pod (http drainer).")
+  private Integer inFlight;
+
   public String getPod() {
     return pod;
   }
@@ -99,6 +102,14 @@ public class DrainStatus {
     this.sessions = sessions;
   }
 
+  public Integer getInFlight() {
+    return inFlight;
+  }
+
+  public void setInFlight(Integer inFlight) {
+    this.inFlight = inFlight;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof DrainStatus that
@@ -109,18 +120,19 @@ public class DrainStatus {
         && Objects.equals(initialConnections, that.initialConnections)
         && Objects.equals(connections, that.connections)
         && Objects.equals(initialSessions, that.initialSessions)
-        && Objects.equals(sessions, that.sessions);
+        && Objects.equals(sessions, that.sessions)
+        && Objects.equals(inFlight, that.inFlight);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(pod, node, state, startedAt, initialConnections, connections, initialSessions, sessions);
+    return Objects.hash(pod, node, state, startedAt, initialConnections, connections, initialSessions, sessions, inFlight);
   }
 
   @Override
   public String toString() {
     return "DrainStatus{pod=" + pod + ", node=" + node + ", state=" + state + ", startedAt=" + startedAt
         + ", initialConnections=" + initialConnections + ", connections=" + connections
-        + ", initialSessions=" + initialSessions + ", sessions=" + sessions + "}";
+        + ", initialSessions=" + initialSessions + ", sessions=" + sessions + ", inFlight=" + inFlight + "}";
   }
 }

@@ -10,15 +10,25 @@ import java.time.Instant;
  * @param connections connected clients left (-1 when unknown)
  * @param sessions sessions left (-1 when unknown)
  * @param startedAt when the drain started, as far as known (null if not running)
+ * @param inFlight requests still being answered (-1 when unknown; the http drainer reports it)
  */
-public record DrainView(State state, String detail, long connections, long sessions, Instant startedAt) {
+public record DrainView(
+    State state, String detail, long connections, long sessions, Instant startedAt, long inFlight) {
+
+  /** A drain of a drainer that knows nothing about requests in flight (EMQX). */
+  public DrainView(State state, String detail, long connections, long sessions, Instant startedAt) {
+    this(state, detail, connections, sessions, startedAt, -1);
+  }
 
   public enum State {
     /** No drain runs on this pod. */
     NOT_STARTED,
     /** A drain runs and has not finished. */
     RUNNING,
-    /** The pod is empty (EMQX: prohibiting, or no connections and no sessions left). */
+    /**
+     * The pod is empty (EMQX: prohibiting, or no connections and no sessions left; http: draining
+     * with nothing in flight and no connection open).
+     */
     FINISHED,
     /** The pod's drain endpoint cannot be reached. */
     UNREACHABLE

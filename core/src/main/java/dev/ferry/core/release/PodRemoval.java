@@ -23,14 +23,19 @@ import java.util.Set;
  *   <li>its serving gate turns False, so the Service stops sending it new clients;
  *   <li>(rolling) the EndpointSlice no longer lists it as serving, and {@code propagation} passed
  *       since, so that proxies which learn late have learnt;
- *   <li>it is drained: the drainer moves its clients and sessions away at a controlled rate, or,
- *       with no drainer, {@code waitTakeover} passes;
+ *   <li>it is drained: the drainer moves its clients and sessions away at a controlled rate (emqx),
+ *       or the pod finishes its requests in flight and closes its connections (http), or, with no
+ *       drainer, {@code waitTakeover} passes. A drain that overruns {@code drain.timeoutSeconds} is
+ *       reported; an emqx one is still followed (the pod holds sessions), an http one ends there
+ *       (the pod is deleted with what is left in flight, reported as {@code DrainTimedOut}). A drain
+ *       endpoint that cannot be reached never lets a pod go, unless its containers are not ready
+ *       (nothing runs in it that could hold a client);
  *   <li>it is marked with pod-deletion-cost -99999 and its set is scaled down by one, so the
  *       ReplicaSet removes exactly this pod.
  * </ol>
  *
- * Only one pod is drained at a time: a victim whose drain is already running (say, before an
- * operator restart) is always taken up again first.
+ * A victim whose drain is already running (say, before an operator restart) is always taken up
+ * again first.
  */
 public final class PodRemoval {
 
@@ -47,6 +52,8 @@ public final class PodRemoval {
    * @param endpointServing pods an EndpointSlice still lists as serving (rolling only; empty when the
    *     plan does not wait for endpoints)
    * @param propagation extra wait after the endpoints dropped a pod (zero when not used)
+   * @param endpointsLeftAt when the EndpointSlice was first seen without a pod since its gate closed
+   *     (missing: counted from the gate's change)
    * @param now the time
    */
   public record Context(
@@ -56,7 +63,14 @@ public final class PodRemoval {
       DrainSettings drain,
       Set<String> endpointServing,
       Duration propagation,
+      Map<String, Instant> endpointsLeftAt,
       Instant now) {
+
+    public Context(
+        List<PodView> pods, List<RevisionSetView> revisionSets, Map<String, DrainView> drains,
+        DrainSettings drain, Set<String> endpointServing, Duration propagation, Instant now) {
+      this(pods, revisionSets, drains, drain, endpointServing, propagation, Map.of(), now);
+    }
 
     public DrainView drainOf(String pod) {
       return drains.getOrDefault(pod, DrainView.NOT_STARTED);
@@ -133,9 +147,13 @@ public final class PodRemoval {
           null);
     }
     Instant gateClosedAt = victim.gateChangedAt() == null ? c.now() : victim.gateChangedAt();
-    if (!c.propagation().isZero() && c.now().isBefore(gateClosedAt.plus(c.propagation()))) {
+    // Proxies that follow the EndpointSlice learn from it, so their time counts from when it dropped
+    // the pod (an earlier record belongs to an earlier closing of the gate).
+    Instant leftAt = c.endpointsLeftAt().get(name);
+    Instant outSince = leftAt != null && leftAt.isAfter(gateClosedAt) ? leftAt : gateClosedAt;
+    if (!c.propagation().isZero() && c.now().isBefore(outSince.plus(c.propagation()))) {
       return new Move(
-          waitFor(gateClosedAt.plus(c.propagation())),
+          waitFor(outSince.plus(c.propagation())),
           Reason.WaitingForEndpoints,
           "giving proxies " + c.propagation().toSeconds() + "s to learn that " + name + " left",
           false,
@@ -165,6 +183,21 @@ public final class PodRemoval {
       case RUNNING -> {
         boolean overdue =
             d.startedAt() != null && !c.now().isBefore(d.startedAt().plus(c.drain().timeout()));
+        if (overdue && c.drain().type() == DrainType.HTTP) {
+          // Requests have a bounded life: past the timeout the pod counts as drained. What is still
+          // in flight is reported; the pod's own shutdown (preStop, grace period) still follows.
+          Move delete = deletion(victim, c);
+          if (delete.action() instanceof DeletePod) {
+            yield new Move(
+                delete.action(),
+                Reason.DrainTimedOut,
+                "deleting " + name + ": its drain timed out after " + c.drain().timeout().toSeconds()
+                    + "s with " + leftOver(d),
+                true,
+                name);
+          }
+          yield delete;
+        }
         yield new Move(
             waitFor(c.now().plus(DRAIN_POLL)),
             overdue ? Reason.DrainTimedOut : Reason.Draining,
@@ -182,11 +215,14 @@ public final class PodRemoval {
           // Nothing runs in the pod that could hold a client: it can go.
           yield deletion(victim, c);
         }
+        // Reported as stalled (a Warning event, Progressing False) and asked again next pass: an
+        // unreachable drain endpoint says nothing about what the pod still holds.
         yield new Move(
             waitFor(c.now().plusSeconds(2)),
             Reason.DrainerUnreachable,
-            "cannot reach the drainer of " + name + ": " + d.detail(),
-            false,
+            "cannot reach the drainer of " + name + ": " + d.detail()
+                + "; the pod is kept while its containers are ready",
+            true,
             name);
       }
     };
@@ -215,13 +251,31 @@ public final class PodRemoval {
         victim.name());
   }
 
+  /** What a drain left behind, for people: "3 requests in flight, 2 connections open". */
+  static String leftOver(DrainView d) {
+    StringBuilder s = new StringBuilder();
+    if (d.inFlight() >= 0) {
+      s.append(d.inFlight()).append(d.inFlight() == 1 ? " request" : " requests").append(" in flight");
+    }
+    if (d.connections() >= 0) {
+      s.append(s.isEmpty() ? "" : ", ").append(d.connections()).append(" connections open");
+    }
+    if (d.sessions() >= 0) {
+      s.append(s.isEmpty() ? "" : ", ").append(d.sessions()).append(" sessions left");
+    }
+    return s.isEmpty() ? "an unknown load left" : s.toString();
+  }
+
   static String progress(String pod, DrainView d) {
     StringBuilder s = new StringBuilder("draining ").append(pod);
     if (!d.detail().isEmpty()) {
       s.append(" (").append(d.detail()).append(')');
     }
+    if (d.inFlight() >= 0) {
+      s.append(": ").append(d.inFlight()).append(" requests in flight");
+    }
     if (d.connections() >= 0) {
-      s.append(": ").append(d.connections()).append(" connections");
+      s.append(d.inFlight() >= 0 ? ", " : ": ").append(d.connections()).append(" connections");
     }
     if (d.sessions() >= 0) {
       s.append(", ").append(d.sessions()).append(" sessions left");

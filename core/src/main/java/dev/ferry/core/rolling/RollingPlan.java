@@ -46,7 +46,8 @@ import java.util.TreeSet;
  *       go in parallel.
  *   <li><b>Start a removal.</b> Victims are the old revisions' pods, then the surplus of T's. A victim
  *       that does not serve can go at once; one that serves only while the serving pods, minus the
- *       ones already on their way out, stay at R − U or more. Unhealthy victims go first.
+ *       ones already on their way out, stay at R − U or more. Unhealthy victims go first. A pod
+ *       whose gate opened less than {@code propagation} ago stays until everyone has seen it join.
  *   <li>No victim left and R pods of T serve: Healthy, and the current revision becomes T.
  * </ol>
  *
@@ -67,7 +68,7 @@ public final class RollingPlan {
     PodRemoval.Context c =
         new PodRemoval.Context(
             o.pods(), o.revisionSets(), o.drains(), spec.drain(), o.endpointServing(),
-            spec.propagation(), o.now());
+            spec.propagation(), o.endpointsLeftAt(), o.now());
     List<PodView> live = o.pods().stream().filter(PodView::live).toList();
     List<PodView> victims = victims(o, live, c);
     Set<String> victimNames = new TreeSet<>();
@@ -122,6 +123,7 @@ public final class RollingPlan {
     List<PodView> leaving = victims.stream().filter(p -> p.gateFalse() || p.markedForDeletion()).toList();
     boolean oneAtATime = spec.drain().type() == DrainType.EMQX;
     Move firstWait = null;
+    Instant soonest = null;
     for (PodView v : leaving.stream().sorted(PodRemoval.victimOrder(c)).toList()) {
       Move m = PodRemoval.next(v, migrateTo, c);
       boolean startsAnotherDrain =
@@ -132,10 +134,17 @@ public final class RollingPlan {
         continue;
       }
       if (!(m.action() instanceof Wait)) {
-        ReleaseStatus next = m.reason() == Reason.DeletingPod ? progressed(s, o.now()) : s;
+        ReleaseStatus next = m.action() instanceof dev.ferry.core.release.Action.DeletePod ? progressed(s, o.now()) : s;
         return step(m, next);
       }
-      firstWait = firstWait == null ? m : firstWait;
+      // Report the first wait, unless a later one is stuck (a drain endpoint that cannot be
+      // reached): that is what people must see. Look again as soon as any of them is due.
+      if (firstWait == null || (m.stalled() && !firstWait.stalled())) {
+        firstWait = m;
+      }
+      if (m.action() instanceof Wait w && (soonest == null || w.recheckAt().isBefore(soonest))) {
+        soonest = w.recheckAt();
+      }
     }
 
     // Start a removal if availability allows it.
@@ -143,8 +152,17 @@ public final class RollingPlan {
     long servingLeaving = leaving.stream().filter(PodView::serving).count();
     long available = serving - servingLeaving;
     int minAvailable = spec.replicas() - f.maxUnavailable();
+    Instant justJoinedUntil = null;
     for (PodView v : victims) {
       if (v.gateFalse() || v.markedForDeletion()) {
+        continue;
+      }
+      Instant joined = v.gateTrue() && v.gateChangedAt() != null ? v.gateChangedAt().plus(spec.propagation()) : null;
+      if (joined != null && o.now().isBefore(joined)) {
+        // Its gate opened less than `propagation` ago: the EndpointSlice and the proxies may not
+        // list it yet, and a slice that lists it only after the gate closed again would hide
+        // when they really dropped it. It leaves once everyone has seen it join.
+        justJoinedUntil = justJoinedUntil == null || joined.isBefore(justJoinedUntil) ? joined : justJoinedUntil;
         continue;
       }
       if (!v.serving() || available - 1 >= minAvailable) {
@@ -178,8 +196,11 @@ public final class RollingPlan {
     if (nextOnline != null && nextOnline.isBefore(recheck)) {
       recheck = nextOnline;
     }
-    if (firstWait != null && firstWait.action() instanceof Wait w && w.recheckAt().isBefore(recheck)) {
-      recheck = w.recheckAt();
+    if (soonest != null && soonest.isBefore(recheck)) {
+      recheck = soonest;
+    }
+    if (justJoinedUntil != null && justJoinedUntil.isBefore(recheck)) {
+      recheck = justJoinedUntil;
     }
     boolean late = !o.now().isBefore(s.phaseStartedAt().plus(spec.progressDeadline()));
     if (firstWait != null) {

@@ -36,6 +36,7 @@ class RollingPlanTest {
   final Map<String, PodView> pods = new LinkedHashMap<>();
   final Map<String, DrainView> drains = new HashMap<>();
   final Set<String> endpoints = new TreeSet<>();
+  final Map<String, Instant> leftAt = new HashMap<>();
   Instant now = T0.plusSeconds(100);
 
   static RollingSpec spec(String surge, String unavailable, DrainType drain) {
@@ -68,7 +69,7 @@ class RollingPlanTest {
 
   Step next() {
     return RollingPlan.next(new RollingObservation(
-        spec, "new", status, sets, List.copyOf(pods.values()), drains, endpoints, now));
+        spec, "new", status, sets, List.copyOf(pods.values()), drains, endpoints, leftAt, now));
   }
 
   @Test
@@ -182,5 +183,119 @@ class RollingPlanTest {
     assertThat(s.stalled()).isTrue();
     assertThat(s.reason()).isEqualTo(Reason.ProgressDeadlineExceeded);
     assertThat(s.action()).isInstanceOf(Wait.class);
+  }
+
+  /** old-1 out of the Service and the endpoints long enough: its drain is what decides. */
+  void oldOneLeaving() {
+    oldServing();
+    set("new", 1);
+    status = new ReleaseStatus(Phase.Rolling, "old", "new", T0);
+    pod("new-1", "new", true, true, T0);
+    pods.put("old-1", pods.get("old-1").withGate(false, T0));
+    endpoints.remove("old-1");
+  }
+
+  @Test
+  void anHttpDrainPastItsTimeoutEndsThereAndSaysWhatWasLeftInFlight() {
+    oldOneLeaving();
+    drains.put("old-1", new DrainView(DrainView.State.RUNNING, "draining", 2, -1, now.minusSeconds(299), 3));
+    Step s = next();
+    assertThat(s.action()).isInstanceOf(Wait.class);
+    assertThat(s.message()).contains("3 requests in flight", "2 connections");
+    now = now.plusSeconds(1);
+    s = next();
+    assertThat(s.action()).isEqualTo(new DeletePod("old-1", "old", 2));
+    assertThat(s.reason()).isEqualTo(Reason.DrainTimedOut);
+    assertThat(s.stalled()).as("reported as a warning").isTrue();
+    assertThat(s.message()).contains("timed out after 300s with 3 requests in flight, 2 connections open");
+  }
+
+  @Test
+  void anEmqxDrainPastItsTimeoutIsReportedButFollowed() {
+    spec = spec("1", "0", DrainType.EMQX);
+    oldOneLeaving();
+    drains.put("old-1", new DrainView(DrainView.State.RUNNING, "evicting_conns", 40, 12, now.minusSeconds(301)));
+    Step s = next();
+    assertThat(s.action()).isInstanceOf(Wait.class);
+    assertThat(s.reason()).isEqualTo(Reason.DrainTimedOut);
+    assertThat(s.stalled()).isTrue();
+  }
+
+  @Test
+  void anUnreachableDrainEndpointKeepsAReadyPodAndIsReported() {
+    oldOneLeaving();
+    drains.put("old-1", DrainView.unreachable("GET http://127.0.0.1:8081/drain: 503"));
+    Step s = next();
+    assertThat(s.action()).isInstanceOf(Wait.class);
+    assertThat(s.reason()).isEqualTo(Reason.DrainerUnreachable);
+    assertThat(s.stalled()).isTrue();
+    assertThat(s.message()).contains("503");
+    // The same pod with its containers no longer ready: nothing in it can hold a request.
+    pods.put("old-1", new PodView("old-1", "old", false, false, T0, null, false, false));
+    assertThat(next().action()).isEqualTo(new DeletePod("old-1", "old", 2));
+  }
+
+  @Test
+  void anUnreachablePodIsReportedEvenWhileAnotherDrainsQuietly() {
+    spec = spec("1", "1", DrainType.HTTP);
+    oldOneLeaving();
+    pods.put("old-2", pods.get("old-2").withGate(false, T0));
+    endpoints.remove("old-2");
+    drains.put("old-1", new DrainView(DrainView.State.RUNNING, "draining", 1, -1, now, 1));
+    drains.put("old-2", DrainView.unreachable("connection refused"));
+    Step s = next();
+    assertThat(s.reason()).isEqualTo(Reason.DrainerUnreachable);
+    assertThat(s.message()).contains("old-2", "connection refused");
+  }
+
+  @Test
+  void propagationCountsFromWhenTheEndpointSliceDroppedThePodNotFromTheGate() {
+    oldServing();
+    set("new", 1);
+    status = new ReleaseStatus(Phase.Rolling, "old", "new", T0);
+    pod("new-1", "new", true, true, T0);
+    pods.put("old-1", pods.get("old-1").withGate(false, now.minusSeconds(30)));
+    endpoints.remove("old-1");
+    // The slice lagged: it dropped old-1 only 2 s ago, long after the gate closed.
+    leftAt.put("old-1", now.minusSeconds(2));
+    Step s = next();
+    assertThat(s.reason()).isEqualTo(Reason.WaitingForEndpoints);
+    assertThat(s.action()).isEqualTo(new Wait(now.plusSeconds(2)));
+    now = now.plusSeconds(3);
+    assertThat(next().action()).isEqualTo(new StartDrain("old-1", List.of("new-1")));
+  }
+
+  @Test
+  void aRecordOfAnEarlierClosingOfTheGateIsIgnored() {
+    oldServing();
+    set("new", 1);
+    status = new ReleaseStatus(Phase.Rolling, "old", "new", T0);
+    pod("new-1", "new", true, true, T0);
+    pods.put("old-1", pods.get("old-1").withGate(false, now.minusSeconds(1)));
+    endpoints.remove("old-1");
+    leftAt.put("old-1", now.minusSeconds(60));
+    Step s = next();
+    assertThat(s.reason()).isEqualTo(Reason.WaitingForEndpoints);
+    now = now.plusSeconds(3);
+    assertThat(next().reason()).isEqualTo(Reason.WaitingForEndpoints);
+    now = now.plusSeconds(1);
+    assertThat(next().action()).isEqualTo(new StartDrain("old-1", List.of("new-1")));
+  }
+
+  @Test
+  void aPodThatJustWentOnlineIsNotTakenOutBeforeProxiesSawItJoin() {
+    spec = spec("0", "1", DrainType.HTTP);
+    set("old", 3);
+    set("new", 0);
+    status = new ReleaseStatus(Phase.Rolling, "old", "new", T0);
+    for (int i = 1; i <= 3; i++) {
+      pods.put("old-" + i, new PodView("old-" + i, "old", true, true, now.minusSeconds(2), T0, false, false));
+      endpoints.add("old-" + i);
+    }
+    assertThat(next().action()).isInstanceOf(Wait.class);
+    now = now.plusSeconds(2);
+    assertThat(next().action()).isInstanceOf(Wait.class);
+    now = now.plusSeconds(1);
+    assertThat(next().action()).isEqualTo(new SetGates(Map.of("old-1", false)));
   }
 }

@@ -38,10 +38,11 @@ final class ClusterActions {
   private final List<Pod> pods;
   private final List<ReplicaSet> sets;
   private final Drainer drainer;
+  private final Instant now;
 
   ClusterActions(
       KubernetesClient client, LosslessDeployment ld, PodTemplateSpec rendered, String templateRevision,
-      List<Pod> pods, List<ReplicaSet> sets, Drainer drainer) {
+      List<Pod> pods, List<ReplicaSet> sets, Drainer drainer, Instant now) {
     this.client = client;
     this.ld = ld;
     this.rendered = rendered;
@@ -49,19 +50,53 @@ final class ClusterActions {
     this.pods = pods;
     this.sets = sets;
     this.drainer = drainer;
+    this.now = now;
   }
 
   void apply(Action action) throws DrainException {
     switch (action) {
       case EnsureRevisionSet e -> ensureRevisionSet(e.revision(), e.replicas());
       case SetGates g -> setGates(g.gates());
-      case StartDrain d -> drainer.start(pod(d.pod()), d.migrateTo().stream().map(this::pod).toList());
-      case StopDrain d -> drainer.stop(pod(d.pod()));
+      case StartDrain d -> startDrain(d);
+      case StopDrain d -> stopDrain(d);
       case DeletePod d -> deletePod(d);
       case DeleteRevisionSets d -> d.revisions().forEach(r -> set(r).ifPresent(rs ->
           client.apps().replicaSets().inNamespace(ns()).withName(rs.getMetadata().getName()).delete()));
       case Wait w -> { }
     }
+  }
+
+  /**
+   * Marks the pod with when its drain starts, then starts it: a pod that may be draining always
+   * carries the mark (a crash between the two leaves a mark and no drain, which the next pass sees
+   * and starts again, counting from then). The plans start a drain only on a pod that does not drain.
+   */
+  private void startDrain(StartDrain d) throws DrainException {
+    Pod p = pod(d.pod());
+    annotate(d.pod(), FerryNames.DRAIN_STARTED_AT_ANNOTATION, now.toString());
+    drainer.start(p, d.migrateTo().stream().map(this::pod).toList());
+  }
+
+  /** Stops the drain, then removes the mark: until the stop succeeded the pod may still be draining. */
+  private void stopDrain(StopDrain d) throws DrainException {
+    drainer.stop(pod(d.pod()));
+    var a = pod(d.pod()).getMetadata().getAnnotations();
+    if (a != null && a.containsKey(FerryNames.DRAIN_STARTED_AT_ANNOTATION)) {
+      annotate(d.pod(), FerryNames.DRAIN_STARTED_AT_ANNOTATION, null);
+    }
+  }
+
+  private void annotate(String podName, String key, String value) {
+    client.pods().inNamespace(ns()).withName(podName).edit(x -> {
+      var a = x.getMetadata().getAnnotations() == null ? new HashMap<String, String>() : new HashMap<>(x.getMetadata().getAnnotations());
+      if (value == null) {
+        a.remove(key);
+      } else {
+        a.put(key, value);
+      }
+      x.getMetadata().setAnnotations(a);
+      return x;
+    });
   }
 
   private void ensureRevisionSet(String revision, int replicas) {

@@ -18,6 +18,7 @@ import dev.ferry.core.rolling.RollingObservation;
 import dev.ferry.core.rolling.RollingPlan;
 import dev.ferry.operator.drain.Drainer;
 import dev.ferry.operator.drain.EmqxDrainer;
+import dev.ferry.operator.drain.HttpDrainer;
 import dev.ferry.operator.drain.NoDrainer;
 import dev.ferry.operator.emqx.EmqxCredentials;
 import dev.ferry.operator.kube.EventRecorder;
@@ -83,6 +84,8 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
   private final Clock clock;
   private final HttpClient http = dev.ferry.operator.emqx.EmqxClient.newHttpClient();
   private final Map<String, Instant> drainStarts = EmqxDrainer.newStartTimes();
+  private final HttpClient drainHttp = HttpDrainer.newHttpClient();
+  private final Map<String, Instant> httpDrainStarts = HttpDrainer.newStartTimes();
 
   public LosslessDeploymentReconciler(KubernetesClient client, OperatorMetrics metrics, Clock clock) {
     this.client = client;
@@ -176,14 +179,18 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
 
     Drainer drainer = drainer(ld);
     List<Pod> live = pods.stream().filter(p -> !PodStates.terminating(p)).toList();
-    Map<String, DrainView> drains = withRecordedStart(ld, drainer.observe(live));
+    Map<String, DrainView> drains = drainer.observe(live);
+    if (ld.getSpec().drainOrDefaults().getType() == DrainType.EMQX) {
+      drains = withRecordedStart(ld, drains);
+    }
 
     ReleaseStatus remembered = StatusRecorder.releaseStatus(ld.getStatus());
     Step step;
     if (ld.getSpec().getStrategy().getType() == StrategyType.ROLLING) {
+      Set<String> inEndpoints = servingEndpoints(ld);
       step = RollingPlan.next(new RollingObservation(
           Specs.rolling(ld.getSpec()), revision, remembered, setViews, views, drains,
-          servingEndpoints(ld), now));
+          inEndpoints, endpointsLeft(live, inEndpoints, now), now));
     } else {
       String promoted = ld.getMetadata().getAnnotations() == null ? null
           : ld.getMetadata().getAnnotations().get(FerryNames.PROMOTE_ANNOTATION);
@@ -193,7 +200,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
 
     String failure = null;
     try {
-      new ClusterActions(client, ld, rendered, revision, pods, sets, drainer).apply(step.action());
+      new ClusterActions(client, ld, rendered, revision, pods, sets, drainer, now).apply(step.action());
       if (!(step.action() instanceof Wait)) {
         metrics.action(KIND, step.action().getClass().getSimpleName());
       }
@@ -247,7 +254,11 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
         step.status().phase(), step.reason(), step.message());
   }
 
-  /** The drain start time survives an operator restart through status.drain.startedAt. */
+  /**
+   * The start time of an emqx drain survives an operator restart through status.drain.startedAt
+   * (the http drainer reads it from the pod's drain-started-at annotation, which also holds when
+   * several pods drain at once).
+   */
   private static Map<String, DrainView> withRecordedStart(LosslessDeployment ld, Map<String, DrainView> drains) {
     var recorded = ld.getStatus() == null ? null : ld.getStatus().getDrain();
     if (recorded == null || recorded.getPod() == null || recorded.getStartedAt() == null) {
@@ -265,6 +276,10 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
 
   private Drainer drainer(LosslessDeployment ld) {
     DrainSpec d = ld.getSpec().drainOrDefaults();
+    if (d.getType() == DrainType.HTTP) {
+      return new HttpDrainer(drainHttp, new HttpDrainer.Settings(d.getHttp().getPort(), d.getHttp().getPath()),
+          httpDrainStarts);
+    }
     if (d.getType() != DrainType.EMQX) {
       return new NoDrainer();
     }
@@ -277,6 +292,64 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
 
   private Secret secret(String namespace, String name) {
     return name == null ? null : client.secrets().inNamespace(namespace).withName(name).get();
+  }
+
+  /**
+   * When the EndpointSlice was first seen without each pod whose gate is closed: recorded on the pod
+   * ({@value FerryNames#ENDPOINTS_LEFT_AT_ANNOTATION}) the first pass that sees it, so that the
+   * propagation wait counts from there across operator restarts. A record older than the gate's
+   * last change belongs to an earlier closing and is written again. Recording an observation, not a
+   * decision: the plan decides what to wait for.
+   */
+  private Map<String, Instant> endpointsLeft(List<Pod> live, Set<String> inEndpoints, Instant now) {
+    Map<String, Instant> out = new HashMap<>();
+    for (Pod p : live) {
+      PodView v = PodStates.view(p);
+      String name = p.getMetadata().getName();
+      if (!v.gateFalse() || v.markedForDeletion()) {
+        continue;
+      }
+      var a = p.getMetadata().getAnnotations();
+      Instant recorded = a == null ? null : PodStates.instant(a.get(FerryNames.ENDPOINTS_LEFT_AT_ANNOTATION));
+      if (inEndpoints.contains(name)) {
+        // Listed (again): a slice that lagged behind the gate's opening lists it only now, so an
+        // earlier "left" does not count; it is written anew when the slice drops the pod.
+        if (recorded != null) {
+          annotate(p, FerryNames.ENDPOINTS_LEFT_AT_ANNOTATION, null);
+        }
+        continue;
+      }
+      if (recorded != null && (v.gateChangedAt() == null || !recorded.isBefore(v.gateChangedAt()))) {
+        out.put(name, recorded);
+        continue;
+      }
+      // Counted from now even when the write failed (never shorter than from the real drop); a
+      // failed write is tried again next pass, which then counts from its own now.
+      annotate(p, FerryNames.ENDPOINTS_LEFT_AT_ANNOTATION, now.toString());
+      out.put(name, now);
+    }
+    return out;
+  }
+
+  /** Sets (or, with null, removes) a pod annotation; false when the write failed. */
+  private boolean annotate(Pod p, String key, String value) {
+    try {
+      client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()).edit(x -> {
+        var m = x.getMetadata().getAnnotations() == null ? new HashMap<String, String>()
+            : new HashMap<>(x.getMetadata().getAnnotations());
+        if (value == null) {
+          m.remove(key);
+        } else {
+          m.put(key, value);
+        }
+        x.getMetadata().setAnnotations(m);
+        return x;
+      });
+      return true;
+    } catch (KubernetesClientException e) {
+      log.debug("annotating {} with {}: {}", p.getMetadata().getName(), key, e.getMessage());
+      return false;
+    }
   }
 
   /** Pods an EndpointSlice of the Service lists as serving (rolling only). */

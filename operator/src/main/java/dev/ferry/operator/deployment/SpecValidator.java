@@ -174,8 +174,18 @@ public final class SpecValidator {
       }
     }
     if (d.getType() == DrainType.HTTP) {
-      // Refused rather than accepted and left waiting: no http drainer is built yet.
-      p.add(new SpecProblem("spec.drain.type", "http is not supported by this version of the operator yet; use emqx or none"));
+      if (d.getHttp() == null) {
+        p.add(new SpecProblem("spec.drain.http", "is required with drain type http (at least its port)"));
+        return;
+      }
+      if (d.getHttp().getPort() == null || d.getHttp().getPort() < 1 || d.getHttp().getPort() > 65535) {
+        p.add(new SpecProblem("spec.drain.http.port", "must be a port number, was " + d.getHttp().getPort()));
+      }
+      String path = d.getHttp().getPath();
+      if (path != null && !path.matches("/[\\x21-\\x7e]*")) {
+        p.add(new SpecProblem("spec.drain.http.path", "must be a URL path starting with / without spaces, was '"
+            + path + "'"));
+      }
     }
   }
 

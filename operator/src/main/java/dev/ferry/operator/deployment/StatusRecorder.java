@@ -130,6 +130,7 @@ final class StatusRecorder {
     s.setStartedAt(same && old.getStartedAt() != null ? old.getStartedAt() : now.toString());
     s.setConnections(d.connections() < 0 ? null : (int) d.connections());
     s.setSessions(d.sessions() < 0 ? null : (int) d.sessions());
+    s.setInFlight(d.inFlight() < 0 ? null : (int) d.inFlight());
     s.setInitialConnections(same && old.getInitialConnections() != null ? old.getInitialConnections() : s.getConnections());
     s.setInitialSessions(same && old.getInitialSessions() != null ? old.getInitialSessions() : s.getSessions());
     s.setNode(same ? old.getNode() : null);

@@ -55,6 +55,11 @@ public final class PodStates {
         terminating(pod), markedForDeletion(pod), heldOut(pod));
   }
 
+  /** An RFC 3339 time, or null when missing or unreadable. */
+  public static Instant instant(String rfc3339) {
+    return time(rfc3339);
+  }
+
   static Instant time(String rfc3339) {
     if (rfc3339 == null || rfc3339.isEmpty()) {
       return null;

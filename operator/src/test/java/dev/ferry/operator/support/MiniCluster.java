@@ -32,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * address, runs a real lab broker node in it (EMQX API on 18083, MQTT on 1883, cluster on 4370),
  * and reports the containers ready once the broker listens and a start-up time has passed. An image
  * whose name contains "bad" never becomes ready.
+ *
+ * <p>With {@link #httpPods} the pods run a {@link DrainServer} (the HTTP drain protocol with a
+ * simulated load) instead of a broker. With {@link #endpointSlices} it also plays the EndpointSlice
+ * controller of one Service, showing each pod's readiness only after a lag, as a real one does.
  */
 public final class MiniCluster implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MiniCluster.class);
@@ -54,6 +58,22 @@ public final class MiniCluster implements AutoCloseable {
   private final AtomicInteger nextPod = new AtomicInteger(1);
   private final List<String> deletedPods = java.util.Collections.synchronizedList(new ArrayList<>());
 
+  /** The drain endpoint every pod serves, when set: port, path and the load each pod starts with. */
+  public record HttpPods(int port, String path, int inFlight, int connections) {}
+
+  private volatile HttpPods httpPods;
+  /** Every drain server that ran, by pod, kept after the pod is gone for the tests to ask. */
+  private final Map<String, DrainServer> drainServers = new ConcurrentHashMap<>();
+  /** Whether a pod's drain server had reported it empty when the ReplicaSet controller deleted it. */
+  private final Map<String, Boolean> emptyWhenDeleted = new ConcurrentHashMap<>();
+  private final Map<String, Instant> deletedAt = new ConcurrentHashMap<>();
+
+  private volatile String sliceService;
+  private volatile Duration sliceLag = Duration.ZERO;
+  private final java.util.ArrayDeque<Map.Entry<Instant, Map<String, Boolean>>> sliceHistory = new java.util.ArrayDeque<>();
+  private Map<String, Boolean> sliceShown = Map.of();
+  private final Map<String, Instant> leftSliceAt = new ConcurrentHashMap<>();
+
   public MiniCluster(KubernetesClient client, String namespace, Duration startup) {
     this.client = client;
     this.namespace = namespace;
@@ -62,7 +82,47 @@ public final class MiniCluster implements AutoCloseable {
 
   public MiniCluster start() {
     loop.scheduleWithFixedDelay(this::syncSafely, 0, 100, TimeUnit.MILLISECONDS);
+    loop.scheduleWithFixedDelay(() -> drainServers.values().forEach(DrainServer::tick), 150, 150, TimeUnit.MILLISECONDS);
     return this;
+  }
+
+  /** Pods created from now on serve the HTTP drain protocol instead of running a broker. */
+  public MiniCluster httpPods(HttpPods settings) {
+    this.httpPods = settings;
+    return this;
+  }
+
+  /**
+   * Plays the EndpointSlice controller of {@code service}: one slice listing every live pod of the
+   * namespace, ready and serving when its containers are ready and its gate is True, as it was
+   * {@code lag} ago.
+   */
+  public MiniCluster endpointSlices(String service, Duration lag) {
+    this.sliceLag = lag;
+    this.sliceService = service;
+    return this;
+  }
+
+  public DrainServer drainServer(String pod) {
+    return drainServers.get(pod);
+  }
+
+  public Map<String, DrainServer> drainServers() {
+    return Map.copyOf(drainServers);
+  }
+
+  /** For each pod the ReplicaSet controller deleted: had its drain endpoint reported it empty then? */
+  public Map<String, Boolean> emptyWhenDeleted() {
+    return Map.copyOf(emptyWhenDeleted);
+  }
+
+  public Instant deletedAt(String pod) {
+    return deletedAt.get(pod);
+  }
+
+  /** When the EndpointSlice was written without this pod (or showing it not ready) after listing it ready. */
+  public Instant leftSliceAt(String pod) {
+    return leftSliceAt.get(pod);
   }
 
   /** Pods the ReplicaSet controller deleted, in order. */
@@ -82,6 +142,7 @@ public final class MiniCluster implements AutoCloseable {
     try {
       replicaSets();
       kubelet();
+      endpointSlice();
     } catch (RuntimeException e) {
       log.debug("mini cluster sync: {}", e.toString());
     }
@@ -113,8 +174,14 @@ public final class MiniCluster implements AutoCloseable {
             .thenComparing(p -> ready(p) ? 1 : 0)
             .thenComparing((Pod p) -> p.getMetadata().getName(), Comparator.reverseOrder()));
         for (Pod p : order.subList(0, pods.size() - want)) {
-          client.pods().inNamespace(namespace).withName(p.getMetadata().getName()).delete();
-          deletedPods.add(p.getMetadata().getName());
+          String name = p.getMetadata().getName();
+          DrainServer server = drainServers.get(name);
+          if (server != null) {
+            emptyWhenDeleted.put(name, server.reportedEmptyAt() != null);
+          }
+          deletedAt.put(name, Instant.now());
+          client.pods().inNamespace(namespace).withName(name).delete();
+          deletedPods.add(name);
         }
       }
     }
@@ -123,6 +190,11 @@ public final class MiniCluster implements AutoCloseable {
   private void kubelet() {
     List<Pod> pods = client.pods().inNamespace(namespace).list().getItems();
     List<String> names = pods.stream().map(p -> p.getMetadata().getName()).toList();
+    for (var e : drainServers.entrySet()) {
+      if (!names.contains(e.getKey())) {
+        e.getValue().close();
+      }
+    }
     for (String gone : List.copyOf(brokers.keySet())) {
       if (!names.contains(gone)) {
         BrokerNode b = brokers.remove(gone);
@@ -139,7 +211,16 @@ public final class MiniCluster implements AutoCloseable {
         String ip = "127.0.3." + nextIp.getAndIncrement();
         ips.put(name, ip);
         boolean bad = p.getSpec().getContainers().stream().anyMatch(c -> c.getImage() != null && c.getImage().contains("bad"));
-        if (!bad) {
+        HttpPods http = httpPods;
+        if (!bad && http != null) {
+          try {
+            drainServers.put(name, new DrainServer(new InetSocketAddress(ip, http.port()), http.path(),
+                http.inFlight(), http.connections()));
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+          startedAt.put(name, Instant.now());
+        } else if (!bad) {
           BrokerConfig config = new BrokerConfig(
               "emqx@" + ip, new InetSocketAddress(ip, 1883), new InetSocketAddress(ip, 18084),
               new InetSocketAddress(ip, 4370),
@@ -161,11 +242,57 @@ public final class MiniCluster implements AutoCloseable {
           pod.getStatus().setPhase("Running");
           setCondition(pod, "ContainersReady", "False");
         });
-      } else if (brokers.containsKey(name) && !ready(p)
+      } else if ((brokers.containsKey(name) || drainServers.containsKey(name)) && !ready(p)
           && Instant.now().isAfter(startedAt.get(name).plus(startup))) {
         updateStatus(name, pod -> setCondition(pod, "ContainersReady", "True"));
       }
     }
+  }
+
+  private void endpointSlice() {
+    String service = sliceService;
+    if (service == null) {
+      return;
+    }
+    Instant now = Instant.now();
+    Map<String, Boolean> current = new java.util.TreeMap<>();
+    for (Pod p : client.pods().inNamespace(namespace).list().getItems()) {
+      if (p.getMetadata().getDeletionTimestamp() == null && ips.containsKey(p.getMetadata().getName())) {
+        boolean gate = p.getStatus() != null && p.getStatus().getConditions() != null
+            && p.getStatus().getConditions().stream().anyMatch(c ->
+                FerryNames.SERVING_CONDITION.equals(c.getType()) && "True".equals(c.getStatus()));
+        current.put(p.getMetadata().getName(), ready(p) && gate);
+      }
+    }
+    sliceHistory.addLast(Map.entry(now, current));
+    // Show the newest state that is at least `lag` old.
+    Map<String, Boolean> shown = null;
+    while (!sliceHistory.isEmpty() && !sliceHistory.peekFirst().getKey().isAfter(now.minus(sliceLag))) {
+      shown = sliceHistory.pollFirst().getValue();
+    }
+    if (shown == null || shown.equals(sliceShown)) {
+      return;
+    }
+    Map<String, Boolean> toShow = shown;
+    var endpoints = new ArrayList<io.fabric8.kubernetes.api.model.discovery.v1.Endpoint>();
+    toShow.forEach((pod, ok) -> endpoints.add(new io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder()
+        .withAddresses(ips.get(pod))
+        .withNewConditions().withReady(ok).withServing(ok).withTerminating(false).endConditions()
+        .withNewTargetRef().withKind("Pod").withName(pod).withNamespace(namespace).endTargetRef()
+        .build()));
+    var slice = new io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder()
+        .withNewMetadata().withName(service + "-mini").withNamespace(namespace)
+          .addToLabels("kubernetes.io/service-name", service).endMetadata()
+        .withAddressType("IPv4").withEndpoints(endpoints).build();
+    Instant written = Instant.now();
+    client.discovery().v1().endpointSlices().inNamespace(namespace).resource(slice).createOr(x -> x.update());
+    Map<String, Boolean> before = sliceShown;
+    before.forEach((pod, ok) -> {
+      if (ok && !Boolean.TRUE.equals(toShow.get(pod))) {
+        leftSliceAt.put(pod, written);
+      }
+    });
+    sliceShown = toShow;
   }
 
   private void updateStatus(String name, java.util.function.Consumer<Pod> change) {
@@ -225,6 +352,7 @@ public final class MiniCluster implements AutoCloseable {
     }
     brokers.values().forEach(BrokerNode::close);
     brokers.clear();
+    drainServers.values().forEach(DrainServer::close);
     apis.values().forEach(FaultyApi::close);
     apis.clear();
     FaultyApi.mode(FaultyApi.Mode.PASS);
