@@ -47,7 +47,7 @@ public final class BrokerNode implements AutoCloseable {
     this.thread = new BrokerThread(config.name());
     BrokerMetrics metrics = new BrokerMetrics(config.name());
     this.broker = new Broker(config, thread, metrics);
-    this.agent = new LoadRebalanceAgent(broker);
+    this.agent = new LoadRebalanceAgent(broker, config.evictionSlices());
     try {
       this.cluster = new ClusterChannel(broker, workers, config.cluster(), agent::onMessage, agent::status);
       cluster.onPeerDown(agent::onPeerDown);

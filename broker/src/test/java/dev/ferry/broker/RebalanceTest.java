@@ -47,7 +47,7 @@ class RebalanceTest {
             }
           }
           try {
-            Thread.sleep(20);
+            Thread.sleep(100); // clients take a while to come back, as through a real load balancer
           } catch (InterruptedException e) {
             return;
           }
@@ -73,7 +73,9 @@ class RebalanceTest {
         Map<String, NodeLoad> byNode = new java.util.HashMap<>();
         loads.forEach(l -> byNode.put(l.node(), l));
         assertThat(RebalanceMath.connectionsBalanced(split, byNode, new Thresholds(5, 1.1))).as(loads.toString()).isTrue();
-        assertThat(empty.stats().connections()).isGreaterThan(0);
+        // No overshoot: the new node ends near the mean (75), not above the donors. Evicted clients
+        // still on their way count as in the cluster, or the donors evict again before they land.
+        assertThat(empty.stats().connections()).as(loads.toString()).isBetween(70, 80);
         // Donors accept clients again.
         for (int n = 0; n < 3; n++) {
           assertThat(Api.of(c.get(n)).get("/api/v5/load_rebalance/availability_check").status()).isEqualTo(200);

@@ -41,6 +41,10 @@ public final class BrokerCommand implements Callable<Integer> {
   @Option(names = "--session-expiry", defaultValue = "7200", description = "seconds, for MQTT 3.1.1 persistent sessions")
   long sessionExpiry;
 
+  @Option(names = "--eviction-slices", defaultValue = "10",
+      description = "spread each second's evictions over this many ticks (1: all at once, as EMQX 5 does)")
+  int evictionSlices;
+
   @Option(names = "--max-queued", defaultValue = "1000", description = "queued messages per session")
   int maxQueued;
 
@@ -60,7 +64,8 @@ public final class BrokerCommand implements Callable<Integer> {
     }
     BrokerConfig config = new BrokerConfig(
         name, mqttAddress, resolve(api, 18083), clusterAddress, peerAddresses,
-        apiKey.substring(0, colon), apiKey.substring(colon + 1), sessionExpiry, maxQueued, 32, "5.8.1");
+        apiKey.substring(0, colon), apiKey.substring(colon + 1), sessionExpiry, maxQueued, 32, "5.8.1",
+        evictionSlices);
     BrokerNode node = BrokerNode.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     // SIGTERM runs shutdown hooks: stop the node cleanly, then let main return.

@@ -6,7 +6,9 @@ import java.util.List;
 /**
  * The evacuation of one node, as EMQX 5's {@code emqx_node_rebalance_evacuation} runs it (see
  * shared/EMQX-API.md). Pure: time and the node's counts are passed in, actions come out; the node
- * carries them out. One tick per second.
+ * carries them out. EMQX ticks once a second and evicts a second's rate at once; the lab broker
+ * ticks {@code slicesPerSecond} times a second and spreads the rate evenly over them
+ * ({@link EvictionPacer}), with 1 it behaves as EMQX does.
  *
  * <pre>
  * start ──► waiting_health_check   availability 503 at once, clients still accepted
@@ -64,9 +66,14 @@ public final class Evacuation {
   private long nextSessionAttempt;
 
   public Evacuation(EvacuationParams params, long nowMillis, int initialConnected, int initialSessions) {
+    this(params, nowMillis, initialConnected, initialSessions, 1);
+  }
+
+  public Evacuation(
+      EvacuationParams params, long nowMillis, int initialConnected, int initialSessions, int slicesPerSecond) {
     this.params = params;
-    this.connPacer = new EvictionPacer(params.connEvictRate());
-    this.sessPacer = new EvictionPacer(params.sessEvictRate());
+    this.connPacer = new EvictionPacer(params.connEvictRate(), slicesPerSecond);
+    this.sessPacer = new EvictionPacer(params.sessEvictRate(), slicesPerSecond);
     this.initialConnected = initialConnected;
     this.initialSessions = initialSessions;
     this.stateSince = nowMillis;

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs this node's part of EMQX's load rebalance: its own evacuation, the rebalances it
  * coordinates, and its role as a donor in someone else's. The decisions are made by the pure
- * {@link Evacuation} and {@link Rebalance}; this class ticks them every second, carries out their
+ * {@link Evacuation} and {@link Rebalance}; this class ticks them (once a second as EMQX does, or in
+ * {@link dev.ferry.broker.BrokerConfig#evictionSlices()} slices of a second), carries out their
  * actions on the {@link Broker}, and sends orders to other nodes over the cluster channel.
  *
  * <p>Cluster messages: {@code rb_donor} (coordinator → donor: you are a donor, refusing or not),
@@ -43,10 +44,10 @@ public final class LoadRebalanceAgent {
 
   private static final Logger log = LoggerFactory.getLogger(LoadRebalanceAgent.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  static final long TICK_MILLIS = 1000;
   static final long RPC_TIMEOUT_MILLIS = 5000;
 
   private final Broker broker;
+  private final int slices;
   private Evacuation evacuation;
   private Ticker evacuationTicks;
   private Rebalance rebalance;
@@ -58,8 +59,9 @@ public final class LoadRebalanceAgent {
   private final Map<Long, String> rpcTargets = new HashMap<>();
   private long nextRpc;
 
-  public LoadRebalanceAgent(Broker broker) {
+  public LoadRebalanceAgent(Broker broker, int evictionSlices) {
     this.broker = broker;
+    this.slices = evictionSlices;
   }
 
   private String self() {
@@ -102,11 +104,11 @@ public final class LoadRebalanceAgent {
     if (invalid != null) {
       return invalid;
     }
-    evacuation = new Evacuation(p, Broker.now(), broker.connectedCount(), broker.sessionCount());
+    evacuation = new Evacuation(p, Broker.now(), broker.connectedCount(), broker.sessionCount(), slices);
     log.info("event=evacuation_started node={} conn_evict_rate={} sess_evict_rate={} wait_health_check={} wait_takeover={} migrate_to={} redirect_to={}",
         self(), p.connEvictRate(), p.sessEvictRate(), p.waitHealthCheckSeconds(), p.waitTakeoverSeconds(),
         p.migrateTo(), p.redirectTo());
-    evacuationTicks = new Ticker(broker.executor(), this::evacuationTick);
+    evacuationTicks = new Ticker(broker.executor(), 1000 / slices, this::evacuationTick);
     updateAdmission();
     return ApiResult.ok();
   }
@@ -187,7 +189,7 @@ public final class LoadRebalanceAgent {
     if (invalid != null) {
       return invalid;
     }
-    Rebalance r = Rebalance.start(p, loads(nodes), Broker.now());
+    Rebalance r = Rebalance.start(p, loads(nodes), Broker.now(), slices);
     if (r == null) {
       return ApiResult.refused(self(), "nothing_to_balance");
     }
@@ -195,7 +197,7 @@ public final class LoadRebalanceAgent {
     log.info("event=rebalance_started node={} donors={} recipients={} conn_evict_rate={} sess_evict_rate={}",
         self(), r.split().donors(), r.split().recipients(), p.connEvictRate(), p.sessEvictRate());
     tellDonors(false);
-    rebalanceTicks = new Ticker(broker.executor(), this::rebalanceTick);
+    rebalanceTicks = new Ticker(broker.executor(), 1000 / slices, this::rebalanceTick);
     return ApiResult.ok();
   }
 
@@ -565,7 +567,7 @@ public final class LoadRebalanceAgent {
   }
 
   /**
-   * Runs a tick on the broker thread every {@link #TICK_MILLIS}, each at least {@link #TICK_MILLIS}
+   * Runs a tick on the broker thread every {@code intervalMillis}, each at least that long
    * after the previous one by {@link Broker#now()}, the clock the pacers count on; the tick gets that
    * time.
    *
@@ -578,11 +580,13 @@ public final class LoadRebalanceAgent {
   static final class Ticker {
     private final ScheduledExecutorService executor;
     private final LongConsumer tick;
+    private final long intervalMillis;
     private volatile boolean cancelled;
     private volatile ScheduledFuture<?> next;
 
-    Ticker(ScheduledExecutorService executor, LongConsumer tick) {
+    Ticker(ScheduledExecutorService executor, long intervalMillis, LongConsumer tick) {
       this.executor = executor;
+      this.intervalMillis = intervalMillis;
       this.tick = tick;
       this.next = executor.schedule(this::run, 0, TimeUnit.MILLISECONDS);
     }
@@ -596,8 +600,8 @@ public final class LoadRebalanceAgent {
         tick.accept(now);
       } finally {
         if (!cancelled) {
-          // Broker.now() truncates nanoseconds to milliseconds: wait for the start of now + TICK.
-          long delayNanos = (now + TICK_MILLIS) * 1_000_000 - System.nanoTime();
+          // Broker.now() truncates nanoseconds to milliseconds: wait for the start of now + interval.
+          long delayNanos = (now + intervalMillis) * 1_000_000 - System.nanoTime();
           try {
             next = executor.schedule(this::run, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
           } catch (RejectedExecutionException e) {

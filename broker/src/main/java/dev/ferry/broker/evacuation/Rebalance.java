@@ -18,7 +18,10 @@ import java.util.Map;
  *        refused with nothing_to_balance. Donors turn unavailable (503) at once.
  * wait_health_check   wait_health_check seconds; then donors refuse new clients
  * evicting_conns      each tick, while connections are not balanced, every donor above the
- *                     recipients' average evicts up to conn_evict_rate (per-donor pacer)
+ *                     mean evicts up to conn_evict_rate (per-donor pacer), never more than its
+ *                     excess: clients evicted in the last second count as still in the cluster
+ *                     (on their way to a recipient), and a donor counts as no fuller than its
+ *                     load at start minus what it was told to evict (its reported load lags)
  * wait_takeover       wait_takeover seconds for evicted clients to settle elsewhere
  * evicting_sessions   the same for disconnected sessions, handed to random recipients; ends when
  *                     sessions are balanced or no donor has a session it could move
@@ -50,18 +53,31 @@ public final class Rebalance {
   private final RebalanceMath.Split split;
   private final Map<String, EvictionPacer> connPacers = new HashMap<>();
   private final Map<String, EvictionPacer> sessPacers = new HashMap<>();
+  private final Map<String, Long> startConnections = new HashMap<>();
+  private final Map<String, Long> orderedConnections = new HashMap<>();
+  /** Evictions ordered within the last {@link #IN_FLIGHT_MILLIS}: {time, count}. */
+  private final java.util.ArrayDeque<long[]> recentEvictions = new java.util.ArrayDeque<>();
   private State state = State.WAIT_HEALTH_CHECK;
   private long stateSince;
   private Map<String, NodeLoad> lastLoads;
 
-  private Rebalance(RebalanceParams params, RebalanceMath.Split split, long now, Map<String, NodeLoad> loads) {
+  /**
+   * How long an evicted client counts as on its way: a reconnect takes milliseconds, a peer's
+   * reported load lags up to a status period (250 ms); a second covers both with room.
+   */
+  static final long IN_FLIGHT_MILLIS = 1000;
+
+  private Rebalance(
+      RebalanceParams params, RebalanceMath.Split split, long now, Map<String, NodeLoad> loads, int slicesPerSecond) {
     this.params = params;
     this.split = split;
     this.stateSince = now;
     this.lastLoads = loads;
     for (String d : split.donors()) {
-      connPacers.put(d, new EvictionPacer(params.connEvictRate()));
-      sessPacers.put(d, new EvictionPacer(params.sessEvictRate()));
+      connPacers.put(d, new EvictionPacer(params.connEvictRate(), slicesPerSecond));
+      sessPacers.put(d, new EvictionPacer(params.sessEvictRate(), slicesPerSecond));
+      startConnections.put(d, loads.get(d).connections());
+      orderedConnections.put(d, 0L);
     }
   }
 
@@ -70,6 +86,11 @@ public final class Rebalance {
    * is nothing to balance.
    */
   public static Rebalance start(RebalanceParams params, List<NodeLoad> loads, long now) {
+    return start(params, loads, now, 1);
+  }
+
+  /** As above, the evictions spread over {@code slicesPerSecond} ticks a second. */
+  public static Rebalance start(RebalanceParams params, List<NodeLoad> loads, long now, int slicesPerSecond) {
     RebalanceMath.Split split = RebalanceMath.split(loads);
     Map<String, NodeLoad> byNode = byNode(loads);
     if (!split.movable()
@@ -77,7 +98,7 @@ public final class Rebalance {
             && RebalanceMath.sessionsBalanced(split, byNode, params.sessThresholds()))) {
       return null;
     }
-    return new Rebalance(params, split, now, byNode);
+    return new Rebalance(params, split, now, byNode, slicesPerSecond);
   }
 
   public State state() {
@@ -123,14 +144,31 @@ public final class Rebalance {
           enter(State.WAIT_TAKEOVER, now);
           return tick(now, loads, movableSessions);
         }
+        while (!recentEvictions.isEmpty() && now - recentEvictions.peekFirst()[0] >= IN_FLIGHT_MILLIS) {
+          recentEvictions.pollFirst();
+        }
+        long inFlight = recentEvictions.stream().mapToLong(e -> e[1]).sum();
+        Map<String, NodeLoad> estimated = new LinkedHashMap<>(byNode);
+        for (String d : split.donors()) {
+          NodeLoad l = byNode.get(d);
+          long atMost = Math.max(0, startConnections.get(d) - orderedConnections.get(d));
+          estimated.put(d, new NodeLoad(d, Math.min(l.connections(), atMost), l.sessions()));
+        }
         Map<String, Integer> evict = new LinkedHashMap<>();
+        long evictedNow = 0;
         for (String d : split.donors()) {
           long want = RebalanceMath.evictionsThisTick(
-              d, split, byNode, params.connThresholds(), NodeLoad::connections, params.connEvictRate());
+              d, split, estimated, params.connThresholds(), NodeLoad::connections, params.connEvictRate(),
+              inFlight);
           int n = connPacers.get(d).take(now, (int) want);
           if (n > 0) {
             evict.put(d, n);
+            orderedConnections.merge(d, (long) n, Long::sum);
+            evictedNow += n;
           }
+        }
+        if (evictedNow > 0) {
+          recentEvictions.addLast(new long[] {now, evictedNow});
         }
         return new Orders(evict, Map.of());
       }

@@ -97,13 +97,30 @@ public final class RebalanceMath {
       Thresholds thresholds,
       ToLongFunction<NodeLoad> count,
       int ratePerSecond) {
+    return evictionsThisTick(donor, split, loads, thresholds, count, ratePerSecond, 0);
+  }
+
+  /**
+   * As above, with {@code inFlight} evicted clients that no node counts yet (disconnected, on their
+   * way to a recipient): they still belong to the mean. Without them the mean sinks by what was just
+   * evicted and the donors evict again before the first ones land: a 3 → 4 rebalance in the lab
+   * ended with the new node at twice the others.
+   */
+  public static long evictionsThisTick(
+      String donor,
+      Split split,
+      Map<String, NodeLoad> loads,
+      Thresholds thresholds,
+      ToLongFunction<NodeLoad> count,
+      int ratePerSecond,
+      long inFlight) {
     if (!split.donors().contains(donor) || balanced(split, loads, thresholds, count)) {
       return 0;
     }
     List<NodeLoad> all = new ArrayList<>();
     split.donors().forEach(n -> all.add(loads.get(n)));
     split.recipients().forEach(n -> all.add(loads.get(n)));
-    double mean = average(all, count);
+    double mean = (average(all, count) * all.size() + inFlight) / all.size();
     long above = (long) Math.ceil(count.applyAsLong(loads.get(donor)) - mean);
     return Math.max(0, Math.min(ratePerSecond, above));
   }

@@ -42,8 +42,40 @@ class EvictionPacerTest {
   }
 
   @Test
+  void slicedPacerSpreadsTheRateOverTheSecond() {
+    EvictionPacer pacer = new EvictionPacer(200, 10);
+    List<Integer> grants = new ArrayList<>();
+    for (long t = 0; t < 2000; t += 100) {
+      grants.add(pacer.take(t, 1000));
+    }
+    assertThat(grants).containsOnly(20); // 20 every 100 ms, never 200 at once
+  }
+
+  @Test
+  void slicedPacerDoesNotSaveUpAfterAPause() {
+    EvictionPacer pacer = new EvictionPacer(200, 10);
+    assertThat(pacer.take(0, 1000)).isEqualTo(20);
+    // Nothing wanted for five seconds: the next grant is still one slice, not a burst.
+    assertThat(pacer.take(5000, 1000)).isEqualTo(20);
+    assertThat(pacer.take(5050, 1000)).isEqualTo(10); // half a slice earned in 50 ms
+  }
+
+  @Test
+  void slicedPacerWithARateBelowTheSlicesGrantsOneAtATime() {
+    EvictionPacer pacer = new EvictionPacer(3, 10);
+    int total = 0;
+    for (long t = 0; t < 1000; t += 100) {
+      int got = pacer.take(t, 10);
+      assertThat(got).isBetween(0, 1);
+      total += got;
+    }
+    assertThat(total).isEqualTo(3);
+  }
+
+  @Test
   void rejectsNonsense() {
     assertThatThrownBy(() -> new EvictionPacer(0)).hasMessageContaining("at least 1");
+    assertThatThrownBy(() -> new EvictionPacer(10, 0)).hasMessageContaining("slicesPerSecond");
     EvictionPacer pacer = new EvictionPacer(5);
     assertThatThrownBy(() -> pacer.take(0, -1)).hasMessageContaining("negative");
     pacer.take(10, 1);
@@ -55,17 +87,19 @@ class EvictionPacerTest {
     qt().withExamples(300)
         .forAll(
             integers().between(1, 500),
+            integers().between(1, 20),
             lists().of(integers().between(0, 1500)).ofSizeBetween(1, 60),
             lists().of(integers().between(0, 800)).ofSizeBetween(1, 60))
         .checkAssert(
-            (rate, gaps, wants) -> {
-              EvictionPacer pacer = new EvictionPacer(rate);
+            (rate, slices, gaps, wants) -> {
+              EvictionPacer pacer = new EvictionPacer(rate, slices);
               List<long[]> granted = new ArrayList<>();
               long now = 0;
               for (int i = 0; i < gaps.size(); i++) {
                 now += gaps.get(i);
                 int got = pacer.take(now, wants.get(i % wants.size()));
                 assertThat(got).isBetween(0, Math.min(rate, wants.get(i % wants.size())));
+                assertThat(got).isLessThanOrEqualTo((int) Math.ceil((double) rate / slices));
                 granted.add(new long[] {now, got});
               }
               // Every window (t - 1000, t] ending at a grant holds at most `rate`.

@@ -84,6 +84,19 @@ class RebalanceMathTest {
   }
 
   @Test
+  void clientsOnTheirWayToARecipientStillCountInTheMean() {
+    Split s = RebalanceMath.split(List.copyOf(loads(1000, 1000, 1000, 0).values()));
+    Thresholds t = new Thresholds(10, 1.05);
+    // Each donor gave 250; they have not landed yet. Without counting them the mean is 562 and
+    // every donor would give another 188.
+    Map<String, NodeLoad> inFlight = loads(750, 750, 750, 0);
+    assertThat(RebalanceMath.evictionsThisTick("n0", s, inFlight, t, NodeLoad::connections, 5000, 750))
+        .isZero();
+    assertThat(RebalanceMath.evictionsThisTick("n0", s, inFlight, t, NodeLoad::connections, 5000, 0))
+        .isEqualTo(188);
+  }
+
+  @Test
   void stillToGiveIsTheFewestMovesThatBalance() {
     Map<String, NodeLoad> l = loads(1000, 1000, 1000, 0);
     Split s = RebalanceMath.split(List.copyOf(l.values()));
