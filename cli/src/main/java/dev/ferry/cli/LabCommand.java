@@ -77,6 +77,21 @@ public final class LabCommand implements Runnable {
     @Option(names = "--propagation-ms", defaultValue = "500", description = "how late the Service learns of endpoint changes (default ${DEFAULT-VALUE})")
     int propagationMillis;
 
+    @Option(names = "--eviction-slices", defaultValue = "10",
+        description = "how the lab brokers spread each second's evictions: 1 = all at once, as EMQX 5 does;"
+            + " 10 = a tenth every 100 ms (default ${DEFAULT-VALUE}); a divisor of 1000 up to 100")
+    int evictionSlices;
+
+    @Option(names = "--fleet-processes", defaultValue = "-1",
+        description = "run the fleet as this many shard processes, each a node with its own kube-proxy"
+            + " (default: in this process up to " + LabSettings.IN_PROCESS_MAX_CLIENTS + " clients, else one per "
+            + LabSettings.CLIENTS_PER_SHARD + ")")
+    int fleetProcesses;
+
+    @Option(names = "--broker-processes", negatable = true,
+        description = "run each broker pod in a JVM of its own (default: when the fleet is sharded)")
+    Boolean brokerProcesses;
+
     @Option(names = "--model", description = "run the plans on the in-memory model instead (no sockets; about a second)")
     boolean model;
 
@@ -93,6 +108,9 @@ public final class LabCommand implements Runnable {
             || propagationMillis < 0 || publishRate < 0) {
           throw new IllegalArgumentException("--nodes, --clients and --conn-evict-rate must be at least 1, the others 0 or more");
         }
+        if (evictionSlices < 1 || evictionSlices > 100 || 1000 % evictionSlices != 0) {
+          throw new IllegalArgumentException("--eviction-slices must divide 1000 and lie in 1..100, was " + evictionSlices);
+        }
       } catch (IllegalArgumentException e) {
         System.err.println("ferry lab compare: " + e.getMessage());
         return 2;
@@ -108,11 +126,16 @@ public final class LabCommand implements Runnable {
         mode = "model";
       } else {
         MqttProtocol mqtt = protocol.startsWith("3") ? MqttProtocol.V3_1_1 : MqttProtocol.V5;
+        int shards = fleetProcesses < 0 ? LabSettings.fleetProcessesFor(clients) : fleetProcesses;
         LabSettings s = new LabSettings(nodes, clients, mqtt, publishRate, backoff, rate,
             Duration.ofSeconds(startup), Duration.ofSeconds(initialDelay), Duration.ofSeconds(waitTakeover),
-            Duration.ofMillis(propagationMillis), Duration.ofMinutes(5));
+            Duration.ofMillis(propagationMillis), Duration.ofMinutes(5), evictionSlices, shards,
+            brokerProcesses == null ? shards > 0 : brokerProcesses);
         out.printf(Locale.ROOT, "ferry lab: %d broker pods, %d MQTT %s clients through the Service, %.0f QoS 1 msg/s;"
-            + " Ferry evicts %d/s%n%n", nodes, clients, mqtt == MqttProtocol.V5 ? "5" : "3.1.1", publishRate, rate);
+            + " Ferry evicts %d/s%n", nodes, clients, mqtt == MqttProtocol.V5 ? "5" : "3.1.1", publishRate, rate);
+        out.printf(Locale.ROOT, "  fleet: %s; brokers: %s%n%n",
+            shards == 0 ? "in this process, through the Service's proxy" : shards + " shard processes, each with its own kube-proxy",
+            s.brokerProcesses() ? "a JVM per pod" : "in this process");
         results = new ArrayList<>();
         for (Scenario sc : chosen) {
           out.println("[" + sc.id() + "] " + sc.description());
@@ -148,6 +171,9 @@ public final class LabCommand implements Runnable {
       m.put("initialDelaySeconds", s.initialDelay().toMillis() / 1000.0);
       m.put("waitTakeoverSeconds", s.waitTakeover().toMillis() / 1000.0);
       m.put("propagationSeconds", s.propagation().toMillis() / 1000.0);
+      m.put("evictionSlices", s.evictionSlices());
+      m.put("fleetProcesses", s.fleetProcesses());
+      m.put("brokerProcesses", s.brokerProcesses());
       return m;
     }
 

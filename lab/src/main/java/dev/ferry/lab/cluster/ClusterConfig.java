@@ -24,6 +24,10 @@ import java.util.Objects;
  * @param mqttPort each pod's MQTT port on its own address
  * @param apiPort each pod's EMQX API port
  * @param clusterPort each pod's inter-node port
+ * @param evictionSlices how each pod's broker spreads an evacuation's rate over a second (1: a
+ *     second's worth at once, as EMQX does; 10: a tenth every 100 ms)
+ * @param brokerProcesses each pod's broker runs in a JVM of its own rather than in this process
+ *     (a large lab: one process has about 20,000 open files)
  */
 public record ClusterConfig(
     String namespace,
@@ -40,7 +44,9 @@ public record ClusterConfig(
     String crashingImage,
     int mqttPort,
     int apiPort,
-    int clusterPort) {
+    int clusterPort,
+    int evictionSlices,
+    boolean brokerProcesses) {
 
   public ClusterConfig {
     Objects.requireNonNull(namespace, "namespace");
@@ -76,6 +82,8 @@ public record ClusterConfig(
     private int mqttPort = 1883;
     private int apiPort = 18083;
     private int clusterPort = 4370;
+    private int evictionSlices = dev.ferry.broker.BrokerConfig.DEFAULT_EVICTION_SLICES;
+    private boolean brokerProcesses;
 
     public Builder namespace(String v) { namespace = v; return this; }
     public Builder apiServer(String host, int port) { apiServerHost = host; apiServerPort = port; return this; }
@@ -89,9 +97,13 @@ public record ClusterConfig(
     public Builder crashingImage(String v) { crashingImage = v; return this; }
     public Builder ports(int mqtt, int api, int cluster) { mqttPort = mqtt; apiPort = api; clusterPort = cluster; return this; }
 
+    public Builder evictionSlices(int v) { evictionSlices = v; return this; }
+    public Builder brokerProcesses(boolean v) { brokerProcesses = v; return this; }
+
     public ClusterConfig build() {
       return new ClusterConfig(namespace, apiServerHost, apiServerPort, syncPeriod, podStartup, probePeriod,
-          balancing, propagationDelay, apiKey, apiSecret, clusterLabel, crashingImage, mqttPort, apiPort, clusterPort);
+          balancing, propagationDelay, apiKey, apiSecret, clusterLabel, crashingImage, mqttPort, apiPort, clusterPort,
+          evictionSlices, brokerProcesses);
     }
   }
 

@@ -88,7 +88,8 @@ public final class EmbeddedCluster implements AutoCloseable {
       this.statefulSets = new StatefulSetController(componentsClient, ns);
       this.kubelet = new Kubelet(componentsClient, ns, new Kubelet.Settings(config.podStartup(), config.probePeriod(),
           config.mqttPort(), config.apiPort(), config.clusterPort(), config.apiKey(), config.apiSecret(),
-          config.clusterLabel(), config.crashingImage()));
+          config.clusterLabel(), config.crashingImage(), config.evictionSlices(),
+          config.brokerProcesses()));
       this.services = new ServiceController(componentsClient, ns, config.balancing(), config.propagationDelay(), 2);
       EndpointSliceController slices = new EndpointSliceController(componentsClient, ns);
       OwnerCollector owners = new OwnerCollector(componentsClient, ns);
@@ -99,7 +100,7 @@ public final class EmbeddedCluster implements AutoCloseable {
       loops.add(new ControlLoop("endpointslice-controller", period, slices::sync));
       loops.add(new ControlLoop("kube-proxy", period, services::sync));
       loops.add(new ControlLoop("garbage-collector", period.multipliedBy(5), owners::sync));
-      this.sampler = new NodeSampler(kubelet::brokers);
+      this.sampler = new NodeSampler(kubelet::podBrokers);
     } catch (RuntimeException e) {
       api.close();
       throw e;

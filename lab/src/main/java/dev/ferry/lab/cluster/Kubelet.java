@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The kubelet of the lab's one node. Each pod it admits gets its own loopback address and runs one
- * lab broker node in this process (MQTT, EMQX API and cluster channel on that address). A pod goes
+ * lab broker node (MQTT, EMQX API and cluster channel on that address), in this process or, for a
+ * large lab, in a JVM of its own ({@link BrokerProcess}). A pod goes
  * through these states, one step per pass of the loop:
  *
  * <pre>
@@ -69,7 +70,12 @@ final class Kubelet implements AutoCloseable {
       String apiKey,
       String apiSecret,
       String clusterLabel,
-      String crashingImage) {}
+      String crashingImage,
+      int evictionSlices,
+      boolean brokerProcesses) {}
+
+  /** A child broker's JVM: small heap, serial GC (a lab on two cores has no CPU for parallel GC threads). */
+  static final List<String> BROKER_JVM = List.of("-Xmx1g", "-XX:+UseSerialGC", "-Xss512k");
 
   enum State { STARTING, RUNNING, CRASHED, TERMINATING, STOPPED }
 
@@ -101,8 +107,8 @@ final class Kubelet implements AutoCloseable {
     volatile String ip;
     final String group;
     volatile State state = State.STARTING;
-    volatile BrokerNode broker;
-    Future<BrokerNode> starting;
+    volatile PodBroker broker;
+    Future<PodBroker> starting;
     Future<?> stopping;
     Instant startedAt;
     Instant lastProbe = Instant.EPOCH;
@@ -116,12 +122,23 @@ final class Kubelet implements AutoCloseable {
   }
 
   /** Brokers of pods whose broker runs now (terminating ones too, until stopped), by pod name. */
-  Map<String, BrokerNode> brokers() {
-    Map<String, BrokerNode> out = new TreeMap<>();
+  Map<String, PodBroker> podBrokers() {
+    Map<String, PodBroker> out = new TreeMap<>();
     runtimes.values().forEach(r -> {
-      BrokerNode b = r.broker;
+      PodBroker b = r.broker;
       if (b != null && (r.state == State.RUNNING || r.state == State.TERMINATING)) {
         out.put(r.name, b);
+      }
+    });
+    return out;
+  }
+
+  /** The in-process brokers among {@link #podBrokers()} (tests look inside them). */
+  Map<String, BrokerNode> brokers() {
+    Map<String, BrokerNode> out = new TreeMap<>();
+    podBrokers().forEach((pod, b) -> {
+      if (b.inProcess() != null) {
+        out.put(pod, b.inProcess());
       }
     });
     return out;
@@ -208,16 +225,16 @@ final class Kubelet implements AutoCloseable {
   }
 
   /** Starts the pod's broker on a free address of its own (another lab on this machine may hold one). */
-  private BrokerNode startBroker(String image) {
+  private PodBroker startBroker(String image) {
     Exception last = null;
     for (int attempt = 0; attempt < Loopback.BIND_ATTEMPTS; attempt++) {
       String ip = Loopback.PODS.next();
       BrokerConfig config = new BrokerConfig("emqx@" + ip,
           new InetSocketAddress(ip, settings.mqttPort()), new InetSocketAddress(ip, settings.apiPort()),
           new InetSocketAddress(ip, settings.clusterPort()), List.of(), settings.apiKey(), settings.apiSecret(),
-          7200, 1000, 32, version(image));
+          7200, 1000, 32, version(image), settings.evictionSlices());
       try {
-        return BrokerNode.start(config);
+        return settings.brokerProcesses() ? BrokerProcess.start(config, BROKER_JVM) : PodBroker.inThisProcess(config);
       } catch (Exception e) { // Netty's bind throws java.net.BindException unchecked
         if (!Loopback.addressInUse(e)) {
           throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
@@ -293,7 +310,7 @@ final class Kubelet implements AutoCloseable {
     rt.startedAt = Instant.now();
     // Peering both ways with every started broker of the same workload.
     for (PodRuntime other : runtimes.values()) {
-      BrokerNode b = other.broker;
+      PodBroker b = other.broker;
       if (other != rt && b != null && other.state == State.RUNNING && Objects.equals(other.group, rt.group)) {
         rt.broker.join(b.clusterAddress());
         b.join(rt.broker.clusterAddress());
@@ -360,7 +377,7 @@ final class Kubelet implements AutoCloseable {
   }
 
   private Future<?> stopBroker(PodRuntime rt, Duration preStop) {
-    BrokerNode b = rt.broker;
+    PodBroker b = rt.broker;
     return containers.schedule(() -> {
       if (b != null) {
         b.close(); // SIGTERM: the broker disconnects its clients (MQTT 5: 0x8B) and stops

@@ -1,7 +1,5 @@
 package dev.ferry.lab.cluster;
 
-import dev.ferry.broker.BrokerNode;
-import dev.ferry.broker.metrics.BrokerStats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +15,7 @@ final class NodeSampler implements AutoCloseable {
   /** A day of seconds; beyond it the oldest are dropped. */
   static final int MAX_SECONDS = 86_400;
 
-  private final Supplier<Map<String, BrokerNode>> brokers;
+  private final Supplier<Map<String, PodBroker>> brokers;
   private final List<NodeSecond> seconds = new ArrayList<>();
   private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "lab-node-sampler");
@@ -26,7 +24,7 @@ final class NodeSampler implements AutoCloseable {
   });
   private long second;
 
-  NodeSampler(Supplier<Map<String, BrokerNode>> brokers) {
+  NodeSampler(Supplier<Map<String, PodBroker>> brokers) {
     this.brokers = brokers;
     executor.scheduleAtFixedRate(this::sample, 1, 1, TimeUnit.SECONDS);
   }
@@ -35,9 +33,8 @@ final class NodeSampler implements AutoCloseable {
     Map<String, Integer> connections = new TreeMap<>();
     Map<String, Integer> sessions = new TreeMap<>();
     brokers.get().forEach((pod, b) -> {
-      BrokerStats s = b.stats();
-      connections.put(pod, s.connections());
-      sessions.put(pod, s.sessions());
+      connections.put(pod, b.connections());
+      sessions.put(pod, b.sessions());
     });
     second++;
     seconds.add(new NodeSecond(second, System.currentTimeMillis(), connections, sessions));

@@ -168,39 +168,48 @@ final class ServiceController implements AutoCloseable {
   private void route(Service svc, Proxies p, List<EndpointSlice> slices) {
     for (ServicePort sp : svc.getSpec().getPorts()) {
       String portName = sp.getName() == null ? "" : sp.getName();
-      List<InetSocketAddress> ready = new ArrayList<>();
-      List<InetSocketAddress> servingTerminating = new ArrayList<>();
-      for (EndpointSlice s : slices) {
-        var labels = s.getMetadata().getLabels();
-        if (labels == null || !Pods.name(svc).equals(labels.get(EndpointSliceController.SERVICE_NAME_LABEL))) {
-          continue;
-        }
-        Integer port = port(s, portName);
-        if (port == null || s.getEndpoints() == null) {
-          continue;
-        }
-        for (Endpoint e : s.getEndpoints()) {
-          var c = e.getConditions();
-          boolean isReady = c == null || c.getReady() == null || c.getReady();
-          boolean serving = c != null && Boolean.TRUE.equals(c.getServing());
-          boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
-          for (String a : e.getAddresses()) {
-            if (isReady) {
-              ready.add(new InetSocketAddress(a, port));
-            } else if (serving && terminating) {
-              servingTerminating.add(new InetSocketAddress(a, port));
-            }
-          }
-        }
-      }
-      List<InetSocketAddress> endpoints = ready.isEmpty() ? servingTerminating : ready;
-      endpoints.sort(Comparator.comparing(InetSocketAddress::getHostString).thenComparingInt(InetSocketAddress::getPort));
+      List<InetSocketAddress> endpoints = endpoints(Pods.name(svc), portName, slices);
       List<InetSocketAddress> before = p.applied().get(portName);
       if (!endpoints.equals(before)) {
         p.applied().put(portName, List.copyOf(endpoints));
         p.byPort().get(portName).setEndpoints(endpoints);
       }
     }
+  }
+
+  /**
+   * Where a Service's port sends new connections, as kube-proxy reads its EndpointSlices: the ready
+   * endpoints, or the serving-and-terminating ones when none is ready; sorted.
+   */
+  static List<InetSocketAddress> endpoints(String service, String portName, List<EndpointSlice> slices) {
+    List<InetSocketAddress> ready = new ArrayList<>();
+    List<InetSocketAddress> servingTerminating = new ArrayList<>();
+    for (EndpointSlice s : slices) {
+      var labels = s.getMetadata().getLabels();
+      if (labels == null || !service.equals(labels.get(EndpointSliceController.SERVICE_NAME_LABEL))) {
+        continue;
+      }
+      Integer port = port(s, portName);
+      if (port == null || s.getEndpoints() == null) {
+        continue;
+      }
+      for (Endpoint e : s.getEndpoints()) {
+        var c = e.getConditions();
+        boolean isReady = c == null || c.getReady() == null || c.getReady();
+        boolean serving = c != null && Boolean.TRUE.equals(c.getServing());
+        boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
+        for (String a : e.getAddresses()) {
+          if (isReady) {
+            ready.add(new InetSocketAddress(a, port));
+          } else if (serving && terminating) {
+            servingTerminating.add(new InetSocketAddress(a, port));
+          }
+        }
+      }
+    }
+    List<InetSocketAddress> endpoints = ready.isEmpty() ? servingTerminating : ready;
+    endpoints.sort(Comparator.comparing(InetSocketAddress::getHostString).thenComparingInt(InetSocketAddress::getPort));
+    return endpoints;
   }
 
   private static Integer port(EndpointSlice s, String portName) {

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * <p>The waiting methods poll and sleep: call them from a test or the lab's driver, never from an
  * event loop.
  */
-public final class Fleet implements AutoCloseable {
+public final class Fleet implements FleetRun {
 
   private static final Logger log = LoggerFactory.getLogger(Fleet.class);
   private static final long POLL_MILLIS = 20;
@@ -86,7 +86,7 @@ public final class Fleet implements AutoCloseable {
   }
 
   private void begin() {
-    timeline.start(group.next());
+    timeline.start();
     for (Publisher p : publishers) {
       p.client().start(0);
     }
@@ -165,7 +165,7 @@ public final class Fleet implements AutoCloseable {
     }
     stopPublishing();
     await(this::quiet, quietPeriod);
-    timeline.sample(); // the last, partial second
+    timeline.flush(); // the last, partial second
     timeline.stop();
     List<Future<Void>> stops = new ArrayList<>();
     publishers.forEach(p -> stops.add(p.client().stop()));
@@ -175,9 +175,15 @@ public final class Fleet implements AutoCloseable {
       f.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
     report = FleetReport.of(config, clientReports(), timeline.seconds());
-    log.info("event=fleet_finished clients={} published={} lost={} duplicated={} unconfirmed={} max_disconnects={}",
+    log.info("event=fleet_finished clients={} published={} lost={} duplicated={} unconfirmed={} max_disconnects={}"
+        + " reconnects={} reconnect_attempts={}",
         report.clients(), report.messagesPublished(), report.messagesLost(), report.messagesDuplicated(),
-        report.messagesUnconfirmed(), report.maxDisconnectsPerClient());
+        report.messagesUnconfirmed(), report.maxDisconnectsPerClient(), meter.reconnects.sum(),
+        meter.reconnectAttempts.sum());
+    report.timeline().stream().filter(x -> x.disconnects() + x.reconnectAttempts() > 0)
+        .forEach(x -> log.debug("event=fleet_second second={} disconnects={} reconnect_attempts={} reconnects={}"
+            + " connected={} connected_lowest={}", x.second(), x.disconnects(), x.reconnectAttempts(), x.reconnects(),
+            x.connected(), x.connectedLowest()));
     return report;
   }
 

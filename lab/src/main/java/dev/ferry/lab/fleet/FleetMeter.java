@@ -1,16 +1,29 @@
 package dev.ferry.lab.fleet;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 
 /** Fleet-wide running totals, bumped by every client; {@link FleetTimeline} turns them into rates. */
 final class FleetMeter {
+  /**
+   * Second 0 of the fleet's life: the wall-clock second it started in, so that the seconds of
+   * fleets in different processes (shards) line up.
+   */
+  final long originEpochMillis;
+  final long originNanos;
+
+  {
+    long nanos = System.nanoTime();
+    long millis = System.currentTimeMillis();
+    originEpochMillis = millis - Math.floorMod(millis, 1000L);
+    originNanos = nanos - (millis - originEpochMillis) * 1_000_000L;
+  }
+
   final AtomicInteger connected = new AtomicInteger();
-  final LongAdder connects = new LongAdder();
+  final SecondCounter connects = new SecondCounter(originNanos);
   /** Connects after a client's first one: the reconnects a release causes. */
-  final LongAdder reconnects = new LongAdder();
-  final LongAdder reconnectAttempts = new LongAdder();
-  final LongAdder disconnects = new LongAdder();
-  final LongAdder messagesIn = new LongAdder();
-  final LongAdder messagesOut = new LongAdder();
+  final SecondCounter reconnects = new SecondCounter(originNanos);
+  final SecondCounter reconnectAttempts = new SecondCounter(originNanos);
+  final SecondCounter disconnects = new SecondCounter(originNanos);
+  final SecondCounter messagesIn = new SecondCounter(originNanos);
+  final SecondCounter messagesOut = new SecondCounter(originNanos);
 }

@@ -1,88 +1,98 @@
 package dev.ferry.lab.fleet;
 
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Samples the {@link FleetMeter} once a second and keeps the differences as {@link FleetSecond}s.
- * Sampling reads counters only, so it runs on an event loop without holding anyone up.
+ * Turns the {@link FleetMeter} into {@link FleetSecond}s: events are counted in the second they
+ * happened ({@link SecondCounter}); connected clients are read every 50 ms and averaged over the
+ * second each reading fell in. A second is written once it is 200 ms over, so late events of it
+ * still count.
+ *
+ * <p>The sampler has a thread of its own: on a client event loop it ran late exactly when the loop
+ * was busiest, during a reconnect burst, and its 50 ms readings missed the burst.
  */
 final class FleetTimeline {
 
   /** A day of seconds; beyond it the oldest are dropped, so a forgotten fleet cannot fill the heap. */
   static final int MAX_SECONDS = 86_400;
+  static final long SAMPLE_MILLIS = 50;
+  static final long GRACE_NANOS = 200_000_000L;
 
   private final FleetMeter meter;
   private final List<FleetSecond> seconds = new ArrayList<>();
-  private long second;
-  private long connects;
-  private long reconnects;
-  private long attempts;
-  private long disconnects;
-  private long in;
-  private long out;
-  private ScheduledFuture<?> sampler;
-  private ScheduledFuture<?> fastSampler;
-  /** 50 ms samples of connected subscribers within the current second. */
-  private long connectedSum;
-  private int connectedSamples;
-  private int connectedLowest = Integer.MAX_VALUE;
+  /** The next second to write (0 is the first). */
+  private long next;
+  private ScheduledExecutorService sampler;
+  /** Connected readings of the seconds not yet written: second → {sum, count, lowest}. */
+  private final java.util.TreeMap<Long, long[]> readings = new java.util.TreeMap<>();
 
   FleetTimeline(FleetMeter meter) {
     this.meter = meter;
   }
 
-  void start(EventExecutor executor) {
-    // A batch of evictions reconnects within milliseconds: one reading a second would show it or
-    // miss it by chance, so connected clients are read every 50 ms and averaged per second.
-    fastSampler = executor.scheduleAtFixedRate(this::sampleConnected, 0, 50, TimeUnit.MILLISECONDS);
-    sampler = executor.scheduleAtFixedRate(this::sample, 1, 1, TimeUnit.SECONDS);
+  void start() {
+    sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "fleet-timeline");
+      t.setDaemon(true);
+      return t;
+    });
+    sampler.scheduleAtFixedRate(this::tick, 0, SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   void stop() {
     if (sampler != null) {
-      sampler.cancel(false);
-    }
-    if (fastSampler != null) {
-      fastSampler.cancel(false);
+      sampler.shutdownNow();
     }
   }
 
-  synchronized void sampleConnected() {
-    int now = meter.connected.get();
-    connectedSum += now;
-    connectedSamples++;
-    connectedLowest = Math.min(connectedLowest, now);
+  private synchronized void tick() {
+    long now = System.nanoTime();
+    read(now);
+    long current = SecondCounter.secondOf(now - GRACE_NANOS, meter.originNanos);
+    while (next < current) {
+      write(next++);
+    }
   }
 
-  synchronized void sample() {
-    sampleConnected();
-    int average = (int) Math.round((double) connectedSum / connectedSamples);
-    int lowest = connectedLowest;
-    connectedSum = 0;
-    connectedSamples = 0;
-    connectedLowest = Integer.MAX_VALUE;
-    long c = meter.connects.sum();
-    long r = meter.reconnects.sum();
-    long a = meter.reconnectAttempts.sum();
-    long d = meter.disconnects.sum();
-    long i = meter.messagesIn.sum();
-    long o = meter.messagesOut.sum();
-    second++;
-    seconds.add(new FleetSecond(second, System.currentTimeMillis(), average, lowest,
-        c - connects, r - reconnects, a - attempts, d - disconnects, i - in, o - out));
+  private void read(long now) {
+    int connected = meter.connected.get();
+    long[] r = readings.computeIfAbsent(SecondCounter.secondOf(now, meter.originNanos),
+        s -> new long[] {0, 0, Long.MAX_VALUE});
+    r[0] += connected;
+    r[1]++;
+    r[2] = Math.min(r[2], connected);
+  }
+
+  /** Writes every second up to now, the last one partial (the fleet is finishing). */
+  synchronized void flush() {
+    long now = System.nanoTime();
+    read(now);
+    long current = SecondCounter.secondOf(now, meter.originNanos);
+    while (next <= current) {
+      write(next++);
+    }
+  }
+
+  private void write(long s) {
+    long[] r = readings.remove(s);
+    int connected = meter.connected.get();
+    int average = r == null ? connected : (int) Math.round((double) r[0] / r[1]);
+    int lowest = r == null ? connected : (int) r[2];
+    seconds.add(new FleetSecond(s + 1, meter.originEpochMillis + (s + 1) * 1000, average, lowest,
+        meter.connects.take(s), meter.reconnects.take(s), meter.reconnectAttempts.take(s),
+        meter.disconnects.take(s), meter.messagesIn.take(s), meter.messagesOut.take(s)));
     if (seconds.size() > MAX_SECONDS) {
       seconds.remove(0);
     }
-    connects = c;
-    reconnects = r;
-    attempts = a;
-    disconnects = d;
-    in = i;
-    out = o;
+    readings.headMap(s, true).clear();
+    for (SecondCounter c : List.of(meter.connects, meter.reconnects, meter.reconnectAttempts, meter.disconnects,
+        meter.messagesIn, meter.messagesOut)) {
+      c.forgetBefore(s);
+    }
   }
 
   synchronized List<FleetSecond> seconds() {

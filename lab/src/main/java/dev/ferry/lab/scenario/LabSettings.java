@@ -18,6 +18,12 @@ import java.time.Duration;
  * @param waitTakeover Ferry's takeover wait per node
  * @param propagation how late the Service (kube-proxy) learns of endpoint changes
  * @param timeout the most one release may take before the run is given up
+ * @param evictionSlices how the lab brokers spread an evacuation's rate over each second: 1 evicts a
+ *     second's worth at once, as EMQX 5 does; 10 (the default) a tenth every 100 ms
+ * @param fleetProcesses 0: the fleet runs in this process, through the Service's proxy; more: that
+ *     many shard processes, each a node with its own kube-proxy (for fleets beyond one process's
+ *     open files)
+ * @param brokerProcesses each broker pod runs in a JVM of its own
  */
 public record LabSettings(
     int nodes,
@@ -30,10 +36,27 @@ public record LabSettings(
     Duration initialDelay,
     Duration waitTakeover,
     Duration propagation,
-    Duration timeout) {
+    Duration timeout,
+    int evictionSlices,
+    int fleetProcesses,
+    boolean brokerProcesses) {
+
+  /**
+   * The most clients a lab runs all in one process: each costs four sockets there (its own, the
+   * Service proxy's two, the broker's one), and a process has about 20,000 open files.
+   */
+  public static final int IN_PROCESS_MAX_CLIENTS = 4_000;
+
+  /** Clients one shard process takes (one socket each, no proxy). */
+  public static final int CLIENTS_PER_SHARD = 5_000;
+
+  /** Shard processes for {@code clients}: 0 (in this process) up to {@link #IN_PROCESS_MAX_CLIENTS}. */
+  public static int fleetProcessesFor(int clients) {
+    return clients <= IN_PROCESS_MAX_CLIENTS ? 0 : (clients + CLIENTS_PER_SHARD - 1) / CLIENTS_PER_SHARD;
+  }
 
   public LabSettings {
-    if (nodes < 1 || clients < 1 || connEvictRate < 1 || publishRatePerSecond < 0) {
+    if (nodes < 1 || clients < 1 || connEvictRate < 1 || publishRatePerSecond < 0 || fleetProcesses < 0) {
       throw new IllegalArgumentException("nodes, clients and connEvictRate must be at least 1, the publish rate 0 or more");
     }
   }

@@ -10,6 +10,8 @@ import dev.ferry.lab.fleet.ClientReport;
 import dev.ferry.lab.fleet.Destination;
 import dev.ferry.lab.fleet.Fleet;
 import dev.ferry.lab.fleet.FleetConfig;
+import dev.ferry.lab.fleet.FleetRun;
+import dev.ferry.lab.fleet.ShardedFleet;
 import dev.ferry.lab.fleet.FleetReport;
 import dev.ferry.lab.fleet.FleetSecond;
 import dev.ferry.lab.fleet.ReconnectPolicy;
@@ -46,6 +48,8 @@ public final class ScenarioRunner {
         .podStartup(s.podStartup())
         .propagationDelay(s.propagation())
         .balancing(Balancing.RANDOM)
+        .evictionSlices(s.evictionSlices())
+        .brokerProcesses(s.brokerProcesses())
         .build();
     try (EmbeddedCluster cluster = EmbeddedCluster.start(config)) {
       deploy(scenario, s, cluster);
@@ -58,7 +62,9 @@ public final class ScenarioRunner {
           .publishRatePerSecond(s.publishRatePerSecond())
           .publishFor(s.timeout().plus(Duration.ofMinutes(1)))
           .build();
-      try (Fleet fleet = Fleet.start(fleetConfig, Destination.fixed(service))) {
+      try (FleetRun fleet = s.fleetProcesses() == 0
+          ? Fleet.start(fleetConfig, Destination.fixed(service))
+          : ShardedFleet.start(s.clients(), s.fleetProcesses(), shardOptions(s, cluster))) {
         if (!fleet.awaitSubscribed(Duration.ofSeconds(60))) {
           throw new IllegalStateException("the fleet did not connect: " + fleet.subscribedClients() + "/" + s.clients());
         }
@@ -172,7 +178,28 @@ public final class ScenarioRunner {
         && ld.getStatus().getCurrentRevision() != null && !ld.getStatus().getCurrentRevision().equals(notThis);
   }
 
-  private static String progressLine(Scenario scenario, EmbeddedCluster c, Fleet fleet, long t0) {
+  /** What each shard process is told: the fleet's settings, and where its kube-proxy reads endpoints. */
+  static List<String> shardOptions(LabSettings s, EmbeddedCluster cluster) {
+    List<String> o = new java.util.ArrayList<>(List.of(
+        "--api-server=" + cluster.apiUrl(),
+        "--namespace=" + cluster.namespace(),
+        "--service=" + APP,
+        "--port-name=mqtt",
+        "--propagation-ms=" + s.propagation().toMillis(),
+        "--protocol=" + (s.protocol() == dev.ferry.lab.fleet.MqttProtocol.V5 ? "5" : "3.1.1"),
+        "--rate=" + s.publishRatePerSecond(),
+        "--run-seconds=" + s.timeout().plus(Duration.ofMinutes(1)).toSeconds()));
+    if (s.reconnectBackoff()) {
+      o.add("--backoff-base-ms=100");
+      o.add("--backoff-cap-ms=5000");
+    } else {
+      o.add("--immediate");
+      o.add("--retry-after-failure-ms=1000");
+    }
+    return o;
+  }
+
+  private static String progressLine(Scenario scenario, EmbeddedCluster c, FleetRun fleet, long t0) {
     StringBuilder line = new StringBuilder(String.format("[%s] %3ds  %d clients connected",
         scenario.id(), (System.currentTimeMillis() - t0) / 1000, fleet.connectedClients()));
     List<NodeSecond> seconds = c.nodeSeconds();

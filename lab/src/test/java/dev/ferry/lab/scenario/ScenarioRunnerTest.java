@@ -18,7 +18,7 @@ class ScenarioRunnerTest {
 
   static final LabSettings SMALL = new LabSettings(3, 150, MqttProtocol.V5, 50, false, 100,
       Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(300),
-      Duration.ofMinutes(2));
+      Duration.ofMinutes(2), 10, 0, false);
 
   @Test
   void ferryMovesEveryClientOnceAndLosesNothingWhileRollingCutsClientsOffRepeatedly() {
@@ -34,5 +34,23 @@ class ScenarioRunnerTest {
     ScenarioReport rolling = ScenarioRunner.run(Scenario.ROLLING, SMALL, l -> {});
     assertThat(rolling.maxDisconnectsPerClient()).isGreaterThan(1);
     assertThat(rolling.minConnectedFraction()).isLessThan(1.0);
+  }
+
+  /**
+   * The large lab's layout at a small size: the fleet in two shard processes, each a node with its
+   * own kube-proxy reading the EndpointSlices, and every broker pod a JVM of its own. The release
+   * must look the same to the clients as in one process.
+   */
+  @Test
+  void aShardedFleetAgainstBrokerProcessesSeesTheSameLosslessRelease() {
+    LabSettings sharded = new LabSettings(3, 200, MqttProtocol.V5, 50, false, 100,
+        Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(300),
+        Duration.ofMinutes(2), 10, 2, true);
+    ScenarioReport ferry = ScenarioRunner.run(Scenario.FERRY, sharded, l -> {});
+    assertThat(ferry.clients()).isEqualTo(200);
+    assertThat(ferry.disconnectsHistogram()).containsOnlyKeys(1);
+    assertThat(ferry.messagesLost()).isZero();
+    assertThat(ferry.timeline().connectionsPerNode()).hasSizeGreaterThanOrEqualTo(4); // counts from the child JVMs
+    assertThat(ferry.imbalance()).isLessThan(0.5);
   }
 }

@@ -1,0 +1,100 @@
+package dev.ferry.lab.cluster;
+
+import dev.ferry.lab.fleet.Destination;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * kube-proxy in iptables mode on one node of the lab: the node's own view of a Service's endpoints,
+ * read from the API server's EndpointSlices and applied only after the propagation delay; each new
+ * connection goes straight to one ready endpoint picked at random (iptables' statistic match), with
+ * no process in between.
+ *
+ * <p>A fleet shard in its own process uses it as its clients' {@link Destination}: every shard is a
+ * node with its own kube-proxy, as in a real cluster, and carries no proxy sockets (the in-process
+ * {@link dev.ferry.lab.net.ServiceProxy} holds two sockets a connection: 40,000 for 20,000 clients).
+ */
+public final class KubeProxyRoutes implements Destination, AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(KubeProxyRoutes.class);
+  /** Where a connection goes when the Service has no endpoint: nothing listens there, it is refused. */
+  static final InetSocketAddress NO_ENDPOINT = new InetSocketAddress("127.0.0.1", 1);
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final String service;
+  private final String portName;
+  private final Duration propagationDelay;
+  private final ScheduledExecutorService executor;
+  private List<InetSocketAddress> seen = List.of();
+  private volatile List<InetSocketAddress> applied = List.of();
+
+  /**
+   * Starts watching (a list every {@code period}) the EndpointSlices of {@code service} in
+   * {@code namespace} on the API server at {@code apiServerUrl}.
+   */
+  public KubeProxyRoutes(String apiServerUrl, String namespace, String service, String portName,
+      Duration propagationDelay, Duration period) {
+    this.client = new KubernetesClientBuilder()
+        .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder().withMasterUrl(apiServerUrl).build()).build();
+    this.namespace = namespace;
+    this.service = service;
+    this.portName = portName;
+    this.propagationDelay = propagationDelay;
+    this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "kube-proxy-" + service);
+      t.setDaemon(true);
+      return t;
+    });
+    executor.scheduleWithFixedDelay(this::sync, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void sync() {
+    try {
+      List<EndpointSlice> slices = client.discovery().v1().endpointSlices().inNamespace(namespace).list().getItems();
+      List<InetSocketAddress> now = ServiceController.endpoints(service, portName, slices);
+      if (!now.equals(seen)) {
+        seen = now;
+        List<InetSocketAddress> later = List.copyOf(now);
+        executor.schedule(() -> {
+          applied = later;
+          log.debug("event=kube_proxy_endpoints service={} endpoints={}", service, later);
+        }, propagationDelay.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (RuntimeException e) {
+      log.debug("event=kube_proxy_sync_failed service={} error={}", service, e.toString());
+    }
+  }
+
+  /** The endpoints new connections go to now. */
+  public List<InetSocketAddress> endpoints() {
+    return applied;
+  }
+
+  /** Has seen at least one endpoint applied. */
+  public boolean ready() {
+    return !applied.isEmpty();
+  }
+
+  @Override
+  public InetSocketAddress addressFor(String clientId) {
+    List<InetSocketAddress> e = applied;
+    return e.isEmpty() ? NO_ENDPOINT : e.get(ThreadLocalRandom.current().nextInt(e.size()));
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+    client.close();
+  }
+}
