@@ -97,4 +97,31 @@ class IngressTest {
       assertThat(send(viaRetrying, 3)).isEqualTo(Map.of("HTTP_5XX", 3));
     }
   }
+
+  @Test
+  void aPodDrainedBehindTheIngressCostsNoRequest() throws Exception {
+    InetSocketAddress c = new InetSocketAddress("127.0.5.46", 18080);
+    InetSocketAddress d = new InetSocketAddress("127.0.5.47", 18080);
+    try (HttpService pc = HttpService.start(HttpServiceConfig.of("pod-c", c).withServiceTime(Duration.ofMillis(30)));
+         HttpService pd = HttpService.start(HttpServiceConfig.of("pod-d", d).withServiceTime(Duration.ofMillis(30)));
+         Ingress ingress = Ingress.start(IngressConfig.of(new InetSocketAddress("127.0.5.48", 18080)));
+         HttpRequestSender sender = client(ingress)) {
+      pc.started().get(5, TimeUnit.SECONDS);
+      pd.started().get(5, TimeUnit.SECONDS);
+      ingress.updateUpstreams(List.of(Upstream.of(c), Upstream.of(d)));
+      var load = dev.ferry.workload.load.LoadGenerator.start("drain",
+          dev.ferry.workload.load.LoadConfig.of(200, Duration.ofSeconds(4)), sender);
+      Thread.sleep(1000);
+      // pod-c drains while the ingress still sends to it: its kept-alive upstream connections
+      // close under the ingress, whose GETs then go to the next upstream
+      assertThat(RawHttp.once(c, "POST", "/drain").status()).isEqualTo(200);
+      Thread.sleep(500);
+      ingress.updateUpstreams(List.of(Upstream.of(d))); // the ingress learns of it late
+      var report = load.done().get(30, TimeUnit.SECONDS);
+      assertThat(report.requestsSent()).isEqualTo(800);
+      assertThat(report.requestsFailed()).isZero();
+      assertThat(pc.drainStatus().inFlight()).isZero();
+      assertThat(report.perSecond().get(3).perPod()).containsOnlyKeys("pod-d");
+    }
+  }
 }

@@ -39,7 +39,9 @@ class LoadGeneratorTest {
 
   @Test
   void classifiesRefused() throws Exception {
-    assertOnly(run(Router.fixed(new InetSocketAddress("127.0.5.30", 18080)), 40, Duration.ofMillis(500)), Kind.REFUSED, 20);
+    LoadReport r = run(Router.fixed(new InetSocketAddress("127.0.5.30", 18080)), 40, Duration.ofMillis(500));
+    assertOnly(r, Kind.REFUSED, 20);
+    assertThat(r.perSecond().get(0).failedPerTarget()).isEqualTo(Map.of("127.0.5.30:18080", 20L));
   }
 
   @Test

@@ -39,11 +39,12 @@ public final class HttpRequestSender implements RequestSender {
     var req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
     req.headers().set(HttpHeaderNames.HOST, host);
     return pool.execute(req).thenApply(r -> {
+      String target = r.remote() == null ? null : r.remote().getHostString() + ":" + r.remote().getPort();
       if (r.kind() != Kind.OK) {
-        return new Outcome(r.kind(), null, r.latencyNanos(), r.detail());
+        return new Outcome(r.kind(), null, r.latencyNanos(), r.detail(), target);
       }
       Kind k = r.status() >= 500 ? Kind.HTTP_5XX : Kind.OK;
-      return new Outcome(k, r.pod(), r.latencyNanos(), k == Kind.OK ? null : "status " + r.status());
+      return new Outcome(k, r.pod(), r.latencyNanos(), k == Kind.OK ? null : "status " + r.status(), target);
     });
   }
 

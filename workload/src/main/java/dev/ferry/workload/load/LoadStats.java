@@ -62,6 +62,7 @@ public final class LoadStats {
     final AtomicLongArray errors = new AtomicLongArray(Kind.values().length);
     final Histogram latency = new Histogram(MAX_MICROS, 3);
     final ConcurrentHashMap<String, LongAdder> perPod = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, LongAdder> failedPerTarget = new ConcurrentHashMap<>();
 
     void record(Outcome o) {
       if (o.kind() == Kind.OK) {
@@ -72,6 +73,9 @@ public final class LoadStats {
         }
       } else {
         errors.incrementAndGet(o.kind().ordinal());
+        if (o.target() != null) {
+          failedPerTarget.computeIfAbsent(o.target(), k -> new LongAdder()).increment();
+        }
       }
       if (o.pod() != null) {
         perPod.computeIfAbsent(o.pod(), k -> new LongAdder()).increment();
@@ -99,7 +103,9 @@ public final class LoadStats {
       }
       Map<String, Long> pods = new TreeMap<>();
       perPod.forEach((k, v) -> pods.put(k, v.sum()));
-      return new SecondStats(second, sent.get(), ok.get(), failed, Map.copyOf(errs), p50, p99, max, pods);
+      Map<String, Long> targets = new TreeMap<>();
+      failedPerTarget.forEach((k, v) -> targets.put(k, v.sum()));
+      return new SecondStats(second, sent.get(), ok.get(), failed, Map.copyOf(errs), p50, p99, max, pods, targets);
     }
   }
 }

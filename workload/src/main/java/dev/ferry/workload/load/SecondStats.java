@@ -15,7 +15,9 @@ import java.util.Map;
  * @param p99Ms 99th percentile latency of the OK ones, in milliseconds
  * @param maxMs the slowest OK one
  * @param perPod requests answered by each pod (any status), by pod name
+ * @param failedPerTarget failed requests by the address their connection went to ({@code
+ *     host:port}; through a proxy that is the proxy), those without one left out
  */
 public record SecondStats(
     long second, long sent, long ok, long failed, Map<Kind, Long> errors, double p50Ms, double p99Ms,
-    double maxMs, Map<String, Long> perPod) {}
+    double maxMs, Map<String, Long> perPod, Map<String, Long> failedPerTarget) {}
