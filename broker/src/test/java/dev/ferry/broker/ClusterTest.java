@@ -108,4 +108,40 @@ class ClusterTest {
       c.close();
     }
   }
+
+  /**
+   * Readiness (GET /status, EMQX's) waits for the routes of every peer the node dials: a node that
+   * took publishes before it knew where the subscribers are would acknowledge them and drop them.
+   * A dead peer does not hold it back, and a synced node stays ready when a peer goes later.
+   */
+  @Test
+  void statusIsReadyOnlyOnceThePeersRoutesAreIn() throws Exception {
+    try (java.net.ServerSocket mute = new java.net.ServerSocket(0, 5, java.net.InetAddress.getByName("127.0.24.9"));
+        BrokerNode a = BrokerNode.start(BrokerConfig.onHost("127.0.24.5", "key", "secret"));
+        BrokerNode b = BrokerNode.start(BrokerConfig.onHost("127.0.24.6", "key", "secret").withPeers(java.util.List.of(
+            new java.net.InetSocketAddress("127.0.24.9", mute.getLocalPort()), // accepts, never says hello
+            new java.net.InetSocketAddress("127.0.24.10", 4370))))) {           // nothing listens: dead
+      java.net.Socket held = mute.accept();
+      await().atMost(Duration.ofSeconds(5)).until(() -> status(b).startsWith("503"));
+      assertThat(status(b)).contains("waiting for the routes of 127.0.24.9:" + mute.getLocalPort())
+          .doesNotContain("127.0.24.10");
+      held.close();
+      mute.close(); // now it refuses: it no longer holds b back
+      b.join(a.clusterAddress());
+      await().atMost(Duration.ofSeconds(10)).until(() -> status(b).startsWith("200"));
+      assertThat(status(b)).contains("emqx is running");
+      a.close();
+      await().atMost(Duration.ofSeconds(5)).until(() -> Api.of(b).runningNodes() == 1);
+      assertThat(status(b)).startsWith("200");
+    }
+  }
+
+  private static String status(BrokerNode n) throws Exception {
+    try (var http = java.net.http.HttpClient.newHttpClient()) {
+      var r = http.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://" + n.apiAddress().getHostString() + ":" + n.apiAddress().getPort() + "/status")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() + " " + r.body();
+    }
+  }
 }

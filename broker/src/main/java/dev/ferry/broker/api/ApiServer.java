@@ -97,6 +97,15 @@ public final class ApiServer {
         writeText(ctx, keepAlive, metrics.get());
         return;
       }
+      if (path.equals("/status")) { // EMQX 5's readiness endpoint: 200 once the node can serve
+        broker.executor().execute(() -> {
+          List<String> waiting = broker.cluster().waitingFor();
+          String text = "Node " + broker.name() + " is started\n" + (waiting.isEmpty()
+              ? "emqx is running" : "emqx is starting: waiting for the routes of " + String.join(", ", waiting));
+          ctx.executor().execute(() -> writeStatus(ctx, keepAlive, waiting.isEmpty() ? 200 : 503, text));
+        });
+        return;
+      }
       CompletableFuture<ApiResult> result;
       try {
         result = route(req.method(), path, req.headers().get(HttpHeaderNames.AUTHORIZATION), body);
@@ -208,6 +217,13 @@ public final class ApiServer {
     FullHttpResponse resp = new DefaultFullHttpResponse(
         HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()), Unpooled.wrappedBuffer(bytes));
     resp.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    send(ctx, keepAlive, resp);
+  }
+
+  private static void writeStatus(ChannelHandlerContext ctx, boolean keepAlive, int status, String text) {
+    FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
+        Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8)));
+    resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
     send(ctx, keepAlive, resp);
   }
 

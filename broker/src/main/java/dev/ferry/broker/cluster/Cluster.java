@@ -22,6 +22,11 @@ public interface Cluster {
   /** The last status a peer reported, or null. */
   ObjectNode peerStatus(String node);
 
+  /** The peers whose routes this node still waits for before it can serve (empty: synced). */
+  default List<String> waitingFor() {
+    return List.of();
+  }
+
   /** A cluster of one, for a node started without peers and before the channel starts. */
   Cluster NONE =
       new Cluster() {
