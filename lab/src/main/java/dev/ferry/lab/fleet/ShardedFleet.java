@@ -145,6 +145,18 @@ public final class ShardedFleet implements FleetRun {
         throw new IllegalStateException("fleet shard " + s.index + " gave no report: " + e, e);
       }
     }
+    String dump = System.getenv("FERRY_LAB_FLEET_DUMP");
+    if (dump != null) { // a folder for every shard's whole report, to look into one client
+      for (int k = 0; k < parts.size(); k++) {
+        try {
+          java.nio.file.Files.createDirectories(Path.of(dump));
+          java.nio.file.Files.writeString(Path.of(dump, "fleet-shard-" + k + "-" + System.currentTimeMillis() + ".json"),
+              parts.get(k).toJson());
+        } catch (IOException e) {
+          log.warn("event=fleet_dump_failed dir={} error={}", dump, e.toString());
+        }
+      }
+    }
     return FleetReport.merge(parts);
   }
 
