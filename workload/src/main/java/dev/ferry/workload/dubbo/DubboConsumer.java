@@ -116,7 +116,7 @@ public final class DubboConsumer implements RequestSender {
     }
     String msg = String.valueOf(c.getMessage());
     Kind k;
-    if (c instanceof RpcException r && r.isTimeout()) {
+    if ((c instanceof RpcException r && r.isTimeout()) || c instanceof org.apache.dubbo.remoting.TimeoutException) {
       k = Kind.TIMEOUT;
     } else if (msg.contains("No provider available")) {
       k = Kind.UNAVAILABLE;

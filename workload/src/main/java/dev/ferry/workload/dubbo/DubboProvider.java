@@ -33,6 +33,14 @@ import org.slf4j.LoggerFactory;
 public final class DubboProvider implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DubboProvider.class);
 
+  /**
+   * Where Dubbo starts and stops: a thread each. Both block for seconds (a stop for up to
+   * {@code shutwait}); in the common pool (one thread on a two-core machine) they would hold up
+   * every other provider's answers in this process.
+   */
+  private static final java.util.concurrent.Executor LIFECYCLE = r -> Thread.ofPlatform()
+      .name("dubbo-provider-lifecycle").daemon(true).start(r);
+
   private final DubboProviderConfig config;
   private final FrameworkModel framework;
   private final CompletableFuture<DubboProvider> started = new CompletableFuture<>();
@@ -52,7 +60,7 @@ public final class DubboProvider implements AutoCloseable {
   public static DubboProvider start(DubboProviderConfig config) {
     DubboProvider p = new DubboProvider(config);
     CompletableFuture.runAsync(p::boot,
-        CompletableFuture.delayedExecutor(config.startupTime().toMillis(), TimeUnit.MILLISECONDS));
+        CompletableFuture.delayedExecutor(config.startupTime().toMillis(), TimeUnit.MILLISECONDS, LIFECYCLE));
     return p;
   }
 
@@ -81,7 +89,7 @@ public final class DubboProvider implements AutoCloseable {
 
         ServiceConfig<WorkService> service = new ServiceConfig<>();
         service.setInterface(WorkService.class);
-        service.setRef(new WorkServiceImpl(config.podName(), config.serviceTime()));
+        service.setRef(new WorkServiceImpl(config.podName(), config.serviceTime(), config.coldExtra(), config.coldPeriod()));
         service.setDelay((int) config.delay().toMillis());
         service.setWarmup((int) config.warmup().toMillis());
 
@@ -136,7 +144,7 @@ public final class DubboProvider implements AutoCloseable {
     synchronized (this) {
       stopping = true;
     }
-    return CompletableFuture.runAsync(this::destroy);
+    return CompletableFuture.runAsync(this::destroy, LIFECYCLE);
   }
 
   private void destroy() {
@@ -161,23 +169,47 @@ public final class DubboProvider implements AutoCloseable {
     return "DubboProvider[" + config.podName() + "@" + config.address() + " qos " + config.qosPort() + "]";
   }
 
-  /** Answers with the pod name after the service time, without holding a Dubbo thread. */
+  /**
+   * Answers with the pod name after the service time (plus the cold start's extra, falling from
+   * its start to none over the cold period), without holding a Dubbo thread.
+   */
   static final class WorkServiceImpl implements WorkService {
     private final String pod;
     private final Duration serviceTime;
+    private final long coldExtraNanos;
+    private final long coldPeriodNanos;
+    private final long startNanos = System.nanoTime();
 
     WorkServiceImpl(String pod, Duration serviceTime) {
+      this(pod, serviceTime, Duration.ZERO, Duration.ZERO);
+    }
+
+    WorkServiceImpl(String pod, Duration serviceTime, Duration coldExtra, Duration coldPeriod) {
       this.pod = pod;
       this.serviceTime = serviceTime;
+      this.coldExtraNanos = coldExtra == null ? 0 : coldExtra.toNanos();
+      this.coldPeriodNanos = coldPeriod == null ? 0 : coldPeriod.toNanos();
+    }
+
+    long serviceNanosNow() {
+      long base = serviceTime.toNanos();
+      long since = System.nanoTime() - startNanos;
+      if (coldExtraNanos == 0 || coldPeriodNanos == 0 || since >= coldPeriodNanos) {
+        return base;
+      }
+      return base + (long) (coldExtraNanos * (1.0 - (double) since / coldPeriodNanos));
     }
 
     @Override
     public CompletableFuture<String> work(String request) {
-      if (serviceTime.isZero()) {
+      long nanos = serviceNanosNow();
+      if (nanos == 0) {
         return CompletableFuture.completedFuture(pod);
       }
+      // Completed on the delay scheduler's own thread: the common pool (one thread on two cores)
+      // may be busy with something else, and the answer must not wait for it.
       return CompletableFuture.supplyAsync(() -> pod,
-          CompletableFuture.delayedExecutor(serviceTime.toNanos(), TimeUnit.NANOSECONDS));
+          CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS, Runnable::run));
     }
   }
 }

@@ -18,6 +18,10 @@ import java.util.Objects;
  *     it was exported; Dubbo's own default is 10 minutes
  * @param serviceTime how long a call takes, without holding a thread
  * @param shutdownWait Dubbo's {@code shutwait}: how long its graceful shutdown waits for calls in flight
+ * @param coldExtra extra time per call just after Dubbo started, falling linearly to zero over
+ *     {@code coldPeriod} (an application still warming up: JIT, caches, connection pools, as {@code
+ *     HttpServiceConfig}'s cold start); zero for none
+ * @param coldPeriod see {@code coldExtra}
  */
 public record DubboProviderConfig(
     String podName,
@@ -28,7 +32,9 @@ public record DubboProviderConfig(
     Duration delay,
     Duration warmup,
     Duration serviceTime,
-    Duration shutdownWait) {
+    Duration shutdownWait,
+    Duration coldExtra,
+    Duration coldPeriod) {
 
   public DubboProviderConfig {
     Objects.requireNonNull(podName, "podName");
@@ -39,26 +45,32 @@ public record DubboProviderConfig(
   /** No start-up time, no delay, Dubbo's 10-minute default warmup, 5 ms calls, 10 s shutdown wait. */
   public static DubboProviderConfig of(String podName, InetSocketAddress address, int qosPort, String registry) {
     return new DubboProviderConfig(podName, address, qosPort, registry, Duration.ZERO, Duration.ZERO,
-        Duration.ofMinutes(10), Duration.ofMillis(5), Duration.ofSeconds(10));
+        Duration.ofMinutes(10), Duration.ofMillis(5), Duration.ofSeconds(10), Duration.ZERO, Duration.ZERO);
   }
 
   public DubboProviderConfig withStartupTime(Duration d) {
-    return new DubboProviderConfig(podName, address, qosPort, registry, d, delay, warmup, serviceTime, shutdownWait);
+    return new DubboProviderConfig(podName, address, qosPort, registry, d, delay, warmup, serviceTime, shutdownWait, coldExtra, coldPeriod);
   }
 
   public DubboProviderConfig withDelay(Duration d) {
-    return new DubboProviderConfig(podName, address, qosPort, registry, startupTime, d, warmup, serviceTime, shutdownWait);
+    return new DubboProviderConfig(podName, address, qosPort, registry, startupTime, d, warmup, serviceTime, shutdownWait, coldExtra, coldPeriod);
   }
 
   public DubboProviderConfig withWarmup(Duration d) {
-    return new DubboProviderConfig(podName, address, qosPort, registry, startupTime, delay, d, serviceTime, shutdownWait);
+    return new DubboProviderConfig(podName, address, qosPort, registry, startupTime, delay, d, serviceTime, shutdownWait, coldExtra, coldPeriod);
   }
 
   public DubboProviderConfig withServiceTime(Duration d) {
-    return new DubboProviderConfig(podName, address, qosPort, registry, startupTime, delay, warmup, d, shutdownWait);
+    return new DubboProviderConfig(podName, address, qosPort, registry, startupTime, delay, warmup, d, shutdownWait, coldExtra, coldPeriod);
   }
 
   public DubboProviderConfig withShutdownWait(Duration d) {
-    return new DubboProviderConfig(podName, address, qosPort, registry, startupTime, delay, warmup, serviceTime, d);
+    return new DubboProviderConfig(podName, address, qosPort, registry, startupTime, delay, warmup, serviceTime, d, coldExtra, coldPeriod);
+  }
+
+  /** A cold start: {@code extra} more per call at Dubbo's start, falling linearly to none over {@code period}. */
+  public DubboProviderConfig withColdStart(Duration extra, Duration period) {
+    return new DubboProviderConfig(podName, address, qosPort, registry, startupTime, delay, warmup, serviceTime,
+        shutdownWait, extra, period);
   }
 }

@@ -102,12 +102,38 @@ public final class HttpClientPool implements AutoCloseable {
     return idleCount.get();
   }
 
+  /** Attempts at most for one request whose kept-alive connection closed before it was written. */
+  static final int STALE_CONNECTION_ATTEMPTS = 3;
+
   /**
    * Sends {@code request} (this call owns and releases it) and completes with the answer or the
    * error; never completes exceptionally. Sets {@code Connection: keep-alive} unless the request
-   * says otherwise.
+   * says otherwise. A request that was not written because the kept-alive connection it took had
+   * just been closed by the server is sent again on another connection (at most {@value
+   * #STALE_CONNECTION_ATTEMPTS} attempts in all), as Go's net/http, OkHttp and Apache HttpClient do
+   * for a request nothing of which was written: the server never saw it.
    */
   public CompletableFuture<HttpResult> execute(FullHttpRequest request) {
+    return execute(request, 1);
+  }
+
+  private CompletableFuture<HttpResult> execute(FullHttpRequest request, int attempt) {
+    boolean mayRetry = attempt < STALE_CONNECTION_ATTEMPTS;
+    if (mayRetry) {
+      request.retain(); // kept for a resend
+    }
+    return attempt(request).thenCompose(r -> {
+      if (mayRetry && r.kind() != Kind.OK && !r.sent() && r.reused() && !closed) {
+        return execute(request, attempt + 1);
+      }
+      if (mayRetry) {
+        request.release();
+      }
+      return CompletableFuture.completedFuture(r);
+    });
+  }
+
+  private CompletableFuture<HttpResult> attempt(FullHttpRequest request) {
     long t0 = System.nanoTime();
     CompletableFuture<HttpResult> f = new CompletableFuture<>();
     if (closed) {
