@@ -7,6 +7,8 @@ import dev.ferry.lab.fleet.MqttProtocol;
 import dev.ferry.lab.report.ReportWriter;
 import dev.ferry.lab.report.ScenarioReport;
 import dev.ferry.lab.scenario.LabSettings;
+import dev.ferry.lab.scenario.RequestScenarioRunner;
+import dev.ferry.lab.scenario.RequestSettings;
 import dev.ferry.lab.scenario.Scenario;
 import dev.ferry.lab.scenario.ScenarioRunner;
 import java.io.PrintStream;
@@ -44,8 +46,21 @@ public final class LabCommand implements Runnable {
       })
   static final class Compare implements Callable<Integer> {
     @Option(names = "--scenarios", split = ",", defaultValue = "rolling,bluegreen-plain,ferry",
-        description = "which to run, in order (default ${DEFAULT-VALUE})")
+        description = "which to run, in order (default ${DEFAULT-VALUE}); MQTT: rolling, bluegreen-plain, ferry,"
+            + " rebalance; request/response: http-k8s, http-ferry, dubbo-k8s, dubbo-ferry")
     List<String> scenarios;
+
+    @Option(names = "--replicas", defaultValue = "4",
+        description = "request/response scenarios: pods of the service (default ${DEFAULT-VALUE})")
+    int replicas;
+
+    @Option(names = "--request-rate", defaultValue = "300",
+        description = "request/response scenarios: requests per second on each path, fixed (default ${DEFAULT-VALUE})")
+    double requestRate;
+
+    @Option(names = "--warmup", defaultValue = "10",
+        description = "request/response Ferry scenarios: a new pod's warmup, seconds (default ${DEFAULT-VALUE})")
+    int warmup;
 
     @Option(names = "--nodes", defaultValue = "3", description = "broker pods (default ${DEFAULT-VALUE})")
     int nodes;
@@ -108,6 +123,12 @@ public final class LabCommand implements Runnable {
             || propagationMillis < 0 || publishRate < 0) {
           throw new IllegalArgumentException("--nodes, --clients and --conn-evict-rate must be at least 1, the others 0 or more");
         }
+        if (replicas < 1 || !(requestRate > 0) || requestRate > 5000 || warmup < 0) {
+          throw new IllegalArgumentException("--replicas must be at least 1, --request-rate in (0, 5000], --warmup 0 or more");
+        }
+        if (model && chosen.stream().anyMatch(Scenario::requestResponse)) {
+          throw new IllegalArgumentException("--model runs the MQTT scenarios only");
+        }
         if (evictionSlices < 1 || evictionSlices > 100 || 1000 % evictionSlices != 0) {
           throw new IllegalArgumentException("--eviction-slices must divide 1000 and lie in 1..100, was " + evictionSlices);
         }
@@ -131,26 +152,55 @@ public final class LabCommand implements Runnable {
             Duration.ofSeconds(startup), Duration.ofSeconds(initialDelay), Duration.ofSeconds(waitTakeover),
             Duration.ofMillis(propagationMillis), Duration.ofMinutes(5), evictionSlices, shards,
             brokerProcesses == null ? shards > 0 : brokerProcesses);
-        out.printf(Locale.ROOT, "ferry lab: %d broker pods, %d MQTT %s clients through the Service, %.0f QoS 1 msg/s;"
-            + " Ferry evicts %d/s%n", nodes, clients, mqtt == MqttProtocol.V5 ? "5" : "3.1.1", publishRate, rate);
-        out.printf(Locale.ROOT, "  fleet: %s; brokers: %s%n%n",
-            shards == 0 ? "in this process, through the Service's proxy" : shards + " shard processes, each with its own kube-proxy",
-            s.brokerProcesses() ? "a JVM per pod" : "in this process");
+        RequestSettings rs = RequestSettings.defaults().withReplicas(replicas).withRate(requestRate)
+            .withStartup(Duration.ofSeconds(startup)).withWarmupSeconds(warmup)
+            .withPropagation(Duration.ofMillis(Math.max(propagationMillis, 0)));
+        boolean anyMqtt = chosen.stream().anyMatch(sc -> !sc.requestResponse());
+        boolean anyRequests = chosen.stream().anyMatch(Scenario::requestResponse);
+        if (anyMqtt) {
+          out.printf(Locale.ROOT, "ferry lab: %d broker pods, %d MQTT %s clients through the Service, %.0f QoS 1 msg/s;"
+              + " Ferry evicts %d/s%n", nodes, clients, mqtt == MqttProtocol.V5 ? "5" : "3.1.1", publishRate, rate);
+          out.printf(Locale.ROOT, "  fleet: %s; brokers: %s%n",
+              shards == 0 ? "in this process, through the Service's proxy" : shards + " shard processes, each with its own kube-proxy",
+              s.brokerProcesses() ? "a JVM per pod" : "in this process");
+        }
+        if (anyRequests) {
+          out.printf(Locale.ROOT, "ferry lab: %d service pods, %.0f requests/s on each path (HTTP: the Service and an"
+              + " ingress; Dubbo: a consumer), kube-proxy %d ms late, ingress %d ms late; Ferry warmup %d s%n",
+              rs.replicas(), rs.ratePerSecond(), rs.propagation().toMillis(), rs.ingressDelay().toMillis(), rs.warmupSeconds());
+        }
+        out.println();
         results = new ArrayList<>();
         for (Scenario sc : chosen) {
           out.println("[" + sc.id() + "] " + sc.description());
           long t = System.nanoTime();
-          results.add(ScenarioRunner.run(sc, s, line -> System.out.println(line)));
+          results.add(sc.requestResponse()
+              ? RequestScenarioRunner.run(sc, rs, line -> System.out.println(line))
+              : ScenarioRunner.run(sc, s, line -> System.out.println(line)));
           out.printf(Locale.ROOT, "[%s] done in %.0fs%n%n", sc.id(), (System.nanoTime() - t) / 1e9);
         }
-        settings = settingsForReport(s);
+        var m = new java.util.LinkedHashMap<String, Object>();
+        if (anyMqtt) {
+          m.putAll(settingsForReport(s));
+        }
+        if (anyRequests) {
+          m.put("requests", requestSettingsForReport(rs));
+        }
+        settings = m;
         mode = "lab";
       }
       ReportWriter.table(out, results);
       out.println();
-      out.println("max/mean disc.: disconnects per client; lost/dup msgs: QoS 1 messages acknowledged to the");
-      out.println("publisher and never delivered / delivered twice; min conn.: the lowest share of clients");
-      out.println("connected in any second of the release; imbalance: max/avg - 1 of clients per node at the end.");
+      if (results.stream().anyMatch(r -> r.requests() == null)) {
+        out.println("max/mean disc.: disconnects per client; lost/dup msgs: QoS 1 messages acknowledged to the");
+        out.println("publisher and never delivered / delivered twice; min conn.: the lowest share of clients");
+        out.println("connected in any second of the release; imbalance: max/avg - 1 of clients per node at the end.");
+      }
+      if (results.stream().anyMatch(r -> r.requests() != null)) {
+        out.println("sent/failed: requests over the whole load (steady, release, after); errors by kind: REFUSED, RESET");
+        out.println("(connection broke), HTTP_5XX (a proxy's 502/503 included), TIMEOUT, UNAVAILABLE (no endpoint or");
+        out.println("no provider), OTHER; p50/p99: latency of the OK ones; release: from the template change to the end.");
+      }
       if (report != null) {
         out.println();
         ReportWriter.write(report, mode, settings, results).forEach(p -> out.println("wrote " + p));
@@ -174,6 +224,19 @@ public final class LabCommand implements Runnable {
       m.put("evictionSlices", s.evictionSlices());
       m.put("fleetProcesses", s.fleetProcesses());
       m.put("brokerProcesses", s.brokerProcesses());
+      return m;
+    }
+
+    static java.util.Map<String, Object> requestSettingsForReport(RequestSettings s) {
+      var m = new java.util.LinkedHashMap<String, Object>();
+      m.put("replicas", s.replicas());
+      m.put("ratePerSecondPerPath", s.ratePerSecond());
+      m.put("podStartupSeconds", s.podStartup().toMillis() / 1000.0);
+      m.put("kubeProxyPropagationSeconds", s.propagation().toMillis() / 1000.0);
+      m.put("ingressDelaySeconds", s.ingressDelay().toMillis() / 1000.0);
+      m.put("warmupSeconds", s.warmupSeconds());
+      m.put("maxSurge", 1);
+      m.put("maxUnavailable", 1);
       return m;
     }
 

@@ -28,6 +28,8 @@ import java.util.Objects;
  *     second's worth at once, as EMQX does; 10: a tenth every 100 ms)
  * @param brokerProcesses each pod's broker runs in a JVM of its own rather than in this process
  *     (a large lab: one process has about 20,000 open files)
+ * @param dubboRegistry the registry {@code dubbo-provider:*} pods register with, e.g.
+ *     {@code zookeeper://127.0.20.9:2181} (null: none, such pods crash)
  */
 public record ClusterConfig(
     String namespace,
@@ -46,7 +48,8 @@ public record ClusterConfig(
     int apiPort,
     int clusterPort,
     int evictionSlices,
-    boolean brokerProcesses) {
+    boolean brokerProcesses,
+    String dubboRegistry) {
 
   public ClusterConfig {
     Objects.requireNonNull(namespace, "namespace");
@@ -84,6 +87,7 @@ public record ClusterConfig(
     private int clusterPort = 4370;
     private int evictionSlices = dev.ferry.broker.BrokerConfig.DEFAULT_EVICTION_SLICES;
     private boolean brokerProcesses;
+    private String dubboRegistry;
 
     public Builder namespace(String v) { namespace = v; return this; }
     public Builder apiServer(String host, int port) { apiServerHost = host; apiServerPort = port; return this; }
@@ -99,11 +103,12 @@ public record ClusterConfig(
 
     public Builder evictionSlices(int v) { evictionSlices = v; return this; }
     public Builder brokerProcesses(boolean v) { brokerProcesses = v; return this; }
+    public Builder dubboRegistry(String v) { dubboRegistry = v; return this; }
 
     public ClusterConfig build() {
       return new ClusterConfig(namespace, apiServerHost, apiServerPort, syncPeriod, podStartup, probePeriod,
           balancing, propagationDelay, apiKey, apiSecret, clusterLabel, crashingImage, mqttPort, apiPort, clusterPort,
-          evictionSlices, brokerProcesses);
+          evictionSlices, brokerProcesses, dubboRegistry);
     }
   }
 

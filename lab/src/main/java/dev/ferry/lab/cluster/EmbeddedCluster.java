@@ -72,6 +72,7 @@ public final class EmbeddedCluster implements AutoCloseable {
   private final ServiceController services;
   private final NodeSampler sampler;
   private final List<ControlLoop> loops = new ArrayList<>();
+  private final List<IngressController> ingresses = new java.util.concurrent.CopyOnWriteArrayList<>();
   private KubernetesClient operatorClient;
   private FerryOperator operator;
   private boolean closed;
@@ -89,7 +90,7 @@ public final class EmbeddedCluster implements AutoCloseable {
       this.kubelet = new Kubelet(componentsClient, ns, new Kubelet.Settings(config.podStartup(), config.probePeriod(),
           config.mqttPort(), config.apiPort(), config.clusterPort(), config.apiKey(), config.apiSecret(),
           config.clusterLabel(), config.crashingImage(), config.evictionSlices(),
-          config.brokerProcesses()));
+          config.brokerProcesses(), config.dubboRegistry()));
       this.services = new ServiceController(componentsClient, ns, config.balancing(), config.propagationDelay(), 2);
       EndpointSliceController slices = new EndpointSliceController(componentsClient, ns);
       OwnerCollector owners = new OwnerCollector(componentsClient, ns);
@@ -362,6 +363,36 @@ public final class EmbeddedCluster implements AutoCloseable {
     return services.proxy(service, portName);
   }
 
+  /**
+   * Starts an ingress (an L7 proxy like ingress-nginx by default) in front of a Service's port: it
+   * sends each request to a ready pod's address, learns endpoint changes {@code delay} late, and
+   * honours the pods' warmup annotations. Returns where clients send their requests.
+   */
+  public InetSocketAddress startIngress(String service, String portName, Duration delay) {
+    RuntimeException last = null;
+    for (int attempt = 0; attempt < Loopback.BIND_ATTEMPTS; attempt++) {
+      InetSocketAddress address = new InetSocketAddress(Loopback.SERVICES.next(), 80);
+      try {
+        IngressController ic = new IngressController(componentsClient, namespace(), service, portName, delay, address,
+            config.syncPeriod());
+        ingresses.add(ic);
+        log.info("event=ingress_started service={} address={} delay_ms={}", service, address, delay.toMillis());
+        return ic.address();
+      } catch (RuntimeException e) {
+        if (!Loopback.addressInUse(e)) {
+          throw e;
+        }
+        last = e;
+      }
+    }
+    throw new IllegalStateException("no free ingress address", last);
+  }
+
+  /** A free address of the lab's Service range (for a registry or another shared component). */
+  public static String serviceRangeAddress() {
+    return Loopback.SERVICES.next();
+  }
+
   /** The brokers that run now (terminating pods' too, until stopped), by pod name. */
   public Map<String, BrokerNode> brokers() {
     return kubelet.brokers();
@@ -442,6 +473,7 @@ public final class EmbeddedCluster implements AutoCloseable {
     closed = true;
     stopOperator();
     loops.forEach(ControlLoop::close);
+    ingresses.forEach(IngressController::close);
     sampler.close();
     kubelet.close();
     services.close();

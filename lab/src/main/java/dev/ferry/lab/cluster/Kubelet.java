@@ -72,7 +72,8 @@ final class Kubelet implements AutoCloseable {
       String clusterLabel,
       String crashingImage,
       int evictionSlices,
-      boolean brokerProcesses) {}
+      boolean brokerProcesses,
+      String dubboRegistry) {}
 
   /** A child broker's JVM: small heap, serial GC (a lab on two cores has no CPU for parallel GC threads). */
   static final List<String> BROKER_JVM = List.of("-Xmx1g", "-XX:+UseSerialGC", "-Xss512k");
@@ -108,6 +109,8 @@ final class Kubelet implements AutoCloseable {
     final String group;
     volatile State state = State.STARTING;
     volatile PodBroker broker;
+    /** A request/response pod's application (then there is no broker). */
+    volatile PodApp app;
     Future<PodBroker> starting;
     Future<?> stopping;
     Instant startedAt;
@@ -173,6 +176,9 @@ final class Kubelet implements AutoCloseable {
       if (!present.contains(rt.uid)) {
         // Removed without the kubelet (a forced deletion): the container is killed at once.
         log.info("event=pod_vanished pod={} ip={}", rt.name, rt.ip);
+        if (rt.app != null) {
+          rt.app.kill();
+        }
         stopBroker(rt, Duration.ZERO);
         runtimes.remove(rt.uid);
       }
@@ -219,9 +225,47 @@ final class Kubelet implements AutoCloseable {
       writeRunning(rt);
       return rt;
     }
+    if (PodApp.handles(image)) {
+      return admitApp(rt, pod, image);
+    }
     rt.starting = containers.submit(() -> startBroker(image));
     log.info("event=pod_admitted pod={} image={} group={}", rt.name, image, rt.group);
     return rt;
+  }
+
+  /**
+   * A request/response pod: its application starts at once on a free address of its own and
+   * listens once its own start-up time has passed; the readiness probe tells when.
+   */
+  private PodRuntime admitApp(PodRuntime rt, Pod pod, String image) {
+    try {
+      String ip = freeAddress();
+      rt.app = PodApp.start(pod, ip, settings.startup(), settings.dubboRegistry());
+      rt.ip = ip;
+      rt.state = State.RUNNING;
+      rt.startedAt = Instant.now();
+      log.info("event=pod_admitted pod={} image={} ip={}", rt.name, image, ip);
+    } catch (RuntimeException e) {
+      rt.state = State.CRASHED;
+      rt.ip = Loopback.PODS.next();
+      log.warn("event=pod_start_failed pod={} error={}", rt.name, e.toString());
+    }
+    writeRunning(rt);
+    return rt;
+  }
+
+  /** A pod address nothing listens on now (another lab on this machine may hold one). */
+  private static String freeAddress() {
+    for (int attempt = 0; attempt < Loopback.BIND_ATTEMPTS; attempt++) {
+      String ip = Loopback.PODS.next();
+      try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+        s.bind(new InetSocketAddress(ip, PodApp.HTTP_PORT));
+        return ip;
+      } catch (java.io.IOException e) {
+        log.info("event=pod_address_taken ip={}", ip);
+      }
+    }
+    throw new IllegalStateException("no free pod address after " + Loopback.BIND_ATTEMPTS + " attempts");
   }
 
   /** Starts the pod's broker on a free address of its own (another lab on this machine may hold one). */
@@ -323,7 +367,8 @@ final class Kubelet implements AutoCloseable {
   private void reportReadiness(PodRuntime rt, Pod pod) {
     Instant now = Instant.now();
     boolean containersReady = false;
-    if (!now.isBefore(rt.startedAt.plus(settings.startup()))) {
+    Duration wait = rt.app != null ? Duration.ZERO : settings.startup(); // an app's start-up is its own
+    if (!now.isBefore(rt.startedAt.plus(wait))) {
       if (Duration.between(rt.lastProbe, now).compareTo(settings.probePeriod()) >= 0) {
         rt.probeOk = probe(rt);
         rt.lastProbe = now;
@@ -353,6 +398,9 @@ final class Kubelet implements AutoCloseable {
 
   /** The readiness probe: the broker's API answers (GET /metrics, 200). */
   private boolean probe(PodRuntime rt) {
+    if (rt.app != null) {
+      return rt.app.probe(http);
+    }
     try {
       HttpResponse<Void> r = http.send(HttpRequest.newBuilder(
               URI.create("http://" + rt.ip + ":" + settings.apiPort() + "/metrics"))
@@ -372,8 +420,112 @@ final class Kubelet implements AutoCloseable {
     Duration budget = Duration.ofSeconds(grace);
     Duration hook = preStop.compareTo(budget) > 0 ? budget : preStop;
     rt.state = State.TERMINATING;
+    if (rt.app != null) {
+      rt.stopping = terminateApp(rt, pod, grace);
+      return;
+    }
     log.info("event=pod_terminating pod={} ip={} prestop_ms={} grace_s={}", rt.name, rt.ip, hook.toMillis(), grace);
     rt.stopping = stopBroker(rt, hook);
+  }
+
+  /**
+   * Kubernetes' termination of a container, from the deletion on: the preStop hook (an HTTP call
+   * it makes, such as {@code curl http://localhost:22222/offline}, really goes to the pod; then its
+   * sleep) within the grace period; SIGTERM (the application's graceful shutdown); SIGKILL when
+   * the grace period is over (2 s more when the hook used it all up, as the kubelet grants).
+   */
+  private java.util.concurrent.CompletableFuture<Void> terminateApp(PodRuntime rt, Pod pod, long graceSeconds) {
+    PreStop hook = PreStop.of(pod);
+    PodApp app = rt.app;
+    String ip = rt.ip;
+    long start = System.nanoTime();
+    long deadline = start + TimeUnit.SECONDS.toNanos(graceSeconds);
+    log.info("event=pod_terminating pod={} ip={} prestop_url={} prestop_sleep_ms={} grace_s={}", rt.name, ip,
+        hook.url(), hook.sleep().toMillis(), graceSeconds);
+    var done = new java.util.concurrent.CompletableFuture<Void>();
+    Thread.ofVirtual().name("container-stop-" + rt.name).start(() -> {
+      try {
+        if (hook.url() != null) {
+          String url = PreStop.inPod(hook.url(), ip);
+          try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            log.info("event=prestop_call pod={} url={} status={} body={}", rt.name, url, r.statusCode(),
+                r.body().length() > 80 ? r.body().substring(0, 80) : r.body().strip());
+          } catch (java.io.IOException e) {
+            log.info("event=prestop_call_failed pod={} url={} error={}", rt.name, url, e.toString());
+          }
+        }
+        long sleepNanos = Math.min(hook.sleep().toNanos(), deadline - System.nanoTime());
+        if (sleepNanos > 0) {
+          Thread.sleep(sleepNanos / 1_000_000, (int) (sleepNanos % 1_000_000));
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          left = TimeUnit.SECONDS.toNanos(2);
+        }
+        log.info("event=sigterm pod={} ip={} after_ms={}", rt.name, ip, (System.nanoTime() - start) / 1_000_000);
+        try {
+          app.terminate().get(left, TimeUnit.NANOSECONDS);
+          log.info("event=container_exited pod={} after_ms={}", rt.name, (System.nanoTime() - start) / 1_000_000);
+        } catch (java.util.concurrent.TimeoutException e) {
+          log.info("event=sigkill pod={} after_ms={}", rt.name, (System.nanoTime() - start) / 1_000_000);
+          app.kill();
+        } catch (java.util.concurrent.ExecutionException e) {
+          log.info("event=container_exited pod={} error={}", rt.name, e.getCause().toString());
+        }
+      } catch (InterruptedException e) {
+        app.kill();
+      } finally {
+        done.complete(null);
+      }
+    });
+    return done;
+  }
+
+  /**
+   * A container's preStop hook as the lab runs it: an HTTP call (an {@code httpGet} action, or the
+   * URL an {@code exec} hook passes to wget or curl, as the operator renders {@code offlineUrl}),
+   * then a sleep.
+   */
+  record PreStop(String url, Duration sleep) {
+    private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile("https?://[^'\"\\s]+");
+
+    static PreStop of(Pod pod) {
+      String url = null;
+      for (Container c : pod.getSpec().getContainers()) {
+        var hook = c.getLifecycle() == null ? null : c.getLifecycle().getPreStop();
+        if (hook == null) {
+          continue;
+        }
+        if (hook.getHttpGet() != null && hook.getHttpGet().getPort() != null) {
+          var g = hook.getHttpGet();
+          String scheme = g.getScheme() == null ? "http" : g.getScheme().toLowerCase(java.util.Locale.ROOT);
+          String port = g.getPort().getIntVal() != null ? String.valueOf(g.getPort().getIntVal()) : String.valueOf(PodApp.HTTP_PORT);
+          url = scheme + "://" + (g.getHost() == null ? "localhost" : g.getHost()) + ":" + port
+              + (g.getPath() == null ? "/" : g.getPath());
+        } else if (hook.getExec() != null && hook.getExec().getCommand() != null) {
+          var m = URL.matcher(String.join(" ", hook.getExec().getCommand()));
+          if (m.find()) {
+            url = m.group();
+          }
+        }
+        break;
+      }
+      return new PreStop(url, preStopSleep(pod));
+    }
+
+    /** The URL as the pod itself reaches it: localhost is the pod's own address. */
+    static String inPod(String url, String podIp) {
+      URI u = URI.create(url);
+      String host = u.getHost();
+      if (host == null || host.equals("localhost") || host.startsWith("127.")) {
+        return u.getScheme() + "://" + podIp + (u.getPort() < 0 ? "" : ":" + u.getPort())
+            + (u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath())
+            + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+      }
+      return url;
+    }
   }
 
   private Future<?> stopBroker(PodRuntime rt, Duration preStop) {
@@ -443,6 +595,7 @@ final class Kubelet implements AutoCloseable {
   @Override
   public void close() {
     List<Future<?>> stops = new ArrayList<>();
+    List<java.util.concurrent.CompletableFuture<Void>> appStops = new ArrayList<>();
     for (PodRuntime rt : runtimes.values()) {
       if (rt.starting != null && rt.broker == null) {
         try {
@@ -450,6 +603,10 @@ final class Kubelet implements AutoCloseable {
         } catch (Exception e) {
           continue;
         }
+      }
+      if (rt.app != null) {
+        appStops.add(rt.app.shutdownNow()); // the cluster goes away
+        continue;
       }
       if (rt.state != State.STOPPED) {
         stops.add(stopBroker(rt, Duration.ZERO));
@@ -461,6 +618,12 @@ final class Kubelet implements AutoCloseable {
       } catch (Exception e) {
         log.warn("event=broker_stop_slow error={}", e.toString());
       }
+    }
+    try {
+      java.util.concurrent.CompletableFuture.allOf(appStops.toArray(java.util.concurrent.CompletableFuture[]::new))
+          .get(20, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("event=app_stop_slow error={}", e.toString());
     }
     runtimes.clear();
     containers.shutdownNow();

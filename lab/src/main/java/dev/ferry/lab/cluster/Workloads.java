@@ -118,4 +118,102 @@ public final class Workloads {
     ld.setSpec(spec);
     return ld;
   }
+
+  // ---------------------------------------------------------------- request/response workloads
+
+  /**
+   * A pod template of a request/response service: labels {@code app=<app>} plus {@code
+   * extraLabels}, one container of {@code image} ({@code web:*}: the HTTP service on port 8080
+   * named {@code http}, readiness probe {@code GET /ready}; {@code dubbo-provider:*}: Dubbo on
+   * 20880 named {@code dubbo}, QoS on 22222), with {@code env} for the application (see the lab's
+   * kubelet: {@code STARTUP_MS}, {@code DUBBO_PROVIDER_DELAY}, ...). No preStop, no grace period:
+   * Kubernetes' defaults, as users have them today.
+   */
+  public static PodTemplateSpec appTemplate(String app, String image, Map<String, String> extraLabels, Map<String, String> env) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put("app", app);
+    labels.putAll(extraLabels);
+    boolean dubbo = image.startsWith("dubbo-provider");
+    var c = new io.fabric8.kubernetes.api.model.ContainerBuilder().withName(dubbo ? "provider" : "web").withImage(image);
+    if (dubbo) {
+      c.addNewPort().withName("dubbo").withContainerPort(20880).withProtocol("TCP").endPort()
+          .addNewPort().withName("qos").withContainerPort(22222).withProtocol("TCP").endPort()
+          .withNewReadinessProbe().withNewTcpSocket().withPort(new IntOrString("dubbo")).endTcpSocket()
+            .withPeriodSeconds(1).endReadinessProbe();
+    } else {
+      c.addNewPort().withName("http").withContainerPort(8080).withProtocol("TCP").endPort()
+          .withNewReadinessProbe().withNewHttpGet().withPath("/ready").withPort(new IntOrString("http")).endHttpGet()
+            .withPeriodSeconds(1).endReadinessProbe();
+    }
+    env.forEach((k, v) -> c.addNewEnv().withName(k).withValue(v).endEnv());
+    return new PodTemplateSpecBuilder()
+        .withNewMetadata().withLabels(labels).endMetadata()
+        .withNewSpec().withContainers(c.build()).endSpec()
+        .build();
+  }
+
+  /** A ClusterIP Service {@code name} with one port ({@code portName}, {@code port}) selecting {@code app=name}. */
+  public static Service appService(String name, String portName, int port) {
+    return new ServiceBuilder()
+        .withNewMetadata().withName(name).endMetadata()
+        .withNewSpec()
+          .withSelector(new LinkedHashMap<>(Map.of("app", name)))
+          .addNewPort().withName(portName).withPort(port).withTargetPort(new IntOrString(portName)).withProtocol("TCP").endPort()
+        .endSpec()
+        .build();
+  }
+
+  /**
+   * A ReplicaSet {@code <app>-<version>} of request/response pods labelled {@code app=<app>,
+   * version=<version>}: what a Deployment owns, one per template revision.
+   */
+  public static ReplicaSet appReplicaSet(String app, String version, int replicas, String image, Map<String, String> env) {
+    return new ReplicaSetBuilder()
+        .withNewMetadata().withName(app + "-" + version).addToLabels("app", app).addToLabels("version", version).endMetadata()
+        .withNewSpec()
+          .withReplicas(replicas)
+          .withNewSelector().addToMatchLabels("app", app).addToMatchLabels("version", version).endSelector()
+          .withTemplate(appTemplate(app, image, Map.of("version", version), env))
+        .endSpec()
+        .build();
+  }
+
+  /**
+   * A LosslessDeployment of request/response pods, strategy {@code Rolling} with {@code maxSurge}
+   * and {@code maxUnavailable}, {@code lifecycle} as given, and a drain ({@code http} on the pods'
+   * port 8080 {@code /drain}, or {@code none}).
+   */
+  public static dev.ferry.api.v1alpha1.LosslessDeployment appLosslessDeployment(
+      String name, int replicas, String image, Map<String, String> env, int maxSurge, int maxUnavailable,
+      dev.ferry.api.v1alpha1.LifecycleSpec lifecycle, boolean httpDrain) {
+    var ld = new dev.ferry.api.v1alpha1.LosslessDeployment();
+    ld.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).build());
+    var spec = new dev.ferry.api.v1alpha1.LosslessDeploymentSpec();
+    spec.setReplicas(replicas);
+    spec.setSelector(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder().addToMatchLabels("app", name).build());
+    spec.setTemplate(appTemplate(name, image, Map.of(), env));
+    var service = new dev.ferry.api.v1alpha1.ServiceReference();
+    service.setName(name);
+    spec.setService(service);
+    var strategy = new dev.ferry.api.v1alpha1.DeploymentStrategy(dev.ferry.api.v1alpha1.StrategyType.ROLLING);
+    var rolling = new dev.ferry.api.v1alpha1.RollingStrategy();
+    rolling.setMaxSurge(new IntOrString(maxSurge));
+    rolling.setMaxUnavailable(new IntOrString(maxUnavailable));
+    rolling.setProgressDeadlineSeconds(300);
+    strategy.setRolling(rolling);
+    spec.setStrategy(strategy);
+    var drain = new dev.ferry.api.v1alpha1.DrainSpec(httpDrain ? dev.ferry.api.v1alpha1.DrainType.HTTP : dev.ferry.api.v1alpha1.DrainType.NONE);
+    drain.setTimeoutSeconds(60);
+    drain.setWaitTakeover(0);
+    if (httpDrain) {
+      var http = new dev.ferry.api.v1alpha1.HttpDrain();
+      http.setPort(8080);
+      http.setPath("/drain");
+      drain.setHttp(http);
+    }
+    spec.setDrain(drain);
+    spec.setLifecycle(lifecycle);
+    ld.setSpec(spec);
+    return ld;
+  }
 }

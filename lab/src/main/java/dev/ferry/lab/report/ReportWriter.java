@@ -25,7 +25,41 @@ public final class ReportWriter {
 
   private ReportWriter() {}
 
-  public static void table(PrintStream out, List<ScenarioReport> scenarios) {
+  public static void table(PrintStream out, List<ScenarioReport> all) {
+    List<ScenarioReport> scenarios = all.stream().filter(r -> r.requests() == null).toList();
+    List<ScenarioReport> requests = all.stream().filter(r -> r.requests() != null).toList();
+    if (!scenarios.isEmpty()) {
+      mqttTable(out, scenarios);
+    }
+    if (!requests.isEmpty()) {
+      if (!scenarios.isEmpty()) {
+        out.println();
+      }
+      requestTable(out, requests);
+    }
+  }
+
+  /** Request/response scenarios: per path and in all, what the load saw. */
+  static void requestTable(PrintStream out, List<ScenarioReport> scenarios) {
+    String row = "%-12s %-9s %8s %8s %8s %9s %-34s %8s%n";
+    out.printf(Locale.ROOT, row, "scenario", "path", "sent", "failed", "p50 ms", "p99 ms", "errors", "release");
+    for (ScenarioReport r : scenarios) {
+      boolean first = true;
+      for (var e : r.requests().paths().entrySet()) {
+        ScenarioReport.Path p = e.getValue();
+        out.printf(Locale.ROOT, row, first ? r.scenario() : "", e.getKey(), p.sent(), p.failed(),
+            String.format(Locale.ROOT, "%.1f", p.p50Ms()), String.format(Locale.ROOT, "%.1f", p.p99Ms()),
+            p.errors().isEmpty() ? "-" : p.errors().toString(), first ? r.durationSeconds() + "s" : "");
+        first = false;
+      }
+      if (r.requests().paths().size() > 1) {
+        out.printf(Locale.ROOT, row, "", "all", r.requestsSent(), r.requestsFailed(), "",
+            String.format(Locale.ROOT, "%.1f", r.p99Ms()), "", "");
+      }
+    }
+  }
+
+  static void mqttTable(PrintStream out, List<ScenarioReport> scenarios) {
     String row = "%-16s %8s %8s %8s %8s %12s %10s %10s %15s%n";
     out.printf(Locale.ROOT, row, "scenario", "max", "mean", "lost", "dup", "peak recon/s", "min conn.",
         "imbalance", "duration/floor");
@@ -64,6 +98,10 @@ public final class ReportWriter {
     StringBuilder cards = new StringBuilder();
     for (int i = 0; i < scenarios.size(); i++) {
       ScenarioReport r = scenarios.get(i);
+      if (r.requests() != null) {
+        cards.append(requestCard(r, i));
+        continue;
+      }
       cards.append("<section><h2>").append(esc(r.scenario())).append("</h2><p>").append(esc(r.description()))
           .append("</p><div class=figs>")
           .append(fig("disconnects / client (max)", String.valueOf(r.maxDisconnectsPerClient())))
@@ -86,10 +124,13 @@ public final class ReportWriter {
         .figs{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:12px}
         .fig{background:#22252b;padding:8px 12px;border-radius:3px}.fig b{display:block;font-size:20px;color:#fff}
         .chart{margin-top:8px}.u-legend{color:#ccccdc}.note{color:#9fa1b0}
+        table{border-collapse:collapse;margin:4px 0 8px}td,th{border:1px solid #2c3235;padding:3px 8px;text-align:left}
         </style></head><body>
         <h1>Ferry lab: what each release strategy did to the clients</h1>
-        <p class=note>mode: %s. Each chart starts when the template changed. Connections per node and in total (top),
-        reconnects per second (bottom).</p>
+        <p class=note>mode: %s. MQTT scenarios: each chart starts when the template changed; connections per node and in
+        total (top), reconnects per second (bottom). Request/response scenarios: requests per second answered OK and failed
+        over the whole load (the release between the dashed marks), and requests per second answered by each pod the
+        release created, on the path that honours warmup (it rises over the warmup where there is one).</p>
         %s
         <script>%s</script>
         <script>
@@ -98,6 +139,25 @@ public final class ReportWriter {
         function width(){ return Math.min(1100, document.body.clientWidth - 40); }
         function axes(){ const g={stroke:"#9fa1b0",grid:{stroke:"#2c3235"},ticks:{stroke:"#2c3235"}}; return [g,{...g,size:70}]; }
         report.scenarios.forEach((s, i) => {
+          if (s.requests) {
+            const q = s.requests, n = q.sentPerSecond.length, xs = Array.from({length:n}, (_, k) => k);
+            const ok = xs.map(k => q.sentPerSecond[k] - q.failedPerSecond[k]);
+            const mark = {stroke:"#9fa1b0", dash:[4,4], width:1, points:{show:false}};
+            const top = Math.max(1, ...q.sentPerSecond);
+            const rel = xs.map(k => (k === q.releaseStartSecond || k === q.releaseEndSecond) ? top : null);
+            new uPlot({title:"requests per second (all paths)", width:width(), height:220, axes:axes(), scales:{x:{time:false}},
+                       series:[{label:"s"}, {label:"ok/s", stroke:"#73bf69", width:1.5, points:{show:false}},
+                               {label:"failed/s", stroke:"#f2495c", fill:"rgba(242,73,92,0.25)", width:1.5, points:{show:false}},
+                               {label:"release", ...mark, spanGaps:false, paths: uPlot.paths.bars({size:[0.05]})}]},
+                      [xs, ok, Array.from(q.failedPerSecond), rel], document.getElementById("conn" + i));
+            const pods = Object.keys(q.perNewPod);
+            const from = Math.max(0, q.releaseStartSecond - 1), ys = xs.slice(from);
+            new uPlot({title:"requests per second per new pod (" + q.warmupPath + (q.warmupSeconds ? ", warmup " + q.warmupSeconds + " s" : ", no warmup") + ")",
+                       width:width(), height:220, axes:axes(), scales:{x:{time:false}},
+                       series:[{label:"s"}].concat(pods.map((k, j) => ({label:k, stroke:palette[j %% palette.length], width:1.5, points:{show:false}})))},
+                      [ys].concat(pods.map(k => ys.map(x => q.perNewPod[k][x]))), document.getElementById("recon" + i));
+            return;
+          }
           const t = s.timeline, n = t.connected.length, xs = Array.from({length:n}, (_, k) => k);
           const nodes = Object.keys(t.connectionsPerNode);
           const data = [xs, Array.from(t.connected)].concat(nodes.map(k => Array.from(t.connectionsPerNode[k], v => v < 0 ? null : v)));
@@ -112,6 +172,26 @@ public final class ReportWriter {
         </script></body></html>
         """.formatted(resource(UPLOT + "uPlot.min.css"), esc(mode), cards, resource(UPLOT + "uPlot.iife.min.js"),
             json.replace("</", "<\\/"));
+  }
+
+  private static String requestCard(ScenarioReport r, int i) {
+    StringBuilder c = new StringBuilder();
+    c.append("<section><h2>").append(esc(r.scenario())).append("</h2><p>").append(esc(r.description()))
+        .append("</p><div class=figs>")
+        .append(fig("requests sent", String.valueOf(r.requestsSent())))
+        .append(fig("requests failed", String.valueOf(r.requestsFailed())))
+        .append(fig("p99 (worst path)", String.format(Locale.ROOT, "%.1f ms", r.p99Ms())))
+        .append(fig("rate per path", String.format(Locale.ROOT, "%.0f/s", r.requests().ratePerSecond())))
+        .append(fig("release", r.durationSeconds() + "s"))
+        .append("</div><table><tr><th>path</th><th>via</th><th>sent</th><th>failed</th><th>errors</th><th>p50 ms</th><th>p99 ms</th></tr>");
+    r.requests().paths().forEach((name, p) -> c.append("<tr><td>").append(esc(name)).append("</td><td>").append(esc(p.via()))
+        .append("</td><td>").append(p.sent()).append("</td><td>").append(p.failed()).append("</td><td>")
+        .append(esc(p.errors().isEmpty() ? "-" : p.errors().toString())).append("</td><td>")
+        .append(String.format(Locale.ROOT, "%.1f", p.p50Ms())).append("</td><td>")
+        .append(String.format(Locale.ROOT, "%.1f", p.p99Ms())).append("</td></tr>"));
+    c.append("</table><div class=chart id=conn").append(i).append("></div><div class=chart id=recon").append(i)
+        .append("></div></section>\n");
+    return c.toString();
   }
 
   private static String fig(String label, String value) {

@@ -8,7 +8,15 @@ public enum Scenario {
   ROLLING("rolling", "StatefulSet rolling update, the Kubernetes default: each pod deleted, then recreated"),
   BLUEGREEN_PLAIN("bluegreen-plain", "Plain blue-green: start a new set, switch the Service, delete the old pods"),
   FERRY("ferry", "Ferry blue-green: switch, then evacuate each old node at the rate through the EMQX API"),
-  REBALANCE("rebalance", "Scale out by one node, then a Rebalance moves clients to it at the rate");
+  REBALANCE("rebalance", "Scale out by one node, then a Rebalance moves clients to it at the rate"),
+  HTTP_K8S("http-k8s", "HTTP service, Deployment-style rolling update as users have it today: readiness probe,"
+      + " no delayed online, no preStop, default grace period, no drain"),
+  HTTP_FERRY("http-ferry", "HTTP service, Ferry Rolling with lifecycle: delayed online, gate off -> endpoints"
+      + " + propagation -> http drain -> delete, preStop sleep, warmup annotations"),
+  DUBBO_K8S("dubbo-k8s", "Dubbo 3 providers (ZooKeeper), Deployment-style rolling update: no Dubbo delay or"
+      + " warmup, no preStop, default grace period"),
+  DUBBO_FERRY("dubbo-ferry", "Dubbo 3 providers (ZooKeeper), Ferry Rolling: Dubbo delay and warmup, preStop"
+      + " calling Dubbo's QoS offline then sleeping");
 
   private final String id;
   private final String description;
@@ -24,6 +32,20 @@ public enum Scenario {
 
   public String description() {
     return description;
+  }
+
+  /** A request/response scenario (HTTP or Dubbo) rather than an MQTT one. */
+  public boolean requestResponse() {
+    return this == HTTP_K8S || this == HTTP_FERRY || this == DUBBO_K8S || this == DUBBO_FERRY;
+  }
+
+  /** Ferry runs the release (rather than plain Kubernetes). */
+  boolean ferry() {
+    return this == HTTP_FERRY || this == DUBBO_FERRY;
+  }
+
+  boolean dubbo() {
+    return this == DUBBO_K8S || this == DUBBO_FERRY;
   }
 
   /** By its name on the command line; a clear error listing the known ones otherwise. */

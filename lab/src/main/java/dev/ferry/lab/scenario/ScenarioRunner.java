@@ -44,6 +44,9 @@ public final class ScenarioRunner {
   private ScenarioRunner() {}
 
   public static ScenarioReport run(Scenario scenario, LabSettings s, Consumer<String> progress) {
+    if (scenario.requestResponse()) {
+      return RequestScenarioRunner.run(scenario, RequestSettings.defaults(), progress);
+    }
     ClusterConfig config = ClusterConfig.builder()
         .podStartup(s.podStartup())
         .propagationDelay(s.propagation())
@@ -278,6 +281,7 @@ public final class ScenarioRunner {
       // parallel, each at the rate, so this is an upper bound), then the takeover wait.
       case REBALANCE -> startup + (long) Math.ceil((double) s.clients() / (s.nodes() + 1) / s.connEvictRate())
           + s.waitTakeover().toSeconds();
+      default -> 0;
     };
     return new ScenarioReport(
         scenario.id(), scenario.description(), s.clients(), fleet.maxDisconnectsPerClient(),

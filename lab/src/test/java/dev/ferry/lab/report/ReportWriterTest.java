@@ -48,4 +48,28 @@ class ReportWriterTest {
     ReportWriter.table(new PrintStream(bytes, true, StandardCharsets.UTF_8), List.of(ferry()));
     assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("ferry").contains("99.0%").contains("30s/28s");
   }
+
+  static ScenarioReport httpFerry() {
+    var service = new ScenarioReport.Path("Service", 600, 600, 0, Map.of(), 10.5, 15.0, List.of());
+    var ingress = new ScenarioReport.Path("ingress", 600, 598, 2, Map.of("HTTP_5XX", 2L), 10.6, 21.0, List.of("HTTP_5XX: status 502 (x2)"));
+    var requests = new ScenarioReport.Requests(200, new java.util.LinkedHashMap<>(Map.of("service", service, "ingress", ingress)),
+        1, 2, new int[] {400, 400, 400}, new int[] {0, 2, 0}, "ingress", Map.of("web-2-x", new int[] {0, 20, 90}), 10);
+    return new ScenarioReport("http-ferry", "Ferry Rolling", 0, 0, 0, Map.of(), -1, -1, 0, 0, 1, 1, 0, 2, 0,
+        new ScenarioReport.Timeline(new int[] {400, 398, 400}, new int[] {0, 2, 0}, Map.of()), 1200L, 2L, 21.0, requests);
+  }
+
+  @Test
+  void requestScenariosReportTheirRequestsAndMqttOnesLeaveThemOut(@TempDir Path dir) throws Exception {
+    ReportWriter.write(dir, "lab", Map.of(), List.of(ferry(), httpFerry()));
+    JsonNode scenarios = new ObjectMapper().readTree(dir.resolve("report.json").toFile()).get("scenarios");
+    assertThat(scenarios.get(0).has("requestsSent")).isFalse();
+    assertThat(scenarios.get(1).get("requestsSent").asLong()).isEqualTo(1200);
+    assertThat(scenarios.get(1).get("requestsFailed").asLong()).isEqualTo(2);
+    assertThat(scenarios.get(1).get("p99Ms").asDouble()).isEqualTo(21.0);
+    assertThat(scenarios.get(1).get("requests").get("perNewPod").get("web-2-x").get(2).asInt()).isEqualTo(90);
+    assertThat(Files.readString(dir.resolve("report.html"))).contains("requests per second per new pod");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    ReportWriter.table(new PrintStream(bytes, true, StandardCharsets.UTF_8), List.of(ferry(), httpFerry()));
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("30s/28s").contains("http-ferry").contains("{HTTP_5XX=2}");
+  }
 }
