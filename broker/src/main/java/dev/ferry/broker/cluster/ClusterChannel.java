@@ -3,7 +3,6 @@ package dev.ferry.broker.cluster;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.broker.Broker;
-import dev.ferry.broker.session.Topics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -27,7 +26,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -85,7 +83,7 @@ public final class ClusterChannel implements Cluster {
   private final Channel server;
   private final Map<String, Channel> outbound = new HashMap<>();
   private final Map<String, Channel> inbound = new HashMap<>();
-  private final Map<String, Set<String>> routes = new HashMap<>();
+  private final Map<String, RouteSet> routes = new HashMap<>();
   private final Map<String, ObjectNode> status = new HashMap<>();
   private final Set<String> known = new TreeSet<>();
   private final Set<InetSocketAddress> dialing = ConcurrentHashMap.newKeySet();
@@ -379,13 +377,13 @@ public final class ClusterChannel implements Cluster {
   private void onMessage(String from, String type, ObjectNode msg) {
     switch (type) {
       case "routes" -> {
-        Set<String> set = new HashSet<>();
+        RouteSet set = new RouteSet();
         msg.withArray("filters").forEach(f -> set.add(f.asText()));
         routes.put(from, set);
       }
-      case "route_add" -> routes.computeIfAbsent(from, k -> new HashSet<>()).add(msg.get("filter").asText());
+      case "route_add" -> routes.computeIfAbsent(from, k -> new RouteSet()).add(msg.get("filter").asText());
       case "route_del" -> {
-        Set<String> set = routes.get(from);
+        RouteSet set = routes.get(from);
         if (set != null) {
           set.remove(msg.get("filter").asText());
         }
@@ -451,15 +449,9 @@ public final class ClusterChannel implements Cluster {
   @Override
   public List<String> peersMatching(String topic) {
     List<String> out = new ArrayList<>();
-    for (Map.Entry<String, Set<String>> e : routes.entrySet()) {
-      if (!outbound.containsKey(e.getKey())) {
-        continue;
-      }
-      for (String f : e.getValue()) {
-        if (Topics.matches(f, topic)) {
-          out.add(e.getKey());
-          break;
-        }
+    for (Map.Entry<String, RouteSet> e : routes.entrySet()) {
+      if (outbound.containsKey(e.getKey()) && e.getValue().matches(topic)) {
+        out.add(e.getKey());
       }
     }
     return out;
