@@ -396,14 +396,18 @@ final class Kubelet implements AutoCloseable {
     return gates.stream().allMatch(g -> Pods.isTrue(pod, g.getConditionType()));
   }
 
-  /** The readiness probe: the broker's API answers (GET /metrics, 200). */
+  /**
+   * The readiness probe. A broker: EMQX's GET /status on the API port, 200 once the node holds its
+   * peers' routes (a node that acknowledged publishes before it knew where the subscribers are
+   * would drop them).
+   */
   private boolean probe(PodRuntime rt) {
     if (rt.app != null) {
       return rt.app.probe(http);
     }
     try {
       HttpResponse<Void> r = http.send(HttpRequest.newBuilder(
-              URI.create("http://" + rt.ip + ":" + settings.apiPort() + "/metrics"))
+              URI.create("http://" + rt.ip + ":" + settings.apiPort() + "/status"))
           .timeout(Duration.ofMillis(500)).GET().build(), HttpResponse.BodyHandlers.discarding());
       return r.statusCode() == 200;
     } catch (java.io.IOException e) {
