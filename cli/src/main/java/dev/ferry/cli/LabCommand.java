@@ -89,7 +89,9 @@ public final class LabCommand implements Runnable {
     @Option(names = "--wait-takeover", defaultValue = "2", description = "Ferry's takeover wait per node, seconds (default ${DEFAULT-VALUE})")
     int waitTakeover;
 
-    @Option(names = "--propagation-ms", defaultValue = "500", description = "how late the Service learns of endpoint changes (default ${DEFAULT-VALUE})")
+    @Option(names = "--propagation-ms", defaultValue = "-1",
+        description = "how late the Service learns of endpoint changes (default: 500 for the MQTT scenarios,"
+            + " 1000 for the request/response ones, whose ingress is 1000 ms late too)")
     int propagationMillis;
 
     @Option(names = "--eviction-slices", defaultValue = "10",
@@ -120,7 +122,7 @@ public final class LabCommand implements Runnable {
       try {
         scenarios.forEach(name -> chosen.add(Scenario.of(name)));
         if (nodes < 1 || clients < 1 || rate < 1 || startup < 0 || initialDelay < 0 || waitTakeover < 0
-            || propagationMillis < 0 || publishRate < 0) {
+            || propagationMillis < -1 || publishRate < 0) {
           throw new IllegalArgumentException("--nodes, --clients and --conn-evict-rate must be at least 1, the others 0 or more");
         }
         if (replicas < 1 || !(requestRate > 0) || requestRate > 5000 || warmup < 0) {
@@ -150,11 +152,11 @@ public final class LabCommand implements Runnable {
         int shards = fleetProcesses < 0 ? LabSettings.fleetProcessesFor(clients) : fleetProcesses;
         LabSettings s = new LabSettings(nodes, clients, mqtt, publishRate, backoff, rate,
             Duration.ofSeconds(startup), Duration.ofSeconds(initialDelay), Duration.ofSeconds(waitTakeover),
-            Duration.ofMillis(propagationMillis), Duration.ofMinutes(5), evictionSlices, shards,
+            Duration.ofMillis(propagationMillis < 0 ? 500 : propagationMillis), Duration.ofMinutes(5), evictionSlices, shards,
             brokerProcesses == null ? shards > 0 : brokerProcesses);
         RequestSettings rs = RequestSettings.defaults().withReplicas(replicas).withRate(requestRate)
             .withStartup(Duration.ofSeconds(startup)).withWarmupSeconds(warmup)
-            .withPropagation(Duration.ofMillis(Math.max(propagationMillis, 0)));
+            .withPropagation(propagationMillis < 0 ? RequestSettings.defaults().propagation() : Duration.ofMillis(propagationMillis));
         boolean anyMqtt = chosen.stream().anyMatch(sc -> !sc.requestResponse());
         boolean anyRequests = chosen.stream().anyMatch(Scenario::requestResponse);
         if (anyMqtt) {

@@ -5,6 +5,7 @@ import dev.ferry.api.v1alpha1.LosslessDeployment;
 import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
 import dev.ferry.lab.cluster.ClusterConfig;
 import dev.ferry.lab.cluster.EmbeddedCluster;
+import dev.ferry.lab.cluster.KubeProxyRoutes;
 import dev.ferry.lab.cluster.Workloads;
 import dev.ferry.lab.net.Balancing;
 import dev.ferry.lab.report.ScenarioReport;
@@ -70,6 +71,7 @@ public final class RequestScenarioRunner {
     if (!scenario.requestResponse()) {
       throw new IllegalArgumentException(scenario.id() + " is not a request/response scenario");
     }
+    quietLibraries();
     EmbeddedZooKeeper zk = scenario.dubbo()
         ? EmbeddedZooKeeper.start(new InetSocketAddress(EmbeddedCluster.serviceRangeAddress(), 2181)) : null;
     try {
@@ -89,6 +91,23 @@ public final class RequestScenarioRunner {
         } catch (IOException e) {
           progress.accept("ZooKeeper did not close: " + e);
         }
+      }
+    }
+  }
+
+  /**
+   * Dubbo logs every late answer at WARN with a stack trace (tens of megabytes in a baseline whose
+   * calls time out), and on two cores that logging slows the lab enough to time out more calls:
+   * Dubbo, ZooKeeper and Curator log errors only, when the backend is logback.
+   */
+  static void quietLibraries() {
+    for (String name : List.of("org.apache.dubbo", "org.apache.zookeeper", "org.apache.curator", "io.micrometer")) {
+      org.slf4j.Logger l = org.slf4j.LoggerFactory.getLogger(name);
+      try {
+        Class<?> level = Class.forName("ch.qos.logback.classic.Level");
+        l.getClass().getMethod("setLevel", level).invoke(l, level.getField("ERROR").get(null));
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        return; // another logging backend: its own configuration decides
       }
     }
   }
@@ -130,9 +149,37 @@ public final class RequestScenarioRunner {
       env.put("DUBBO_PROVIDER_WARMUP", scenario.ferry() ? String.valueOf(s.warmupSeconds() * 1000L) : "0");
       env.put("DUBBO_SHUTWAIT", "10000");
     } else {
-      env.put("SHUTDOWN_MS", "10000");
+      // On SIGTERM the application exits at once, requests in flight and all: the default of Go's
+      // net/http and Node's http servers, and of Spring Boot before 3.4 (server.shutdown=immediate).
+      // The same application in both scenarios; graceful shutdown is what Ferry makes unnecessary.
+      env.put("SHUTDOWN_MS", "0");
     }
     return env;
+  }
+
+  /** Callers of the Service: client pods, each with its own keep-alive connection pool. */
+  static final int SERVICE_CLIENTS = 16;
+
+  /** Several clients, each with its own connections, sending in turn: a Service's many callers. */
+  static final class Clients implements RequestSender {
+    private final List<RequestSender> clients = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
+
+    Clients(int n, java.util.function.Supplier<RequestSender> client) {
+      for (int i = 0; i < n; i++) {
+        clients.add(client.get());
+      }
+    }
+
+    @Override
+    public CompletableFuture<Outcome> send() {
+      return clients.get((int) Math.floorMod(next.getAndIncrement(), (long) clients.size())).send();
+    }
+
+    @Override
+    public void close() {
+      clients.forEach(RequestSender::close);
+    }
   }
 
   /** One request path: its load and a few of its error details. */
@@ -192,6 +239,7 @@ public final class RequestScenarioRunner {
     ScenarioReport run() {
       deploy();
       List<Path> paths = new ArrayList<>();
+      KubeProxyRoutes kubeProxy = null;
       long loadStart = System.currentTimeMillis();
       LoadConfig load = LoadConfig.of(s.ratePerSecond(), s.timeout().plus(s.settle().multipliedBy(2)).plusSeconds(60))
           .withMaxInFlight(2000);
@@ -210,14 +258,23 @@ public final class RequestScenarioRunner {
           paths.add(start("consumer", "Dubbo consumer, Dubbo's defaults (ZooKeeper, weighted random, 1 s timeout)",
               consumer, load));
         } else {
-          InetSocketAddress service = c.awaitServiceAddress(app, "http", Duration.ofSeconds(30));
+          c.awaitServiceAddress(app, "http", Duration.ofSeconds(30));
+          // kube-proxy as iptables does it: each new connection DNATed straight to a ready endpoint
+          // of this node's (late) view, no process in between; refused when there is none.
+          kubeProxy = new KubeProxyRoutes(c.apiUrl(), c.namespace(), app, "http", s.propagation(), Duration.ofMillis(100));
+          KubeProxyRoutes routes = kubeProxy;
+          if (!EmbeddedCluster.await(() -> !routes.endpoints().isEmpty(),
+              s.propagation().plusSeconds(10))) {
+            throw new IllegalStateException("kube-proxy has no endpoint of " + app);
+          }
           InetSocketAddress ingress = c.startIngress(app, "http", s.ingressDelay());
           EmbeddedCluster.await(() -> false, s.ingressDelay().plusMillis(500)); // the ingress learns the pods
-          var viaService = HttpRequestSender.work(Router.fixed(service));
+          var viaService = new Clients(SERVICE_CLIENTS, () -> HttpRequestSender.work(() -> routes.addressFor("client")));
           var viaIngress = HttpRequestSender.work(Router.fixed(ingress));
           warmUp(List.of(viaService, viaIngress));
           loadStart = System.currentTimeMillis();
-          paths.add(start("service", "Service ClusterIP (kube-proxy L4, keep-alive clients)", viaService, load));
+          paths.add(start("service", "Service (kube-proxy L4, DNAT to a ready pod), " + SERVICE_CLIENTS
+              + " callers with keep-alive connections", viaService, load));
           paths.add(start("ingress", "ingress (L7 like ingress-nginx: pod addresses, learnt late, slow start)",
               viaIngress, load));
         }
@@ -251,6 +308,9 @@ public final class RequestScenarioRunner {
           p.load().close();
           p.sender().close();
         });
+        if (kubeProxy != null) {
+          kubeProxy.close();
+        }
       }
     }
 
