@@ -41,7 +41,7 @@ public final class BrokerCommand implements Callable<Integer> {
   @Option(names = "--session-expiry", defaultValue = "7200", description = "seconds, for MQTT 3.1.1 persistent sessions")
   long sessionExpiry;
 
-  @Option(names = "--eviction-slices", defaultValue = "10",
+  @Option(names = "--eviction-slices", defaultValue = "20",
       description = "spread each second's evictions over this many ticks (1: all at once, as EMQX 5 does)")
   int evictionSlices;
 

@@ -25,7 +25,7 @@ import java.util.Objects;
  * @param apiPort each pod's EMQX API port
  * @param clusterPort each pod's inter-node port
  * @param evictionSlices how each pod's broker spreads an evacuation's rate over a second (1: a
- *     second's worth at once, as EMQX does; 10: a tenth every 100 ms)
+ *     second's worth at once, as EMQX does; 20: a twentieth every 50 ms)
  * @param brokerProcesses each pod's broker runs in a JVM of its own rather than in this process
  *     (a large lab: one process has about 20,000 open files)
  * @param dubboRegistry the registry {@code dubbo-provider:*} pods register with, e.g.

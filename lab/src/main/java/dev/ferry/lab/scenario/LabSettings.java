@@ -19,7 +19,7 @@ import java.time.Duration;
  * @param propagation how late the Service (kube-proxy) learns of endpoint changes
  * @param timeout the most one release may take before the run is given up
  * @param evictionSlices how the lab brokers spread an evacuation's rate over each second: 1 evicts a
- *     second's worth at once, as EMQX 5 does; 10 (the default) a tenth every 100 ms
+ *     second's worth at once, as EMQX 5 does; 20 (the default) a twentieth every 50 ms
  * @param fleetProcesses 0: the fleet runs in this process, through the Service's proxy; more: that
  *     many shard processes, each a node with its own kube-proxy (for fleets beyond one process's
  *     open files)
