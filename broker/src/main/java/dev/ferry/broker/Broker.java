@@ -220,6 +220,9 @@ public final class Broker {
 
   private void completeConnect(long id) {
     PendingConnect p = pendingConnects.remove(id);
+    if (p != null && !p.waitingFor.isEmpty()) {
+      log.warn("event=takeover_timed_out node={} client={} waiting_for={}", name(), p.request.clientId(), p.waitingFor);
+    }
     if (p != null) {
       finishConnect(p.link, p.request, p.remote, p.forwarded);
     }
@@ -660,6 +663,7 @@ public final class Broker {
     JsonNode session = msg.get("session");
     if (p == null) {
       // Answered after the timeout: the session must not vanish, so keep it here.
+      log.warn("event=takeover_reply_late node={} from={} with_session={}", name(), from, session != null);
       if (session != null) {
         adopt(JSON.treeToValue(session, SessionSnapshot.class));
       }

@@ -94,9 +94,9 @@ public final class LabCommand implements Runnable {
             + " 1000 for the request/response ones, whose ingress is 1000 ms late too)")
     int propagationMillis;
 
-    @Option(names = "--eviction-slices", defaultValue = "10",
+    @Option(names = "--eviction-slices", defaultValue = "20",
         description = "how the lab brokers spread each second's evictions: 1 = all at once, as EMQX 5 does;"
-            + " 10 = a tenth every 100 ms (default ${DEFAULT-VALUE}); a divisor of 1000 up to 100")
+            + " 20 = a twentieth every 50 ms (default ${DEFAULT-VALUE}); a divisor of 1000 up to 100")
     int evictionSlices;
 
     @Option(names = "--fleet-processes", defaultValue = "-1",

@@ -76,7 +76,7 @@ final class Kubelet implements AutoCloseable {
       String dubboRegistry) {}
 
   /** A child broker's JVM: small heap, serial GC (a lab on two cores has no CPU for parallel GC threads). */
-  static final List<String> BROKER_JVM = List.of("-Xmx1g", "-XX:+UseSerialGC", "-Xss512k");
+  static final List<String> BROKER_JVM = ChildJvm.options("-Xmx2g", "-XX:+UseSerialGC", "-Xss512k");
 
   enum State { STARTING, RUNNING, CRASHED, TERMINATING, STOPPED }
 

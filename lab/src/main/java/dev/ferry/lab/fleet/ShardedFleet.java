@@ -24,7 +24,7 @@ public final class ShardedFleet implements FleetRun {
 
   private static final Logger log = LoggerFactory.getLogger(ShardedFleet.class);
   /** A shard's JVM: serial GC, as the lab's brokers (two cores have no room for parallel GC threads). */
-  static final List<String> SHARD_JVM = List.of("-Xmx2g", "-XX:+UseSerialGC");
+  static final List<String> SHARD_JVM = dev.ferry.lab.cluster.ChildJvm.options("-Xmx2g", "-XX:+UseSerialGC");
 
   private final List<Shard> shards = new ArrayList<>();
   private final int clients;
