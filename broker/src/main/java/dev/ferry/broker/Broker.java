@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
 public final class Broker {
 
   static final long TAKEOVER_TIMEOUT_MILLIS = 3000;
-  static final long FORWARD_AFTER_MOVE_MILLIS = 10_000;
+  /** Longer than the cluster channel's silence limit (15 s): a peer whose link hangs shorter than that still gets its late messages passed on. */
+  static final long FORWARD_AFTER_MOVE_MILLIS = 20_000;
   /** How long a session that arrived remembers message ids: the forwarding window and a margin. */
   static final long REMEMBER_IDS_MILLIS = FORWARD_AFTER_MOVE_MILLIS + 5_000;
   static final int MAX_FORWARD_HOPS = 4;
