@@ -90,10 +90,7 @@ public final class EvictionPacer {
     }
     lastNow = nowMillis;
     if (lastRefill != Long.MIN_VALUE) {
-      // Up to just under one more than a slice: a grant is still at most a slice (it is rounded
-      // down), but a tick that runs a little late keeps the fraction it earned, so late ticks do not
-      // slow the rate down.
-      tokens = Math.min(maxTokens + 0.999, tokens + (nowMillis - lastRefill) * ratePerSecond / 1000.0);
+      tokens = Math.min(maxTokens, tokens + (nowMillis - lastRefill) * ratePerSecond / 1000.0);
     }
     lastRefill = nowMillis;
     // A grant at t counts for the window (t - 1000, t]: it leaves once now - t >= 1000.
