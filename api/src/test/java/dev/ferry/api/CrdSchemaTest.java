@@ -103,6 +103,8 @@ class CrdSchemaTest {
     assertThat(Crds.at(LD, "spec.drain.emqx.port").getMinimum()).isEqualTo(1);
     assertThat(Crds.at(LD, "spec.drain.emqx.port").getMaximum()).isEqualTo(65535);
     assertThat(Crds.at(LD, "spec.drain.http").getRequired()).containsExactly("port");
+    assertThat(Crds.at(LD, "spec.migrations.sessionCheck.postgres").getRequired())
+        .containsExactlyInAnyOrder("secretName", "applicationNamePrefix");
     assertThat(Crds.at(LD, "spec.drain").getXKubernetesValidations())
         .extracting(ValidationRule::getRule)
         .containsExactlyInAnyOrder("self.type != 'emqx' || has(self.emqx)", "self.type != 'http' || has(self.http)");

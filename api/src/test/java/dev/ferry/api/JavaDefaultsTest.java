@@ -11,9 +11,11 @@ import dev.ferry.api.v1alpha1.LifecycleSpec;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import dev.ferry.api.v1alpha1.LosslessDeploymentSpec;
 import dev.ferry.api.v1alpha1.MigrationsSpec;
+import dev.ferry.api.v1alpha1.PostgresSessionCheck;
 import dev.ferry.api.v1alpha1.Rebalance;
 import dev.ferry.api.v1alpha1.RebalanceSpec;
 import dev.ferry.api.v1alpha1.RollingStrategy;
+import dev.ferry.api.v1alpha1.SessionCheck;
 import dev.ferry.api.v1alpha1.TargetReference;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
@@ -45,6 +47,8 @@ class JavaDefaultsTest {
         section(ld, "spec.drain.http", HttpDrain::new),
         section(ld, "spec.lifecycle", LifecycleSpec::new),
         section(ld, "spec.migrations", MigrationsSpec::new),
+        section(ld, "spec.migrations.sessionCheck", SessionCheck::new),
+        section(ld, "spec.migrations.sessionCheck.postgres", PostgresSessionCheck::new),
         section(rb, "spec", RebalanceSpec::new),
         section(rb, "spec.targetRef", TargetReference::new));
   }

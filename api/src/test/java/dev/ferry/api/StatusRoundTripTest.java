@@ -2,6 +2,7 @@ package dev.ferry.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.api.v1alpha1.ContractedVersion;
 import dev.ferry.api.v1alpha1.DrainStatus;
 import dev.ferry.api.v1alpha1.DrainType;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Status as the operator writes it and kubectl shows it reads back into the same Java fields. */
@@ -56,6 +58,10 @@ class StatusRoundTripTest {
     assertThat(status.getDrained()).containsExactly("mqtt-6f9c4d7b5-a1b2c");
     assertThat(status.getSchema().getVersion()).isEqualTo("7");
     assertThat(status.getSchema().getPhase()).isEqualTo(SchemaPhase.EXPANDED);
+    assertThat(status.getSchema().getExpandedAt()).isEqualTo("2026-11-24T10:14:10Z");
+    assertThat(status.getSchema().getReleaseCompletedAt()).isEqualTo("2026-11-23T09:00:00Z");
+    assertThat(status.getSchema().getContracted())
+        .containsExactly(new ContractedVersion("6", "2026-11-23T09:30:00Z", List.of("5")));
     assertThat(status.getMessage()).isEqualTo("draining old pods one at a time");
 
     assertThat(Trees.missing(Trees.parse(yaml), Trees.of(mqtt))).isEmpty();

@@ -35,6 +35,10 @@ public class MigrationsSpec {
       + "status.schema.version once its expand migration has succeeded.")
   private String schemaVersion;
 
+  @JsonPropertyDescription("Optional: verify, before contracting, that no database session of an old schema "
+      + "version is left. Unset: only the pods and the rollback window are checked.")
+  private SessionCheck sessionCheck;
+
   public JobTemplateSpec getExpand() {
     return expand;
   }
@@ -67,23 +71,32 @@ public class MigrationsSpec {
     this.schemaVersion = schemaVersion;
   }
 
+  public SessionCheck getSessionCheck() {
+    return sessionCheck;
+  }
+
+  public void setSessionCheck(SessionCheck sessionCheck) {
+    this.sessionCheck = sessionCheck;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof MigrationsSpec that
         && Objects.equals(expand, that.expand)
         && Objects.equals(contract, that.contract)
         && Objects.equals(rollbackWindowSeconds, that.rollbackWindowSeconds)
-        && Objects.equals(schemaVersion, that.schemaVersion);
+        && Objects.equals(schemaVersion, that.schemaVersion)
+        && Objects.equals(sessionCheck, that.sessionCheck);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(expand, contract, rollbackWindowSeconds, schemaVersion);
+    return Objects.hash(expand, contract, rollbackWindowSeconds, schemaVersion, sessionCheck);
   }
 
   @Override
   public String toString() {
     return "MigrationsSpec{expand=" + expand + ", contract=" + contract + ", rollbackWindowSeconds="
-        + rollbackWindowSeconds + ", schemaVersion=" + schemaVersion + "}";
+        + rollbackWindowSeconds + ", schemaVersion=" + schemaVersion + ", sessionCheck=" + sessionCheck + "}";
   }
 }

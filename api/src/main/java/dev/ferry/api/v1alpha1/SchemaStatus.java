@@ -3,6 +3,8 @@ package dev.ferry.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /** {@code status.schema}: the database schema as far as the migrations are concerned. */
@@ -16,6 +18,18 @@ public class SchemaStatus {
 
   @JsonPropertyDescription("Expanding, Expanded, Contracting, Contracted or Failed.")
   private SchemaPhase phase;
+
+  @JsonPropertyDescription("When the expand migration of version succeeded (RFC 3339).")
+  private String expandedAt;
+
+  @JsonPropertyDescription("When the release that needs version completed (RFC 3339): the rollback window "
+      + "counts from here, also across operator restarts.")
+  private String releaseCompletedAt;
+
+  @JsonPropertyDescription("The contract migrations that succeeded, oldest first, each with the schema "
+      + "versions it retired: the points of no return.")
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  private List<ContractedVersion> contracted = new ArrayList<>();
 
   public SchemaStatus() {}
 
@@ -40,18 +54,48 @@ public class SchemaStatus {
     this.phase = phase;
   }
 
+  public String getExpandedAt() {
+    return expandedAt;
+  }
+
+  public void setExpandedAt(String expandedAt) {
+    this.expandedAt = expandedAt;
+  }
+
+  public String getReleaseCompletedAt() {
+    return releaseCompletedAt;
+  }
+
+  public void setReleaseCompletedAt(String releaseCompletedAt) {
+    this.releaseCompletedAt = releaseCompletedAt;
+  }
+
+  public List<ContractedVersion> getContracted() {
+    return contracted;
+  }
+
+  public void setContracted(List<ContractedVersion> contracted) {
+    this.contracted = contracted;
+  }
+
   @Override
   public boolean equals(Object o) {
-    return o instanceof SchemaStatus that && Objects.equals(version, that.version) && phase == that.phase;
+    return o instanceof SchemaStatus that
+        && Objects.equals(version, that.version)
+        && phase == that.phase
+        && Objects.equals(expandedAt, that.expandedAt)
+        && Objects.equals(releaseCompletedAt, that.releaseCompletedAt)
+        && Objects.equals(contracted, that.contracted);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(version, phase);
+    return Objects.hash(version, phase, expandedAt, releaseCompletedAt, contracted);
   }
 
   @Override
   public String toString() {
-    return "SchemaStatus{version=" + version + ", phase=" + phase + "}";
+    return "SchemaStatus{version=" + version + ", phase=" + phase + ", expandedAt=" + expandedAt
+        + ", releaseCompletedAt=" + releaseCompletedAt + ", contracted=" + contracted + "}";
   }
 }
