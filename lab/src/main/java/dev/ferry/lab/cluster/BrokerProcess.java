@@ -71,6 +71,9 @@ final class BrokerProcess implements PodBroker {
     try {
       bp.send(settingsLine(config));
       String first = fromChild.readLine();
+      while (first != null && !first.startsWith("started") && !first.startsWith("failed")) {
+        first = fromChild.readLine(); // anything else on stdout (a library's banner) is not ours
+      }
       if (first == null || !first.startsWith("started")) {
         p.destroyForcibly();
         if (first != null && first.contains("address_in_use")) {
