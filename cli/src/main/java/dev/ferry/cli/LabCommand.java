@@ -131,7 +131,7 @@ public final class LabCommand implements Runnable {
         if (model && chosen.stream().anyMatch(Scenario::requestResponse)) {
           throw new IllegalArgumentException("--model runs the MQTT scenarios only");
         }
-        if (evictionSlices < 1 || evictionSlices > 100 || 1000 % evictionSlices != 0) {
+        if (!dev.ferry.broker.BrokerConfig.validEvictionSlices(evictionSlices)) {
           throw new IllegalArgumentException("--eviction-slices must divide 1000 and lie in 1..100, was " + evictionSlices);
         }
       } catch (IllegalArgumentException e) {

@@ -14,11 +14,14 @@ public final class JavaProcess {
 
   /** {@code java -Xmx<heap> -cp <this class path> <main> <args...>}. */
   public static List<String> command(Class<?> main, String heap, List<String> args) {
+    return command(main, List.of("-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), args);
+  }
+
+  /** {@code java <jvmOptions...> -cp <this class path> <main> <args...>}. */
+  public static List<String> command(Class<?> main, List<String> jvmOptions, List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx" + heap);
-    cmd.add("-XX:+UseSerialGC");
-    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(main.getName());

@@ -11,8 +11,6 @@ import java.io.Writer;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -54,12 +52,7 @@ final class BrokerProcess implements PodBroker {
 
   /** Starts a child JVM with this process's class path; returns once its node listens. */
   static BrokerProcess start(BrokerConfig config, List<String> jvmOptions) throws BindException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(jvmOptions);
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(BrokerProcess.class.getName());
+    List<String> cmd = dev.ferry.workload.JavaProcess.command(BrokerProcess.class, jvmOptions, List.of());
     Process p;
     try {
       p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,17 +66,10 @@ public final class ShardedFleet implements FleetRun {
     ShardedFleet f = new ShardedFleet(clients);
     try {
       for (int k = 0; k < count; k++) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(SHARD_JVM);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(FleetShard.class.getName());
-        cmd.add("--control");
-        cmd.add("--clients=" + clients);
-        cmd.add("--shards=" + count);
-        cmd.add("--shard=" + k);
-        cmd.addAll(options);
+        List<String> args = new ArrayList<>(List.of(
+            "--control", "--clients=" + clients, "--shards=" + count, "--shard=" + k));
+        args.addAll(options);
+        List<String> cmd = dev.ferry.workload.JavaProcess.command(FleetShard.class, SHARD_JVM, args);
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         Shard s = new Shard(k, p);
         f.shards.add(s);
@@ -111,7 +103,7 @@ public final class ShardedFleet implements FleetRun {
 
   @Override
   public boolean awaitSubscribed(Duration timeout) {
-    return await(() -> shards.stream().allMatch(s -> s.process.isAlive()) && subscribedClients() == clients, timeout);
+    return Fleet.await(() -> shards.stream().allMatch(s -> s.process.isAlive()) && subscribedClients() == clients, timeout);
   }
 
   @Override
@@ -131,7 +123,7 @@ public final class ShardedFleet implements FleetRun {
 
   @Override
   public boolean awaitConnected(int n, Duration timeout) {
-    return await(() -> connectedClients() >= n, timeout);
+    return Fleet.await(() -> connectedClients() >= n, timeout);
   }
 
   @Override
@@ -179,21 +171,5 @@ public final class ShardedFleet implements FleetRun {
         s.process.destroyForcibly();
       }
     }
-  }
-
-  private static boolean await(BooleanSupplier condition, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return true;
   }
 }

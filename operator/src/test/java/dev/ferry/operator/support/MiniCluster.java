@@ -225,7 +225,7 @@ public final class MiniCluster implements AutoCloseable {
               "emqx@" + ip, new InetSocketAddress(ip, 1883), new InetSocketAddress(ip, 18084),
               new InetSocketAddress(ip, 4370),
               brokers.values().stream().map(BrokerNode::clusterAddress).toList(),
-              API_KEY, API_SECRET, 7200, 1000, 32, "5.8.1");
+              API_KEY, API_SECRET, 7200, 1000, 32, "5.8.1", BrokerConfig.DEFAULT_EVICTION_SLICES);
           BrokerNode node = BrokerNode.start(config);
           // The operator reaches the API on 18083 through a proxy that tests can make fail.
           try {
