@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.broker.cluster.Cluster;
 import dev.ferry.broker.metrics.BrokerMetrics;
+import dev.ferry.broker.metrics.BrokerMetrics.DropReason;
+import dev.ferry.broker.metrics.DropTally;
 import dev.ferry.broker.session.ClientLink;
 import dev.ferry.broker.session.ConnectRequest;
 import dev.ferry.broker.session.Message;
@@ -76,6 +78,7 @@ public final class Broker {
   private final Map<ClientLink, Message> wills = new IdentityHashMap<>();
   /** Index key of a session that moved away → where it went and with which subscriptions. */
   private final Map<String, Forward> movedTo = new HashMap<>();
+  private final DropTally dropTally = new DropTally();
   private final SubscriptionIndex index;
   private final Map<Long, PendingConnect> pendingConnects = new HashMap<>();
   private final long startedAt = System.currentTimeMillis();
@@ -131,6 +134,7 @@ public final class Broker {
               }
             });
     executor.scheduleWithFixedDelay(this::expireSessions, 1, 1, TimeUnit.SECONDS);
+    executor.scheduleWithFixedDelay(this::logDrops, 1, 1, TimeUnit.SECONDS);
   }
 
   public String name() {
@@ -386,39 +390,69 @@ public final class Broker {
   private void route(Message m) {
     Message withId = m.id() != null ? m : m.withId(idPrefix + Long.toString(++nextMessageId, 36));
     List<String> peers = cluster.upPeers().isEmpty() ? List.of() : cluster.peersMatching(withId.topic());
-    deliverLocally(withId);
+    int reached = deliverLocally(withId);
     if (!peers.isEmpty()) {
       ObjectNode fwd = message("publish").set("message", JSON.valueToTree(withId));
       for (String p : peers) {
-        cluster.send(p, fwd);
+        if (cluster.send(p, fwd)) {
+          reached++;
+        } else {
+          dropped(DropReason.PEER_DOWN, withId.topic(), 1);
+        }
       }
+    }
+    if (reached == 0 && peers.isEmpty()) {
+      dropped(DropReason.NO_SUBSCRIBERS, withId.topic(), 1);
     }
   }
 
-  private void deliverLocally(Message m) {
+  /** Delivers to this node's sessions (or their forwarding entries); returns how many it reached. */
+  private int deliverLocally(Message m) {
     Message plain = m.unretained();
+    int reached = 0;
     for (Map.Entry<String, Integer> e : index.match(m.topic()).entrySet()) {
       Forward moved = movedTo.get(e.getKey());
       if (moved != null) {
         // A session that left moments ago: pass the message on to its new node, which keeps one
         // copy if it also got the message straight from the publisher's node.
         forwardToSession(moved.target(), e.getKey().substring(MOVED.length()), plain.downgradedTo(e.getValue()), 0);
+        reached++;
         continue;
       }
       Session s = sessions.get(e.getKey());
       if (s != null) {
         offer(s, plain.downgradedTo(e.getValue()));
+        reached++;
       }
     }
+    return reached;
   }
 
   private void forwardToSession(String node, String clientId, Message m, int hops) {
     ObjectNode msg = message("session_deliver").put("client_id", clientId).put("hops", hops);
     msg.set("message", JSON.valueToTree(m));
     if (!cluster.send(node, msg)) {
-      metrics.messageDropped();
+      dropped(DropReason.PEER_DOWN, m.topic(), 1);
       log.warn("event=forward_failed node={} client={} to={} reason=peer_down", name(), clientId, node);
     }
+  }
+
+  /** Counts a message that reached no session; the tally logs them once a second. */
+  private void dropped(DropReason reason, String topic, int n) {
+    for (int i = 0; i < n; i++) {
+      metrics.messageDropped(reason);
+    }
+    dropTally.add(reason, topic, n);
+  }
+
+  private void logDrops() {
+    dropTally.flush((reason, d) -> {
+      if (reason == DropReason.NO_SUBSCRIBERS) {
+        log.info("event=messages_dropped node={} reason={} count={} example_topic={}", name(), reason.label(), d.count(), d.exampleTopic());
+      } else {
+        log.warn("event=messages_dropped node={} reason={} count={} example_topic={}", name(), reason.label(), d.count(), d.exampleTopic());
+      }
+    });
   }
 
   /** Queues a message for a session (once, if it arrived lately) and sends what the window allows. */
@@ -427,7 +461,7 @@ public final class Broker {
       return; // the same message, reached twice during a move
     }
     if (s.enqueue(m, config.maxQueuedMessages()) != null) {
-      metrics.messageDropped();
+      dropped(DropReason.QUEUE_FULL, m.topic(), 1);
     }
     drain(s);
   }
@@ -437,7 +471,7 @@ public final class Broker {
       return;
     }
     if (s == null) {
-      messages.forEach(m -> metrics.messageDropped());
+      messages.forEach(m -> dropped(DropReason.NO_SESSION, m.topic(), 1));
       log.warn("event=forwarded_dropped node={} count={} reason=no_session", name(), messages.size());
       return;
     }
@@ -623,7 +657,11 @@ public final class Broker {
     try {
       switch (msg.path("type").asText()) {
         case "publish" -> {
-          deliverLocally(JSON.treeToValue(msg.get("message"), Message.class));
+          Message m = JSON.treeToValue(msg.get("message"), Message.class);
+          if (deliverLocally(m) == 0) {
+            // The peer still had our route when it sent this; we withdrew it meanwhile.
+            dropped(DropReason.NO_LOCAL_ROUTE, m.topic(), 1);
+          }
         }
         case "takeover" -> onTakeover(from, msg);
         case "takeover_reply" -> onTakeoverReply(from, msg);
@@ -743,7 +781,7 @@ public final class Broker {
       forwardToSession(moved.target(), clientId, m, hops + 1);
       return;
     }
-    metrics.messageDropped();
+    dropped(DropReason.NO_SESSION, m.topic(), 1);
     log.warn("event=forwarded_dropped node={} client={} reason=no_session hops={}", name(), clientId, hops);
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.broker.cluster.Cluster;
 import dev.ferry.broker.metrics.BrokerMetrics;
+import dev.ferry.broker.metrics.BrokerMetrics.DropReason;
 import dev.ferry.broker.session.ClientLink;
 import dev.ferry.broker.session.ConnectRequest;
 import dev.ferry.broker.session.Message;
@@ -213,6 +214,28 @@ class MoveRaceTest {
   }
 
   // ---- the harness ---------------------------------------------------------------------------
+
+  @Test
+  void aPublishThatCrossesARouteWithdrawalIsCountedAsLostAndOneToNobodyIsNot() throws Exception {
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Link sub = a.connect("sub", true);
+    a.subscribe(sub, "t/sub");
+    Link pub = b.connect("pub", true);
+    net.deliverAll(); // b learns a's route
+
+    a.closed(sub); // a clean session ends: a withdraws the route, b has not heard yet
+    b.publish(pub, "t/sub", "1"); // routed to a on b's stale route
+    net.deliverAll();
+    b.publish(pub, "t/sub", "2"); // b knows now: nobody subscribes
+
+    assertThat(a.broker.metrics().dropped(DropReason.NO_LOCAL_ROUTE)).isEqualTo(1);
+    assertThat(a.dropped()).as("a message the cluster took and lost").isEqualTo(1);
+    assertThat(b.broker.metrics().dropped(DropReason.NO_SUBSCRIBERS)).isEqualTo(1);
+    assertThat(b.dropped()).as("no subscriber is not a loss").isZero();
+    assertThat(b.broker.metrics().scrape())
+        .contains("ferry_broker_messages_dropped_total{node=\"emqx@b\",reason=\"no_subscribers\"} 1.0");
+  }
 
   private static ObjectNode publishMessage(String topic, String payload, String id) {
     ObjectNode m = Broker.message("publish");

@@ -7,7 +7,8 @@ package dev.ferry.broker.metrics;
  * @param sessions sessions, connected or not (EMQX's {@code connections})
  * @param messagesIn PUBLISH packets received from this node's clients
  * @param messagesOut PUBLISH packets sent to this node's clients
- * @param messagesDropped messages dropped because a session's queue was full
+ * @param messagesDropped messages the cluster had taken and lost (every {@link BrokerMetrics.DropReason}
+ *     but {@code NO_SUBSCRIBERS})
  */
 public record BrokerStats(
     int connections,
