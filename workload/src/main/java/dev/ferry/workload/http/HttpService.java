@@ -27,10 +27,16 @@ import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +56,9 @@ import org.slf4j.LoggerFactory;
  *       200 with {@link DrainStatus#toJson()}.
  *   <li>{@code POST /offline} (or GET): what a preStop {@code offlineUrl} calls; marks the service
  *       offline and starts a drain, answers 200 with the same JSON.
+ *   <li>Any other path: the configured {@link HttpApplication}, on a bounded executor of the
+ *       service's (never on an event loop), counted in flight like {@code /work}; 404 without one,
+ *       503 when its queue is full.
  * </ul>
  *
  * <p>The drain counts leave out the requesting connection and connections that only ever carried
@@ -78,10 +87,24 @@ public final class HttpService implements AutoCloseable {
   private volatile boolean offline;
   private volatile long startedNanos;
   private volatile Channel server;
+  private final ThreadPoolExecutor appExecutor;
+  private final AtomicBoolean appClosed = new AtomicBoolean();
 
   private HttpService(HttpServiceConfig config, EventLoopGroup group) {
     this.config = config;
     this.group = group;
+    HttpApplication app = config.application();
+    if (app == null) {
+      this.appExecutor = null;
+    } else {
+      // Bounded both ways: threads (the connection pool's size is the useful bound) and queue.
+      int threads = Math.max(1, app.maxConcurrency());
+      AtomicInteger n = new AtomicInteger();
+      this.appExecutor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+          new ArrayBlockingQueue<>(Math.max(1, app.maxQueued())),
+          r -> Thread.ofPlatform().daemon(true).name(config.podName() + "-app-" + n.incrementAndGet()).unstarted(r));
+      this.appExecutor.allowCoreThreadTimeOut(true);
+    }
   }
 
   /** Starts the service on the shared event loops; it listens after {@code startupTime}. */
@@ -284,7 +307,26 @@ public final class HttpService implements AutoCloseable {
   private void markStopped() {
     state = State.STOPPED;
     started.completeExceptionally(new IllegalStateException(config.podName() + " stopped"));
-    stopped.complete(null);
+    HttpApplication app = config.application();
+    if (app == null) {
+      stopped.complete(null);
+      return;
+    }
+    if (!appClosed.compareAndSet(false, true)) {
+      return;
+    }
+    // Closing may block (a pool aborting its connections): not on an event loop. stopped()
+    // completes after it, so "stopped" also means "its database sessions are gone".
+    Thread.ofPlatform().daemon(true).name(config.podName() + "-app-close").start(() -> {
+      try {
+        app.close();
+      } catch (RuntimeException e) {
+        log.warn("event=app_close_failed pod={} error={}", config.podName(), e.toString());
+      } finally {
+        appExecutor.shutdownNow();
+        stopped.complete(null);
+      }
+    });
   }
 
   private DrainStatus startDrain(Channel self) {
@@ -378,7 +420,71 @@ public final class HttpService implements AutoCloseable {
           offline = true;
           respond(ctx, keepAlive, HttpResponseStatus.OK, startDrain(ctx.channel()).toJson(), "application/json");
         }
-        default -> respond(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, "not found", "text/plain");
+        default -> {
+          if (appExecutor == null) {
+            respond(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, "not found", "text/plain");
+          } else {
+            application(ctx, conn, keepAlive, req, path);
+          }
+        }
+      }
+    }
+
+    private void application(ChannelHandlerContext ctx, Conn conn, boolean keepAlive, FullHttpRequest req, String path) {
+      // Copied here: the request's buffer is released when this handler returns.
+      String uri = req.uri();
+      int q = uri.indexOf('?');
+      Map<String, String> headers = new HashMap<>();
+      req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
+      var request = new HttpApplication.Request(req.method().name(), path, q < 0 ? "" : uri.substring(q + 1),
+          Map.copyOf(headers), io.netty.buffer.ByteBufUtil.getBytes(req.content()));
+      conn.inFlight++;
+      inFlight.incrementAndGet();
+      try {
+        appExecutor.execute(() -> {
+          HttpApplication.Response res;
+          try {
+            res = config.application().handle(request);
+            if (res == null) {
+              res = HttpApplication.Response.text(404, "not found");
+            }
+          } catch (Exception | Error e) {
+            res = HttpApplication.Response.text(500, String.valueOf(e.getMessage()));
+          }
+          HttpApplication.Response answer = res;
+          ctx.executor().execute(() -> {
+            conn.inFlight--;
+            try {
+              if (ctx.channel().isActive()) {
+                respond(ctx, keepAlive, answer);
+              }
+            } finally {
+              inFlight.decrementAndGet();
+              maybeFinishStop();
+            }
+          });
+        });
+      } catch (RejectedExecutionException e) {
+        conn.inFlight--;
+        inFlight.decrementAndGet();
+        respond(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, "busy", "text/plain");
+        maybeFinishStop();
+      }
+    }
+
+    private void respond(ChannelHandlerContext ctx, boolean keepAlive, HttpApplication.Response answer) {
+      boolean keep = keepAlive && !draining && state == State.SERVING;
+      FullHttpResponse res = new DefaultFullHttpResponse(
+          HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(answer.status()), Unpooled.wrappedBuffer(answer.body()));
+      answer.headers().forEach((k, v) -> res.headers().set(k, v));
+      res.headers()
+          .set(HttpHeaderNames.CONTENT_TYPE, answer.contentType())
+          .setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes())
+          .set("X-Pod", config.podName())
+          .set(HttpHeaderNames.CONNECTION, keep ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+      var f = ctx.writeAndFlush(res);
+      if (!keep) {
+        f.addListener(ChannelFutureListener.CLOSE);
       }
     }
 

@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param coldPeriod see {@code coldExtra}
  * @param shutdownTime how long a graceful stop waits for in-flight requests before it closes
  *     everything anyway (Spring Boot's {@code timeout-per-shutdown-phase})
+ * @param application answers the requests that are not the service's own (null: none, every other
+ *     path is 404); see {@link HttpApplication}
  */
 public record HttpServiceConfig(
     String podName,
@@ -25,7 +27,8 @@ public record HttpServiceConfig(
     Duration serviceTime,
     Duration coldExtra,
     Duration coldPeriod,
-    Duration shutdownTime) {
+    Duration shutdownTime,
+    HttpApplication application) {
 
   public HttpServiceConfig {
     Objects.requireNonNull(podName, "podName");
@@ -37,6 +40,13 @@ public record HttpServiceConfig(
     requireNonNegative(shutdownTime, "shutdownTime");
   }
 
+  /** Without an application. */
+  public HttpServiceConfig(
+      String podName, InetSocketAddress address, Duration startupTime, Duration serviceTime,
+      Duration coldExtra, Duration coldPeriod, Duration shutdownTime) {
+    this(podName, address, startupTime, serviceTime, coldExtra, coldPeriod, shutdownTime, null);
+  }
+
   /** Starts at once, 5 ms per request, no cold start, 30 s to shut down. */
   public static HttpServiceConfig of(String podName, InetSocketAddress address) {
     return new HttpServiceConfig(
@@ -45,19 +55,24 @@ public record HttpServiceConfig(
   }
 
   public HttpServiceConfig withStartupTime(Duration d) {
-    return new HttpServiceConfig(podName, address, d, serviceTime, coldExtra, coldPeriod, shutdownTime);
+    return new HttpServiceConfig(podName, address, d, serviceTime, coldExtra, coldPeriod, shutdownTime, application);
   }
 
   public HttpServiceConfig withServiceTime(Duration d) {
-    return new HttpServiceConfig(podName, address, startupTime, d, coldExtra, coldPeriod, shutdownTime);
+    return new HttpServiceConfig(podName, address, startupTime, d, coldExtra, coldPeriod, shutdownTime, application);
   }
 
   public HttpServiceConfig withColdStart(Duration extra, Duration period) {
-    return new HttpServiceConfig(podName, address, startupTime, serviceTime, extra, period, shutdownTime);
+    return new HttpServiceConfig(podName, address, startupTime, serviceTime, extra, period, shutdownTime, application);
   }
 
   public HttpServiceConfig withShutdownTime(Duration d) {
-    return new HttpServiceConfig(podName, address, startupTime, serviceTime, coldExtra, coldPeriod, d);
+    return new HttpServiceConfig(podName, address, startupTime, serviceTime, coldExtra, coldPeriod, d, application);
+  }
+
+  /** The same service with {@code app} answering the requests that are not the service's own. */
+  public HttpServiceConfig withApplication(HttpApplication app) {
+    return new HttpServiceConfig(podName, address, startupTime, serviceTime, coldExtra, coldPeriod, shutdownTime, app);
   }
 
   private static void requireNonNegative(Duration d, String name) {
