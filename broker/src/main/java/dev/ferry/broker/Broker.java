@@ -22,6 +22,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +67,8 @@ public final class Broker {
   /** How long a session that arrived remembers message ids: the forwarding window and a margin. */
   static final long REMEMBER_IDS_MILLIS = FORWARD_AFTER_MOVE_MILLIS + 5_000;
   static final int MAX_FORWARD_HOPS = 4;
+  /** A fence request waits at most this many 50 ms turns for takeovers under way (then goes on). */
+  static final int FENCE_REQUEST_RETRIES = 100;
   /** Index key prefix of a session that moved away (client ids cannot contain U+0000). */
   private static final String MOVED = "\u0000moved:";
   private static final Logger log = LoggerFactory.getLogger(Broker.class);
@@ -79,6 +82,10 @@ public final class Broker {
   /** Index key of a session that moved away → where it went and with which subscriptions. */
   private final Map<String, Forward> movedTo = new HashMap<>();
   private final DropTally dropTally = new DropTally();
+  /** While this node leaves: per node its moved sessions went to, the peers yet to confirm its routes. */
+  private final Map<String, Set<String>> fencePending = new HashMap<>();
+  private CompletableFuture<Void> fenceDone;
+  private long fenceId;
   private final SubscriptionIndex index;
   private final Map<Long, PendingConnect> pendingConnects = new HashMap<>();
   private final long startedAt = System.currentTimeMillis();
@@ -642,13 +649,109 @@ public final class Broker {
     cluster.send(node, routes);
   }
 
-  /** A peer went away: stop waiting for its takeover answers. */
+  /** A peer went away: stop waiting for its takeover answers and its fence confirmations. */
   public void onPeerDown(String node) {
     for (Long id : List.copyOf(pendingConnects.keySet())) {
       PendingConnect p = pendingConnects.get(id);
       if (p != null && p.waitingFor.remove(node)) {
         maybeComplete(id);
       }
+    }
+    if (fenceDone != null) {
+      fencePending.remove(node); // forwarding to it fails anyway
+      fencePending.values().forEach(waiting -> waiting.remove(node)); // a dead peer routes nothing
+      maybeFenceDone();
+    }
+  }
+
+  // ---- Leaving: the route fence ---------------------------------------------------------------
+
+  /**
+   * Before this node stops: completes once every peer holds the routes of the nodes this node's
+   * sessions lately moved to, so that no peer routes a moved client's messages only here when
+   * "here" is gone. Until then this node keeps forwarding. At once when no session moved lately.
+   *
+   * <p>Why it is needed: the forwarding entry of a moved session covers the time peers take to
+   * learn the new node's route, but an evacuated node is deleted seconds after its last eviction,
+   * long before its forwarding window ends. With 20,000 clients on two cores, a peer learned the
+   * new routes more than six seconds late, and the 60 messages it sent meanwhile to the deleted
+   * node were lost.
+   *
+   * <p>How: this node asks each such node N ({@code fence_request}); N sends a {@code fence} to each
+   * of its peers after everything it sent them before (its route adds among them: one link is one
+   * ordered stream); a peer that reads the fence holds N's routes and says so to this node
+   * ({@code fence_passed}). A peer that goes down is no longer waited for. Broker thread.
+   */
+  public CompletableFuture<Void> fenceRoutes() {
+    fenceDone = new CompletableFuture<>();
+    fencePending.clear();
+    fenceId++;
+    Set<String> targets = new HashSet<>();
+    movedTo.values().forEach(f -> targets.add(f.target()));
+    List<String> up = cluster.upPeers();
+    for (String target : targets) {
+      Set<String> waiting = new HashSet<>(up);
+      waiting.remove(target);
+      if (!up.contains(target) || waiting.isEmpty()) {
+        continue;
+      }
+      if (cluster.send(target, message("fence_request").put("id", fenceId))) {
+        fencePending.put(target, waiting);
+      }
+    }
+    if (!fencePending.isEmpty()) {
+      log.info("event=route_fence_started node={} moved_sessions={} new_nodes={} peers={}", name(), movedTo.size(),
+          fencePending.keySet(), up);
+    }
+    maybeFenceDone();
+    return fenceDone;
+  }
+
+  /** Who has not confirmed yet, per new node (for the log when the fence times out). Broker thread. */
+  public Map<String, Set<String>> fencePending() {
+    Map<String, Set<String>> copy = new HashMap<>();
+    fencePending.forEach((k, v) -> copy.put(k, Set.copyOf(v)));
+    return copy;
+  }
+
+  private void maybeFenceDone() {
+    fencePending.values().removeIf(Set::isEmpty);
+    if (fenceDone != null && fencePending.isEmpty()) {
+      fenceDone.complete(null);
+    }
+  }
+
+  /** A leaving node asks this one to fence its routes to every other peer. */
+  private void onFenceRequest(String from, long id, int attempt) {
+    if (awaitsTakeoverAnswers() && attempt < FENCE_REQUEST_RETRIES) {
+      // A session on its way here is installed, and its route added, only when every answer is in.
+      executor.schedule(() -> onFenceRequest(from, id, attempt + 1), 50, TimeUnit.MILLISECONDS);
+      return;
+    }
+    for (String p : cluster.upPeers()) {
+      if (!p.equals(from)) {
+        cluster.send(p, message("fence").put("id", id).put("origin", from));
+      }
+    }
+  }
+
+  private boolean awaitsTakeoverAnswers() {
+    return pendingConnects.values().stream().anyMatch(p -> p.remote != null);
+  }
+
+  /** A peer's fence reached this node after its routes: tell the node that leaves. */
+  private void onFence(String from, ObjectNode msg) {
+    cluster.send(msg.get("origin").asText(), message("fence_passed").put("id", msg.get("id").asLong()).put("via", from));
+  }
+
+  private void onFencePassed(String from, ObjectNode msg) {
+    if (fenceDone == null || msg.get("id").asLong() != fenceId) {
+      return;
+    }
+    Set<String> waiting = fencePending.get(msg.get("via").asText());
+    if (waiting != null) {
+      waiting.remove(from);
+      maybeFenceDone();
     }
   }
 
@@ -667,6 +770,9 @@ public final class Broker {
         case "takeover_reply" -> onTakeoverReply(from, msg);
         case "session_deliver" -> onSessionDeliver(msg);
         case "handover" -> onHandover(JSON.treeToValue(msg.get("session"), SessionSnapshot.class));
+        case "fence_request" -> onFenceRequest(from, msg.get("id").asLong(), 0);
+        case "fence" -> onFence(from, msg);
+        case "fence_passed" -> onFencePassed(from, msg);
         default -> log.debug("event=cluster_message_ignored node={} from={} type={}", name(), from, msg.path("type").asText());
       }
     } catch (Exception e) {

@@ -10,7 +10,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +41,8 @@ public final class BrokerNode implements AutoCloseable {
   private final ClusterChannel cluster;
   private final ApiServer api;
   private volatile boolean closed;
+  /** Under the lab's 15 s kill of a broker process that does not stop, and a pod's 30 s grace. */
+  static final long ROUTE_FENCE_TIMEOUT_SECONDS = 10;
 
   private BrokerNode(BrokerConfig config) throws InterruptedException {
     this.config = config;
@@ -136,11 +140,40 @@ public final class BrokerNode implements AutoCloseable {
     } catch (Exception e) {
       log.warn("event=broker_stop_incomplete node={} error={}", config.name(), e.toString());
     }
+    fenceRoutes();
     api.close();
     cluster.close();
     thread.shutdown();
     shutdownGroups();
     log.info("event=broker_stopped node={}", config.name());
+  }
+
+  /**
+   * Waits (at most {@link #ROUTE_FENCE_TIMEOUT_SECONDS}) until every peer holds the routes of the
+   * nodes this node's sessions lately moved to, forwarding meanwhile: see {@link Broker#fenceRoutes}.
+   */
+  private void fenceRoutes() {
+    long start = System.nanoTime();
+    CompletableFuture<Void> fence;
+    try {
+      fence = thread.submit(broker::fenceRoutes).get(5, TimeUnit.SECONDS);
+      fence.get(ROUTE_FENCE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      if (ms > 0) {
+        log.info("event=route_fence_passed node={} ms={}", config.name(), ms);
+      }
+    } catch (TimeoutException e) {
+      String pending;
+      try {
+        pending = String.valueOf(thread.submit(broker::fencePending).get(1, TimeUnit.SECONDS));
+      } catch (Exception e2) {
+        pending = "unknown";
+      }
+      log.warn("event=route_fence_timed_out node={} seconds={} waiting_for={}", config.name(),
+          ROUTE_FENCE_TIMEOUT_SECONDS, pending);
+    } catch (Exception e) {
+      log.warn("event=route_fence_failed node={} error={}", config.name(), e.toString());
+    }
   }
 
   private void shutdownGroups() {

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -214,6 +215,54 @@ class MoveRaceTest {
   }
 
   // ---- the harness ---------------------------------------------------------------------------
+
+  @Test
+  void aLeavingNodeWaitsUntilEveryPeerHoldsTheRouteOfTheNodeItsSessionMovedTo() throws Exception {
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Node c = net.node("c");
+    Link sub = a.connect("sub", false);
+    a.subscribe(sub, "t/sub");
+    a.closed(sub);
+    Link pub = c.connect("pub", true);
+    net.deliverAll(); // c routes t/sub to a
+    assertThat(a.call(a.broker::fenceRoutes)).as("nothing moved: nothing to wait for").isDone();
+
+    a.call(() -> a.broker.moveSessions(1, List.of(b.name))); // the evacuation hands sub to b
+    CompletableFuture<Void> fence = a.call(a.broker::fenceRoutes);
+    net.deliver(a, b); // b installs the session, adds its route, fences its other peers
+    assertThat(fence).isNotDone();
+    net.deliver(b, c); // c reads b's route, then the fence
+    assertThat(c.routes.get(b.name)).contains("t/sub");
+    assertThat(fence).as("c has not said so yet").isNotDone();
+    net.deliver(c, a);
+    assertThat(fence).isDone();
+
+    c.publish(pub, "t/sub", "1"); // a may be gone now: c reaches b itself
+    net.deliver(c, b);
+    assertThat(b.connect("sub", false).payloads()).containsExactly("1");
+  }
+
+  @Test
+  void aPeerThatGoesDownIsNoLongerWaitedForByALeavingNode() throws Exception {
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Node c = net.node("c");
+    Link sub = a.connect("sub", false);
+    a.subscribe(sub, "t/sub");
+    a.closed(sub);
+    net.deliverAll();
+
+    a.call(() -> a.broker.moveSessions(1, List.of(b.name)));
+    CompletableFuture<Void> fence = a.call(a.broker::fenceRoutes);
+    net.deliver(a, b);
+    assertThat(fence).isNotDone();
+    a.call(() -> {
+      a.broker.onPeerDown(c.name);
+      return null;
+    });
+    assertThat(fence).isDone();
+  }
 
   @Test
   void aPublishThatCrossesARouteWithdrawalIsCountedAsLostAndOneToNobodyIsNot() throws Exception {

@@ -389,7 +389,8 @@ public final class ClusterChannel implements Cluster {
         }
       }
       case "status" -> status.put(from, msg);
-      case "publish", "takeover", "takeover_reply", "handover", "session_deliver" -> broker.onClusterMessage(from, msg);
+      case "publish", "takeover", "takeover_reply", "handover", "session_deliver", "fence_request", "fence",
+          "fence_passed" -> broker.onClusterMessage(from, msg);
       default -> otherMessages.accept(from, msg);
     }
   }
