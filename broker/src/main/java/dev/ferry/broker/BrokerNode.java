@@ -41,8 +41,11 @@ public final class BrokerNode implements AutoCloseable {
   private final ClusterChannel cluster;
   private final ApiServer api;
   private volatile boolean closed;
-  /** Under the lab's 15 s kill of a broker process that does not stop, and a pod's 30 s grace. */
-  static final long ROUTE_FENCE_TIMEOUT_SECONDS = 10;
+  /**
+   * The forwarding window after a move (past it forwarding ends anyway); under a pod's 30 s grace
+   * period and the lab's 25 s before it kills a broker process that does not stop.
+   */
+  static final long ROUTE_FENCE_TIMEOUT_SECONDS = 20;
 
   private BrokerNode(BrokerConfig config) throws InterruptedException {
     this.config = config;

@@ -230,12 +230,14 @@ class MoveRaceTest {
 
     a.call(() -> a.broker.moveSessions(1, List.of(b.name))); // the evacuation hands sub to b
     CompletableFuture<Void> fence = a.call(a.broker::fenceRoutes);
-    net.deliver(a, b); // b installs the session, adds its route, fences its other peers
-    assertThat(fence).isNotDone();
-    net.deliver(b, c); // c reads b's route, then the fence
+    net.deliver(a, b); // b installs the session, adds its route, then sends a barrier behind it
+    net.deliver(b, a); // a acknowledges b's barrier
+    net.deliver(a, b);
+    assertThat(fence).as("c has not read b's route yet").isNotDone();
+    net.deliver(b, c); // c reads b's route, then the barrier
     assertThat(c.routes.get(b.name)).contains("t/sub");
-    assertThat(fence).as("c has not said so yet").isNotDone();
-    net.deliver(c, a);
+    net.deliver(c, b); // c acknowledges: b tells a
+    net.deliver(b, a);
     assertThat(fence).isDone();
 
     c.publish(pub, "t/sub", "1"); // a may be gone now: c reaches b itself
@@ -244,7 +246,7 @@ class MoveRaceTest {
   }
 
   @Test
-  void aPeerThatGoesDownIsNoLongerWaitedForByALeavingNode() throws Exception {
+  void aPeerThatGoesDownIsNoLongerWaitedFor() throws Exception {
     Node a = net.node("a");
     Node b = net.node("b");
     Node c = net.node("c");
@@ -256,12 +258,49 @@ class MoveRaceTest {
     a.call(() -> a.broker.moveSessions(1, List.of(b.name)));
     CompletableFuture<Void> fence = a.call(a.broker::fenceRoutes);
     net.deliver(a, b);
+    net.deliver(b, a);
+    net.deliver(a, b);
     assertThat(fence).isNotDone();
-    a.call(() -> {
-      a.broker.onPeerDown(c.name);
+    b.call(() -> {
+      b.broker.onPeerDown(c.name); // b's barrier no longer waits for c
       return null;
     });
+    net.deliver(b, a);
     assertThat(fence).isDone();
+
+    CompletableFuture<Void> second = a.call(() -> {
+      a.broker.moveSessions(0, List.of());
+      return a.broker.fenceRoutes();
+    });
+    assertThat(second).isNotDone(); // b is asked again
+    a.call(() -> {
+      a.broker.onPeerDown(b.name);
+      return null;
+    });
+    assertThat(second).as("the node the session went to is gone: nothing to wait for").isDone();
+  }
+
+  @Test
+  void aSubscriptionIsConfirmedOnlyOnceEveryPeerHoldsItsRoute() throws Exception {
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Node c = net.node("c");
+    Link sub = a.connect("sub", true);
+    a.subscribe(sub, "t/sub");
+    java.util.concurrent.atomic.AtomicInteger confirmed = new java.util.concurrent.atomic.AtomicInteger();
+    a.call(() -> {
+      a.broker.whenPeersCaughtUp(confirmed::incrementAndGet);
+      a.broker.whenPeersCaughtUp(confirmed::incrementAndGet); // the same turn: the same barrier
+      return null;
+    });
+    a.call(() -> null); // the barrier goes out after the turn
+    net.deliver(a, b);
+    net.deliver(b, a);
+    assertThat(confirmed).as("c has not read the route").hasValue(0);
+    net.deliver(a, c);
+    assertThat(c.routes.get(a.name)).contains("t/sub");
+    net.deliver(c, a);
+    assertThat(confirmed).hasValue(2);
   }
 
   @Test
@@ -491,6 +530,7 @@ class MoveRaceTest {
       while ((m = poll(from.name, to.name)) != null) {
         to.receive(from.name, m);
       }
+      to.call(() -> null); // and what those messages queued on its thread (a route barrier going out)
     }
 
     /** Delivers until every link is empty. */

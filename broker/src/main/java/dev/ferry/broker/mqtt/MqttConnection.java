@@ -211,11 +211,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         .toList();
     broker.executor().execute(() -> {
       List<Integer> codes = broker.subscribe(this, filters);
+      // Once every peer holds the new routes (EMQX commits the route before its SUBACK too).
       // Built by hand: the builder only takes QoS values, not MQTT 5 failure reasons.
-      channel.writeAndFlush(new MqttSubAckMessage(
+      broker.whenPeersCaughtUp(() -> channel.writeAndFlush(new MqttSubAckMessage(
           new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
           MqttMessageIdVariableHeader.from(id).withEmptyProperties(),
-          new MqttSubAckPayload(codes)));
+          new MqttSubAckPayload(codes))));
     });
   }
 

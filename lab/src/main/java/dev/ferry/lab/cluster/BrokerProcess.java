@@ -147,8 +147,8 @@ final class BrokerProcess implements PodBroker {
       process.destroy();
     }
     try {
-      if (!process.waitFor(15, TimeUnit.SECONDS)) {
-        log.warn("event=broker_process_killed node={} reason=did_not_stop_in_15s", config.name());
+      if (!process.waitFor(25, TimeUnit.SECONDS)) {
+        log.warn("event=broker_process_killed node={} reason=did_not_stop_in_25s", config.name());
         process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
