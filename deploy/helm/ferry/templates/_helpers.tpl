@@ -83,7 +83,8 @@ without template actions: DeployManifestsTest reads it as YAML and checks it aga
 - apiGroups: ["discovery.k8s.io"]
   resources: ["endpointslices"]
   verbs: ["list"]
-# Only the EMQX API key Secret a spec names, read by name: no list, no watch.
+# Only the Secrets a spec names (the EMQX API key, the database of the migrations' session
+# check), read by name: no list, no watch.
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get"]
@@ -94,10 +95,11 @@ without template actions: DeployManifestsTest reads it as YAML and checks it aga
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create", "patch"]
-# Not used yet: the expand/contract schema migrations (spec.migrations) will run as Jobs.
+# The expand/contract schema migrations (spec.migrations) run as Jobs the operator creates and
+# follows; it never deletes one (they go with their LosslessDeployment, by ownerReference).
 - apiGroups: ["batch"]
   resources: ["jobs"]
-  verbs: ["get", "list", "watch", "create", "delete"]
+  verbs: ["get", "list", "watch", "create"]
 {{- end }}
 
 {{/*

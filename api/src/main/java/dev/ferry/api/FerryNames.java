@@ -101,5 +101,29 @@ public final class FerryNames {
   /** Key, in the Secret named by {@code spec.drain.emqx.apiKeySecret}, of the EMQX API key's secret. */
   public static final String EMQX_API_SECRET_SECRET_KEY = "secret";
 
+  /**
+   * Annotation on the rendered pod template (so on every revision's ReplicaSet template and pod):
+   * {@code spec.migrations.schemaVersion}, the schema version that revision needs. Being part of the
+   * template it is part of the revision hash, so a revision and its schema version are tied one to
+   * one. The lab and other tools read it; the operator counts pods of other versions by it.
+   */
+  public static final String SCHEMA_VERSION_ANNOTATION = "ferry.dev/schema-version";
+
+  /** Label on each migration Job: the name of the LosslessDeployment that runs it. */
+  public static final String MIGRATION_OWNER_LABEL = "ferry.dev/owner";
+
+  /** Label on each migration Job: {@code expand} or {@code contract}. */
+  public static final String MIGRATION_STEP_LABEL = "ferry.dev/migration-step";
+
+  /** Label on each migration Job: the schema version it migrates to. */
+  public static final String SCHEMA_VERSION_LABEL = "ferry.dev/schema-version";
+
+  /** Keys, in the Secret named by {@code spec.migrations.sessionCheck.postgres.secretName}. */
+  public static final String SESSION_CHECK_URL_KEY = "url";
+
+  public static final String SESSION_CHECK_USERNAME_KEY = "username";
+
+  public static final String SESSION_CHECK_PASSWORD_KEY = "password";
+
   private FerryNames() {}
 }

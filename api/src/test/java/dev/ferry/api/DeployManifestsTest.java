@@ -94,7 +94,7 @@ class DeployManifestsTest {
       new Rule("", "secrets", "get"),
       new Rule("", "events", "create patch"),
       new Rule("events.k8s.io", "events", "create patch"),
-      new Rule("batch", "jobs", "get list watch create delete"));
+      new Rule("batch", "jobs", "get list watch create"));
 
   /** Leader election: only in the operator's own namespace, in both installs. */
   static final List<Rule> LEADER_ELECTION_RULES = List.of(

@@ -48,6 +48,21 @@ class InvalidSpecTest {
 
   static Stream<Arguments> invalidSpecs() {
     return Stream.of(
+        Arguments.of("an expand migration without a schema version", "spec.migrations.schemaVersion: is required",
+            (Consumer<LosslessDeployment>) ld -> ld.getSpec().setMigrations(Fixtures.migrations(null, 600))),
+        Arguments.of("a negative rollback window", "spec.migrations.rollbackWindowSeconds: must be 0 or more, was -1",
+            (Consumer<LosslessDeployment>) ld -> ld.getSpec().setMigrations(Fixtures.migrations("1.0", -1))),
+        Arguments.of("a session check without a prefix",
+            "spec.migrations.sessionCheck.postgres.applicationNamePrefix: is required",
+            (Consumer<LosslessDeployment>) ld -> {
+              var m = Fixtures.migrations("1.0", 600);
+              var pg = new dev.ferry.api.v1alpha1.PostgresSessionCheck();
+              pg.setSecretName("db-monitor");
+              var check = new dev.ferry.api.v1alpha1.SessionCheck();
+              check.setPostgres(pg);
+              m.setSessionCheck(check);
+              ld.getSpec().setMigrations(m);
+            }),
         Arguments.of("a rate of 0", "spec.drain.connEvictRate",
             (Consumer<LosslessDeployment>) ld -> ld.getSpec().getDrain().setConnEvictRate(0)),
         Arguments.of("a missing Secret", "Secret 'nope' not found",

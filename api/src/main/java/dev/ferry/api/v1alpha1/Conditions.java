@@ -15,6 +15,19 @@ public final class Conditions {
   /** LosslessDeployment: the release is complete and the resource is Healthy. */
   public static final String READY = "Ready";
 
+  /**
+   * LosslessDeployment with {@code spec.migrations}: True when the schema needs nothing more for the
+   * template's version (expanded and, if there is a contract, contracted); False while a migration
+   * runs, waits (the reason lists each unmet contract condition) or failed.
+   */
+  public static final String SCHEMA_MIGRATED = "SchemaMigrated";
+
+  /**
+   * LosslessDeployment: present (True) while the template returns to a schema version a contract
+   * retired; the serving revision stays as it is.
+   */
+  public static final String ROLLBACK_REFUSED = "RollbackRefused";
+
   /** Rebalance: connections and sessions are being moved. */
   public static final String PROCESSING = "Processing";
 

@@ -31,6 +31,17 @@ public class SchemaStatus {
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   private List<ContractedVersion> contracted = new ArrayList<>();
 
+  @JsonPropertyDescription("The migration Job that failed last (expand or contract), kept after the Job "
+      + "itself is gone (ttlSecondsAfterFinished) so that it is not taken for never run and started again. "
+      + "Cleared by a spec change (a new generation) once the Job is gone, or by the next success.")
+  private String failedJob;
+
+  @JsonPropertyDescription("The reason of failedJob's Failed condition and what it said.")
+  private String failedReason;
+
+  @JsonPropertyDescription("metadata.generation when failedJob failed.")
+  private Long failedGeneration;
+
   public SchemaStatus() {}
 
   public SchemaStatus(String version, SchemaPhase phase) {
@@ -78,6 +89,30 @@ public class SchemaStatus {
     this.contracted = contracted;
   }
 
+  public String getFailedJob() {
+    return failedJob;
+  }
+
+  public void setFailedJob(String failedJob) {
+    this.failedJob = failedJob;
+  }
+
+  public String getFailedReason() {
+    return failedReason;
+  }
+
+  public void setFailedReason(String failedReason) {
+    this.failedReason = failedReason;
+  }
+
+  public Long getFailedGeneration() {
+    return failedGeneration;
+  }
+
+  public void setFailedGeneration(Long failedGeneration) {
+    this.failedGeneration = failedGeneration;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof SchemaStatus that
@@ -85,17 +120,22 @@ public class SchemaStatus {
         && phase == that.phase
         && Objects.equals(expandedAt, that.expandedAt)
         && Objects.equals(releaseCompletedAt, that.releaseCompletedAt)
-        && Objects.equals(contracted, that.contracted);
+        && Objects.equals(contracted, that.contracted)
+        && Objects.equals(failedJob, that.failedJob)
+        && Objects.equals(failedReason, that.failedReason)
+        && Objects.equals(failedGeneration, that.failedGeneration);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(version, phase, expandedAt, releaseCompletedAt, contracted);
+    return Objects.hash(version, phase, expandedAt, releaseCompletedAt, contracted, failedJob, failedReason,
+        failedGeneration);
   }
 
   @Override
   public String toString() {
     return "SchemaStatus{version=" + version + ", phase=" + phase + ", expandedAt=" + expandedAt
-        + ", releaseCompletedAt=" + releaseCompletedAt + ", contracted=" + contracted + "}";
+        + ", releaseCompletedAt=" + releaseCompletedAt + ", contracted=" + contracted + ", failedJob=" + failedJob + ", failedReason=" + failedReason
+        + ", failedGeneration=" + failedGeneration + "}";
   }
 }

@@ -35,5 +35,11 @@ public enum Reason {
   WaitingForDelayedOnline,
   Surging,
   Steady,
-  NotEnoughPods
+  NotEnoughPods,
+  /** The new revision gets no pod yet: a schema migration (expand, or another release's Job) runs first. */
+  MigratingSchema,
+  /** The expand migration failed: the release is aborted before the new revision got a pod. */
+  ExpandFailed,
+  /** The template returns to a schema version a contract retired: the serving revision stays. */
+  RollbackRefused
 }

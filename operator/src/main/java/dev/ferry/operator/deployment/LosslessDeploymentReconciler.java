@@ -8,6 +8,9 @@ import dev.ferry.api.v1alpha1.LosslessDeploymentStatus;
 import dev.ferry.api.v1alpha1.StrategyType;
 import dev.ferry.core.bluegreen.BlueGreenObservation;
 import dev.ferry.core.bluegreen.BlueGreenPlan;
+import dev.ferry.core.migration.MigrationPlan.Decision;
+import dev.ferry.core.migration.MigrationPlan.Sessions;
+import dev.ferry.core.migration.ReleaseGate;
 import dev.ferry.core.release.Action.Wait;
 import dev.ferry.core.release.DrainView;
 import dev.ferry.core.release.PodView;
@@ -33,6 +36,7 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -86,6 +90,13 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
   private final Map<String, Instant> drainStarts = EmqxDrainer.newStartTimes();
   private final HttpClient drainHttp = HttpDrainer.newHttpClient();
   private final Map<String, Instant> httpDrainStarts = HttpDrainer.newStartTimes();
+  /** The last session count that kept a contract waiting, by resource: asked again after SESSION_RECHECK. */
+  private final Map<String, CountedAt> sessionCounts = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Duration SESSION_RECHECK = Duration.ofSeconds(3);
+  /** Connect, login and query timeout of the session check: a reconcile waits for it. */
+  private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(3);
+
+  private record CountedAt(Sessions sessions, Instant at) {}
 
   public LosslessDeploymentReconciler(KubernetesClient client, OperatorMetrics metrics, Clock clock) {
     this.client = client;
@@ -108,6 +119,17 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
             InformerEventSourceConfiguration.from(ReplicaSet.class, LosslessDeployment.class)
                 .withLabelSelector(FerryNames.DEPLOYMENT_LABEL)
                 .withSecondaryToPrimaryMapper(rs -> byLabel(rs.getMetadata()))
+                .build(),
+            context),
+        // Migration Jobs: a Job that completes or fails lets the release (or the contract) go on.
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Job.class, LosslessDeployment.class)
+                .withLabelSelector(FerryNames.MIGRATION_OWNER_LABEL)
+                .withSecondaryToPrimaryMapper(j -> {
+                  var labels = j.getMetadata().getLabels();
+                  String owner = labels == null ? null : labels.get(FerryNames.MIGRATION_OWNER_LABEL);
+                  return owner == null ? Set.of() : Set.of(new ResourceID(owner, j.getMetadata().getNamespace()));
+                })
                 .build(),
             context));
   }
@@ -171,6 +193,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
 
     ensureService(ld);
     List<Pod> pods = client.pods().inNamespace(ns).withLabel(FerryNames.DEPLOYMENT_LABEL, name).list().getItems();
+    List<Pod> allPods = pods;
     Set<String> ourRevisions = new TreeSet<>();
     sets.forEach(rs -> ourRevisions.add(ReplicaSets.revision(rs)));
     pods = pods.stream().filter(p -> ourRevisions.contains(PodStates.revision(p))).toList();
@@ -185,21 +208,42 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     }
 
     ReleaseStatus remembered = StatusRecorder.releaseStatus(ld.getStatus());
+
+    // Schema migrations first: they decide whether the release may give the new revision pods.
+    SchemaMigrations.Pass migration = null;
+    Map<String, Job> jobs = Map.of();
+    if (SchemaMigrations.enabled(ld)) {
+      jobs = SchemaMigrations.jobs(client, ld);
+      migration = SchemaMigrations.decide(ld, revision, remembered, sets, allPods, jobs, () -> oldSessions(ld, now), now);
+    }
+    Decision decision = migration == null ? null : migration.decision();
+    String planTarget = decision == null ? revision : ReleaseGate.planTarget(decision, revision, remembered);
+    ReleaseStatus planStatus = decision == null ? remembered
+        : ReleaseGate.remembered(remembered, abortedByExpand(ld), decision);
+
     Step step;
-    if (ld.getSpec().getStrategy().getType() == StrategyType.ROLLING) {
+    if (planTarget == null) {
+      step = ReleaseGate.nothingToRelease(decision, revision, remembered, now);
+    } else if (ld.getSpec().getStrategy().getType() == StrategyType.ROLLING) {
       Set<String> inEndpoints = servingEndpoints(ld);
       step = RollingPlan.next(new RollingObservation(
-          Specs.rolling(ld.getSpec()), revision, remembered, setViews, views, drains,
+          Specs.rolling(ld.getSpec()), planTarget, planStatus, setViews, views, drains,
           inEndpoints, endpointsLeft(live, inEndpoints, now), now));
     } else {
       String promoted = ld.getMetadata().getAnnotations() == null ? null
           : ld.getMetadata().getAnnotations().get(FerryNames.PROMOTE_ANNOTATION);
       step = BlueGreenPlan.next(new BlueGreenObservation(
-          Specs.blueGreen(ld.getSpec()), revision, promoted, remembered, setViews, views, drains, now));
+          Specs.blueGreen(ld.getSpec()), planTarget, promoted, planStatus, setViews, views, drains, now));
+    }
+    if (decision != null && planTarget != null) {
+      step = ReleaseGate.gate(step, decision, revision, remembered, setViews, now);
     }
 
     String failure = null;
     try {
+      if (migration != null) {
+        runMigration(ld, migration);
+      }
       new ClusterActions(client, ld, rendered, revision, pods, sets, drainer, now).apply(step.action());
       if (!(step.action() instanceof Wait)) {
         metrics.action(KIND, step.action().getClass().getSimpleName());
@@ -222,12 +266,20 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
 
     next = StatusRecorder.record(ld, step, views, drains, collisions == 0 ? null : collisions, selector(ld), now);
     announce(ld, step, remembered);
+    Duration migrationRecheck = null;
+    if (migration != null) {
+      recordMigration(ld, migration, jobs, next, now);
+      migrationRecheck = SchemaMigrations.recheck(migration);
+    }
     metrics.phase(KIND, ns, name, step.status().phase().name(),
         Arrays.stream(dev.ferry.core.release.Phase.values()).map(Enum::name).toList());
     DrainView d = step.drainPod() == null ? null : drains.get(step.drainPod());
     metrics.drain(ns, name, d == null ? -1 : d.connections(), d == null ? -1 : d.sessions());
     Duration delay = step.action() instanceof Wait w
         ? Duration.between(now, w.recheckAt()) : AFTER_ACTION;
+    if (migrationRecheck != null && migrationRecheck.compareTo(delay) < 0) {
+      delay = migrationRecheck;
+    }
     if (delay.compareTo(Duration.ofMillis(100)) < 0) {
       delay = Duration.ofMillis(100);
     }
@@ -252,6 +304,126 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     }
     log.info("{}/{} {} {}: {}", ld.getMetadata().getNamespace(), ld.getMetadata().getName(),
         step.status().phase(), step.reason(), step.message());
+  }
+
+  /** Creates the Job a RunExpand or RunContract asks for (a Job that exists already is left alone). */
+  private void runMigration(LosslessDeployment ld, SchemaMigrations.Pass migration) {
+    String ns = ld.getMetadata().getNamespace();
+    String name = ld.getMetadata().getName();
+    String step;
+    String job;
+    String version;
+    switch (migration.decision()) {
+      case Decision.RunExpand r -> { step = SchemaMigrations.EXPAND; job = r.job(); version = r.version(); }
+      case Decision.RunContract r -> { step = SchemaMigrations.CONTRACT; job = r.job(); version = r.version(); }
+      default -> { return; }
+    }
+    if (SchemaMigrations.createJob(client, ld, step, job, version)) {
+      String reason = SchemaMigrations.EXPAND.equals(step) ? "ExpandStarted" : "ContractStarted";
+      events.normal(ld, reason, migration.decision().message());
+      metrics.migrationJob(ns, name, step, "started");
+      log.info("event=migration_job_created resource={}/{} step={} job={} schema_version={}", ns, name, step, job, version);
+    }
+  }
+
+  /** status.schema, the SchemaMigrated and RollbackRefused conditions, and the events of what changed. */
+  private void recordMigration(
+      LosslessDeployment ld, SchemaMigrations.Pass migration, Map<String, Job> jobs, LosslessDeploymentStatus next,
+      Instant now) {
+    String ns = ld.getMetadata().getNamespace();
+    String name = ld.getMetadata().getName();
+    Decision d = migration.decision();
+    var old = ld.getStatus() == null ? null : ld.getStatus();
+    var oldSchema = old == null ? null : old.getSchema();
+    var schema = SchemaMigrations.schemaStatus(migration, ld, jobs, now);
+    next.setSchema(schema);
+    List<io.fabric8.kubernetes.api.model.Condition> previous = old == null ? null : old.getConditions();
+    var conditions = new ArrayList<>(next.getConditions());
+    var migrated = SchemaMigrations.schemaMigrated(migration, previous, ld.getMetadata().getGeneration(), now);
+    conditions.add(migrated);
+    if (d instanceof Decision.RefuseRollback) {
+      conditions.add(dev.ferry.operator.kube.StatusConditions.of(previous, dev.ferry.api.v1alpha1.Conditions.ROLLBACK_REFUSED,
+          true, "SchemaVersionRetired", d.message(), ld.getMetadata().getGeneration(), now));
+    }
+    next.setConditions(conditions);
+
+    String v = migration.observation().targetVersion();
+    if (SchemaMigrations.expandSucceededNow(migration)) {
+      events.normal(ld, "ExpandSucceeded", "the expand Job " + migration.observation().expandJob().name()
+          + " succeeded; schema version " + v + " is expanded and the new revision may get pods");
+      metrics.migrationJob(ns, name, SchemaMigrations.EXPAND, "succeeded");
+      log.info("event=migration_expanded resource={}/{} schema_version={}", ns, name, v);
+    }
+    for (String version : migration.contractedNow()) {
+      var entry = schema.getContracted().stream().filter(c -> version.equals(c.getVersion())).findFirst().orElseThrow();
+      events.normal(ld, "ContractSucceeded", "the contract of schema version " + version + " succeeded; retired: "
+          + entry.getRetired() + " (a template that returns to them is refused from now on)");
+      metrics.migrationJob(ns, name, SchemaMigrations.CONTRACT, "succeeded");
+      log.info("event=migration_contracted resource={}/{} schema_version={} retired={}", ns, name, version,
+          entry.getRetired());
+    }
+    boolean newFailure = schema.getFailedJob() != null
+        && (oldSchema == null || !schema.getFailedJob().equals(oldSchema.getFailedJob()));
+    if (newFailure) {
+      String step = d instanceof Decision.ContractFailed ? SchemaMigrations.CONTRACT : SchemaMigrations.EXPAND;
+      if (d instanceof Decision.ContractFailed) {
+        // An expand failure is announced with the abort (announce): one event, not two.
+        events.warning(ld, d.reason(), d.message());
+      }
+      metrics.migrationJob(ns, name, step, "failed");
+      log.warn("event=migration_job_failed resource={}/{} step={} job={} reason={}", ns, name, step,
+          schema.getFailedJob(), schema.getFailedReason());
+    }
+    String before = previous == null ? null : previous.stream()
+        .filter(c -> dev.ferry.api.v1alpha1.Conditions.SCHEMA_MIGRATED.equals(c.getType()))
+        .map(c -> c.getReason()).findFirst().orElse(null);
+    if (d instanceof Decision.WaitContract && !migrated.getReason().equals(before)) {
+      events.normal(ld, "WaitingToContract", migrated.getMessage());
+      log.info("event=contract_waiting resource={}/{} unmet={}", ns, name, migrated.getReason());
+    }
+    int unmet = d instanceof Decision.WaitContract w ? w.unmet().size() : 0;
+    metrics.schema(ns, name, schema.getPhase() == null ? "" : schema.getPhase().name(),
+        Arrays.stream(dev.ferry.api.v1alpha1.SchemaPhase.values()).map(Enum::name).toList(), unmet);
+  }
+
+  /** Whether the recorded Aborted phase is an expand failure's (the Progressing condition keeps why). */
+  private static boolean abortedByExpand(LosslessDeployment ld) {
+    var s = ld.getStatus();
+    return s != null && s.getPhase() == dev.ferry.api.v1alpha1.LosslessDeploymentPhase.ABORTED && s.getConditions() != null
+        && s.getConditions().stream().anyMatch(c -> dev.ferry.api.v1alpha1.Conditions.PROGRESSING.equals(c.getType())
+            && dev.ferry.core.release.Reason.ExpandFailed.name().equals(c.getReason()));
+  }
+
+  /**
+   * Database sessions of old schema versions, for a contract that waits for nothing else. A count
+   * that keeps the contract waiting is reused for a few seconds; a count of zero, which lets it run,
+   * is always fresh. The Secret's values go only into the connection.
+   */
+  private Sessions oldSessions(LosslessDeployment ld, Instant now) {
+    String ns = ld.getMetadata().getNamespace();
+    String key = ns + "/" + ld.getMetadata().getName();
+    CountedAt cached = sessionCounts.get(key);
+    if (cached != null && now.isBefore(cached.at().plus(SESSION_RECHECK))) {
+      return cached.sessions();
+    }
+    var pg = ld.getSpec().getMigrations().getSessionCheck().getPostgres();
+    String version = ld.getSpec().getMigrations().getSchemaVersion();
+    Sessions result;
+    try {
+      var db = dev.ferry.operator.kube.Secrets.postgres(client, ns, pg.getSecretName());
+      result = dev.ferry.operator.migration.PostgresSessions.count(db, pg.getApplicationNamePrefix(), version,
+          SESSION_TIMEOUT);
+    } catch (IllegalStateException | KubernetesClientException e) {
+      result = new Sessions.Unknown(e.getMessage());
+    }
+    log.info("event=session_check resource={} prefix={} target_version={} result={}", key,
+        pg.getApplicationNamePrefix(), version, result);
+    if (result instanceof Sessions.Counted c && c.n() == 0) {
+      sessionCounts.remove(key);
+    } else {
+      sessionCounts.put(key, new CountedAt(result, now));
+    }
+    return result;
   }
 
   /**

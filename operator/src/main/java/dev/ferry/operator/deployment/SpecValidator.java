@@ -49,6 +49,7 @@ public final class SpecValidator {
     strategy(spec, p);
     drain(spec.drainOrDefaults(), secrets, p);
     lifecycle(spec, p);
+    migrations(spec.getMigrations(), p);
     if (spec.getService() != null && spec.getService().getName() != null
         && !spec.getService().getName().matches("[a-z]([-a-z0-9]{0,61}[a-z0-9])?")) {
       p.add(new SpecProblem("spec.service.name", "must be a DNS-1035 label, was '" + spec.getService().getName() + "'"));
@@ -213,6 +214,59 @@ public final class SpecValidator {
       p.add(new SpecProblem("spec.template.spec.terminationGracePeriodSeconds",
           grace + "s cannot cover preStop (" + TemplateRenderer.preStopSeconds(l) + "s) plus the app's shutdown ("
               + l.getShutdownSeconds() + "s) = " + needed + "s: the pod would be killed mid-request"));
+    }
+  }
+
+  /** A label value: the schema version labels the migration Jobs and names them. */
+  private static final String LABEL_VALUE = "([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]";
+
+  private static void migrations(dev.ferry.api.v1alpha1.MigrationsSpec m, List<SpecProblem> p) {
+    if (m == null) {
+      return;
+    }
+    String version = m.getSchemaVersion();
+    boolean jobs = m.getExpand() != null || m.getContract() != null;
+    if (version == null || version.isBlank()) {
+      if (jobs) {
+        p.add(new SpecProblem("spec.migrations.schemaVersion", "is required with an expand or contract migration: "
+            + "it ties each revision to the schema it needs"));
+      }
+    } else if (!version.matches(LABEL_VALUE)) {
+      p.add(new SpecProblem("spec.migrations.schemaVersion", "must be at most 63 letters, digits, '-', '_' or '.', "
+          + "starting and ending with a letter or digit (it labels the migration Jobs), was '" + version + "'"));
+    }
+    if (m.getRollbackWindowSeconds() != null && m.getRollbackWindowSeconds() < 0) {
+      p.add(new SpecProblem("spec.migrations.rollbackWindowSeconds", "must be 0 or more, was "
+          + m.getRollbackWindowSeconds()));
+    }
+    if (m.getContract() != null && m.getExpand() == null) {
+      p.add(new SpecProblem("spec.migrations.contract", "needs an expand migration: a contract runs only for a "
+          + "schema version its expand brought in"));
+    }
+    for (var e : new Object[][] {{"expand", m.getExpand()}, {"contract", m.getContract()}}) {
+      var t = (io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpec) e[1];
+      if (t != null && (t.getSpec() == null || t.getSpec().getTemplate() == null
+          || t.getSpec().getTemplate().getSpec() == null || t.getSpec().getTemplate().getSpec().getContainers() == null
+          || t.getSpec().getTemplate().getSpec().getContainers().isEmpty())) {
+        p.add(new SpecProblem("spec.migrations." + e[0] + ".spec.template.spec.containers",
+            "a Job template with at least one container is required"));
+      }
+    }
+    var check = m.getSessionCheck();
+    if (check != null) {
+      var pg = check.getPostgres();
+      if (pg == null) {
+        p.add(new SpecProblem("spec.migrations.sessionCheck.postgres", "is required: the only kind of session check"));
+        return;
+      }
+      if (pg.getSecretName() == null || pg.getSecretName().isBlank()) {
+        p.add(new SpecProblem("spec.migrations.sessionCheck.postgres.secretName",
+            "is required: the Secret with the database's url, username and password"));
+      }
+      if (pg.getApplicationNamePrefix() == null || pg.getApplicationNamePrefix().isEmpty()) {
+        p.add(new SpecProblem("spec.migrations.sessionCheck.postgres.applicationNamePrefix",
+            "is required: what the application puts before its schema version in application_name"));
+      }
     }
   }
 

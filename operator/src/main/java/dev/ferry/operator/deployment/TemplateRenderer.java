@@ -24,6 +24,9 @@ import java.util.LinkedHashMap;
  *   <li>the {@code ferry.dev/warmup-seconds} annotation for weight-aware proxies.
  * </ul>
  *
+ * With {@code spec.migrations.schemaVersion}, the {@code ferry.dev/schema-version} annotation: the
+ * schema version the revision needs, which the migrations, the lab and people read.
+ *
  * The revision label is added per revision set, after hashing.
  */
 public final class TemplateRenderer {
@@ -50,6 +53,15 @@ public final class TemplateRenderer {
     t.getSpec().setReadinessGates(gates);
     if (ld.getSpec().getLifecycle() != null) {
       lifecycle(t, ld.getSpec().getLifecycle());
+    }
+    if (SchemaMigrations.enabled(ld)) {
+      // Part of the template, so part of the revision hash: one revision, one schema version.
+      var annotations = new LinkedHashMap<String, String>();
+      if (t.getMetadata().getAnnotations() != null) {
+        annotations.putAll(t.getMetadata().getAnnotations());
+      }
+      annotations.put(FerryNames.SCHEMA_VERSION_ANNOTATION, ld.getSpec().getMigrations().getSchemaVersion());
+      t.getMetadata().setAnnotations(annotations);
     }
     return t;
   }

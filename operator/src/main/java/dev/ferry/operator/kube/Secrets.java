@@ -20,6 +20,20 @@ public final class Secrets {
     return new EmqxCredentials(value(s, FerryNames.EMQX_API_KEY_SECRET_KEY), value(s, FerryNames.EMQX_API_SECRET_SECRET_KEY));
   }
 
+  /**
+   * The database of a session check: the Secret {@code name} with keys {@code url}, {@code username}
+   * and {@code password}.
+   */
+  public static dev.ferry.operator.migration.PostgresSessions.Database postgres(
+      KubernetesClient client, String namespace, String name) {
+    Secret s = client.secrets().inNamespace(namespace).withName(name).get();
+    if (s == null) {
+      throw new IllegalStateException("Secret '" + name + "' not found");
+    }
+    return new dev.ferry.operator.migration.PostgresSessions.Database(value(s, FerryNames.SESSION_CHECK_URL_KEY),
+        value(s, FerryNames.SESSION_CHECK_USERNAME_KEY), value(s, FerryNames.SESSION_CHECK_PASSWORD_KEY));
+  }
+
   static String value(Secret s, String key) {
     if (s.getStringData() != null && s.getStringData().get(key) != null) {
       return s.getStringData().get(key);

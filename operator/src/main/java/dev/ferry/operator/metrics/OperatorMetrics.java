@@ -57,6 +57,25 @@ public final class OperatorMetrics {
         Tags.of("namespace", namespace, "name", name)).set(sessions);
   }
 
+  /** A migration Job started, succeeded or failed ({@code step}: expand or contract). */
+  public void migrationJob(String namespace, String name, String step, String result) {
+    Counter.builder("ferry_migration_jobs").description("schema migration Jobs, by step and result")
+        .tags("namespace", namespace, "name", name, "step", step, "result", result).register(registry).increment();
+  }
+
+  /**
+   * 1 for the phase status.schema is in, 0 for the others; and how many conditions keep the
+   * contract waiting now (0 when it does not wait).
+   */
+  public void schema(String namespace, String name, String phase, Iterable<String> allPhases, int contractWaitingOn) {
+    for (String p : allPhases) {
+      gauge("ferry_schema_phase", "1 for the phase of status.schema",
+          Tags.of("namespace", namespace, "name", name, "phase", p)).set(p.equals(phase) ? 1 : 0);
+    }
+    gauge("ferry_contract_unmet_conditions", "conditions that keep the contract migration waiting",
+        Tags.of("namespace", namespace, "name", name)).set(contractWaitingOn);
+  }
+
   private AtomicLong gauge(String name, String description, Tags tags) {
     String key = name + tags;
     return gauges.computeIfAbsent(key, k -> {

@@ -33,6 +33,21 @@ class TemplateRendererTest {
   }
 
   @Test
+  void theSchemaVersionIsPartOfTheTemplateSoEachVersionIsItsOwnRevision() throws Exception {
+    LosslessDeployment ld = ld(null);
+    ld.getSpec().setMigrations(dev.ferry.operator.support.Fixtures.migrations("2.1", 600));
+    PodTemplateSpec t = TemplateRenderer.render(ld);
+    assertThat(t.getMetadata().getAnnotations()).containsEntry(FerryNames.SCHEMA_VERSION_ANNOTATION, "2.1");
+    assertThat(FerryNames.SCHEMA_VERSION_ANNOTATION).isEqualTo("ferry.dev/schema-version"); // the lab reads it
+
+    LosslessDeployment other = ld(null);
+    other.getSpec().setMigrations(dev.ferry.operator.support.Fixtures.migrations("2.2", 600));
+    assertThat(dev.ferry.operator.kube.Revisions.hash(TemplateRenderer.render(other), 0))
+        .isNotEqualTo(dev.ferry.operator.kube.Revisions.hash(t, 0));
+    assertThat(TemplateRenderer.render(ld(null)).getMetadata().getAnnotations()).isNullOrEmpty();
+  }
+
+  @Test
   void everyPodCarriesTheServingGateAndItsDeploymentLabel() throws Exception {
     PodTemplateSpec t = TemplateRenderer.render(ld(null));
     assertThat(t.getSpec().getReadinessGates()).extracting(g -> g.getConditionType()).containsExactly(FerryNames.SERVING_CONDITION);

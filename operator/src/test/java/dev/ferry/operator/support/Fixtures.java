@@ -24,6 +24,28 @@ public final class Fixtures {
     }
   }
 
+  /**
+   * spec.migrations with an expand and a contract Job (the test plays the Job controller, so the
+   * containers never run).
+   */
+  public static dev.ferry.api.v1alpha1.MigrationsSpec migrations(String schemaVersion, int rollbackWindowSeconds) {
+    var m = new dev.ferry.api.v1alpha1.MigrationsSpec();
+    m.setSchemaVersion(schemaVersion);
+    m.setRollbackWindowSeconds(rollbackWindowSeconds);
+    m.setExpand(job("expand"));
+    m.setContract(job("contract"));
+    return m;
+  }
+
+  private static io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpec job(String step) {
+    return new io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpecBuilder()
+        .withNewSpec().withBackoffLimit(0)
+          .withNewTemplate().withNewSpec().withRestartPolicy("Never")
+            .addNewContainer().withName("migrate").withImage("people-migrations:1").withArgs(step).endContainer()
+          .endSpec().endTemplate()
+        .endSpec().build();
+  }
+
   public static LosslessDeployment web(KubernetesClient client, String image) {
     try (InputStream in = Fixtures.class.getResourceAsStream("/web-ld.yaml")) {
       LosslessDeployment ld = client.getKubernetesSerialization().unmarshal(in, LosslessDeployment.class);
