@@ -164,7 +164,7 @@ public final class PeopleLoad implements AutoCloseable {
 
     Sender(Router router, String host, PeopleLoadConfig config) {
       Duration connect = config.requestTimeout().compareTo(Duration.ofSeconds(2)) < 0 ? config.requestTimeout() : Duration.ofSeconds(2);
-      this.pool = new HttpClientPool(router, new HttpClientPool.Config(connect, config.requestTimeout(), 1000), Netty.shared());
+      this.pool = new HttpClientPool(router, new HttpClientPool.Config(connect, config.requestTimeout(), config.maxIdleConnections()), Netty.shared());
       this.host = host;
       this.config = config;
       this.writeState = new AtomicLongArray(config.people());

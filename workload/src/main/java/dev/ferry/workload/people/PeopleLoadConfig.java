@@ -15,9 +15,12 @@ import java.util.Objects;
  *     person gets no write: the failed write may still commit (a request still running on a pod),
  *     and a later write committing before it would then be overwritten by it
  * @param maxInFlight requests in flight at most (more count CLIENT_LIMIT)
+ * @param maxIdleConnections kept-alive connections the client keeps idle at most; 0 opens a new
+ *     connection for every request, so that a Service's per-connection routing spreads every
+ *     request (with keep-alive a new pod gets only the connections opened after it is ready)
  */
 public record PeopleLoadConfig(double ratePerSecond, Duration duration, int people, double writeShare,
-    Duration requestTimeout, Duration inDoubtQuarantine, int maxInFlight) {
+    Duration requestTimeout, Duration inDoubtQuarantine, int maxInFlight, int maxIdleConnections) {
 
   public PeopleLoadConfig {
     if (!(ratePerSecond > 0) || ratePerSecond > 10_000) {
@@ -40,26 +43,39 @@ public record PeopleLoadConfig(double ratePerSecond, Duration duration, int peop
     if (maxInFlight < 1) {
       throw new IllegalArgumentException("maxInFlight must be at least 1");
     }
+    if (maxIdleConnections < 0) {
+      throw new IllegalArgumentException("maxIdleConnections must not be negative");
+    }
   }
 
-  /** Half writes, 5 s request timeout, 10 s quarantine, at most 500 in flight. */
+  /** Keeps up to 1,000 connections alive. */
+  public PeopleLoadConfig(double ratePerSecond, Duration duration, int people, double writeShare,
+      Duration requestTimeout, Duration inDoubtQuarantine, int maxInFlight) {
+    this(ratePerSecond, duration, people, writeShare, requestTimeout, inDoubtQuarantine, maxInFlight, 1000);
+  }
+
+  /** Half writes, 5 s request timeout, 10 s quarantine, at most 500 in flight, keep-alive. */
   public static PeopleLoadConfig of(double ratePerSecond, Duration duration, int people) {
     return new PeopleLoadConfig(ratePerSecond, duration, people, 0.5, Duration.ofSeconds(5), Duration.ofSeconds(10), 500);
   }
 
   public PeopleLoadConfig withWriteShare(double share) {
-    return new PeopleLoadConfig(ratePerSecond, duration, people, share, requestTimeout, inDoubtQuarantine, maxInFlight);
+    return new PeopleLoadConfig(ratePerSecond, duration, people, share, requestTimeout, inDoubtQuarantine, maxInFlight, maxIdleConnections);
   }
 
   public PeopleLoadConfig withRequestTimeout(Duration d) {
-    return new PeopleLoadConfig(ratePerSecond, duration, people, writeShare, d, inDoubtQuarantine, maxInFlight);
+    return new PeopleLoadConfig(ratePerSecond, duration, people, writeShare, d, inDoubtQuarantine, maxInFlight, maxIdleConnections);
   }
 
   public PeopleLoadConfig withInDoubtQuarantine(Duration d) {
-    return new PeopleLoadConfig(ratePerSecond, duration, people, writeShare, requestTimeout, d, maxInFlight);
+    return new PeopleLoadConfig(ratePerSecond, duration, people, writeShare, requestTimeout, d, maxInFlight, maxIdleConnections);
   }
 
   public PeopleLoadConfig withMaxInFlight(int n) {
-    return new PeopleLoadConfig(ratePerSecond, duration, people, writeShare, requestTimeout, inDoubtQuarantine, n);
+    return new PeopleLoadConfig(ratePerSecond, duration, people, writeShare, requestTimeout, inDoubtQuarantine, n, maxIdleConnections);
+  }
+
+  public PeopleLoadConfig withMaxIdleConnections(int n) {
+    return new PeopleLoadConfig(ratePerSecond, duration, people, writeShare, requestTimeout, inDoubtQuarantine, maxInFlight, n);
   }
 }
