@@ -11,6 +11,9 @@ import dev.ferry.lab.scenario.RequestScenarioRunner;
 import dev.ferry.lab.scenario.RequestSettings;
 import dev.ferry.lab.scenario.Scenario;
 import dev.ferry.lab.scenario.ScenarioRunner;
+import dev.ferry.lab.scenario.SchemaScenarioRunner;
+import dev.ferry.lab.scenario.SchemaSettings;
+import dev.ferry.lab.db.LabPostgres;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,7 +50,8 @@ public final class LabCommand implements Runnable {
   static final class Compare implements Callable<Integer> {
     @Option(names = "--scenarios", split = ",", defaultValue = "rolling,bluegreen-plain,ferry",
         description = "which to run, in order (default ${DEFAULT-VALUE}); MQTT: rolling, bluegreen-plain, ferry,"
-            + " rebalance; request/response: http-k8s, http-ferry, dubbo-k8s, dubbo-ferry")
+            + " rebalance; request/response: http-k8s, http-ferry, dubbo-k8s, dubbo-ferry; schema migrations"
+            + " (PostgreSQL): schema, schema-bigbang")
     List<String> scenarios;
 
     @Option(names = "--replicas", defaultValue = "4",
@@ -109,6 +113,25 @@ public final class LabCommand implements Runnable {
         description = "run each broker pod in a JVM of its own (default: when the fleet is sharded)")
     Boolean brokerProcesses;
 
+    @Option(names = "--jdbc-url",
+        description = "schema scenarios: a PostgreSQL server to use (jdbc:postgresql://host:port/db; the user must"
+            + " be allowed to create databases: each scenario gets a fresh one); default: an embedded PostgreSQL,"
+            + " or $FERRY_LAB_JDBC_URL")
+    String jdbcUrl;
+
+    @Option(names = "--db-user", description = "schema scenarios: the user for --jdbc-url (default: $FERRY_LAB_DB_USER)")
+    String dbUser;
+
+    @Option(names = "--db-password-file",
+        description = "schema scenarios: a file holding the password for --jdbc-url (default: $FERRY_LAB_DB_PASSWORD);"
+            + " never on the command line")
+    Path dbPasswordFile;
+
+    @Option(names = "--rollback-window", defaultValue = "5",
+        description = "schema scenario: Ferry's rollbackWindowSeconds, the least time between a release's end and"
+            + " its contract (default ${DEFAULT-VALUE})")
+    int rollbackWindow;
+
     @Option(names = "--model", description = "run the plans on the in-memory model instead (no sockets; about a second)")
     boolean model;
 
@@ -128,8 +151,11 @@ public final class LabCommand implements Runnable {
         if (replicas < 1 || !(requestRate > 0) || requestRate > 5000 || warmup < 0) {
           throw new IllegalArgumentException("--replicas must be at least 1, --request-rate in (0, 5000], --warmup 0 or more");
         }
-        if (model && chosen.stream().anyMatch(Scenario::requestResponse)) {
+        if (model && chosen.stream().anyMatch(sc -> sc.requestResponse() || sc.schemaMigration())) {
           throw new IllegalArgumentException("--model runs the MQTT scenarios only");
+        }
+        if (rollbackWindow < 0) {
+          throw new IllegalArgumentException("--rollback-window must be 0 or more");
         }
         if (!dev.ferry.broker.BrokerConfig.validEvictionSlices(evictionSlices)) {
           throw new IllegalArgumentException("--eviction-slices must divide 1000 and lie in 1..100, was " + evictionSlices);
@@ -157,8 +183,13 @@ public final class LabCommand implements Runnable {
         RequestSettings rs = RequestSettings.defaults().withReplicas(replicas).withRate(requestRate)
             .withStartup(Duration.ofSeconds(startup)).withWarmupSeconds(warmup)
             .withPropagation(propagationMillis < 0 ? RequestSettings.defaults().propagation() : Duration.ofMillis(propagationMillis));
-        boolean anyMqtt = chosen.stream().anyMatch(sc -> !sc.requestResponse());
+        boolean anyMqtt = chosen.stream().anyMatch(sc -> !sc.requestResponse() && !sc.schemaMigration());
         boolean anyRequests = chosen.stream().anyMatch(Scenario::requestResponse);
+        boolean anySchema = chosen.stream().anyMatch(Scenario::schemaMigration);
+        SchemaSettings ss = SchemaSettings.defaults().withRollbackWindowSeconds(rollbackWindow);
+        if (propagationMillis >= 0) {
+          ss = ss.withPropagation(Duration.ofMillis(propagationMillis));
+        }
         if (anyMqtt) {
           out.printf(Locale.ROOT, "ferry lab: %d broker pods, %d MQTT %s clients through the Service, %.0f QoS 1 msg/s;"
               + " Ferry evicts %d/s%n", nodes, clients, mqtt == MqttProtocol.V5 ? "5" : "3.1.1", publishRate, rate);
@@ -171,15 +202,35 @@ public final class LabCommand implements Runnable {
               + " ingress; Dubbo: a consumer), kube-proxy %d ms late, ingress %d ms late; Ferry warmup %d s%n",
               rs.replicas(), rs.ratePerSecond(), rs.propagation().toMillis(), rs.ingressDelay().toMillis(), rs.warmupSeconds());
         }
+        LabPostgres postgres = null;
+        if (anySchema) {
+          try {
+            postgres = postgres();
+          } catch (RuntimeException e) {
+            System.err.println("ferry lab compare: " + e.getMessage());
+            return 2;
+          }
+          out.printf(Locale.ROOT, "ferry lab: %d people pods, %.0f requests/s through an ingress over %d people,"
+              + " propagation %d ms, rollback window %d s; PostgreSQL: %s%n", ss.replicas(), ss.ratePerSecond(),
+              ss.people(), ss.propagation().toMillis(), ss.rollbackWindowSeconds(), postgres);
+        }
         out.println();
         results = new ArrayList<>();
-        for (Scenario sc : chosen) {
-          out.println("[" + sc.id() + "] " + sc.description());
-          long t = System.nanoTime();
-          results.add(sc.requestResponse()
-              ? RequestScenarioRunner.run(sc, rs, line -> System.out.println(line))
-              : ScenarioRunner.run(sc, s, line -> System.out.println(line)));
-          out.printf(Locale.ROOT, "[%s] done in %.0fs%n%n", sc.id(), (System.nanoTime() - t) / 1e9);
+        try {
+          for (Scenario sc : chosen) {
+            out.println("[" + sc.id() + "] " + sc.description());
+            long t = System.nanoTime();
+            results.add(sc.requestResponse()
+                ? RequestScenarioRunner.run(sc, rs, line -> System.out.println(line))
+                : sc.schemaMigration()
+                ? SchemaScenarioRunner.run(sc, ss, postgres, line -> System.out.println(line))
+                : ScenarioRunner.run(sc, s, line -> System.out.println(line)));
+            out.printf(Locale.ROOT, "[%s] done in %.0fs%n%n", sc.id(), (System.nanoTime() - t) / 1e9);
+          }
+        } finally {
+          if (postgres != null) {
+            postgres.close();
+          }
         }
         var m = new java.util.LinkedHashMap<String, Object>();
         if (anyMqtt) {
@@ -188,15 +239,25 @@ public final class LabCommand implements Runnable {
         if (anyRequests) {
           m.put("requests", requestSettingsForReport(rs));
         }
+        if (anySchema) {
+          m.put("schema", schemaSettingsForReport(ss, jdbcUrl(), postgres));
+        }
         settings = m;
         mode = "lab";
       }
       ReportWriter.table(out, results);
       out.println();
-      if (results.stream().anyMatch(r -> r.requests() == null)) {
+      if (results.stream().anyMatch(r -> r.requests() == null && r.schema() == null)) {
         out.println("max/mean disc.: disconnects per client; lost/dup msgs: QoS 1 messages acknowledged to the");
         out.println("publisher and never delivered / delivered twice; min conn.: the lowest share of clients");
         out.println("connected in any second of the release; imbalance: max/avg - 1 of clients per node at the end.");
+      }
+      if (results.stream().anyMatch(r -> r.schema() != null)) {
+        out.println("requests/failed: the people load's requests over the whole scenario (reads and writes through the");
+        out.println("ingress); acked: writes the service acknowledged; inconsistent: people whose address differs between");
+        out.println("PERSON and ADDRESS; lost: acknowledged writes the database does not hold. Rollback outcomes: succeeded");
+        out.println("(the old version alone serves again, no request failed meanwhile), refused (Ferry kept the serving");
+        out.println("version: RollbackRefused), failed.");
       }
       if (results.stream().anyMatch(r -> r.requests() != null)) {
         out.println("sent/failed: requests over the whole load (steady, release, after); errors by kind: REFUSED, RESET");
@@ -226,6 +287,45 @@ public final class LabCommand implements Runnable {
       m.put("evictionSlices", s.evictionSlices());
       m.put("fleetProcesses", s.fleetProcesses());
       m.put("brokerProcesses", s.brokerProcesses());
+      return m;
+    }
+
+    /** The JDBC URL given by option or environment, or null (embedded). */
+    String jdbcUrl() {
+      return jdbcUrl != null ? jdbcUrl : System.getenv("FERRY_LAB_JDBC_URL");
+    }
+
+    /** The schema scenarios' PostgreSQL: the one given, or an embedded one. The password never comes from argv. */
+    LabPostgres postgres() {
+      String url = jdbcUrl();
+      if (url == null || url.isBlank()) {
+        return LabPostgres.embedded();
+      }
+      String user = dbUser != null ? dbUser : System.getenv().getOrDefault("FERRY_LAB_DB_USER", "postgres");
+      String password;
+      if (dbPasswordFile != null) {
+        try {
+          password = java.nio.file.Files.readString(dbPasswordFile).strip();
+        } catch (java.io.IOException e) {
+          throw new IllegalArgumentException("cannot read --db-password-file " + dbPasswordFile + ": " + e.getMessage());
+        }
+      } else {
+        password = System.getenv().getOrDefault("FERRY_LAB_DB_PASSWORD", "");
+      }
+      return LabPostgres.external(url, user, password);
+    }
+
+    static java.util.Map<String, Object> schemaSettingsForReport(SchemaSettings s, String jdbcUrl, LabPostgres pg) {
+      var m = new java.util.LinkedHashMap<String, Object>();
+      m.put("replicas", s.replicas());
+      m.put("ratePerSecond", s.ratePerSecond());
+      m.put("people", s.people());
+      m.put("podStartupSeconds", s.podStartup().toMillis() / 1000.0);
+      m.put("propagationSeconds", s.propagation().toMillis() / 1000.0);
+      m.put("rollbackWindowSeconds", s.rollbackWindowSeconds());
+      m.put("maxSurge", 1);
+      m.put("maxUnavailable", 1);
+      m.put("postgres", pg != null && pg.isEmbedded() ? "embedded (zonky, PostgreSQL 14)" : jdbcUrl);
       return m;
     }
 

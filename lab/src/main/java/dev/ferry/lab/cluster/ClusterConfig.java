@@ -30,6 +30,9 @@ import java.util.Objects;
  *     (a large lab: one process has about 20,000 open files)
  * @param dubboRegistry the registry {@code dubbo-provider:*} pods register with, e.g.
  *     {@code zookeeper://127.0.20.9:2181} (null: none, such pods crash)
+ * @param jobBackoff the Job controller's wait before the pod after a Job's first failed one,
+ *     doubled per failure (Kubernetes: 10 s; the lab's default 1 s keeps a failing Job's retries
+ *     within a scenario's time)
  */
 public record ClusterConfig(
     String namespace,
@@ -49,7 +52,8 @@ public record ClusterConfig(
     int clusterPort,
     int evictionSlices,
     boolean brokerProcesses,
-    String dubboRegistry) {
+    String dubboRegistry,
+    Duration jobBackoff) {
 
   public ClusterConfig {
     Objects.requireNonNull(namespace, "namespace");
@@ -59,7 +63,7 @@ public record ClusterConfig(
     Objects.requireNonNull(apiSecret, "apiSecret");
     Objects.requireNonNull(clusterLabel, "clusterLabel");
     if (syncPeriod.compareTo(Duration.ofMillis(20)) < 0 || podStartup.isNegative() || probePeriod.isNegative()
-        || propagationDelay.isNegative()) {
+        || propagationDelay.isNegative() || jobBackoff.isNegative()) {
       throw new IllegalArgumentException("sync period at least 20 ms, other durations not negative: " + this);
     }
   }
@@ -88,6 +92,7 @@ public record ClusterConfig(
     private int evictionSlices = dev.ferry.broker.BrokerConfig.DEFAULT_EVICTION_SLICES;
     private boolean brokerProcesses;
     private String dubboRegistry;
+    private Duration jobBackoff = Duration.ofSeconds(1);
 
     public Builder namespace(String v) { namespace = v; return this; }
     public Builder apiServer(String host, int port) { apiServerHost = host; apiServerPort = port; return this; }
@@ -104,11 +109,12 @@ public record ClusterConfig(
     public Builder evictionSlices(int v) { evictionSlices = v; return this; }
     public Builder brokerProcesses(boolean v) { brokerProcesses = v; return this; }
     public Builder dubboRegistry(String v) { dubboRegistry = v; return this; }
+    public Builder jobBackoff(Duration v) { jobBackoff = v; return this; }
 
     public ClusterConfig build() {
       return new ClusterConfig(namespace, apiServerHost, apiServerPort, syncPeriod, podStartup, probePeriod,
           balancing, propagationDelay, apiKey, apiSecret, clusterLabel, crashingImage, mqttPort, apiPort, clusterPort,
-          evictionSlices, brokerProcesses, dubboRegistry);
+          evictionSlices, brokerProcesses, dubboRegistry, jobBackoff);
     }
   }
 

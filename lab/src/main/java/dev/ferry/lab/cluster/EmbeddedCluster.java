@@ -35,6 +35,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@link ReplicaSetController}: replicas, honouring pod-deletion-cost;
  *   <li>{@link StatefulSetController}: ordered creation and rolling update;
+ *   <li>{@link JobController}: a Job's pod, retries up to its back-off limit, Complete or Failed;
  *   <li>{@link Kubelet}: each pod a lab broker node on its own {@code 127.0.x.y}, start-up time,
  *       readiness probe, readiness gates, preStop and grace period;
  *   <li>{@link EndpointSliceController}: ready / serving / terminating endpoints of each Service;
@@ -97,6 +98,8 @@ public final class EmbeddedCluster implements AutoCloseable {
       Duration period = config.syncPeriod();
       loops.add(new ControlLoop("replicaset-controller", period, replicaSets::sync));
       loops.add(new ControlLoop("statefulset-controller", period, statefulSets::sync));
+      JobController jobs = new JobController(componentsClient, ns, config.jobBackoff());
+      loops.add(new ControlLoop("job-controller", period, jobs::sync));
       loops.add(new ControlLoop("kubelet", period, kubelet::sync));
       loops.add(new ControlLoop("endpointslice-controller", period, slices::sync));
       loops.add(new ControlLoop("kube-proxy", period, services::sync));
@@ -181,6 +184,44 @@ public final class EmbeddedCluster implements AutoCloseable {
         .addToStringData(FerryNames.EMQX_API_KEY_SECRET_KEY, config.apiKey())
         .addToStringData(FerryNames.EMQX_API_SECRET_SECRET_KEY, config.apiSecret())
         .build()).create();
+  }
+
+  /**
+   * Creates a Secret with these keys (as {@code stringData}, which the lab's API server keeps as
+   * written and every reader here understands). The values never go to logs.
+   */
+  public Secret createSecret(String name, Map<String, String> values) {
+    return client.secrets().inNamespace(namespace()).resource(new SecretBuilder()
+        .withNewMetadata().withName(name).withNamespace(namespace()).endMetadata()
+        .withStringData(new LinkedHashMap<>(values))
+        .build()).create();
+  }
+
+  /** A Job of the namespace, or null. */
+  public io.fabric8.kubernetes.api.model.batch.v1.Job job(String name) {
+    return client.batch().v1().jobs().inNamespace(namespace()).withName(name).get();
+  }
+
+  /**
+   * Waits until the Job has a {@code Complete} or {@code Failed} condition; returns that condition's
+   * type ("Complete" or "Failed"), or null when {@code timeout} passed first.
+   */
+  public String awaitJobFinished(String name, Duration timeout) {
+    String[] type = new String[1];
+    await(() -> {
+      var job = job(name);
+      if (job == null || job.getStatus() == null || job.getStatus().getConditions() == null) {
+        return false;
+      }
+      for (var c : job.getStatus().getConditions()) {
+        if ("True".equals(c.getStatus()) && ("Complete".equals(c.getType()) || "Failed".equals(c.getType()))) {
+          type[0] = c.getType();
+          return true;
+        }
+      }
+      return false;
+    }, timeout);
+    return type[0];
   }
 
   /** Creates any object in the cluster's namespace (a LosslessDeployment, a Service, a StatefulSet...). */

@@ -52,6 +52,13 @@ import org.slf4j.LoggerFactory;
  *       clients get DISCONNECT 0x8B, server shutting down), both within
  *       {@code terminationGracePeriodSeconds}; then marks the pod Succeeded, not ready, and removes
  *       the finalizer, and the pod is gone.
+ *   <li>Run-to-completion containers (a Job's pods, {@link PodTask}: {@code people-migrate:*},
+ *       {@code busybox:*}) run once; the pod is Running until the container exits, then Succeeded
+ *       or Failed with the container's terminated state (exit code, reason, message), and stays so
+ *       until deleted. A deleted pod's task still runs to its end (a migration in this process
+ *       cannot be stopped halfway safely).
+ *   <li>Environment: plain values and {@code secretKeyRef}s ({@link ContainerEnv}); a missing
+ *       Secret or key keeps the pod Pending with {@code CreateContainerConfigError}, retried each pass.
  *   <li>An image whose name matches {@code crashingImage} never starts: the pod stays Running with
  *       ContainersReady False (CrashLoopBackOff), as a bad release would.
  * </ul>
@@ -78,7 +85,7 @@ final class Kubelet implements AutoCloseable {
   /** A child broker's JVM: small heap, serial GC (a lab on two cores has no CPU for parallel GC threads). */
   static final List<String> BROKER_JVM = ChildJvm.options("-Xmx2g", "-XX:+UseSerialGC", "-Xss512k");
 
-  enum State { STARTING, RUNNING, CRASHED, TERMINATING, STOPPED }
+  enum State { STARTING, RUNNING, CRASHED, TERMINATING, STOPPED, EXITED }
 
   private final KubernetesClient client;
   private final String namespace;
@@ -111,6 +118,10 @@ final class Kubelet implements AutoCloseable {
     volatile PodBroker broker;
     /** A request/response pod's application (then there is no broker). */
     volatile PodApp app;
+    /** A run-to-completion container (a Job's pod): it exits by itself. */
+    volatile java.util.concurrent.CompletableFuture<PodTask.Exit> task;
+    /** How the task ended (state EXITED): Succeeded or Failed. */
+    String exitPhase;
     Future<PodBroker> starting;
     Future<?> stopping;
     Instant startedAt;
@@ -169,6 +180,9 @@ final class Kubelet implements AutoCloseable {
           continue;
         }
         rt = admit(pod);
+        if (rt == null) {
+          continue;
+        }
       }
       step(rt, pod);
     }
@@ -203,6 +217,15 @@ final class Kubelet implements AutoCloseable {
   }
 
   private PodRuntime admit(Pod pod) {
+    String image = image(pod);
+    Map<String, String> env;
+    try {
+      env = pod.getSpec().getContainers().isEmpty() ? Map.of()
+          : ContainerEnv.resolve(client, namespace, pod.getSpec().getContainers().get(0));
+    } catch (ContainerEnv.ConfigError e) {
+      waitForConfig(pod, e.getMessage()); // retried on the next pass, as the kubelet does
+      return null;
+    }
     String group = pod.getMetadata().getLabels() == null ? null : pod.getMetadata().getLabels().get(settings.clusterLabel());
     PodRuntime rt = new PodRuntime(pod.getMetadata().getUid(), Pods.name(pod), group == null ? Pods.name(pod) : group);
     runtimes.put(rt.uid, rt);
@@ -217,7 +240,6 @@ final class Kubelet implements AutoCloseable {
       Pods.setCondition(s, "Ready", false, "ContainersNotReady");
       return true;
     });
-    String image = image(pod);
     if (image != null && settings.crashingImage() != null && image.contains(settings.crashingImage())) {
       rt.state = State.CRASHED;
       rt.ip = Loopback.PODS.next(); // a sandbox, but nothing listens in it
@@ -225,8 +247,11 @@ final class Kubelet implements AutoCloseable {
       writeRunning(rt);
       return rt;
     }
+    if (PodTask.handles(image)) {
+      return admitTask(rt, pod, image, env);
+    }
     if (PodApp.handles(image)) {
-      return admitApp(rt, pod, image);
+      return admitApp(rt, pod, image, env);
     }
     rt.starting = containers.submit(() -> startBroker(image));
     log.info("event=pod_admitted pod={} image={} group={}", rt.name, image, rt.group);
@@ -237,10 +262,10 @@ final class Kubelet implements AutoCloseable {
    * A request/response pod: its application starts at once on a free address of its own and
    * listens once its own start-up time has passed; the readiness probe tells when.
    */
-  private PodRuntime admitApp(PodRuntime rt, Pod pod, String image) {
+  private PodRuntime admitApp(PodRuntime rt, Pod pod, String image, Map<String, String> env) {
     try {
       String ip = freeAddress();
-      rt.app = PodApp.start(pod, ip, settings.startup(), settings.dubboRegistry());
+      rt.app = PodApp.start(pod, env, ip, settings.startup(), settings.dubboRegistry());
       rt.ip = ip;
       rt.state = State.RUNNING;
       rt.startedAt = Instant.now();
@@ -252,6 +277,79 @@ final class Kubelet implements AutoCloseable {
     }
     writeRunning(rt);
     return rt;
+  }
+
+  /**
+   * A run-to-completion pod (a Job's): its container starts at once and the pod is Running until
+   * it exits; then Succeeded or Failed with the container's terminated state (exit code, reason,
+   * message), as the kubelet reports it for {@code restartPolicy: Never}.
+   */
+  private PodRuntime admitTask(PodRuntime rt, Pod pod, String image, Map<String, String> env) {
+    rt.ip = Loopback.PODS.next();
+    rt.state = State.RUNNING;
+    rt.startedAt = Instant.now();
+    rt.task = PodTask.start(pod, env);
+    log.info("event=pod_admitted pod={} image={} ip={} run_to_completion=true", rt.name, image, rt.ip);
+    String ip = rt.ip;
+    String started = rt.startedAt.toString();
+    String container = pod.getSpec().getContainers().get(0).getName();
+    Pods.updateStatus(client, namespace, rt.name, p -> {
+      var s = p.getStatus();
+      s.setPhase("Running");
+      s.setPodIP(ip);
+      s.setPodIPs(List.of(new io.fabric8.kubernetes.api.model.PodIP(ip)));
+      s.setContainerStatuses(List.of(new io.fabric8.kubernetes.api.model.ContainerStatusBuilder()
+          .withName(container).withImage(image).withReady(true).withStarted(true).withRestartCount(0)
+          .withNewState().withNewRunning().withStartedAt(started).endRunning().endState().build()));
+      return true;
+    });
+    return rt;
+  }
+
+  /** The task exited: the pod's phase and its container's terminated state. */
+  private void taskExited(PodRuntime rt, Pod pod) {
+    PodTask.Exit exit = rt.task.getNow(new PodTask.Exit(1, "lost"));
+    String phase = exit.succeeded() ? "Succeeded" : "Failed";
+    String started = rt.startedAt.toString();
+    String finished = Instant.now().toString();
+    String container = pod.getSpec().getContainers().get(0).getName();
+    String image = image(pod);
+    Pods.updateStatus(client, namespace, rt.name, p -> {
+      var s = p.getStatus();
+      s.setPhase(phase);
+      Pods.setCondition(s, "ContainersReady", false, "PodCompleted");
+      Pods.setCondition(s, "Ready", false, "PodCompleted");
+      s.setContainerStatuses(List.of(new io.fabric8.kubernetes.api.model.ContainerStatusBuilder()
+          .withName(container).withImage(image).withReady(false).withStarted(false).withRestartCount(0)
+          .withNewState().withNewTerminated().withExitCode(exit.code()).withReason(exit.reason())
+            .withMessage(exit.message()).withStartedAt(started).withFinishedAt(finished).endTerminated().endState()
+          .build()));
+      return true;
+    });
+    rt.exitPhase = phase;
+    rt.state = State.EXITED;
+    log.info("event=container_exited pod={} exit_code={} phase={} message=\"{}\"", rt.name, exit.code(), phase,
+        exit.message() == null ? "" : exit.message().replace('"', '\''));
+  }
+
+  /** The container cannot start: a Secret or key its environment names is missing. */
+  private void waitForConfig(Pod pod, String message) {
+    String container = pod.getSpec().getContainers().get(0).getName();
+    Pods.updateStatus(client, namespace, Pods.name(pod), p -> {
+      var s = p.getStatus();
+      var cs = s.getContainerStatuses();
+      if (cs != null && cs.size() == 1 && cs.get(0).getState() != null && cs.get(0).getState().getWaiting() != null
+          && message.equals(cs.get(0).getState().getWaiting().getMessage())) {
+        return false;
+      }
+      s.setPhase("Pending");
+      s.setContainerStatuses(List.of(new io.fabric8.kubernetes.api.model.ContainerStatusBuilder()
+          .withName(container).withImage(image(pod)).withReady(false).withRestartCount(0)
+          .withNewState().withNewWaiting().withReason("CreateContainerConfigError").withMessage(message)
+          .endWaiting().endState().build()));
+      log.info("event=container_config_error pod={} message=\"{}\"", Pods.name(pod), message);
+      return true;
+    });
   }
 
   /** A pod address nothing listens on now (another lab on this machine may hold one). */
@@ -318,6 +416,17 @@ final class Kubelet implements AutoCloseable {
         }
       }
       case RUNNING -> {
+        if (rt.task != null) {
+          // A migration in this process cannot be stopped halfway safely: a deleted pod's task
+          // runs to its end, and the pod goes then.
+          if (rt.task.isDone()) {
+            taskExited(rt, pod);
+            if (Pods.terminating(pod)) {
+              finish(rt, rt.exitPhase);
+            }
+          }
+          return;
+        }
         if (Pods.terminating(pod)) {
           terminate(rt, pod);
         } else {
@@ -336,6 +445,11 @@ final class Kubelet implements AutoCloseable {
         }
       }
       case STOPPED -> finish(rt, "Succeeded");
+      case EXITED -> {
+        if (Pods.terminating(pod)) {
+          finish(rt, rt.exitPhase);
+        }
+      }
     }
   }
 

@@ -5,7 +5,6 @@ import dev.ferry.workload.dubbo.DubboProviderConfig;
 import dev.ferry.workload.http.HttpService;
 import dev.ferry.workload.http.HttpServiceConfig;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -15,14 +14,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The container of a request/response pod: an {@link HttpService} (image {@code web:*}) or a Dubbo
- * provider (image {@code dubbo-provider:*}), on the pod's own loopback address. The kubelet needs
+ * The container of a request/response pod: an {@link HttpService} (image {@code web:*} or
+ * {@code people:*}) or a Dubbo provider (image {@code dubbo-provider:*}), on the pod's own loopback address. The kubelet needs
  * what a container runtime gives: start it, probe it, SIGTERM (its own graceful shutdown), SIGKILL.
  *
  * <p>The container's environment sets what the application would read from its own configuration:
@@ -36,7 +34,10 @@ import java.util.concurrent.CompletableFuture;
  *       {@code DUBBO_PROVIDER_WARMUP} (Dubbo's {@code delay} and {@code warmup}, ms; default 0:
  *       none), {@code DUBBO_SHUTWAIT} (ms, default 10,000), {@code SERVICE_MS}, {@code COLD_EXTRA_MS}
  *       and {@code COLD_PERIOD_MS} (from Dubbo's start); Dubbo on port
- *       {@value #DUBBO_PORT}, QoS on {@value #QOS_PORT}; readiness probe a TCP connect to the Dubbo port.
+ *       {@value #DUBBO_PORT}, QoS on {@value #QOS_PORT}; readiness probe a TCP connect to the Dubbo port;
+ *   <li>{@code people:<version>}: the people example (see {@link PeopleImages}) on port
+ *       {@value #HTTP_PORT}, its database from {@code JDBC_URL}, {@code DB_USER}, {@code DB_PASSWORD}
+ *       (Secret references resolved by the kubelet); readiness probe {@code GET /ready}.
  * </ul>
  */
 interface PodApp {
@@ -65,7 +66,8 @@ interface PodApp {
 
   /** Whether {@code image} is a request/response workload this kubelet runs as an app. */
   static boolean handles(String image) {
-    return image != null && (imageName(image).equals("web") || imageName(image).equals("dubbo-provider"));
+    return image != null && (imageName(image).equals("web") || imageName(image).equals("dubbo-provider")
+        || imageName(image).equals(PeopleImages.SERVICE));
   }
 
   private static String imageName(String image) {
@@ -75,19 +77,14 @@ interface PodApp {
   }
 
   /** Starts the pod's application on {@code ip} (it listens once its own start-up time has passed). */
-  static PodApp start(Pod pod, String ip, Duration defaultStartup, String dubboRegistry) {
+  static PodApp start(Pod pod, Map<String, String> env, String ip, Duration defaultStartup, String dubboRegistry) {
     Container c = pod.getSpec().getContainers().get(0);
-    Map<String, String> env = new HashMap<>();
-    if (c.getEnv() != null) {
-      for (EnvVar e : c.getEnv()) {
-        if (e.getValue() != null) {
-          env.put(e.getName(), e.getValue());
-        }
-      }
-    }
     String name = Pods.name(pod);
     Duration startup = ms(env, "STARTUP_MS", defaultStartup.toMillis());
     Duration service = ms(env, "SERVICE_MS", 10);
+    if (imageName(c.getImage()).equals(PeopleImages.SERVICE)) {
+      return PeopleImages.startService(name, PodTask.tag(c.getImage()), env, new InetSocketAddress(ip, HTTP_PORT), startup);
+    }
     if (imageName(c.getImage()).equals("web")) {
       HttpService s = HttpService.start(HttpServiceConfig.of(name, new InetSocketAddress(ip, HTTP_PORT))
           .withStartupTime(startup).withServiceTime(service).withShutdownTime(ms(env, "SHUTDOWN_MS", 10_000))

@@ -1,7 +1,7 @@
 /**
  * The lab's embedded Kubernetes cluster: {@link dev.ferry.lab.cluster.EmbeddedCluster} runs an API
  * server (fabric8's mock server in CRUD mode, plain HTTP on loopback) and the components that play
- * Kubernetes' part against it (ReplicaSet and StatefulSet controllers, a kubelet that runs each pod
+ * Kubernetes' part against it (ReplicaSet, StatefulSet and Job controllers, a kubelet that runs each pod
  * as a lab broker node on its own loopback address, an EndpointSlice controller, a kube-proxy that
  * makes each Service a {@link dev.ferry.lab.net.ServiceProxy}). The real Ferry operator talks to it
  * through the ordinary client, as it would to a real cluster.
@@ -20,6 +20,9 @@
  *       {@code deletionTimestamp} is the time of the DELETE (no grace period added), in local time.
  *   <li>One node; no scheduler (pods are bound at creation), no adoption of orphans, no
  *       container restarts.
+ *   <li>Jobs: one completion, parallelism one, {@code restartPolicy: Never} (what migration Jobs
+ *       are); the back-off between a failed pod and the next starts at {@code
+ *       ClusterConfig.jobBackoff} (1 s, Kubernetes 10 s) and doubles, up to six minutes.
  *   <li>Every component lists what it needs from the API on every pass (every 100 ms by default)
  *       instead of watching: the lab has a few dozen objects, and a fresh read never acts on a stale
  *       cache.

@@ -26,8 +26,9 @@ public final class ReportWriter {
   private ReportWriter() {}
 
   public static void table(PrintStream out, List<ScenarioReport> all) {
-    List<ScenarioReport> scenarios = all.stream().filter(r -> r.requests() == null).toList();
+    List<ScenarioReport> scenarios = all.stream().filter(r -> r.requests() == null && r.schema() == null).toList();
     List<ScenarioReport> requests = all.stream().filter(r -> r.requests() != null).toList();
+    List<ScenarioReport> schemas = all.stream().filter(r -> r.schema() != null).toList();
     if (!scenarios.isEmpty()) {
       mqttTable(out, scenarios);
     }
@@ -36,6 +37,41 @@ public final class ReportWriter {
         out.println();
       }
       requestTable(out, requests);
+    }
+    if (!schemas.isEmpty()) {
+      if (!scenarios.isEmpty() || !requests.isEmpty()) {
+        out.println();
+      }
+      schemaTable(out, schemas);
+    }
+  }
+
+  /** Schema-migration scenarios: requests, the data, and each rollback's outcome. */
+  static void schemaTable(PrintStream out, List<ScenarioReport> scenarios) {
+    String row = "%-15s %9s %8s %-28s %8s %12s %6s %9s%n";
+    out.printf(Locale.ROOT, row, "scenario", "requests", "failed", "failed by kind", "acked", "inconsistent", "lost",
+        "duration");
+    for (ScenarioReport r : scenarios) {
+      ScenarioReport.Schema s = r.schema();
+      out.printf(Locale.ROOT, row, r.scenario(), s.requestsTotal(), s.requestsFailed(),
+          s.failedByKind().isEmpty() ? "-" : s.failedByKind().toString(), s.acknowledgedWrites(), s.inconsistentRows(),
+          s.lostRows(), r.durationSeconds() + "s");
+    }
+    out.println();
+    String rb = "%-15s %-12s %-15s %-10s %14s %8s  %s%n";
+    out.printf(Locale.ROOT, rb, "scenario", "rollback", "when", "outcome", "failed during", "took", "detail");
+    for (ScenarioReport r : scenarios) {
+      boolean first = true;
+      for (ScenarioReport.Rollback b : r.schema().rollbacks()) {
+        String detail = b.detail() == null ? "" : b.detail();
+        out.printf(Locale.ROOT, rb, first ? r.scenario() : "", b.from() + " -> " + b.to(), b.when(), b.outcome(),
+            b.requestsFailedDuring(), String.format(Locale.ROOT, "%.1fs", b.seconds()),
+            detail.length() > 110 ? detail.substring(0, 110) + "..." : detail);
+        first = false;
+      }
+      if (first) {
+        out.printf(Locale.ROOT, rb, r.scenario(), "-", "", "", "", "", "");
+      }
     }
   }
 
@@ -102,6 +138,10 @@ public final class ReportWriter {
         cards.append(requestCard(r, i));
         continue;
       }
+      if (r.schema() != null) {
+        cards.append(schemaCard(r));
+        continue;
+      }
       cards.append("<section><h2>").append(esc(r.scenario())).append("</h2><p>").append(esc(r.description()))
           .append("</p><div class=figs>")
           .append(fig("disconnects / client (max)", String.valueOf(r.maxDisconnectsPerClient())))
@@ -139,6 +179,7 @@ public final class ReportWriter {
         function width(){ return Math.min(1100, document.body.clientWidth - 40); }
         function axes(){ const g={stroke:"#9fa1b0",grid:{stroke:"#2c3235"},ticks:{stroke:"#2c3235"}}; return [g,{...g,size:70}]; }
         report.scenarios.forEach((s, i) => {
+          if (s.schema) { return; }
           if (s.requests) {
             const q = s.requests, n = q.sentPerSecond.length, xs = Array.from({length:n}, (_, k) => k);
             const ok = xs.map(k => q.sentPerSecond[k] - q.failedPerSecond[k]);
@@ -191,6 +232,41 @@ public final class ReportWriter {
         .append(String.format(Locale.ROOT, "%.1f", p.p99Ms())).append("</td></tr>"));
     c.append("</table><div class=chart id=conn").append(i).append("></div><div class=chart id=recon").append(i)
         .append("></div></section>\n");
+    return c.toString();
+  }
+
+  private static String schemaCard(ScenarioReport r) {
+    ScenarioReport.Schema s = r.schema();
+    StringBuilder c = new StringBuilder();
+    c.append("<section><h2>").append(esc(r.scenario())).append("</h2><p>").append(esc(r.description()))
+        .append("</p><div class=figs>")
+        .append(fig("versions", String.join(" → ", s.versions())))
+        .append(fig("requests", String.valueOf(s.requestsTotal())))
+        .append(fig("requests failed", String.valueOf(s.requestsFailed())))
+        .append(fig("failed by kind", s.failedByKind().isEmpty() ? "-" : s.failedByKind().toString()))
+        .append(fig("acknowledged writes", String.valueOf(s.acknowledgedWrites())))
+        .append(fig("inconsistent rows", String.valueOf(s.inconsistentRows())))
+        .append(fig("lost rows", String.valueOf(s.lostRows())))
+        .append(fig("duration", r.durationSeconds() + "s"))
+        .append("</div><table><tr><th>rollback</th><th>when</th><th>outcome</th><th>failed during</th><th>took</th>"
+            + "<th>detail</th></tr>");
+    for (ScenarioReport.Rollback b : s.rollbacks()) {
+      c.append("<tr><td>").append(esc(b.from() + " → " + b.to())).append("</td><td>").append(esc(b.when()))
+          .append("</td><td><b>").append(esc(b.outcome())).append("</b></td><td>").append(b.requestsFailedDuring())
+          .append("</td><td>").append(String.format(Locale.ROOT, "%.1f s", b.seconds())).append("</td><td>")
+          .append(esc(b.detail() == null ? "" : b.detail())).append("</td></tr>");
+    }
+    c.append("</table><table><tr><th>step</th><th>schema</th><th>requests failed</th><th>took</th></tr>");
+    for (ScenarioReport.Step st : s.steps()) {
+      c.append("<tr><td>").append(esc(st.from() + " → " + st.to())).append("</td><td>").append(esc(st.schemaPhase()))
+          .append("</td><td>").append(st.requestsFailed()).append("</td><td>")
+          .append(String.format(Locale.ROOT, "%.1f s", st.seconds())).append("</td></tr>");
+    }
+    c.append("</table>");
+    if (!s.failedDetails().isEmpty()) {
+      c.append("<p class=note>").append(esc(String.join("; ", s.failedDetails()))).append("</p>");
+    }
+    c.append("<p class=note>database: ").append(esc(s.database())).append("</p></section>\n");
     return c.toString();
   }
 

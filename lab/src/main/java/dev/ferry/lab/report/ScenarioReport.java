@@ -31,6 +31,8 @@ import java.util.Map;
  * @param p99Ms request/response scenarios: the 99th percentile latency of the OK ones, the worst
  *     path's (null for MQTT)
  * @param requests request/response scenarios: per path and per second (null for MQTT)
+ * @param schema schema-migration scenarios ({@code schema}, {@code schema-bigbang}): requests,
+ *     the data's consistency and every rollback's outcome (null for the others)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ScenarioReport(
@@ -53,7 +55,27 @@ public record ScenarioReport(
     Long requestsSent,
     Long requestsFailed,
     Double p99Ms,
-    Requests requests) {
+    Requests requests,
+    Schema schema) {
+
+  /** A request/response scenario's report: no schema figures. */
+  public ScenarioReport(String scenario, String description, int clients, int maxDisconnectsPerClient,
+      double meanDisconnectsPerClient, Map<Integer, Integer> disconnectsHistogram, long messagesLost,
+      long messagesDuplicated, int peakReconnectsPerSecond, int connEvictRate, double minConnectedFraction,
+      double lowestConnectedFraction, double imbalance, long durationSeconds, long floorSeconds, Timeline timeline,
+      Long requestsSent, Long requestsFailed, Double p99Ms, Requests requests) {
+    this(scenario, description, clients, maxDisconnectsPerClient, meanDisconnectsPerClient, disconnectsHistogram,
+        messagesLost, messagesDuplicated, peakReconnectsPerSecond, connEvictRate, minConnectedFraction,
+        lowestConnectedFraction, imbalance, durationSeconds, floorSeconds, timeline, requestsSent, requestsFailed, p99Ms,
+        requests, null);
+  }
+
+  /** A schema scenario's report: its own figures, with the totals also where request scenarios keep them. */
+  public static ScenarioReport ofSchema(String scenario, String description, long durationSeconds, Schema schema) {
+    return new ScenarioReport(scenario, description, 0, 0, 0, Map.of(), -1, -1, 0, 0, 1, 1, 0, durationSeconds, 0,
+        new Timeline(new int[0], new int[0], Map.of()), schema.requestsTotal(), schema.requestsFailed(), null, null,
+        schema);
+  }
 
   /** An MQTT scenario's report: no request figures. */
   public ScenarioReport(String scenario, String description, int clients, int maxDisconnectsPerClient,
@@ -62,7 +84,7 @@ public record ScenarioReport(
       double lowestConnectedFraction, double imbalance, long durationSeconds, long floorSeconds, Timeline timeline) {
     this(scenario, description, clients, maxDisconnectsPerClient, meanDisconnectsPerClient, disconnectsHistogram,
         messagesLost, messagesDuplicated, peakReconnectsPerSecond, connEvictRate, minConnectedFraction,
-        lowestConnectedFraction, imbalance, durationSeconds, floorSeconds, timeline, null, null, null, null);
+        lowestConnectedFraction, imbalance, durationSeconds, floorSeconds, timeline, null, null, null, null, null);
   }
 
   /**
@@ -110,4 +132,67 @@ public record ScenarioReport(
    */
   public record Path(String via, long sent, long ok, long failed, Map<String, Long> errors, double p50Ms, double p99Ms,
       List<String> failedDetails) {}
+
+  /**
+   * What a schema-migration scenario showed: its users' requests, its data, its rollbacks.
+   *
+   * @param versions the versions released, in order (1.0, 2.1, ...)
+   * @param requestsTotal requests the load sent over the whole scenario
+   * @param requestsFailed of those, the ones that did not end OK
+   * @param failedByKind failed ones by kind (HTTP_5XX, REFUSED, RESET, TIMEOUT, ...)
+   * @param failedDetails a few distinct error details, for people
+   * @param acknowledgedWrites writes the service acknowledged (each must be in the database)
+   * @param inconsistentRows people whose address differs between the old (PERSON) and the new
+   *     (ADDRESS) representation, where both exist
+   * @param lostRows acknowledged writes the database does not hold
+   * @param rollbacks every rollback tried, in order
+   * @param steps each release step's migrations as the cluster showed them
+   * @param database where the data lived (URL and user; never the password)
+   */
+  public record Schema(
+      List<String> versions,
+      long requestsTotal,
+      long requestsFailed,
+      Map<String, Long> failedByKind,
+      List<String> failedDetails,
+      long acknowledgedWrites,
+      long inconsistentRows,
+      long lostRows,
+      List<Rollback> rollbacks,
+      List<Step> steps,
+      String database) {}
+
+  /**
+   * One rollback.
+   *
+   * @param from the version serving (or being released) when it was tried
+   * @param to the version it returned to
+   * @param when {@code mid-release} (new pods existed, old ones still served) or {@code after-contract}
+   * @param outcome {@code succeeded} (back on the old version alone, no request failed meanwhile),
+   *     {@code refused} (Ferry kept the serving version and said why), or {@code failed}
+   * @param requestsFailedDuring requests that failed from the rollback's start to its end
+   * @param seconds how long it took (or until it was given up)
+   * @param detail what the cluster said (a condition's message, what was waited for)
+   */
+  public record Rollback(String from, String to, String when, String outcome, long requestsFailedDuring,
+      double seconds, String detail) {
+    public static final String MID_RELEASE = "mid-release";
+    public static final String AFTER_CONTRACT = "after-contract";
+    public static final String AFTER_MIGRATION = "after-migration";
+    public static final String SUCCEEDED = "succeeded";
+    public static final String REFUSED = "refused";
+    public static final String FAILED = "failed";
+  }
+
+  /**
+   * One release step.
+   *
+   * @param from the version before
+   * @param to the version after
+   * @param schemaPhase {@code status.schema.phase} at the step's end (or the migration Job's outcome
+   *     for the baseline)
+   * @param requestsFailed requests that failed during the step
+   * @param seconds from its first template change to its end (contract included)
+   */
+  public record Step(String from, String to, String schemaPhase, long requestsFailed, double seconds) {}
 }

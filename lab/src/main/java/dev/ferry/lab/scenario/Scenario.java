@@ -16,7 +16,11 @@ public enum Scenario {
   DUBBO_K8S("dubbo-k8s", "Dubbo 3 providers (ZooKeeper), Deployment-style rolling update: no Dubbo delay or"
       + " warmup, no preStop, default grace period"),
   DUBBO_FERRY("dubbo-ferry", "Dubbo 3 providers (ZooKeeper), Ferry Rolling: Dubbo delay and warmup, preStop"
-      + " calling Dubbo's QoS offline then sleeping");
+      + " calling Dubbo's QoS offline then sleeping"),
+  SCHEMA("schema", "PostgreSQL-backed HTTP service released 1.0 -> 2.1 -> 2.2 -> 2.3 by Ferry with expand/contract"
+      + " migration Jobs, a rollback in the middle of each step and one after the last contract"),
+  SCHEMA_BIGBANG("schema-bigbang", "The same service the plain way: one migration Job (add ADDRESS, copy, drop the"
+      + " PERSON columns), then a Deployment-style rolling update 1.0 -> 2.3, then a rollback to 1.0");
 
   private final String id;
   private final String description;
@@ -37,6 +41,11 @@ public enum Scenario {
   /** A request/response scenario (HTTP or Dubbo) rather than an MQTT one. */
   public boolean requestResponse() {
     return this == HTTP_K8S || this == HTTP_FERRY || this == DUBBO_K8S || this == DUBBO_FERRY;
+  }
+
+  /** A schema-migration scenario (PostgreSQL, migration Jobs, rollbacks). */
+  public boolean schemaMigration() {
+    return this == SCHEMA || this == SCHEMA_BIGBANG;
   }
 
   /** Ferry runs the release (rather than plain Kubernetes). */

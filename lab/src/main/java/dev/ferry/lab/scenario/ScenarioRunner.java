@@ -47,6 +47,11 @@ public final class ScenarioRunner {
     if (scenario.requestResponse()) {
       return RequestScenarioRunner.run(scenario, RequestSettings.defaults(), progress);
     }
+    if (scenario.schemaMigration()) {
+      try (var postgres = dev.ferry.lab.db.LabPostgres.embedded()) {
+        return SchemaScenarioRunner.run(scenario, SchemaSettings.defaults(), postgres, progress);
+      }
+    }
     ClusterConfig config = ClusterConfig.builder()
         .podStartup(s.podStartup())
         .propagationDelay(s.propagation())

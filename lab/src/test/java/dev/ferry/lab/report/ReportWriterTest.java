@@ -72,4 +72,37 @@ class ReportWriterTest {
     ReportWriter.table(new PrintStream(bytes, true, StandardCharsets.UTF_8), List.of(ferry(), httpFerry()));
     assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("30s/28s").contains("http-ferry").contains("{HTTP_5XX=2}");
   }
+
+  static ScenarioReport schema() {
+    var rollbacks = List.of(
+        new ScenarioReport.Rollback("2.1", "1.0", ScenarioReport.Rollback.MID_RELEASE, ScenarioReport.Rollback.SUCCEEDED, 0,
+            6.5, "back on revision abc (1.0 alone serves)"),
+        new ScenarioReport.Rollback("2.3", "2.2", ScenarioReport.Rollback.AFTER_CONTRACT, ScenarioReport.Rollback.REFUSED, 0,
+            2.1, "SchemaVersionRetired: schema version 2.3 was contracted"));
+    var steps = List.of(new ScenarioReport.Step("1.0", "2.1", "2.1 CONTRACTED", 0, 19.9));
+    return ScenarioReport.ofSchema("schema", "expand/contract", 75, new ScenarioReport.Schema(List.of("1.0", "2.1"),
+        2606, 0, Map.of(), List.of(), 1288, 0, 0, rollbacks, steps, "Database[jdbc:postgresql://127.0.0.1:5432/x, user=u]"));
+  }
+
+  @Test
+  void schemaScenariosReportRequestsRowsAndRollbacks(@TempDir Path dir) throws Exception {
+    ReportWriter.write(dir, "lab", Map.of(), List.of(ferry(), httpFerry(), schema()));
+    JsonNode scenarios = new ObjectMapper().readTree(dir.resolve("report.json").toFile()).get("scenarios");
+    assertThat(scenarios.get(0).has("schema")).isFalse();
+    assertThat(scenarios.get(1).has("schema")).isFalse();
+    JsonNode s = scenarios.get(2).get("schema");
+    assertThat(s.get("requestsTotal").asLong()).isEqualTo(2606);
+    assertThat(s.get("requestsFailed").asLong()).isZero();
+    assertThat(s.get("inconsistentRows").asLong()).isZero();
+    assertThat(s.get("lostRows").asLong()).isZero();
+    assertThat(s.get("rollbacks").get(1).get("outcome").asText()).isEqualTo("refused");
+    assertThat(s.get("rollbacks").get(0).get("when").asText()).isEqualTo("mid-release");
+    assertThat(scenarios.get(2).get("requestsFailed").asLong()).isZero();
+    assertThat(Files.readString(dir.resolve("report.html"))).contains("inconsistent rows").contains("refused");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    ReportWriter.table(new PrintStream(bytes, true, StandardCharsets.UTF_8), List.of(ferry(), httpFerry(), schema()));
+    String table = bytes.toString(StandardCharsets.UTF_8);
+    assertThat(table).contains("30s/28s").contains("http-ferry").contains("inconsistent").contains("2.1 -> 1.0")
+        .contains("succeeded").contains("after-contract");
+  }
 }
