@@ -52,6 +52,12 @@ class InvalidSpecTest {
             (Consumer<LosslessDeployment>) ld -> ld.getSpec().setMigrations(Fixtures.migrations(null, 600))),
         Arguments.of("a negative rollback window", "spec.migrations.rollbackWindowSeconds: must be 0 or more, was -1",
             (Consumer<LosslessDeployment>) ld -> ld.getSpec().setMigrations(Fixtures.migrations("1.0", -1))),
+        Arguments.of("a contract without a revision history to read the retired versions from",
+            "spec.revisionHistoryLimit: must be at least 1 with a contract migration",
+            (Consumer<LosslessDeployment>) ld -> {
+              ld.getSpec().setMigrations(Fixtures.migrations("1.0", 600));
+              ld.getSpec().setRevisionHistoryLimit(0);
+            }),
         Arguments.of("a session check without a prefix",
             "spec.migrations.sessionCheck.postgres.applicationNamePrefix: is required",
             (Consumer<LosslessDeployment>) ld -> {

@@ -158,6 +158,45 @@ class SchemaMigrationTest {
   }
 
   @Test
+  void aRollingReleaseGetsNoSurgePodWhileTheExpandRunsAndAbortsWhenItFails() throws Exception {
+    h = new OperatorHarness(client, Duration.ofMillis(300));
+    h.cluster.httpPods(new dev.ferry.operator.support.MiniCluster.HttpPods(18181, "/drain", 0, 0))
+        .endpointSlices("web", Duration.ofMillis(300));
+    h.startOperator();
+    jobs = new JobController(client, NS);
+    LosslessDeployment ld = Fixtures.web(client, "web:1.0");
+    ld.getSpec().setMigrations(Fixtures.migrations("1.0", 600));
+    client.resources(LosslessDeployment.class).inNamespace(NS).resource(ld).create();
+    await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("web") == LosslessDeploymentPhase.HEALTHY
+        && h.serving().size() == 3);
+    String old = h.ld("web").getStatus().getCurrentRevision();
+    String expand = MigrationPlan.jobName("web", "expand", "2.0");
+    jobs.hold(expand);
+    h.edit("web", x -> {
+      x.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("web:2.0");
+      x.getSpec().getMigrations().setSchemaVersion("2.0");
+      return x;
+    });
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> jobNamed(expand) != null
+        && h.phase("web") == LosslessDeploymentPhase.ROLLING);
+    Thread.sleep(1500);
+    assertThat(replicaSets()).as("no surge pod while the expand runs").hasSize(1);
+    assertThat(h.serving()).hasSize(3);
+
+    jobs.fail(expand, "DeadlineExceeded");
+    await().atMost(Duration.ofSeconds(10)).until(() -> h.phase("web") == LosslessDeploymentPhase.ABORTED);
+    var progressing = h.ld("web").getStatus().getConditions().stream()
+        .filter(c -> Conditions.PROGRESSING.equals(c.getType())).findFirst().orElseThrow();
+    assertThat(progressing.getReason()).isEqualTo("ExpandFailed");
+    assertThat(progressing.getMessage()).contains(expand).contains("DeadlineExceeded");
+    Thread.sleep(1000);
+    assertThat(h.ld("web").getStatus().getCurrentRevision()).isEqualTo(old);
+    assertThat(replicaSets()).hasSize(1);
+    assertThat(h.serving()).hasSize(3);
+  }
+
+  @Test
   void anExpandThatSucceedsLetsTheReleaseGoOnAndRecordsTheVersion() throws Exception {
     String old = deployHealthy(600, ld -> { });
     jobs.hold(job("expand", "2.0"));
@@ -291,6 +330,7 @@ class SchemaMigrationTest {
               .contains("1 database session(s) of an old schema version remain");
           Thread.sleep(1000);
           assertThat(jobNamed(job("contract", "2.0"))).isNull();
+          assertThat(newSession.isValid(1)).isTrue();
         }
         assertThat(oldSession.isValid(1)).isTrue();
       }

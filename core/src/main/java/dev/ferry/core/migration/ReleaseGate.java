@@ -26,7 +26,9 @@ import java.util.List;
  *       is (it aims at it), and the status says Aborted with the template's revision as the update
  *       revision, as a release that missed its deadline does.
  *   <li>A template that returns to a retired schema version is not released at all: the release plan
- *       aims at what it aimed at before (the running release's target, or the serving revision).
+ *       aims at what it aimed at before (the running release's target, or the serving revision; a
+ *       release toward the refused revision, recorded while a contract Job made it wait, is turned
+ *       back to the serving revision).
  *   <li>The progress deadline counts from the first pod of the new revision, not from the start of
  *       the expand, however long the expand took.
  * </ul>
@@ -63,8 +65,10 @@ public final class ReleaseGate {
   public static String planTarget(Decision d, String templateRevision, ReleaseStatus status) {
     return switch (d) {
       case Decision.AbortRelease a -> status.currentRevision();
-      case Decision.RefuseRollback r ->
-          status.phase().releasing() && status.updateRevision() != null ? status.updateRevision() : status.currentRevision();
+      // A release toward the refused revision itself (recorded while a migration Job made it wait)
+      // is turned back to the serving revision; any other release under way goes on.
+      case Decision.RefuseRollback r -> status.phase().releasing() && status.updateRevision() != null
+          && !status.updateRevision().equals(templateRevision) ? status.updateRevision() : status.currentRevision();
       default -> templateRevision;
     };
   }

@@ -97,6 +97,9 @@ class ReleaseGateTest {
     assertThat(ReleaseGate.planTarget(refuse, "r1", serving21)).isEqualTo("r2");
     ReleaseStatus releasing22 = new ReleaseStatus(Phase.Rolling, "r2", "r3", STARTED);
     assertThat(ReleaseGate.planTarget(refuse, "r1", releasing22)).as("the release under way goes on").isEqualTo("r3");
+    ReleaseStatus heldToR1 = new ReleaseStatus(Phase.Provisioning, "r2", "r1", STARTED);
+    assertThat(ReleaseGate.planTarget(refuse, "r1", heldToR1))
+        .as("a rollback that waited for the contract Job is turned back, not released").isEqualTo("r2");
 
     Step steady = new Step(new Wait(NOW.plusSeconds(60)), serving21, Reason.Steady, "3/3 pods of r2 serving", false, null);
     Step refused = ReleaseGate.gate(steady, refuse, "r1", serving21, ONLY_R1, NOW);

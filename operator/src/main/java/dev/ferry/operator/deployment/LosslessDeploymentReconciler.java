@@ -416,8 +416,10 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     } catch (IllegalStateException | KubernetesClientException e) {
       result = new Sessions.Unknown(e.getMessage());
     }
-    log.info("event=session_check resource={} prefix={} target_version={} result={}", key,
-        pg.getApplicationNamePrefix(), version, result);
+    if (cached == null || !cached.sessions().equals(result)) {
+      log.info("event=session_check resource={} prefix={} target_version={} result={}", key,
+          pg.getApplicationNamePrefix(), version, result);
+    }
     if (result instanceof Sessions.Counted c && c.n() == 0) {
       sessionCounts.remove(key);
     } else {

@@ -50,6 +50,11 @@ public final class SpecValidator {
     drain(spec.drainOrDefaults(), secrets, p);
     lifecycle(spec, p);
     migrations(spec.getMigrations(), p);
+    if (spec.getMigrations() != null && spec.getMigrations().getContract() != null
+        && spec.getRevisionHistoryLimit() != null && spec.getRevisionHistoryLimit() == 0) {
+      p.add(new SpecProblem("spec.revisionHistoryLimit", "must be at least 1 with a contract migration: the "
+          + "versions a contract retires are read from the replaced revisions' ReplicaSets"));
+    }
     if (spec.getService() != null && spec.getService().getName() != null
         && !spec.getService().getName().matches("[a-z]([-a-z0-9]{0,61}[a-z0-9])?")) {
       p.add(new SpecProblem("spec.service.name", "must be a DNS-1035 label, was '" + spec.getService().getName() + "'"));
