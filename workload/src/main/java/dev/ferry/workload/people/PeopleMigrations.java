@@ -25,9 +25,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every step is idempotent and declarative: it brings the schema to the state its version needs
  * from whatever state an earlier step left ({@code IF NOT EXISTS}, {@code CREATE OR REPLACE}, a
  * backfill that inserts only what is missing, {@code DROP ... IF EXISTS}). Expands are cumulative
- * (2.2's does what 2.1's does and more) so that any forward release, also one that skips a
- * version, finds its schema; contracts are cumulative too, because a release that starts while the
- * previous release's contract still waits supersedes it, and its contract must then do both.
+ * (2.2's creates ADDRESS and its copy too when it finds no ADDRESS) so that any forward release,
+ * also one that skips a version, finds its schema; contracts are cumulative too, because a release
+ * that starts while the previous release's contract still waits supersedes it, and its contract
+ * must then do both.
  *
  * <p>Safety checks refuse, with the reason, what would break a running version or lose data: the
  * expand of a version that reads {@code PERSON.street/city} (1.0, 2.1, 2.2) on a schema where they
@@ -163,7 +164,9 @@ public final class PeopleMigrations {
               + "step ran); version " + version + " reads them and cannot run on this schema");
         }
         scripts.add("person-table.sql");
-        if (!version.equals("1.0") && !columnsGone) {
+        // 2.1's own, and any later expand that finds no ADDRESS (a release straight from 1.0). A
+        // later expand never brings back the copy a contract dropped: that contract retired 1.0.
+        if (!version.equals("1.0") && !columnsGone && (version.equals("2.1") || !state.address())) {
           scripts.add("address-copy-forward.sql");
         }
         if ((version.equals("2.2") || version.equals("2.3")) && !columnsGone) {
