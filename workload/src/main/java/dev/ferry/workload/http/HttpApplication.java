@@ -1,6 +1,7 @@
 package dev.ferry.workload.http;
 
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -46,7 +47,7 @@ public interface HttpApplication {
     }
 
     public Response withHeader(String name, String value) {
-      var h = new java.util.LinkedHashMap<>(headers);
+      var h = new LinkedHashMap<>(headers);
       h.put(name, value);
       return new Response(status, contentType, body, Map.copyOf(h));
     }

@@ -2,6 +2,7 @@ package dev.ferry.workload.http;
 
 import dev.ferry.workload.Netty;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -28,6 +29,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -435,9 +437,9 @@ public final class HttpService implements AutoCloseable {
       String uri = req.uri();
       int q = uri.indexOf('?');
       Map<String, String> headers = new HashMap<>();
-      req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
+      req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
       var request = new HttpApplication.Request(req.method().name(), path, q < 0 ? "" : uri.substring(q + 1),
-          Map.copyOf(headers), io.netty.buffer.ByteBufUtil.getBytes(req.content()));
+          Map.copyOf(headers), ByteBufUtil.getBytes(req.content()));
       conn.inFlight++;
       inFlight.incrementAndGet();
       try {
@@ -448,7 +450,7 @@ public final class HttpService implements AutoCloseable {
             if (res == null) {
               res = HttpApplication.Response.text(404, "not found");
             }
-          } catch (Exception | Error e) {
+          } catch (Exception | Error e) { // whatever it was, the request is answered and leaves the in-flight count
             res = HttpApplication.Response.text(500, String.valueOf(e.getMessage()));
           }
           HttpApplication.Response answer = res;
