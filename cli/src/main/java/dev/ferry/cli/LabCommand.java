@@ -323,8 +323,8 @@ public final class LabCommand implements Runnable {
       m.put("podStartupSeconds", s.podStartup().toMillis() / 1000.0);
       m.put("propagationSeconds", s.propagation().toMillis() / 1000.0);
       m.put("rollbackWindowSeconds", s.rollbackWindowSeconds());
-      m.put("maxSurge", 1);
-      m.put("maxUnavailable", 1);
+      m.put("maxSurge", SchemaScenarioRunner.MAX_SURGE);
+      m.put("maxUnavailable", SchemaScenarioRunner.MAX_UNAVAILABLE);
       m.put("postgres", pg != null && pg.isEmbedded() ? "embedded (zonky, PostgreSQL 14)" : jdbcUrl);
       return m;
     }

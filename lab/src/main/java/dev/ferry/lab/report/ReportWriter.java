@@ -139,7 +139,7 @@ public final class ReportWriter {
         continue;
       }
       if (r.schema() != null) {
-        cards.append(schemaCard(r));
+        cards.append(schemaCard(r, i));
         continue;
       }
       cards.append("<section><h2>").append(esc(r.scenario())).append("</h2><p>").append(esc(r.description()))
@@ -170,7 +170,9 @@ public final class ReportWriter {
         <p class=note>mode: %s. MQTT scenarios: each chart starts when the template changed; connections per node and in
         total (top), reconnects per second (bottom). Request/response scenarios: requests per second answered OK and failed
         over the whole load (the release between the dashed marks), and requests per second answered by each pod the
-        release created, on the path that honours warmup (it rises over the warmup where there is one).</p>
+        release created, on the path that honours warmup (it rises over the warmup where there is one). Schema-migration
+        scenarios: requests per second answered OK and failed over the whole load, marked where the scenario released,
+        rolled back or migrated (listed under the chart).</p>
         %s
         <script>%s</script>
         <script>
@@ -179,7 +181,21 @@ public final class ReportWriter {
         function width(){ return Math.min(1100, document.body.clientWidth - 40); }
         function axes(){ const g={stroke:"#9fa1b0",grid:{stroke:"#2c3235"},ticks:{stroke:"#2c3235"}}; return [g,{...g,size:70}]; }
         report.scenarios.forEach((s, i) => {
-          if (s.schema) { return; }
+          if (s.schema) {
+            const q = s.schema, n = q.sentPerSecond.length, xs = Array.from({length:n}, (_, k) => k);
+            const ok = xs.map(k => q.sentPerSecond[k] - q.failedPerSecond[k]);
+            const top = Math.max(1, ...q.sentPerSecond);
+            const at = new Set(q.events.map(e => e.second));
+            const marks = xs.map(k => at.has(k) ? top : null);
+            new uPlot({title:"requests per second (the marks: what the scenario did, listed below)", width:width(), height:220,
+                       axes:axes(), scales:{x:{time:false}},
+                       series:[{label:"s"}, {label:"ok/s", stroke:"#73bf69", width:1.5, points:{show:false}},
+                               {label:"failed/s", stroke:"#f2495c", fill:"rgba(242,73,92,0.25)", width:1.5, points:{show:false}},
+                               {label:"event", stroke:"#9fa1b0", dash:[4,4], width:1, points:{show:false}, spanGaps:false,
+                                paths: uPlot.paths.bars({size:[0.05]})}]},
+                      [xs, ok, Array.from(q.failedPerSecond), marks], document.getElementById("conn" + i));
+            return;
+          }
           if (s.requests) {
             const q = s.requests, n = q.sentPerSecond.length, xs = Array.from({length:n}, (_, k) => k);
             const ok = xs.map(k => q.sentPerSecond[k] - q.failedPerSecond[k]);
@@ -235,7 +251,7 @@ public final class ReportWriter {
     return c.toString();
   }
 
-  private static String schemaCard(ScenarioReport r) {
+  private static String schemaCard(ScenarioReport r, int i) {
     ScenarioReport.Schema s = r.schema();
     StringBuilder c = new StringBuilder();
     c.append("<section><h2>").append(esc(r.scenario())).append("</h2><p>").append(esc(r.description()))
@@ -248,7 +264,8 @@ public final class ReportWriter {
         .append(fig("inconsistent rows", String.valueOf(s.inconsistentRows())))
         .append(fig("lost rows", String.valueOf(s.lostRows())))
         .append(fig("duration", r.durationSeconds() + "s"))
-        .append("</div><table><tr><th>rollback</th><th>when</th><th>outcome</th><th>failed during</th><th>took</th>"
+        .append("</div><div class=chart id=conn").append(i).append("></div>")
+        .append("<table><tr><th>rollback</th><th>when</th><th>outcome</th><th>failed during</th><th>took</th>"
             + "<th>detail</th></tr>");
     for (ScenarioReport.Rollback b : s.rollbacks()) {
       c.append("<tr><td>").append(esc(b.from() + " → " + b.to())).append("</td><td>").append(esc(b.when()))
@@ -261,6 +278,10 @@ public final class ReportWriter {
       c.append("<tr><td>").append(esc(st.from() + " → " + st.to())).append("</td><td>").append(esc(st.schemaPhase()))
           .append("</td><td>").append(st.requestsFailed()).append("</td><td>")
           .append(String.format(Locale.ROOT, "%.1f s", st.seconds())).append("</td></tr>");
+    }
+    c.append("</table><table><tr><th>second</th><th>what the scenario did</th></tr>");
+    for (ScenarioReport.Event e : s.events()) {
+      c.append("<tr><td>").append(e.second()).append("</td><td>").append(esc(e.what())).append("</td></tr>");
     }
     c.append("</table>");
     if (!s.failedDetails().isEmpty()) {

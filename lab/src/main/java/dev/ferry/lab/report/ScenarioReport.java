@@ -148,6 +148,9 @@ public record ScenarioReport(
    * @param rollbacks every rollback tried, in order
    * @param steps each release step's migrations as the cluster showed them
    * @param database where the data lived (URL and user; never the password)
+   * @param sentPerSecond requests sent in each second of the load (0: its start)
+   * @param failedPerSecond of those, the ones that failed
+   * @param events what the scenario did, at which second of the load
    */
   public record Schema(
       List<String> versions,
@@ -160,7 +163,13 @@ public record ScenarioReport(
       long lostRows,
       List<Rollback> rollbacks,
       List<Step> steps,
-      String database) {}
+      String database,
+      int[] sentPerSecond,
+      int[] failedPerSecond,
+      List<Event> events) {}
+
+  /** Something a schema scenario did ({@code release 2.1}, {@code rollback to 1.0}, ...), at a second of its load. */
+  public record Event(int second, String what) {}
 
   /**
    * One rollback.

@@ -44,14 +44,20 @@ final class PeopleAdapter {
    * @param failedDetails stale reads, described, and the consistency check's examples
    */
   record Result(long sent, long failed, Map<String, Long> failedByKind, List<String> failedDetails,
-      long acknowledgedWrites, long inconsistentRows, long lostRows) {}
+      long acknowledgedWrites, long inconsistentRows, long lostRows, int[] sentPerSecond, int[] failedPerSecond) {}
 
   /** The people load through one address, from start until {@link #stopAndCheck}. */
   static final class Traffic implements AutoCloseable {
     private final PeopleLoad load;
+    private final long startedMillis = System.currentTimeMillis();
 
     private Traffic(PeopleLoad load) {
       this.load = load;
+    }
+
+    /** The second of the load now (0: its first), as its per-second counts number them. */
+    int second() {
+      return (int) ((System.currentTimeMillis() - startedMillis) / 1000);
     }
 
     static Traffic start(String name, String baseUrl, double ratePerSecond, int people) {
@@ -80,8 +86,17 @@ final class PeopleAdapter {
       r.failuresByKind().forEach((k, v) -> byKind.put(k.name(), v));
       List<String> details = new ArrayList<>(r.staleExamples());
       details.addAll(check.examples());
+      int n = r.load().perSecond().stream().mapToInt(ss -> (int) ss.second() + 1).max().orElse(0);
+      int[] sent = new int[n];
+      int[] failed = new int[n];
+      for (var ss : r.load().perSecond()) {
+        if (ss.second() >= 0 && ss.second() < n) {
+          sent[(int) ss.second()] += (int) ss.sent();
+          failed[(int) ss.second()] += (int) ss.failed();
+        }
+      }
       return new Result(r.load().requestsSent(), r.requestsFailed(), byKind, List.copyOf(details),
-          r.writesAcknowledged(), check.inconsistentRows(), check.lostRows());
+          r.writesAcknowledged(), check.inconsistentRows(), check.lostRows(), sent, failed);
     }
 
     @Override

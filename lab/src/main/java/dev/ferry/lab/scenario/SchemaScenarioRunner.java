@@ -71,8 +71,8 @@ public final class SchemaScenarioRunner {
    * One pod more at a time and none less: old pods keep serving until a new one serves (what a
    * release of a stateful service usually sets), and so a release has a middle where both do.
    */
-  static final int MAX_SURGE = 1;
-  static final int MAX_UNAVAILABLE = 0;
+  public static final int MAX_SURGE = 1;
+  public static final int MAX_UNAVAILABLE = 0;
   /** Retries of a failed migration pod: a migration that fails once fails again; the lab keeps it short. */
   static final int MIGRATION_BACKOFF_LIMIT = 1;
 
@@ -243,6 +243,7 @@ public final class SchemaScenarioRunner {
     final Consumer<String> progress;
     final List<ScenarioReport.Rollback> rollbacks = new ArrayList<>();
     final List<ScenarioReport.Step> steps = new ArrayList<>();
+    final List<ScenarioReport.Event> events = new java.util.concurrent.CopyOnWriteArrayList<>();
     final long started = System.nanoTime();
     volatile String phase = "deploy";
     PeopleAdapter.Traffic traffic;
@@ -290,7 +291,7 @@ public final class SchemaScenarioRunner {
         return ScenarioReport.ofSchema(scenario.id(), scenario.description(), seconds, new ScenarioReport.Schema(
             versions, result.sent(), result.failed(), result.failedByKind(), result.failedDetails(),
             result.acknowledgedWrites(), result.inconsistentRows(), result.lostRows(), List.copyOf(rollbacks),
-            List.copyOf(steps), db.toString()));
+            List.copyOf(steps), db.toString(), result.sentPerSecond(), result.failedPerSecond(), List.copyOf(events)));
       } finally {
         ticker.shutdownNow();
         if (traffic != null) {
@@ -327,6 +328,7 @@ public final class SchemaScenarioRunner {
         String oldRevision = ld().getStatus().getCurrentRevision();
 
         phase = from + " -> " + to + ": release";
+        mark("release " + to);
         release(to);
         String middle = "the middle of the release " + from + " -> " + to + " (a pod of " + to + " and one of " + from
             + " ready)";
@@ -343,14 +345,17 @@ public final class SchemaScenarioRunner {
         rollbackMidRelease(from, to, oldRevision);
 
         phase = from + " -> " + to + ": release again";
+        mark("release " + to + " again");
         release(to);
         await("the release " + from + " -> " + to + " to complete (Healthy, " + s.replicas() + " ready pods of " + to
                 + " and nothing else)",
             () -> healthy() && !Objects.equals(oldRevision, ld().getStatus().getCurrentRevision())
                 && servesOnly(c.pods(), image(to), s.replicas()), this::state);
         phase = from + " -> " + to + ": contract";
+        mark(to + " serves alone");
         await("the contract of " + to + " (status.schema version " + to + ", phase Contracted)",
             () -> schemaIs(to, SchemaPhase.CONTRACTED), this::state);
+        mark(to + " contracted");
         steps.add(new ScenarioReport.Step(from, to, schemaPhase(), traffic.failed() - failedBefore,
             (System.nanoTime() - t0) / 1e9));
         progress.accept(String.format("[%s] step %s -> %s done in %.0fs: schema %s, %d requests failed",
@@ -365,9 +370,11 @@ public final class SchemaScenarioRunner {
       long failed0 = traffic.failed();
       progress.accept("[" + scenario.id() + "] rollback " + to + " -> " + from + " in the middle of the release: "
           + podSummary());
+      mark("rollback to " + from);
       release(from);
       boolean back = awaitOrFalse(() -> healthy() && Objects.equals(oldRevision, ld().getStatus().getCurrentRevision())
           && servesOnly(c.pods(), image(from), s.replicas()));
+      mark(back ? from + " serves alone again" : "rollback to " + from + " given up");
       long failedDuring = traffic.failed() - failed0;
       String outcome = rollbackOutcome(back, failedDuring);
       String detail = back ? "back on revision " + oldRevision + " (" + from + " alone serves)"
@@ -387,6 +394,7 @@ public final class SchemaScenarioRunner {
       long t0 = System.nanoTime();
       long failed0 = traffic.failed();
       String serving = ld().getStatus().getCurrentRevision();
+      mark("rollback to " + to + " (after the contract)");
       release(to);
       boolean refused = awaitOrFalse(() -> {
         Condition rc = condition(ld(), Conditions.ROLLBACK_REFUSED);
@@ -405,6 +413,7 @@ public final class SchemaScenarioRunner {
           (System.nanoTime() - t0) / 1e9, detail));
       progress.accept("[" + scenario.id() + "] rollback " + from + " -> " + to + " after the contract: " + outcome + "; "
           + detail);
+      mark("rollback " + outcome);
       // Back to what serves, as an operator would after reading the condition.
       release(from);
       awaitOrFalse(() -> condition(ld(), Conditions.ROLLBACK_REFUSED) == null
@@ -462,6 +471,7 @@ public final class SchemaScenarioRunner {
       phase = "migration Job (bigbang)";
       Job job = new JobBuilder().withNewMetadata().withName(APP + "-bigbang").endMetadata()
           .withSpec(migrationJob(to, "bigbang").getSpec()).build();
+      mark("bigbang Job");
       c.create(job);
       String jobResult = c.awaitJobFinished(job.getMetadata().getName(), s.timeout());
       if (jobResult == null) {
@@ -469,6 +479,7 @@ public final class SchemaScenarioRunner {
       }
       progress.accept("[" + scenario.id() + "] migration Job " + jobResult + "; requests failed so far: "
           + (traffic.failed() - failed0));
+      mark("bigbang Job " + jobResult + "; rolling update to " + to);
       phase = "rolling update " + from + " -> " + to;
       boolean rolled = DeploymentRollout.roll(c, APP, "v1", "v2", () -> replicaSet("v2", to, 0), image(to), s.replicas(),
           MAX_SURGE, MAX_UNAVAILABLE, s.timeout());
@@ -476,6 +487,7 @@ public final class SchemaScenarioRunner {
         throw new IllegalStateException("the rolling update to " + to + " did not complete within " + s.timeout()
             + ": " + state());
       }
+      mark(to + " serves alone");
       steps.add(new ScenarioReport.Step(from, to, "bigbang Job " + jobResult, traffic.failed() - failed0,
           (System.nanoTime() - t0) / 1e9));
       progress.accept(String.format("[%s] update %s -> %s done in %.0fs, %d requests failed", scenario.id(), from, to,
@@ -485,9 +497,11 @@ public final class SchemaScenarioRunner {
       phase = "rollback " + to + " -> " + from;
       long t1 = System.nanoTime();
       long failed1 = traffic.failed();
+      mark("rollback to " + from);
       Duration rollbackTimeout = s.timeout().compareTo(Duration.ofSeconds(30)) < 0 ? s.timeout() : Duration.ofSeconds(30);
       boolean back = DeploymentRollout.roll(c, APP, "v2", "v1", null, image(from), s.replicas(), MAX_SURGE,
           MAX_UNAVAILABLE, rollbackTimeout);
+      mark(back ? from + " pods serve again" : "rollback to " + from + " given up");
       long failedDuring = traffic.failed() - failed1;
       String detail = back ? from + " pods ready again; " + failedDuring + " requests failed meanwhile"
           : from + " alone not serving after " + rollbackTimeout.toSeconds() + " s: " + state();
@@ -498,6 +512,13 @@ public final class SchemaScenarioRunner {
     }
 
     // ------------------------------------------------------------ waiting and telling
+
+    /** Notes what the scenario does now, at the load's current second (for the report's chart). */
+    void mark(String what) {
+      if (traffic != null) {
+        events.add(new ScenarioReport.Event(traffic.second(), what));
+      }
+    }
 
     void await(String what, BooleanSupplier done, Supplier<String> state) {
       if (!EmbeddedCluster.await(done, s.timeout())) {

@@ -81,7 +81,8 @@ class ReportWriterTest {
             2.1, "SchemaVersionRetired: schema version 2.3 was contracted"));
     var steps = List.of(new ScenarioReport.Step("1.0", "2.1", "2.1 CONTRACTED", 0, 19.9));
     return ScenarioReport.ofSchema("schema", "expand/contract", 75, new ScenarioReport.Schema(List.of("1.0", "2.1"),
-        2606, 0, Map.of(), List.of(), 1288, 0, 0, rollbacks, steps, "Database[jdbc:postgresql://127.0.0.1:5432/x, user=u]"));
+        2606, 0, Map.of(), List.of(), 1288, 0, 0, rollbacks, steps, "Database[jdbc:postgresql://127.0.0.1:5432/x, user=u]",
+        new int[] {100, 100, 100}, new int[] {0, 0, 0}, List.of(new ScenarioReport.Event(1, "release 2.1"))));
   }
 
   @Test
@@ -98,7 +99,9 @@ class ReportWriterTest {
     assertThat(s.get("rollbacks").get(1).get("outcome").asText()).isEqualTo("refused");
     assertThat(s.get("rollbacks").get(0).get("when").asText()).isEqualTo("mid-release");
     assertThat(scenarios.get(2).get("requestsFailed").asLong()).isZero();
-    assertThat(Files.readString(dir.resolve("report.html"))).contains("inconsistent rows").contains("refused");
+    assertThat(s.get("events").get(0).get("what").asText()).isEqualTo("release 2.1");
+    assertThat(Files.readString(dir.resolve("report.html"))).contains("inconsistent rows").contains("refused")
+        .contains("id=conn2").contains("release 2.1");
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     ReportWriter.table(new PrintStream(bytes, true, StandardCharsets.UTF_8), List.of(ferry(), httpFerry(), schema()));
     String table = bytes.toString(StandardCharsets.UTF_8);

@@ -42,6 +42,29 @@ class SchemaScenarioTest {
   }
 
   @Test
+  @Timeout(150)
+  void ferryExpandContractLosesNoRequestAndNoRowAndRollsBackBeforeTheContract() {
+    ScenarioReport r = run(Scenario.SCHEMA);
+    ScenarioReport.Schema s = r.schema();
+    assertThat(s.requestsTotal()).isGreaterThan(500);
+    assertThat(s.acknowledgedWrites()).isGreaterThan(0);
+    assertThat(s.requestsFailed()).as("failed requests: " + s.failedByKind() + " " + s.failedDetails()).isZero();
+    assertThat(s.inconsistentRows()).isZero();
+    assertThat(s.lostRows()).isZero();
+    assertThat(s.steps()).extracting(ScenarioReport.Step::to).containsExactly("2.1", "2.2", "2.3");
+    List<ScenarioReport.Rollback> mid = s.rollbacks().stream()
+        .filter(b -> b.when().equals(ScenarioReport.Rollback.MID_RELEASE)).toList();
+    assertThat(mid).extracting(ScenarioReport.Rollback::to).containsExactly("1.0", "2.1", "2.2");
+    assertThat(mid).allSatisfy(b -> assertThat(b.outcome()).as(b.toString()).isEqualTo(ScenarioReport.Rollback.SUCCEEDED));
+    List<ScenarioReport.Rollback> after = s.rollbacks().stream()
+        .filter(b -> b.when().equals(ScenarioReport.Rollback.AFTER_CONTRACT)).toList();
+    assertThat(after).hasSize(1);
+    assertThat(after.get(0).from()).isEqualTo("2.3");
+    assertThat(after.get(0).to()).isEqualTo("2.2");
+    assertThat(after.get(0).outcome()).as(after.get(0).detail()).isEqualTo(ScenarioReport.Rollback.REFUSED);
+  }
+
+  @Test
   @Timeout(120)
   void theBigBangBaselineFailsRequestsAndCannotRollBack() {
     ScenarioReport r = run(Scenario.SCHEMA_BIGBANG);
