@@ -66,6 +66,9 @@ class SchemaMigrationTest {
     jobs = new JobController(client, NS);
     LosslessDeployment ld = Fixtures.mqtt(client, "people:1.0");
     ld.getSpec().setMigrations(Fixtures.migrations("1.0", rollbackWindowSeconds));
+    // No clients here: nothing to wait for between the switch and the drains.
+    ld.getSpec().getStrategy().getBlueGreen().setInitialDelaySeconds(0);
+    ld.getSpec().getDrain().setWaitTakeover(0);
     tweak.accept(ld);
     client.resources(LosslessDeployment.class).inNamespace(NS).resource(ld).create();
     await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY

@@ -284,9 +284,9 @@ final class SchemaMigrations {
   // ---- status ----
 
   /**
-   * status.schema after this pass.
-   *
-   * @param expandSucceededNow whether this pass saw the expand it waited for succeed
+   * status.schema after this pass: the plan's phase, the expanded version once the expand this
+   * release waited for succeeded, the release's completion for the rollback window, and the failure
+   * record (kept across the Job's removal, cleared by the next run or success).
    */
   static SchemaStatus schemaStatus(Pass pass, LosslessDeployment ld, Map<String, Job> jobs, Instant now) {
     SchemaStatus s = Copies.copy(pass.schema(), SchemaStatus.class);
