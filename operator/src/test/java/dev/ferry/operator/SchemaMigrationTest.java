@@ -403,6 +403,36 @@ class SchemaMigrationTest {
   }
 
   @Test
+  void aRollbackThatArrivesWhileTheContractRunsWaitsForItAndIsThenRefused() throws Exception {
+    String old = deployHealthy(0, ld -> { });
+    jobs.hold(job("contract", "2.0"));
+    release("2.0");
+    await().atMost(Duration.ofSeconds(30)).until(() -> healthyOnAnotherThan(old)
+        && jobNamed(job("contract", "2.0")) != null);
+    String serving = h.ld("mqtt").getStatus().getCurrentRevision();
+
+    release("1.0");
+    await().atMost(Duration.ofSeconds(10)).until(() -> h.ld("mqtt").getStatus().getMessage() != null
+        && h.ld("mqtt").getStatus().getMessage().contains("the migration Job " + job("contract", "2.0") + " still runs"));
+    Thread.sleep(1000);
+    assertThat(h.pods()).as("no pod of 1.0 while the contract runs")
+        .allMatch(p -> "2.0".equals(p.getMetadata().getAnnotations().get(FerryNames.SCHEMA_VERSION_ANNOTATION)));
+
+    jobs.release(job("contract", "2.0"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> condition(Conditions.ROLLBACK_REFUSED) != null);
+    await().atMost(Duration.ofSeconds(15)).until(() -> {
+      var s = h.ld("mqtt").getStatus();
+      return s.getPhase() == LosslessDeploymentPhase.HEALTHY && serving.equals(s.getCurrentRevision())
+          && serving.equals(s.getUpdateRevision());
+    });
+    Thread.sleep(1000);
+    assertThat(h.pods()).hasSize(2)
+        .allMatch(p -> serving.equals(p.getMetadata().getLabels().get(FerryNames.REVISION_LABEL)));
+    assertThat(h.serving()).hasSize(2);
+    assertThat(condition(Conditions.ROLLBACK_REFUSED).getMessage()).contains("schema version 2.0 was contracted at");
+  }
+
+  @Test
   void anOperatorRestartBetweenExpandAndContractRunsNeitherTwice() throws Exception {
     String old = deployHealthy(4, ld -> { });
     release("2.0");
