@@ -325,7 +325,7 @@ public final class LabCommand implements Runnable {
       m.put("rollbackWindowSeconds", s.rollbackWindowSeconds());
       m.put("maxSurge", SchemaScenarioRunner.MAX_SURGE);
       m.put("maxUnavailable", SchemaScenarioRunner.MAX_UNAVAILABLE);
-      m.put("postgres", pg != null && pg.isEmbedded() ? "embedded (zonky, PostgreSQL 14)" : jdbcUrl);
+      m.put("postgres", pg != null && pg.isEmbedded() ? "embedded (zonky, PostgreSQL 14)" : LabPostgres.redacted(jdbcUrl));
       return m;
     }
 

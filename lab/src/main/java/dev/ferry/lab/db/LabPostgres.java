@@ -84,16 +84,24 @@ public final class LabPostgres implements AutoCloseable {
   public static LabPostgres external(String adminUrl, String user, String password) {
     Objects.requireNonNull(adminUrl, "jdbc url");
     if (!JDBC.matcher(adminUrl).matches()) {
-      throw new IllegalArgumentException("not a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db): " + adminUrl);
+      throw new IllegalArgumentException("not a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db): " + redacted(adminUrl));
     }
     LabPostgres pg = new LabPostgres(null, adminUrl, user, password == null ? "" : password);
     try (Connection c = pg.admin()) {
-      log.info("event=postgres_connected kind=external url={} user={} version={}", adminUrl, user,
+      log.info("event=postgres_connected kind=external url={} user={} version={}", redacted(adminUrl), user,
           c.getMetaData().getDatabaseProductVersion());
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot connect to " + adminUrl + " as " + user + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot connect to " + redacted(adminUrl) + " as " + user + ": " + e.getMessage(), e);
     }
     return pg;
+  }
+
+  private static final Pattern SECRET_PARAMETER =
+      Pattern.compile("(?i)([?&;](?:password|sslpassword|sslkey)=)[^&;]*");
+
+  /** The URL as it may be shown: a password given in it (the JDBC driver takes one) as ***. */
+  public static String redacted(String jdbcUrl) {
+    return jdbcUrl == null ? null : SECRET_PARAMETER.matcher(jdbcUrl).replaceAll("$1***");
   }
 
   public boolean isEmbedded() {
