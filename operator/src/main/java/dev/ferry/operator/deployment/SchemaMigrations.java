@@ -149,7 +149,7 @@ final class SchemaMigrations {
           && schema.getContracted().stream().noneMatch(c -> version.equals(c.getVersion()))) {
         String at = j.getStatus() != null && j.getStatus().getCompletionTime() != null
             ? j.getStatus().getCompletionTime() : now.toString();
-        schema.getContracted().add(new ContractedVersion(version, at, retired(version, sets, now)));
+        schema.getContracted().add(new ContractedVersion(version, at, retired(version, sets, schema.getContracted(), now)));
         contractedNow.add(version);
       }
     }
@@ -213,10 +213,24 @@ final class SchemaMigrations {
   /**
    * The schema versions a contract of {@code version} retires: those of the revisions that ran before
    * it, i.e. whose ReplicaSet is older than the oldest one of {@code version} (the revisions the
-   * release replaced; still older ones were retired by earlier contracts). A revision created later
-   * (a release that was aborted, then replaced) is not taken for an older one.
+   * release replaced), and everything earlier contracts contracted or retired: contracts are
+   * cumulative, and a ReplicaSet pruned by the revision history limit must not make an old version
+   * look safe again. A revision created later (a release that was aborted, then replaced) is not
+   * taken for an older one.
    */
-  static List<String> retired(String version, List<ReplicaSet> sets, Instant now) {
+  static List<String> retired(String version, List<ReplicaSet> sets, List<ContractedVersion> earlier, Instant now) {
+    TreeSet<String> out = new TreeSet<>(retiredByReplicaSets(version, sets, now));
+    for (ContractedVersion c : earlier) {
+      out.add(c.getVersion());
+      if (c.getRetired() != null) {
+        out.addAll(c.getRetired());
+      }
+    }
+    out.remove(version);
+    return List.copyOf(out);
+  }
+
+  private static List<String> retiredByReplicaSets(String version, List<ReplicaSet> sets, Instant now) {
     Instant since = sets.stream().filter(rs -> version.equals(version(rs))).map(SchemaMigrations::created)
         .min(Instant::compareTo).orElse(now);
     TreeSet<String> out = new TreeSet<>();
