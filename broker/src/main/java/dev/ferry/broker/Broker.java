@@ -67,8 +67,8 @@ public final class Broker {
   /** How long a session that arrived remembers message ids: the forwarding window and a margin. */
   static final long REMEMBER_IDS_MILLIS = FORWARD_AFTER_MOVE_MILLIS + 5_000;
   static final int MAX_FORWARD_HOPS = 4;
-  /** A fence request waits at most this many 50 ms turns for takeovers under way (then goes on). */
-  static final int FENCE_REQUEST_RETRIES = 100;
+  /** A fence request waits at most this many 50 ms turns (the fence's 20 s) for takeovers under way. */
+  static final int FENCE_REQUEST_RETRIES = 400;
   /** A route barrier waits at most this long: the silence after which a peer is declared down. */
   static final long ROUTE_BARRIER_TIMEOUT_MILLIS = 15_000;
   /** Index key prefix of a session that moved away (client ids cannot contain U+0000). */
@@ -93,7 +93,16 @@ public final class Broker {
   private List<Runnable> openBarrier;
   private long barrierId;
 
-  private record Barrier(Set<String> waiting, List<Runnable> callbacks) {}
+  private static final class Barrier {
+    final Set<String> waiting;
+    final List<Runnable> callbacks;
+    java.util.concurrent.ScheduledFuture<?> timeout;
+
+    Barrier(Set<String> waiting, List<Runnable> callbacks) {
+      this.waiting = waiting;
+      this.callbacks = callbacks;
+    }
+  }
   private final SubscriptionIndex index;
   private final Map<Long, PendingConnect> pendingConnects = new HashMap<>();
   private final long startedAt = System.currentTimeMillis();
@@ -711,7 +720,7 @@ public final class Broker {
     }
     Barrier b = new Barrier(waiting, callbacks);
     barriers.put(id, b);
-    executor.schedule(() -> {
+    b.timeout = executor.schedule(() -> {
       if (barriers.containsKey(id)) {
         log.warn("event=route_barrier_timed_out node={} waiting_for={}", name(), b.waiting);
         b.waiting.clear();
@@ -725,6 +734,9 @@ public final class Broker {
     Barrier b = barriers.get(id);
     if (b != null && b.waiting.isEmpty()) {
       barriers.remove(id);
+      if (b.timeout != null) {
+        b.timeout.cancel(false); // or its callbacks stay referenced until it fires
+      }
       b.callbacks.forEach(Runnable::run);
     }
   }
@@ -884,6 +896,10 @@ public final class Broker {
    * node. Call before the session is removed from the index.
    */
   private void keepForwarding(Session s, String target) {
+    if (fenceDone != null && !fenceDone.isDone() && !fencePending.contains(target)
+        && cluster.send(target, message("fence_request").put("id", fenceId))) {
+      fencePending.add(target); // a client of this leaving node reconnected to a node not yet fenced
+    }
     String key = MOVED + s.clientId();
     stopForwarding(s.clientId());
     Forward f = new Forward(target, Map.copyOf(s.subscriptions()));

@@ -246,6 +246,32 @@ class MoveRaceTest {
   }
 
   @Test
+  void aClientThatReconnectsElsewhereWhileItsOldNodeFencesIsFencedToo() throws Exception {
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Node c = net.node("c");
+    Link first = a.connect("first", false);
+    a.subscribe(first, "t/first");
+    a.closed(first);
+    net.deliverAll();
+    a.call(() -> a.broker.moveSessions(1, List.of(b.name))); // "first" goes to b
+    Link second = a.connect("second", false);
+    a.subscribe(second, "t/second");
+    a.closed(second);
+    net.deliverAll();
+
+    CompletableFuture<Void> fence = a.call(a.broker::fenceRoutes);
+    assertThat(a.call(a.broker::fencePending)).containsExactly(b.name);
+    Link back = c.connectPending("second", false); // its client reconnects to c meanwhile
+    net.deliver(c, a); // a hands "second" to c
+    assertThat(a.call(a.broker::fencePending)).containsExactlyInAnyOrder(b.name, c.name);
+    net.deliverAll();
+    assertThat(back.accepted).isTrue();
+    assertThat(fence).isDone();
+    assertThat(b.routes.get(c.name)).contains("t/second");
+  }
+
+  @Test
   void aPeerThatGoesDownIsNoLongerWaitedFor() throws Exception {
     Node a = net.node("a");
     Node b = net.node("b");

@@ -378,7 +378,7 @@ public final class MigrationPlan {
 
       public String message() {
         return "the contract Job " + job + " failed (" + (jobReason == null ? "no reason given" : jobReason)
-            + "); the new revision keeps serving; delete the Job to run it again";
+            + "); the new revision keeps serving; delete the Job and change the spec (e.g. an annotation of the contract template) to run it again";
       }
     }
 

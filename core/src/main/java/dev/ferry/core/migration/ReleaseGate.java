@@ -2,6 +2,7 @@ package dev.ferry.core.migration;
 
 import dev.ferry.core.migration.MigrationPlan.Decision;
 import dev.ferry.core.migration.MigrationPlan.ReleaseStage;
+import dev.ferry.core.release.Action;
 import dev.ferry.core.release.Action.EnsureRevisionSet;
 import dev.ferry.core.release.Action.Wait;
 import dev.ferry.core.release.Phase;
@@ -124,10 +125,23 @@ public final class ReleaseGate {
     return status;
   }
 
+  /**
+   * While a migration Job must finish first: no pod of the new revision, and no serving pod taken
+   * away either (a rolling release with no surge would drain an old pod first), so that an expand
+   * that fails has changed nothing for users. What restores or keeps serving goes on: opening gates,
+   * stopping a drain, scaling the serving revision, removing empty revision sets.
+   */
   private static Step holdNewPods(
       Step planned, Decision d, String templateRevision, List<RevisionSetView> sets, Instant now) {
-    if (!(planned.action() instanceof EnsureRevisionSet e) || !e.revision().equals(templateRevision)
-        || e.replicas() <= RevisionSets.size(sets, templateRevision)) {
+    boolean grows = planned.action() instanceof EnsureRevisionSet e && e.revision().equals(templateRevision)
+        && e.replicas() > RevisionSets.size(sets, templateRevision);
+    boolean takesServingAway = switch (planned.action()) {
+      case Action.StartDrain x -> true;
+      case Action.DeletePod x -> true;
+      case Action.SetGates g -> g.gates().containsValue(false);
+      default -> false;
+    };
+    if (!grows && !takesServingAway) {
       return planned;
     }
     return new Step(new Wait(now.plus(MIGRATION_POLL)), planned.status(), dev.ferry.core.release.Reason.MigratingSchema,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.core.migration.MigrationPlan.Decision;
 import dev.ferry.core.migration.MigrationPlan.ReleaseStage;
+import dev.ferry.core.release.Action;
 import dev.ferry.core.release.Action.EnsureRevisionSet;
 import dev.ferry.core.release.Action.SetGates;
 import dev.ferry.core.release.Action.Wait;
@@ -51,9 +52,30 @@ class ReleaseGateTest {
     Step gates = new Step(new SetGates(Map.of("r1-a", true)), PROVISIONING, Reason.GatesOpened, "m", false, null);
     assertThat(ReleaseGate.gate(gates, new Decision.RunExpand("e", "2.1"), "r2", PROVISIONING, ONLY_R1, NOW))
         .isEqualTo(gates);
+    Step stopDrain = new Step(new Action.StopDrain("r1-a"), PROVISIONING, Reason.GatesOpened, "m", false, null);
+    assertThat(ReleaseGate.gate(stopDrain, new Decision.WaitExpand("e"), "r2", PROVISIONING, ONLY_R1, NOW))
+        .isEqualTo(stopDrain);
     Step shrink = new Step(new EnsureRevisionSet("r2", 0), PROVISIONING, Reason.Aborting, "m", false, null);
     assertThat(ReleaseGate.gate(shrink, new Decision.WaitForMigration("c"), "r2", PROVISIONING, ONLY_R1, NOW))
         .isEqualTo(shrink);
+  }
+
+  @Test
+  void whileTheExpandRunsNoServingPodIsTakenAwayEither() {
+    // A rolling release with maxSurge 0 would close an old pod's gate, drain it and delete it first.
+    ReleaseStatus rolling = new ReleaseStatus(Phase.Rolling, "r1", "r2", STARTED);
+    for (Action a : List.<Action>of(new SetGates(new java.util.TreeMap<>(Map.of("r1-a", false))),
+        new Action.StartDrain("r1-a", List.of()), new Action.DeletePod("r1-a", "r1", 2))) {
+      Step planned = new Step(a, rolling, Reason.GatesOpened, "m", false, null);
+      for (Decision d : List.<Decision>of(new Decision.RunExpand("e", "2.1"), new Decision.WaitExpand("e"),
+          new Decision.WaitForMigration("c"))) {
+        Step held = ReleaseGate.gate(planned, d, "r2", rolling, ONLY_R1, NOW);
+        assertThat(held.action()).as(a + " under " + d).isInstanceOf(Wait.class);
+        assertThat(held.reason()).isEqualTo(Reason.MigratingSchema);
+      }
+      assertThat(ReleaseGate.gate(planned, new Decision.AllowNewPods("expanded"), "r2", rolling, ONLY_R1, NOW).action())
+          .as("once expanded").isEqualTo(a);
+    }
   }
 
   @Test

@@ -44,7 +44,7 @@ public final class LabPostgres implements AutoCloseable {
   public record Database(String jdbcUrl, String user, String password, String name) {
     @Override
     public String toString() {
-      return "Database[" + jdbcUrl + ", user=" + user + "]";
+      return "Database[" + redacted(jdbcUrl) + ", user=" + user + "]";
     }
   }
 
@@ -140,7 +140,7 @@ public final class LabPostgres implements AutoCloseable {
   String urlFor(String name) {
     Matcher m = JDBC.matcher(adminUrl);
     if (!m.matches()) {
-      throw new IllegalStateException("bad admin URL " + adminUrl);
+      throw new IllegalStateException("bad admin URL " + redacted(adminUrl));
     }
     return m.group(1) + "/" + name + (m.group(3) == null ? "" : m.group(3));
   }
@@ -173,6 +173,6 @@ public final class LabPostgres implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "LabPostgres[" + (embedded != null ? "embedded " : "") + adminUrl + ", user=" + adminUser + "]";
+    return "LabPostgres[" + (embedded != null ? "embedded " : "") + redacted(adminUrl) + ", user=" + adminUser + "]";
   }
 }

@@ -17,6 +17,13 @@ class LabPostgresTest {
   }
 
   @Test
+  void aScenarioDatabaseIsShownWithoutThePasswordOfTheUrlItCameFrom() {
+    // What the progress line and report.json's "database" print.
+    var db = new LabPostgres.Database("jdbc:postgresql://db/s1?password=s3cret&ssl=true", "u", "p", "s1");
+    assertThat(db.toString()).doesNotContain("s3cret").doesNotContain("=p,").contains("password=***");
+  }
+
+  @Test
   void anUnreachableServerIsNamedWithoutItsPassword() {
     // Port 1 on loopback: nothing listens, the driver fails at once.
     assertThatThrownBy(() -> LabPostgres.external("jdbc:postgresql://127.0.0.1:1/app?password=s3cret&connectTimeout=2", "u", "p"))

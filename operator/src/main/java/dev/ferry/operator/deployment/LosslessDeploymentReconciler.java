@@ -261,6 +261,11 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
       next = StatusRecorder.record(ld, new Step(new Wait(now.plus(AFTER_ERROR)), remembered.phase() == null
           ? step.status() : remembered, step.reason(), "failed: " + failure, true, step.drainPod()),
           views, drains, collisions == 0 ? null : collisions, selector(ld), now);
+      if (migration != null) {
+        // The migration part of this pass happened (a Job may have been created): its status too,
+        // or a fast expand would later be taken for one this release did not wait for.
+        recordMigration(ld, migration, jobs, next, now);
+      }
       return status(ld, next).rescheduleAfter(AFTER_ERROR);
     }
 
