@@ -58,6 +58,13 @@ class InvalidSpecTest {
               ld.getSpec().setMigrations(Fixtures.migrations("1.0", 600));
               ld.getSpec().setRevisionHistoryLimit(0);
             }),
+        Arguments.of("a migration Job deleted soon after it finishes",
+            "spec.migrations.expand.spec.ttlSecondsAfterFinished: must be unset or at least 3600",
+            (Consumer<LosslessDeployment>) ld -> {
+              var m = Fixtures.migrations("1.0", 600);
+              m.getExpand().getSpec().setTtlSecondsAfterFinished(30);
+              ld.getSpec().setMigrations(m);
+            }),
         Arguments.of("a session check without a prefix",
             "spec.migrations.sessionCheck.postgres.applicationNamePrefix: is required",
             (Consumer<LosslessDeployment>) ld -> {

@@ -225,6 +225,9 @@ public final class SpecValidator {
   /** A label value: the schema version labels the migration Jobs and names them. */
   private static final String LABEL_VALUE = "([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]";
 
+  /** An hour: longer than an operator restart or an upgrade of it takes. */
+  static final int MIN_MIGRATION_JOB_TTL_SECONDS = 3600;
+
   private static void migrations(dev.ferry.api.v1alpha1.MigrationsSpec m, List<SpecProblem> p) {
     if (m == null) {
       return;
@@ -255,6 +258,14 @@ public final class SpecValidator {
           || t.getSpec().getTemplate().getSpec().getContainers().isEmpty())) {
         p.add(new SpecProblem("spec.migrations." + e[0] + ".spec.template.spec.containers",
             "a Job template with at least one container is required"));
+      }
+      // The outcome of a migration Job is read from the Job: one deleted before the operator saw it
+      // finish (an operator down for a while) would be taken for one never run, and run again.
+      Integer ttl = t == null || t.getSpec() == null ? null : t.getSpec().getTtlSecondsAfterFinished();
+      if (ttl != null && ttl < MIN_MIGRATION_JOB_TTL_SECONDS) {
+        p.add(new SpecProblem("spec.migrations." + e[0] + ".spec.ttlSecondsAfterFinished",
+            "must be unset or at least " + MIN_MIGRATION_JOB_TTL_SECONDS + " (the operator reads the Job's outcome "
+                + "from the Job; one deleted before it saw it would run again), was " + ttl));
       }
     }
     var check = m.getSessionCheck();
