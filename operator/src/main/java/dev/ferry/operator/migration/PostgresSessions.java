@@ -11,7 +11,8 @@ import java.util.Properties;
 /**
  * The contract's session check on PostgreSQL: counts the sessions in {@code pg_stat_activity} whose
  * {@code application_name} starts with the application's prefix and names another schema version
- * than the target's ({@code people-1.0} while the target is {@code 2.1}). Anything that keeps it from
+ * than the target's ({@code people-1.0} while the target is {@code 2.1}), in the database the URL
+ * names. Anything that keeps it from
  * counting (no connection, a timeout, no permission) is {@link Sessions.Unknown} with why, never 0.
  *
  * <p>The credentials go only into the connection: messages are cleaned of the password and of
@@ -27,8 +28,11 @@ public final class PostgresSessions {
     }
   }
 
+  // Only the database the URL names: another environment's application on a shared server, with
+  // the same prefix, would otherwise keep this one's contract waiting for ever.
   private static final String QUERY = "SELECT count(*) FROM pg_stat_activity"
-      + " WHERE pid <> pg_backend_pid() AND application_name <> ? AND substr(application_name, 1, ?) = ?";
+      + " WHERE pid <> pg_backend_pid() AND datname = current_database()"
+      + " AND application_name <> ? AND substr(application_name, 1, ?) = ?";
 
   private PostgresSessions() {}
 

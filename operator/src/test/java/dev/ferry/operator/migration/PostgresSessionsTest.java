@@ -27,6 +27,14 @@ class PostgresSessionsTest {
           p.setProperty("ApplicationName", name);
           open.add(DriverManager.getConnection(url, p));
         }
+        // Another environment's old version, in another database of the same server: not this one's.
+        try (Connection admin = DriverManager.getConnection(url, "postgres", "postgres")) {
+          admin.createStatement().execute("CREATE DATABASE staging");
+        }
+        Properties staging = new Properties();
+        staging.setProperty("user", "postgres");
+        staging.setProperty("ApplicationName", "people-1.0");
+        open.add(DriverManager.getConnection(pg.getJdbcUrl("postgres", "staging"), staging));
         var db = new PostgresSessions.Database(url, "postgres", "postgres");
         // people-1.0 twice and people-2.2: other versions behind the prefix; not 2.1, orders-, "people".
         assertThat(PostgresSessions.count(db, "people-", "2.1", Duration.ofSeconds(3)))
