@@ -53,9 +53,7 @@ class MoveRaceTest {
   void messagePublishedOnTheRecipientWhileTheHandOverIsInFlightIsDelivered() throws Exception {
     Node a = net.node("a");
     Node b = net.node("b");
-    Link sub = a.connect("sub", false);
-    a.subscribe(sub, "t/sub");
-    a.closed(sub);
+    a.parkSession("sub", "t/sub");
     net.deliverAll(); // b learns a's route
     Link pub = b.connect("pub", true);
 
@@ -73,9 +71,7 @@ class MoveRaceTest {
   void messagePublishedOnTheTakingNodeWhileItsTakeoverIsInFlightIsDelivered() throws Exception {
     Node a = net.node("a");
     Node b = net.node("b");
-    Link sub = a.connect("sub", false);
-    a.subscribe(sub, "t/sub");
-    a.closed(sub);
+    a.parkSession("sub", "t/sub");
     net.deliverAll();
     Link pub = b.connect("pub", true);
     net.deliverAll();
@@ -95,9 +91,7 @@ class MoveRaceTest {
     Node a = net.node("a");
     Node b = net.node("b");
     Node c = net.node("c");
-    Link sub = a.connect("sub", false);
-    a.subscribe(sub, "t/sub");
-    a.closed(sub);
+    a.parkSession("sub", "t/sub");
     net.deliverAll();
     Link pub = b.connect("pub", true);
     net.deliverAll();
@@ -118,9 +112,7 @@ class MoveRaceTest {
     Node a = net.node("a");
     Node b = net.node("b");
     Node c = net.node("c");
-    Link sub = a.connect("sub", false);
-    a.subscribe(sub, "t/sub");
-    a.closed(sub);
+    a.parkSession("sub", "t/sub");
     net.deliverAll();
     Link pubB = b.connect("pub-b", true);
     Link pubC = c.connect("pub-c", true);
@@ -145,9 +137,7 @@ class MoveRaceTest {
     Node a = net.node("a");
     Node b = net.node("b");
     Node c = net.node("c");
-    Link sub = a.connect("sub", false);
-    a.subscribe(sub, "t/sub");
-    a.closed(sub);
+    a.parkSession("sub", "t/sub");
     net.deliverAll();
     Link pubC = c.connect("pub-c", true);
     net.deliverAll();
@@ -250,14 +240,10 @@ class MoveRaceTest {
     Node a = net.node("a");
     Node b = net.node("b");
     Node c = net.node("c");
-    Link first = a.connect("first", false);
-    a.subscribe(first, "t/first");
-    a.closed(first);
+    a.parkSession("first", "t/first");
     net.deliverAll();
     a.call(() -> a.broker.moveSessions(1, List.of(b.name))); // "first" goes to b
-    Link second = a.connect("second", false);
-    a.subscribe(second, "t/second");
-    a.closed(second);
+    a.parkSession("second", "t/second");
     net.deliverAll();
 
     CompletableFuture<Void> fence = a.call(a.broker::fenceRoutes);
@@ -276,9 +262,7 @@ class MoveRaceTest {
     Node a = net.node("a");
     Node b = net.node("b");
     Node c = net.node("c");
-    Link sub = a.connect("sub", false);
-    a.subscribe(sub, "t/sub");
-    a.closed(sub);
+    a.parkSession("sub", "t/sub");
     net.deliverAll();
 
     a.call(() -> a.broker.moveSessions(1, List.of(b.name)));
@@ -438,6 +422,13 @@ class MoveRaceTest {
 
     <T> T call(Callable<T> c) throws Exception {
       return executor.submit(c).get(5, TimeUnit.SECONDS);
+    }
+
+    /** A persistent session subscribed to {@code filter}, its client gone: what a move carries. */
+    void parkSession(String clientId, String filter) throws Exception {
+      Link l = connect(clientId, false);
+      subscribe(l, filter);
+      closed(l);
     }
 
     Link connect(String clientId, boolean cleanStart) throws Exception {
