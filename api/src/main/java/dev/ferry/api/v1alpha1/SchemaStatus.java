@@ -31,6 +31,11 @@ public class SchemaStatus {
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   private List<ContractedVersion> contracted = new ArrayList<>();
 
+  @JsonPropertyDescription("The schema versions of the revisions that have served, in the order they first "
+      + "served: a contract retires all of them but its own, even when their ReplicaSets are gone.")
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  private List<String> servedVersions = new ArrayList<>();
+
   @JsonPropertyDescription("The migration Job that failed last (expand or contract), kept after the Job "
       + "itself is gone (ttlSecondsAfterFinished) so that it is not taken for never run and started again. "
       + "Cleared by a spec change (a new generation) once the Job is gone, or by the next success.")
@@ -89,6 +94,14 @@ public class SchemaStatus {
     this.contracted = contracted;
   }
 
+  public List<String> getServedVersions() {
+    return servedVersions;
+  }
+
+  public void setServedVersions(List<String> servedVersions) {
+    this.servedVersions = servedVersions;
+  }
+
   public String getFailedJob() {
     return failedJob;
   }
@@ -121,6 +134,7 @@ public class SchemaStatus {
         && Objects.equals(expandedAt, that.expandedAt)
         && Objects.equals(releaseCompletedAt, that.releaseCompletedAt)
         && Objects.equals(contracted, that.contracted)
+        && Objects.equals(servedVersions, that.servedVersions)
         && Objects.equals(failedJob, that.failedJob)
         && Objects.equals(failedReason, that.failedReason)
         && Objects.equals(failedGeneration, that.failedGeneration);
@@ -128,14 +142,14 @@ public class SchemaStatus {
 
   @Override
   public int hashCode() {
-    return Objects.hash(version, phase, expandedAt, releaseCompletedAt, contracted, failedJob, failedReason,
-        failedGeneration);
+    return Objects.hash(version, phase, expandedAt, releaseCompletedAt, contracted, servedVersions, failedJob,
+        failedReason, failedGeneration);
   }
 
   @Override
   public String toString() {
     return "SchemaStatus{version=" + version + ", phase=" + phase + ", expandedAt=" + expandedAt
-        + ", releaseCompletedAt=" + releaseCompletedAt + ", contracted=" + contracted + ", failedJob=" + failedJob + ", failedReason=" + failedReason
+        + ", releaseCompletedAt=" + releaseCompletedAt + ", contracted=" + contracted + ", servedVersions=" + servedVersions + ", failedJob=" + failedJob + ", failedReason=" + failedReason
         + ", failedGeneration=" + failedGeneration + "}";
   }
 }

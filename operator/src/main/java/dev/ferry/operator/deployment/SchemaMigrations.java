@@ -139,6 +139,16 @@ final class SchemaMigrations {
       schema.setContracted(new ArrayList<>());
     }
 
+    if (schema.getServedVersions() == null) {
+      schema.setServedVersions(new ArrayList<>());
+    }
+    String currentVersion = sets.stream()
+        .filter(rs -> Objects.equals(ReplicaSets.revision(rs), remembered.currentRevision()))
+        .map(SchemaMigrations::version).filter(Objects::nonNull).findFirst().orElse(null);
+    if (currentVersion != null && !schema.getServedVersions().contains(currentVersion)) {
+      schema.getServedVersions().add(currentVersion); // what a later contract retires
+    }
+
     // A contract that succeeded is a point of no return whatever the template says now.
     List<String> contractedNow = new ArrayList<>();
     for (Job j : jobs.values()) {
@@ -149,7 +159,8 @@ final class SchemaMigrations {
           && schema.getContracted().stream().noneMatch(c -> version.equals(c.getVersion()))) {
         String at = j.getStatus() != null && j.getStatus().getCompletionTime() != null
             ? j.getStatus().getCompletionTime() : now.toString();
-        schema.getContracted().add(new ContractedVersion(version, at, retired(version, sets, schema.getContracted(), now)));
+        schema.getContracted().add(new ContractedVersion(version, at,
+            retired(version, sets, schema.getContracted(), schema.getServedVersions(), now)));
         contractedNow.add(version);
       }
     }
@@ -160,9 +171,6 @@ final class SchemaMigrations {
         .filter(j -> !j.getMetadata().getName().equals(expandName) && !j.getMetadata().getName().equals(contractName))
         .filter(j -> view(j.getMetadata().getName(), j).state() == JobState.RUNNING)
         .map(j -> j.getMetadata().getName()).sorted().findFirst().orElse(null);
-    String currentVersion = sets.stream()
-        .filter(rs -> Objects.equals(ReplicaSets.revision(rs), remembered.currentRevision()))
-        .map(SchemaMigrations::version).filter(Objects::nonNull).findFirst().orElse(null);
     boolean templateHasPods = allPods.stream().anyMatch(p -> revision.equals(PodStates.revision(p)));
     int oldPods = (int) allPods.stream().filter(p -> !v.equals(version(p.getMetadata()))).count();
     Instant completed = schema.getReleaseCompletedAt() == null ? null : Instant.parse(schema.getReleaseCompletedAt());
@@ -211,15 +219,19 @@ final class SchemaMigrations {
   }
 
   /**
-   * The schema versions a contract of {@code version} retires: those of the revisions that ran before
-   * it, i.e. whose ReplicaSet is older than the oldest one of {@code version} (the revisions the
-   * release replaced), and everything earlier contracts contracted or retired: contracts are
+   * The schema versions a contract of {@code version} retires: every version that served before it
+   * ({@code status.schema.servedVersions}: a rollback with a changed template makes a ReplicaSet of an
+   * old version newer than the contracted one's), those of the revisions whose ReplicaSet is older
+   * than the oldest one of {@code version} (the revisions the release replaced, for resources that
+   * served before the list existed), and everything earlier contracts contracted or retired: contracts are
    * cumulative, and a ReplicaSet pruned by the revision history limit must not make an old version
    * look safe again. A revision created later (a release that was aborted, then replaced) is not
    * taken for an older one.
    */
-  static List<String> retired(String version, List<ReplicaSet> sets, List<ContractedVersion> earlier, Instant now) {
+  static List<String> retired(
+      String version, List<ReplicaSet> sets, List<ContractedVersion> earlier, List<String> served, Instant now) {
     TreeSet<String> out = new TreeSet<>(retiredByReplicaSets(version, sets, now));
+    out.addAll(served); // every version that served before: its ReplicaSet may be gone or look newer
     for (ContractedVersion c : earlier) {
       out.add(c.getVersion());
       if (c.getRetired() != null) {

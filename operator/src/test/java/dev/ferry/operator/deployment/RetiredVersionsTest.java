@@ -18,13 +18,13 @@ class RetiredVersionsTest {
   @Test
   void aContractRetiresTheVersionsOfTheRevisionsItsReleaseReplaced() {
     List<ReplicaSet> sets = List.of(set("1.0", "2026-11-25T10:00:00Z"), set("2.1", "2026-11-25T11:00:00Z"));
-    assertThat(SchemaMigrations.retired("2.1", sets, List.of(), NOW)).containsExactly("1.0");
+    assertThat(SchemaMigrations.retired("2.1", sets, List.of(), List.of(), NOW)).containsExactly("1.0");
   }
 
   @Test
   void aRevisionCreatedAfterTheContractedOneIsNotTakenForAnOlderOne() {
     List<ReplicaSet> sets = List.of(set("2.1", "2026-11-25T11:00:00Z"), set("9.9", "2026-11-25T11:30:00Z"));
-    assertThat(SchemaMigrations.retired("2.1", sets, List.of(), NOW)).isEmpty();
+    assertThat(SchemaMigrations.retired("2.1", sets, List.of(), List.of(), NOW)).isEmpty();
   }
 
   @Test
@@ -32,7 +32,16 @@ class RetiredVersionsTest {
     // 1.0's ReplicaSet is gone (revision history limit); 2.1's contract had retired it.
     List<ReplicaSet> sets = List.of(set("2.1", "2026-11-25T11:00:00Z"), set("2.2", "2026-11-25T11:30:00Z"));
     List<ContractedVersion> earlier = List.of(new ContractedVersion("2.1", "2026-11-25T11:20:00Z", List.of("1.0")));
-    assertThat(SchemaMigrations.retired("2.2", sets, earlier, NOW)).containsExactly("1.0", "2.1");
+    assertThat(SchemaMigrations.retired("2.2", sets, earlier, List.of(), NOW)).containsExactly("1.0", "2.1");
+  }
+
+  @Test
+  void everyVersionThatServedIsRetiredEvenIfItsReplicaSetLooksNewer() {
+    // 1.0 -> 2.1 rolled back to 1.0 with a changed template (a new 1.0 set, newer than 2.1's), then
+    // 2.1 again; the original 1.0 set was pruned. Only the served versions know 1.0 ran before.
+    List<ReplicaSet> sets = List.of(set("2.1", "2026-11-25T11:00:00Z"), set("1.0", "2026-11-25T11:10:00Z"));
+    assertThat(SchemaMigrations.retired("2.1", sets, List.of(), List.of(), NOW)).isEmpty();
+    assertThat(SchemaMigrations.retired("2.1", sets, List.of(), List.of("1.0", "2.1"), NOW)).containsExactly("1.0");
   }
 
   private static ReplicaSet set(String schemaVersion, String created) {
