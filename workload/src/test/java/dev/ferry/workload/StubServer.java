@@ -19,12 +19,19 @@ final class StubServer implements AutoCloseable {
     /** Reads the request, then resets the connection (SO_LINGER 0). */
     RESET_AFTER_REQUEST,
     /** Reads the request and never answers. */
-    NEVER_ANSWER
+    NEVER_ANSWER,
+    /**
+     * Answers a connection's first request 200 (keep-alive); reads its second, then closes without
+     * answering: an idle keep-alive connection closed by the server just as a request crosses it.
+     */
+    CLOSE_ON_SECOND_REQUEST
   }
 
   private final ServerSocket server;
   private final Mode mode;
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+  /** Requests read, on every connection. */
+  final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
   private final Thread acceptor;
 
   StubServer(InetSocketAddress address, Mode mode) throws IOException {
@@ -54,8 +61,18 @@ final class StubServer implements AutoCloseable {
   private void serve(Socket s) {
     try (s) {
       InputStream in = s.getInputStream();
+      int n = 0;
       while (readRequest(in)) {
+        requests.incrementAndGet();
+        n++;
         switch (mode) {
+          case CLOSE_ON_SECOND_REQUEST -> {
+            if (n > 1) {
+              return;
+            }
+            s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok"
+                .getBytes(StandardCharsets.US_ASCII));
+          }
           case ANSWER_503 -> s.getOutputStream().write(
               "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\nConnection: keep-alive\r\n\r\nbusy"
                   .getBytes(StandardCharsets.US_ASCII));

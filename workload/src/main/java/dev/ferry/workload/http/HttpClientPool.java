@@ -20,6 +20,8 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -108,10 +110,13 @@ public final class HttpClientPool implements AutoCloseable {
   /**
    * Sends {@code request} (this call owns and releases it) and completes with the answer or the
    * error; never completes exceptionally. Sets {@code Connection: keep-alive} unless the request
-   * says otherwise. A request that was not written because the kept-alive connection it took had
-   * just been closed by the server is sent again on another connection (at most {@value
-   * #STALE_CONNECTION_ATTEMPTS} attempts in all), as Go's net/http, OkHttp and Apache HttpClient do
-   * for a request nothing of which was written: the server never saw it.
+   * says otherwise. A request whose kept-alive connection the server closed before answering is
+   * sent again on another connection (at most {@value #STALE_CONNECTION_ATTEMPTS} attempts in all)
+   * when that is safe, by Go's net/http rule ({@code persistConn.shouldRetryRequest}): nothing of it
+   * was written (the server never saw it), or it is replayable (GET, HEAD, OPTIONS, TRACE, or it
+   * carries an {@code Idempotency-Key}). A server that closes an idle keep-alive connection can
+   * always cross a request already on its way (RFC 9112 §9.3.1 leaves the retry to the client);
+   * a POST caught so is lost, as with real clients.
    */
   public CompletableFuture<HttpResult> execute(FullHttpRequest request) {
     return execute(request, 1);
@@ -119,11 +124,13 @@ public final class HttpClientPool implements AutoCloseable {
 
   private CompletableFuture<HttpResult> execute(FullHttpRequest request, int attempt) {
     boolean mayRetry = attempt < STALE_CONNECTION_ATTEMPTS;
+    boolean replayable = replayable(request);
     if (mayRetry) {
       request.retain(); // kept for a resend
     }
     return attempt(request).thenCompose(r -> {
-      if (mayRetry && r.kind() != Kind.OK && !r.sent() && r.reused() && !closed) {
+      boolean staleConnection = r.reused() && (r.kind() == Kind.RESET || !r.sent());
+      if (mayRetry && r.kind() != Kind.OK && staleConnection && (!r.sent() || replayable) && !closed) {
         return execute(request, attempt + 1);
       }
       if (mayRetry) {
@@ -131,6 +138,13 @@ public final class HttpClientPool implements AutoCloseable {
       }
       return CompletableFuture.completedFuture(r);
     });
+  }
+
+  /** Go's {@code Request.isReplayable}: a request a client may send twice. */
+  static boolean replayable(HttpRequest request) {
+    HttpMethod m = request.method();
+    return m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.OPTIONS)
+        || m.equals(HttpMethod.TRACE) || request.headers().contains("Idempotency-Key");
   }
 
   private CompletableFuture<HttpResult> attempt(FullHttpRequest request) {
