@@ -93,7 +93,8 @@ class LoadGeneratorTest {
       assertThat(sender.pool().idleConnections()).isEqualTo(1);
       // kill the server and send at once: the pooled connection is either already seen closed
       // (then the client connects anew and is refused) or not yet (then the request is written on
-      // a dead connection: reset). Nothing else.
+      // a dead connection: reset; a GET is then sent again on a new connection, as Go's client
+      // does, and refused). Nothing else: once kill() returns nothing listens.
       svc.kill();
       Kind k = sender.send().get().kind();
       assertThat(k).isIn(Kind.RESET, Kind.REFUSED);

@@ -262,7 +262,12 @@ public final class HttpService implements AutoCloseable {
     }
     Channel s = server;
     if (s != null) {
-      s.close();
+      // As after a SIGKILL, nothing listens once this returns (a close is asynchronous otherwise,
+      // and a client's immediate reconnect could still be accepted). Not awaited on its own loop.
+      var closing = s.close();
+      if (!s.eventLoop().inEventLoop()) {
+        closing.awaitUninterruptibly(2, java.util.concurrent.TimeUnit.SECONDS);
+      }
     }
     closeAll();
   }
