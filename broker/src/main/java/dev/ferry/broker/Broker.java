@@ -157,8 +157,10 @@ public final class Broker {
                 broadcast(message("route_del").put("filter", filter));
               }
             });
-    executor.scheduleWithFixedDelay(this::expireSessions, 1, 1, TimeUnit.SECONDS);
-    executor.scheduleWithFixedDelay(this::logDrops, 1, 1, TimeUnit.SECONDS);
+    executor.scheduleWithFixedDelay(() -> {
+      expireSessions();
+      logDrops();
+    }, 1, 1, TimeUnit.SECONDS);
   }
 
   public String name() {
@@ -421,12 +423,12 @@ public final class Broker {
         if (cluster.send(p, fwd)) {
           reached++;
         } else {
-          dropped(DropReason.PEER_DOWN, withId.topic(), 1);
+          dropped(DropReason.PEER_DOWN, withId.topic());
         }
       }
     }
     if (reached == 0 && peers.isEmpty()) {
-      dropped(DropReason.NO_SUBSCRIBERS, withId.topic(), 1);
+      dropped(DropReason.NO_SUBSCRIBERS, withId.topic());
     }
   }
 
@@ -456,17 +458,15 @@ public final class Broker {
     ObjectNode msg = message("session_deliver").put("client_id", clientId).put("hops", hops);
     msg.set("message", JSON.valueToTree(m));
     if (!cluster.send(node, msg)) {
-      dropped(DropReason.PEER_DOWN, m.topic(), 1);
+      dropped(DropReason.PEER_DOWN, m.topic());
       log.warn("event=forward_failed node={} client={} to={} reason=peer_down", name(), clientId, node);
     }
   }
 
   /** Counts a message that reached no session; the tally logs them once a second. */
-  private void dropped(DropReason reason, String topic, int n) {
-    for (int i = 0; i < n; i++) {
-      metrics.messageDropped(reason);
-    }
-    dropTally.add(reason, topic, n);
+  private void dropped(DropReason reason, String topic) {
+    metrics.messageDropped(reason);
+    dropTally.add(reason, topic);
   }
 
   private void logDrops() {
@@ -485,7 +485,7 @@ public final class Broker {
       return; // the same message, reached twice during a move
     }
     if (s.enqueue(m, config.maxQueuedMessages()) != null) {
-      dropped(DropReason.QUEUE_FULL, m.topic(), 1);
+      dropped(DropReason.QUEUE_FULL, m.topic());
     }
     drain(s);
   }
@@ -495,7 +495,7 @@ public final class Broker {
       return;
     }
     if (s == null) {
-      messages.forEach(m -> dropped(DropReason.NO_SESSION, m.topic(), 1));
+      messages.forEach(m -> dropped(DropReason.NO_SESSION, m.topic()));
       log.warn("event=forwarded_dropped node={} count={} reason=no_session", name(), messages.size());
       return;
     }
@@ -820,7 +820,7 @@ public final class Broker {
           Message m = JSON.treeToValue(msg.get("message"), Message.class);
           if (deliverLocally(m) == 0) {
             // The peer still had our route when it sent this; we withdrew it meanwhile.
-            dropped(DropReason.NO_LOCAL_ROUTE, m.topic(), 1);
+            dropped(DropReason.NO_LOCAL_ROUTE, m.topic());
           }
         }
         case "takeover" -> onTakeover(from, msg);
@@ -949,7 +949,7 @@ public final class Broker {
       forwardToSession(moved.target(), clientId, m, hops + 1);
       return;
     }
-    dropped(DropReason.NO_SESSION, m.topic(), 1);
+    dropped(DropReason.NO_SESSION, m.topic());
     log.warn("event=forwarded_dropped node={} client={} reason=no_session hops={}", name(), clientId, hops);
   }
 

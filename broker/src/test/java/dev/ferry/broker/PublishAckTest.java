@@ -32,16 +32,22 @@ class PublishAckTest {
     node.close();
   }
 
-  /** Holds the broker thread until the returned latch is counted down. */
-  private static CountDownLatch holdBrokerThread() {
+  /**
+   * Holds the broker thread until the returned latch is counted down; returns once the hold runs, so
+   * that no periodic task (session expiry, the drop log) can finish and count as submitted after it.
+   */
+  private static CountDownLatch holdBrokerThread() throws InterruptedException {
     CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch holding = new CountDownLatch(1);
     node.brokerThread().execute(() -> {
+      holding.countDown();
       try {
         release.await(10, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     });
+    holding.await(5, TimeUnit.SECONDS);
     return release;
   }
 

@@ -18,8 +18,8 @@ public final class DropTally {
   private final Map<DropReason, long[]> counts = new EnumMap<>(DropReason.class);
   private final Map<DropReason, String> examples = new EnumMap<>(DropReason.class);
 
-  public void add(DropReason reason, String topic, int n) {
-    counts.computeIfAbsent(reason, r -> new long[1])[0] += n;
+  public void add(DropReason reason, String topic) {
+    counts.computeIfAbsent(reason, r -> new long[1])[0]++;
     examples.putIfAbsent(reason, topic);
   }
 

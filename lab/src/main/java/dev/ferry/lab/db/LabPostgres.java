@@ -1,5 +1,6 @@
 package dev.ferry.lab.db;
 
+import dev.ferry.operator.migration.PostgresSessions;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -96,12 +97,9 @@ public final class LabPostgres implements AutoCloseable {
     return pg;
   }
 
-  private static final Pattern SECRET_PARAMETER =
-      Pattern.compile("(?i)([?&;](?:password|sslpassword|sslkey)=)[^&;]*");
-
-  /** The URL as it may be shown: a password given in it (the JDBC driver takes one) as ***. */
+  /** The URL as it may be shown: a password in it (the JDBC driver takes one) or user info as ***. */
   public static String redacted(String jdbcUrl) {
-    return jdbcUrl == null ? null : SECRET_PARAMETER.matcher(jdbcUrl).replaceAll("$1***");
+    return PostgresSessions.Redaction.url(jdbcUrl);
   }
 
   public boolean isEmbedded() {

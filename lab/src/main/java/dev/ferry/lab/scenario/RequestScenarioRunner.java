@@ -254,7 +254,7 @@ public final class RequestScenarioRunner {
             consumer.close();
             throw new IllegalStateException("the Dubbo consumer sees " + consumer.providers() + ", not " + s.replicas());
           }
-          sleep(COLD_PERIOD); // version 1 has run for a while: warm
+          ScenarioRunner.sleep(COLD_PERIOD); // version 1 has run for a while: warm
           warmUp(List.of(consumer));
           loadStart = System.currentTimeMillis();
           paths.add(start("consumer", "Dubbo consumer, Dubbo's defaults (ZooKeeper, weighted random, 1 s timeout)",
@@ -280,7 +280,7 @@ public final class RequestScenarioRunner {
           paths.add(start("ingress", "ingress (L7 like ingress-nginx: pod addresses, learnt late, slow start)",
               viaIngress, load));
         }
-        sleep(s.settle());
+        ScenarioRunner.sleep(s.settle());
         List<String> before = c.pods().stream().map(p -> p.getMetadata().getName()).toList();
         long t0 = System.currentTimeMillis();
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
@@ -292,7 +292,7 @@ public final class RequestScenarioRunner {
         }
         long t1 = System.currentTimeMillis();
         // Long enough to see the last new pod warm up, and for a late error to show.
-        sleep(s.settle().plusSeconds(scenario.ferry() ? s.warmupSeconds() : 0));
+        ScenarioRunner.sleep(s.settle().plusSeconds(scenario.ferry() ? s.warmupSeconds() : 0));
         Set<String> newPods = c.pods().stream().map(p -> p.getMetadata().getName())
             .filter(n -> !before.contains(n)).collect(Collectors.toSet());
         paths.forEach(p -> p.load().stop());
@@ -403,7 +403,7 @@ public final class RequestScenarioRunner {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("the rolling update did not complete within " + timeout);
         }
-        sleep(Duration.ofMillis(100));
+        ScenarioRunner.sleep(Duration.ofMillis(100));
       }
     }
 
@@ -506,14 +506,5 @@ public final class RequestScenarioRunner {
 
   private static double round(double v) {
     return Math.round(v * 10) / 10.0;
-  }
-
-  private static void sleep(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
   }
 }

@@ -295,7 +295,8 @@ public final class ScenarioRunner {
         Math.round((t1 - t0) / 1000.0), floor, new ScenarioReport.Timeline(connected, reconnects, perNode));
   }
 
-  private static void sleep(Duration d) {
+  /** Sleeps; an interrupt ends the scenario. The scenario runners share it. */
+  static void sleep(Duration d) {
     try {
       Thread.sleep(d.toMillis());
     } catch (InterruptedException e) {

@@ -280,7 +280,7 @@ public final class SchemaScenarioRunner {
           bigBang();
         }
         phase = "after";
-        sleep(s.settle());
+        ScenarioRunner.sleep(s.settle());
         phase = "consistency check";
         PeopleAdapter.Result result = traffic.stopAndCheck(db, s.timeout());
         long seconds = Math.round((System.nanoTime() - started) / 1e9);
@@ -303,11 +303,11 @@ public final class SchemaScenarioRunner {
     void startLoad() {
       c.awaitServiceAddress(APP, "http", Duration.ofSeconds(30));
       InetSocketAddress ingress = c.startIngress(APP, "http", s.propagation());
-      sleep(s.propagation().plusMillis(500)); // the ingress learns the pods
+      ScenarioRunner.sleep(s.propagation().plusMillis(500)); // the ingress learns the pods
       traffic = PeopleAdapter.Traffic.start(scenario.id(), "http://" + ingress.getHostString() + ":" + ingress.getPort(),
           s.ratePerSecond(), s.people());
       phase = "steady";
-      sleep(s.settle());
+      ScenarioRunner.sleep(s.settle());
     }
 
     // ------------------------------------------------------------ schema (Ferry)
@@ -402,7 +402,7 @@ public final class SchemaScenarioRunner {
       });
       Condition rc = condition(ld(), Conditions.ROLLBACK_REFUSED);
       // Refused means the serving version stayed: same revision, only its pods, and no pod of the old one started.
-      sleep(Duration.ofSeconds(2));
+      ScenarioRunner.sleep(Duration.ofSeconds(2));
       boolean kept = Objects.equals(serving, ld().getStatus().getCurrentRevision())
           && servesOnly(c.pods(), image(from), s.replicas());
       long failedDuring = traffic.failed() - failed0;
@@ -575,15 +575,6 @@ public final class SchemaScenarioRunner {
       PeopleAdapter.Traffic tr = traffic;
       String load = tr == null ? "no load yet" : tr.sent() + " sent, " + tr.failed() + " failed";
       return String.format("[%s] %3ds  %s  %s  %s", scenario.id(), t, phase, load, state());
-    }
-  }
-
-  private static void sleep(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
     }
   }
 }
