@@ -30,7 +30,7 @@ class HttpClientPoolRetryTest {
 
   @Test
   void aGetOrAnIdempotentWriteIsSentAgainAndAPostIsNot() throws Exception {
-    InetSocketAddress a = new InetSocketAddress("127.0.5.41", 18080);
+    InetSocketAddress a = new InetSocketAddress("127.0.5.60", 18080) /* its own: IngressTest binds .41 */;
     try (StubServer server = new StubServer(a, StubServer.Mode.CLOSE_ON_SECOND_REQUEST);
          HttpClientPool pool = new HttpClientPool(Router.fixed(a), CLIENT, Netty.shared())) {
       assertThat(send(pool, request(HttpMethod.GET, false)).kind()).isEqualTo(Kind.OK); // the connection stays

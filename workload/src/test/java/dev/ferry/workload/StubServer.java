@@ -119,9 +119,15 @@ final class StubServer implements AutoCloseable {
   @Override
   public void close() throws IOException {
     server.close();
+    acceptor.interrupt();
+    try {
+      // once this returns nothing accepts here: the next test may bind the same address
+      acceptor.join(java.time.Duration.ofSeconds(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     for (Socket s : sockets) {
       s.close();
     }
-    acceptor.interrupt();
   }
 }
