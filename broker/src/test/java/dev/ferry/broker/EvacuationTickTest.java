@@ -9,8 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -37,24 +35,16 @@ class EvacuationTickTest {
       CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
       await().atMost(Duration.ofSeconds(10)).until(() -> node.stats().connections() == 300);
 
-      ThreadPoolExecutor thread = (ThreadPoolExecutor) node.brokerThread();
-      CountDownLatch release = new CountDownLatch(1);
-      thread.execute(() -> {
-        try {
-          release.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
-      long tasks = thread.getTaskCount();
+      BrokerThreadHold hold = BrokerThreadHold.of(node);
+      long tasks = hold.submittedTasks();
       // While the thread is held, only the API call adds a task (the periodic ones wait in the queue).
       var started = CompletableFuture.supplyAsync(() -> Api.of(node).post(
           "/api/v5/load_rebalance/" + node.name() + "/evacuation/start",
           "{\"conn_evict_rate\": 200, \"sess_evict_rate\": 200, \"wait_health_check\": 0, \"wait_takeover\": 1}"));
-      await().atMost(Duration.ofSeconds(10)).until(() -> thread.getTaskCount() == tasks + 1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> hold.submittedTasks() == tasks + 1);
       // Queued behind the start, ahead of the first tick that the start schedules: it runs late.
-      thread.execute(() -> sleep(50));
-      release.countDown();
+      hold.queue(() -> sleep(50));
+      hold.close();
       assertThat(started.get(10, TimeUnit.SECONDS).status()).isEqualTo(200);
 
       await().atMost(Duration.ofSeconds(15)).until(() -> clients.stream().noneMatch(TestClient::isOpen));

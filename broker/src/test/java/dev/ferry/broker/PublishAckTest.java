@@ -7,7 +7,6 @@ import dev.ferry.broker.support.TestClient;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,33 +31,6 @@ class PublishAckTest {
     node.close();
   }
 
-  /**
-   * Holds the broker thread until the returned latch is counted down; returns once the hold runs, so
-   * that no periodic task (session expiry, the drop log) can finish and count as submitted after it.
-   */
-  private static CountDownLatch holdBrokerThread() throws InterruptedException {
-    CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch holding = new CountDownLatch(1);
-    node.brokerThread().execute(() -> {
-      holding.countDown();
-      try {
-        release.await(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
-    holding.await(5, TimeUnit.SECONDS);
-    return release;
-  }
-
-  /**
-   * Tasks handed to the broker thread so far. While it is held, only the MQTT layer adds any (the
-   * node's periodic tasks wait in the queue already), so this counts the packets it passed on.
-   */
-  private static long submittedTasks() {
-    return ((java.util.concurrent.ThreadPoolExecutor) node.brokerThread()).getTaskCount();
-  }
-
   @Test
   void pubackComesOnlyAfterTheBrokerRoutedTheMessage() throws Exception {
     try (TestClient sub = new TestClient(5, "ack-sub"); TestClient pub = new TestClient(5, "ack-pub")) {
@@ -66,11 +38,11 @@ class PublishAckTest {
       sub.subscribe("ack/1", 1);
       pub.connect(node.mqttAddress(), true, 0);
 
-      CountDownLatch release = holdBrokerThread();
+      BrokerThreadHold hold = BrokerThreadHold.of(node);
       pub.publishAsync("ack/1", "held", 1);
       // The broker has not seen it yet, so it must not have acknowledged it.
       assertThat(pub.nextAck(500)).isNull();
-      release.countDown();
+      hold.close();
       MqttMessage ack = pub.nextAck(5000);
       assertThat(ack).isNotNull();
       assertThat(ack.fixedHeader().messageType()).isEqualTo(MqttMessageType.PUBACK);
@@ -87,13 +59,13 @@ class PublishAckTest {
       sub.subscribe("tk/1", 1);
       first.connect(node.mqttAddress(), false, 60);
 
-      CountDownLatch release = holdBrokerThread();
-      long tasks = submittedTasks();
+      BrokerThreadHold hold = BrokerThreadHold.of(node);
+      long tasks = hold.submittedTasks();
       var secondAck = second.connectAsync(node.mqttAddress(), false, 60); // queued first: it takes over
-      await().atMost(Duration.ofSeconds(10)).until(() -> submittedTasks() == tasks + 1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> hold.submittedTasks() == tasks + 1);
       first.publishAsync("tk/1", "racing", 1); // queued behind the takeover
-      await().atMost(Duration.ofSeconds(10)).until(() -> submittedTasks() == tasks + 2);
-      release.countDown();
+      await().atMost(Duration.ofSeconds(10)).until(() -> hold.submittedTasks() == tasks + 2);
+      hold.close();
 
       assertThat(secondAck.get(5, TimeUnit.SECONDS).variableHeader().connectReturnCode().byteValue()).isZero();
       assertThat(first.awaitClosed(5)).isTrue();
