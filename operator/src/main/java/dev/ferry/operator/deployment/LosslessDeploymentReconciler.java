@@ -425,6 +425,8 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
       log.info("event=session_check resource={} prefix={} target_version={} result={}", key,
           pg.getApplicationNamePrefix(), version, result);
     }
+    // Entries of resources deleted while their contract waited go too (nothing else removes them).
+    sessionCounts.values().removeIf(c -> c.at().isBefore(now.minus(SESSION_RECHECK.multipliedBy(20))));
     if (result instanceof Sessions.Counted c && c.n() == 0) {
       sessionCounts.remove(key);
     } else {
