@@ -24,16 +24,21 @@ class HttpServiceTest {
   @Test
   void drainProtocolClosesIdleConnectionsFinishesInFlightAndDeleteRestores() throws Exception {
     InetSocketAddress a = addr(1);
-    try (HttpService svc = HttpService.start(HttpServiceConfig.of("pod-1", a).withServiceTime(Duration.ofMillis(600)))) {
+    // Long enough that the busy request is still in flight after the drain's two POSTs, however
+    // slow the machine.
+    try (HttpService svc = HttpService.start(HttpServiceConfig.of("pod-1", a).withServiceTime(Duration.ofSeconds(3)))) {
       svc.started().get(5, TimeUnit.SECONDS);
       List<RawHttp> idle = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         RawHttp c = new RawHttp(a);
-        RawHttp.Response r = c.call("GET", "/work");
+        c.send("GET", "/work");
+        idle.add(c);
+      }
+      for (RawHttp c : idle) {
+        RawHttp.Response r = c.read();
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("pod-1");
         assertThat(r.closes()).isFalse();
-        idle.add(c);
       }
       RawHttp busy = new RawHttp(a);
       busy.send("GET", "/work");
@@ -75,7 +80,7 @@ class HttpServiceTest {
   @Test
   void gracefulStopRefusesNewConnectionsAndFinishesInFlightRequests() throws Exception {
     InetSocketAddress a = addr(2);
-    HttpService svc = HttpService.start(HttpServiceConfig.of("pod-2", a).withServiceTime(Duration.ofMillis(800)));
+    HttpService svc = HttpService.start(HttpServiceConfig.of("pod-2", a).withServiceTime(Duration.ofSeconds(3)));
     try {
       svc.started().get(5, TimeUnit.SECONDS);
       assertThat(RawHttp.once(a, "GET", "/ready").status()).isEqualTo(200);
@@ -134,7 +139,7 @@ class HttpServiceTest {
   @Test
   void listensOnlyAfterItsStartupTime() throws Exception {
     InetSocketAddress a = addr(5);
-    try (HttpService svc = HttpService.start(HttpServiceConfig.of("pod-5", a).withStartupTime(Duration.ofMillis(700)))) {
+    try (HttpService svc = HttpService.start(HttpServiceConfig.of("pod-5", a).withStartupTime(Duration.ofSeconds(3)))) {
       assertThat(svc.ready()).isFalse();
       assertThatThrownBy(() -> new RawHttp(a).close()).isInstanceOf(ConnectException.class);
       svc.started().get(5, TimeUnit.SECONDS);

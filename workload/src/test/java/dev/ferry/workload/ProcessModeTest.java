@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class ProcessModeTest {
   private static Process start(InetSocketAddress a, String pod) throws IOException {
     return started(new ProcessBuilder(JavaProcess.command(HttpServiceMain.class, "64m", List.of(
-        "--pod", pod, "--address", a.getHostString() + ":" + a.getPort(), "--service-ms", "1500")))
+        "--pod", pod, "--address", a.getHostString() + ":" + a.getPort(), "--service-ms", "5000")))
         .redirectErrorStream(true).start(), pod);
   }
 
@@ -37,13 +37,18 @@ class ProcessModeTest {
     return p;
   }
 
+  private static void awaitInFlight(InetSocketAddress a) {
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> RawHttp.once(a, "GET", "/drain").body().contains("\"inFlight\":1"));
+  }
+
   @Test
   void sigtermFinishesTheRequestInFlightSigkillDoesNot() throws Exception {
     InetSocketAddress a = new InetSocketAddress("127.0.5.50", 18080);
     Process p = start(a, "proc-a");
     try (RawHttp c = new RawHttp(a)) {
       c.send("GET", "/work");
-      Thread.sleep(300); // let the request arrive before the signal
+      awaitInFlight(a); // the signal comes while the request is being served
       p.destroy(); // SIGTERM
       RawHttp.Response r = c.read();
       assertThat(r.status()).isEqualTo(200);
@@ -58,7 +63,7 @@ class ProcessModeTest {
     Process q = start(b, "proc-b");
     try (RawHttp c = new RawHttp(b)) {
       c.send("GET", "/work");
-      Thread.sleep(300);
+      awaitInFlight(b);
       q.destroyForcibly(); // SIGKILL
       assertThatThrownBy(c::read).isInstanceOf(IOException.class);
       assertThat(q.waitFor(10, TimeUnit.SECONDS)).isTrue();
