@@ -52,8 +52,9 @@ class EvacuationTickTest {
       String batches = log.stream().map(b -> b[0] + ":" + b[1]).toList().toString();
       assertThat(log).as(batches).hasSize(2);
       assertThat(log.get(0)[1]).isEqualTo(200);
-      // The next second's batch in the next second: at least 1000 ms later (the rate), not 2000.
-      assertThat(log.get(1)[0] - log.get(0)[0]).as(batches).isBetween(1000L, 1500L);
+      // The next second's batch in the next second: at least 1000 ms later (the rate), not 2000
+      // (the bound leaves room for a busy broker thread).
+      assertThat(log.get(1)[0] - log.get(0)[0]).as(batches).isBetween(1000L, 1900L);
       clients.forEach(TestClient::close);
     }
   }

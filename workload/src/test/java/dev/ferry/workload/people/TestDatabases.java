@@ -17,7 +17,7 @@ final class TestDatabases implements AutoCloseable {
   }
 
   static TestDatabases start() throws IOException {
-    return new TestDatabases(EmbeddedPostgres.builder().start());
+    return new TestDatabases(EmbeddedPostgres.builder().setPGStartupWait(java.time.Duration.ofSeconds(60)).start());
   }
 
   /** A new, empty database. */
