@@ -71,7 +71,7 @@ class SchemaMigrationTest {
     ld.getSpec().getDrain().setWaitTakeover(0);
     tweak.accept(ld);
     client.resources(LosslessDeployment.class).inNamespace(NS).resource(ld).create();
-    await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY
+    await().atMost(Duration.ofSeconds(90)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY
         && h.serving().size() == 2);
     return h.ld("mqtt").getStatus().getCurrentRevision();
   }
@@ -170,7 +170,7 @@ class SchemaMigrationTest {
     LosslessDeployment ld = Fixtures.web(client, "web:1.0");
     ld.getSpec().setMigrations(Fixtures.migrations("1.0", 600));
     client.resources(LosslessDeployment.class).inNamespace(NS).resource(ld).create();
-    await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("web") == LosslessDeploymentPhase.HEALTHY
+    await().atMost(Duration.ofSeconds(90)).until(() -> h.phase("web") == LosslessDeploymentPhase.HEALTHY
         && h.serving().size() == 3);
     String old = h.ld("web").getStatus().getCurrentRevision();
     String expand = MigrationPlan.jobName("web", "expand", "2.0");
@@ -181,14 +181,14 @@ class SchemaMigrationTest {
       return x;
     });
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> jobNamed(expand) != null
+    await().atMost(Duration.ofSeconds(30)).until(() -> jobNamed(expand) != null
         && h.phase("web") == LosslessDeploymentPhase.ROLLING);
     Thread.sleep(1500);
     assertThat(replicaSets()).as("no surge pod while the expand runs").hasSize(1);
     assertThat(h.serving()).hasSize(3);
 
     jobs.fail(expand, "DeadlineExceeded");
-    await().atMost(Duration.ofSeconds(10)).until(() -> h.phase("web") == LosslessDeploymentPhase.ABORTED);
+    await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("web") == LosslessDeploymentPhase.ABORTED);
     var progressing = h.ld("web").getStatus().getConditions().stream()
         .filter(c -> Conditions.PROGRESSING.equals(c.getType())).findFirst().orElseThrow();
     assertThat(progressing.getReason()).isEqualTo("ExpandFailed");

@@ -19,7 +19,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,6 +38,12 @@ import org.slf4j.LoggerFactory;
  * <p>With {@link #httpPods} the pods run a {@link DrainServer} (the HTTP drain protocol with a
  * simulated load) instead of a broker. With {@link #endpointSlices} it also plays the EndpointSlice
  * controller of one Service, showing each pod's readiness only after a lag, as a real one does.
+ *
+ * <p>Its loop is one thread that must not stall: each step (ReplicaSet controller, kubelet, each
+ * pod, EndpointSlice) fails on its own and is logged at WARN; a pod whose servers could not be
+ * started gets no address and is set up again (on a fresh address) a little later; its first status
+ * (podIP, Running) is written again until it sticks; and brokers and drain servers of deleted pods
+ * are closed on another thread ({@link #close} waits for those).
  */
 public final class MiniCluster implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MiniCluster.class);
@@ -53,8 +61,23 @@ public final class MiniCluster implements AutoCloseable {
   private final Map<String, BrokerNode> brokers = new ConcurrentHashMap<>();
   private final Map<String, FaultyApi> apis = new ConcurrentHashMap<>();
   private final Map<String, Instant> startedAt = new ConcurrentHashMap<>();
+  /** Each pod's address, once its servers started. */
   private final Map<String, String> ips = new ConcurrentHashMap<>();
-  private static final AtomicInteger nextIp = new AtomicInteger(1);
+  /** Pods that have an address whose first status (podIP, Running) is not written yet. */
+  private final Map<String, String> initialStatusDue = new ConcurrentHashMap<>();
+  /** Pods whose set-up failed, and when to try again. */
+  private final Map<String, Instant> setUpRetryAt = new ConcurrentHashMap<>();
+  private static final Duration SET_UP_RETRY = Duration.ofMillis(500);
+  /** Addresses handed out in this JVM, across mini clusters: see {@link #address(int)}. */
+  private static final AtomicInteger nextIp = new AtomicInteger();
+  /** Closes brokers, APIs and drain servers of deleted pods, so the loop never waits for them. */
+  private final ExecutorService closer = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "mini-cluster-close");
+    t.setDaemon(true);
+    return t;
+  });
+  /** Pods whose drain server is closed (or being closed); the servers stay in {@link #drainServers}. */
+  private final java.util.Set<String> closedDrainServers = ConcurrentHashMap.newKeySet();
   private final AtomicInteger nextPod = new AtomicInteger(1);
   private final List<String> deletedPods = java.util.Collections.synchronizedList(new ArrayList<>());
 
@@ -82,7 +105,9 @@ public final class MiniCluster implements AutoCloseable {
 
   public MiniCluster start() {
     loop.scheduleWithFixedDelay(this::syncSafely, 0, 100, TimeUnit.MILLISECONDS);
-    loop.scheduleWithFixedDelay(() -> drainServers.values().forEach(DrainServer::tick), 150, 150, TimeUnit.MILLISECONDS);
+    // A task of a scheduled executor that throws is never run again: every step catches its own.
+    loop.scheduleWithFixedDelay(() -> step("drain server tick", () -> drainServers.values().forEach(DrainServer::tick)),
+        150, 150, TimeUnit.MILLISECONDS);
     return this;
   }
 
@@ -139,113 +164,217 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   private void syncSafely() {
+    step("replica sets", this::replicaSets);
+    step("kubelet", this::kubelet);
+    step("endpoint slice", this::endpointSlice);
+  }
+
+  /** Runs one step of the loop; a failure is logged and does not keep the other steps from running. */
+  private void step(String what, Runnable step) {
     try {
-      replicaSets();
-      kubelet();
-      endpointSlice();
-    } catch (RuntimeException e) {
-      log.debug("mini cluster sync: {}", e.toString());
+      step.run();
+    } catch (Throwable e) {
+      if (loop.isShutdown()) {
+        log.debug("mini cluster {} (closing): {}", what, e.toString());
+      } else {
+        log.warn("mini cluster {} failed: {}", what, e.toString(), e);
+      }
     }
   }
 
   private void replicaSets() {
     for (ReplicaSet rs : client.apps().replicaSets().inNamespace(namespace).list().getItems()) {
-      String revision = rs.getMetadata().getLabels().get(FerryNames.REVISION_LABEL);
-      List<Pod> pods = client.pods().inNamespace(namespace)
-          .withLabel(FerryNames.REVISION_LABEL, revision).list().getItems().stream()
-          .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
-      int want = rs.getSpec().getReplicas() == null ? 0 : rs.getSpec().getReplicas();
-      for (int i = pods.size(); i < want; i++) {
-        var t = rs.getSpec().getTemplate();
-        client.pods().inNamespace(namespace).resource(new PodBuilder()
-            .withMetadata(new ObjectMetaBuilder()
-                .withName(rs.getMetadata().getName() + "-" + nextPod.getAndIncrement())
-                .withNamespace(namespace)
-                .withLabels(t.getMetadata().getLabels())
-                .withAnnotations(t.getMetadata().getAnnotations())
-                .build())
-            .withSpec(t.getSpec())
-            .build()).create();
-      }
-      if (pods.size() > want) {
-        // Kubernetes' order: lowest pod-deletion-cost first, then not ready, then newest.
-        List<Pod> order = new ArrayList<>(pods);
-        order.sort(Comparator.comparingInt(MiniCluster::cost)
-            .thenComparing(p -> ready(p) ? 1 : 0)
-            .thenComparing((Pod p) -> p.getMetadata().getName(), Comparator.reverseOrder()));
-        for (Pod p : order.subList(0, pods.size() - want)) {
-          String name = p.getMetadata().getName();
-          DrainServer server = drainServers.get(name);
-          if (server != null) {
-            emptyWhenDeleted.put(name, server.reportedEmptyAt() != null);
-          }
-          deletedAt.put(name, Instant.now());
-          client.pods().inNamespace(namespace).withName(name).delete();
-          deletedPods.add(name);
+      step("replica set " + rs.getMetadata().getName(), () -> replicaSet(rs));
+    }
+  }
+
+  private void replicaSet(ReplicaSet rs) {
+    String revision = rs.getMetadata().getLabels().get(FerryNames.REVISION_LABEL);
+    List<Pod> pods = client.pods().inNamespace(namespace)
+        .withLabel(FerryNames.REVISION_LABEL, revision).list().getItems().stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+    int want = rs.getSpec().getReplicas() == null ? 0 : rs.getSpec().getReplicas();
+    for (int i = pods.size(); i < want; i++) {
+      var t = rs.getSpec().getTemplate();
+      client.pods().inNamespace(namespace).resource(new PodBuilder()
+          .withMetadata(new ObjectMetaBuilder()
+              .withName(rs.getMetadata().getName() + "-" + nextPod.getAndIncrement())
+              .withNamespace(namespace)
+              .withLabels(t.getMetadata().getLabels())
+              .withAnnotations(t.getMetadata().getAnnotations())
+              .build())
+          .withSpec(t.getSpec())
+          .build()).create();
+    }
+    if (pods.size() > want) {
+      // Kubernetes' order: lowest pod-deletion-cost first, then not ready, then newest.
+      List<Pod> order = new ArrayList<>(pods);
+      order.sort(Comparator.comparingInt(MiniCluster::cost)
+          .thenComparing(p -> ready(p) ? 1 : 0)
+          .thenComparing((Pod p) -> p.getMetadata().getName(), Comparator.reverseOrder()));
+      for (Pod p : order.subList(0, pods.size() - want)) {
+        String name = p.getMetadata().getName();
+        DrainServer server = drainServers.get(name);
+        if (server != null) {
+          emptyWhenDeleted.put(name, server.reportedEmptyAt() != null);
         }
+        deletedAt.put(name, Instant.now());
+        client.pods().inNamespace(namespace).withName(name).delete();
+        deletedPods.add(name);
       }
     }
   }
 
   private void kubelet() {
     List<Pod> pods = client.pods().inNamespace(namespace).list().getItems();
-    List<String> names = pods.stream().map(p -> p.getMetadata().getName()).toList();
+    java.util.Set<String> names = new java.util.HashSet<>(pods.stream().map(p -> p.getMetadata().getName()).toList());
     for (var e : drainServers.entrySet()) {
-      if (!names.contains(e.getKey())) {
-        e.getValue().close();
+      String gone = e.getKey();
+      if (!names.contains(gone) && closedDrainServers.add(gone)) {
+        DrainServer server = e.getValue();
+        closeLater("drain server of " + gone, server::close);
       }
     }
     for (String gone : List.copyOf(brokers.keySet())) {
       if (!names.contains(gone)) {
         BrokerNode b = brokers.remove(gone);
-        b.close();
         FaultyApi api = apis.remove(gone);
-        if (api != null) {
-          api.close();
-        }
+        // Closing a broker can take half a minute (disconnects, route fence, Netty): not on the loop.
+        closeLater("broker of " + gone, () -> {
+          try {
+            b.close();
+          } finally {
+            if (api != null) {
+              api.close();
+            }
+          }
+        });
       }
     }
+    initialStatusDue.keySet().removeIf(name -> !names.contains(name));
+    setUpRetryAt.keySet().removeIf(name -> !names.contains(name));
     for (Pod p : pods) {
       String name = p.getMetadata().getName();
-      if (!ips.containsKey(name)) {
-        String ip = "127.0.3." + nextIp.getAndIncrement();
-        ips.put(name, ip);
-        boolean bad = p.getSpec().getContainers().stream().anyMatch(c -> c.getImage() != null && c.getImage().contains("bad"));
-        HttpPods http = httpPods;
-        if (!bad && http != null) {
-          try {
-            drainServers.put(name, new DrainServer(new InetSocketAddress(ip, http.port()), http.path(),
-                http.inFlight(), http.connections()));
-          } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-          startedAt.put(name, Instant.now());
-        } else if (!bad) {
-          BrokerConfig config = new BrokerConfig(
-              "emqx@" + ip, new InetSocketAddress(ip, 1883), new InetSocketAddress(ip, 18084),
-              new InetSocketAddress(ip, 4370),
-              brokers.values().stream().map(BrokerNode::clusterAddress).toList(),
-              API_KEY, API_SECRET, 7200, 1000, 32, "5.8.1", BrokerConfig.DEFAULT_EVICTION_SLICES);
-          BrokerNode node = BrokerNode.start(config);
-          // The operator reaches the API on 18083 through a proxy that tests can make fail.
-          try {
-            apis.put(name, new FaultyApi(new InetSocketAddress(ip, 18083), node.apiAddress()));
-          } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-          brokers.values().forEach(other -> other.join(node.clusterAddress())); // peering is symmetric
-          brokers.put(name, node);
-          startedAt.put(name, Instant.now());
-        }
-        updateStatus(name, pod -> {
-          pod.getStatus().setPodIP(ip);
-          pod.getStatus().setPhase("Running");
-          setCondition(pod, "ContainersReady", "False");
-        });
-      } else if ((brokers.containsKey(name) || drainServers.containsKey(name)) && !ready(p)
-          && Instant.now().isAfter(startedAt.get(name).plus(startup))) {
-        updateStatus(name, pod -> setCondition(pod, "ContainersReady", "True"));
+      step("kubelet for pod " + name, () -> kubelet(p));
+    }
+  }
+
+  private void kubelet(Pod p) {
+    String name = p.getMetadata().getName();
+    if (!ips.containsKey(name)) {
+      Instant retryAt = setUpRetryAt.get(name);
+      if (retryAt != null && Instant.now().isBefore(retryAt)) {
+        return;
       }
+      try {
+        setUp(p);
+        setUpRetryAt.remove(name);
+      } catch (RuntimeException e) {
+        setUpRetryAt.put(name, Instant.now().plus(SET_UP_RETRY));
+        throw e;
+      }
+    }
+    String ip = initialStatusDue.get(name);
+    if (ip != null) {
+      if (updateStatus(name, pod -> {
+        pod.getStatus().setPodIP(ip);
+        pod.getStatus().setPhase("Running");
+        setCondition(pod, "ContainersReady", "False");
+      })) {
+        initialStatusDue.remove(name);
+      } else {
+        log.warn("mini cluster: the first status of pod {} (podIP {}) met only conflicts, writing it again", name, ip);
+      }
+    } else if ((brokers.containsKey(name) || drainServers.containsKey(name)) && !ready(p)
+        && Instant.now().isAfter(startedAt.get(name).plus(startup))) {
+      updateStatus(name, pod -> setCondition(pod, "ContainersReady", "True"));
+    }
+  }
+
+  /**
+   * Starts the pod's servers on a fresh address; only once they run does the pod get that address
+   * (and its first status is due). When anything fails, what started is closed and the pod has no
+   * address, so a later tick sets it up again.
+   */
+  private void setUp(Pod p) {
+    String name = p.getMetadata().getName();
+    String ip = address(nextIp.getAndIncrement());
+    boolean bad = p.getSpec().getContainers().stream().anyMatch(c -> c.getImage() != null && c.getImage().contains("bad"));
+    HttpPods http = httpPods;
+    if (!bad && http != null) {
+      DrainServer server;
+      try {
+        server = new DrainServer(new InetSocketAddress(ip, http.port()), http.path(), http.inFlight(), http.connections());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("drain server of pod " + name + " on " + ip, e);
+      }
+      drainServers.put(name, server);
+      startedAt.put(name, Instant.now());
+    } else if (!bad) {
+      BrokerConfig config = new BrokerConfig(
+          "emqx@" + ip, new InetSocketAddress(ip, 1883), new InetSocketAddress(ip, 18084),
+          new InetSocketAddress(ip, 4370),
+          brokers.values().stream().map(BrokerNode::clusterAddress).toList(),
+          API_KEY, API_SECRET, 7200, 1000, 32, "5.8.1", BrokerConfig.DEFAULT_EVICTION_SLICES);
+      BrokerNode node = BrokerNode.start(config);
+      FaultyApi api = null;
+      try {
+        // The operator reaches the API on 18083 through a proxy that tests can make fail.
+        api = new FaultyApi(new InetSocketAddress(ip, 18083), node.apiAddress());
+        brokers.values().forEach(other -> other.join(node.clusterAddress())); // peering is symmetric
+      } catch (java.io.IOException | RuntimeException e) {
+        FaultyApi started = api;
+        closeLater("broker of pod " + name + " whose set-up failed", () -> {
+          try {
+            node.close();
+          } finally {
+            if (started != null) {
+              started.close();
+            }
+          }
+        });
+        throw e instanceof java.io.IOException io
+            ? new java.io.UncheckedIOException("API proxy of pod " + name + " on " + ip, io)
+            : (RuntimeException) e;
+      }
+      apis.put(name, api);
+      brokers.put(name, node);
+      startedAt.put(name, Instant.now());
+    }
+    ips.put(name, ip);
+    initialStatusDue.put(name, ip);
+  }
+
+  /**
+   * The {@code n}th pod address of this JVM: 127.0.3.1–127.0.3.239 (HttpDrainerTest has
+   * 127.0.3.240; EmqxClientTest 127.0.4.x), then 127.0.7.1–.254 and 127.0.8.1–.254, which no test
+   * of this repository uses. Past those it fails loudly rather than hand out an address that is not one.
+   */
+  static String address(int n) {
+    int[][] ranges = {{3, 239}, {7, 254}, {8, 254}};
+    int i = n;
+    for (int[] r : ranges) {
+      if (i < r[1]) {
+        return "127.0." + r[0] + "." + (i + 1);
+      }
+      i -= r[1];
+    }
+    throw new IllegalStateException("MiniCluster has handed out all its " + n + " pod addresses in this JVM");
+  }
+
+  /** Closes something of a pod on {@link #closer}; inline if that no longer takes work. */
+  private void closeLater(String what, Runnable close) {
+    Runnable task = () -> {
+      try {
+        close.run();
+      } catch (RuntimeException e) {
+        log.warn("mini cluster: closing the {} failed: {}", what, e.toString(), e);
+      }
+    };
+    try {
+      closer.execute(task);
+    } catch (RejectedExecutionException e) {
+      task.run();
     }
   }
 
@@ -295,11 +424,15 @@ public final class MiniCluster implements AutoCloseable {
     sliceShown = toShow;
   }
 
-  private void updateStatus(String name, java.util.function.Consumer<Pod> change) {
+  /**
+   * Changes the pod's status, re-reading it after a conflict; false when five attempts in a row
+   * conflicted (the caller tries again on a later tick). A pod that is gone counts as done.
+   */
+  private boolean updateStatus(String name, java.util.function.Consumer<Pod> change) {
     for (int attempt = 0; attempt < 5; attempt++) {
       Pod pod = client.pods().inNamespace(namespace).withName(name).get();
       if (pod == null) {
-        return;
+        return true;
       }
       if (pod.getStatus() == null) {
         pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatus());
@@ -307,13 +440,14 @@ public final class MiniCluster implements AutoCloseable {
       change.accept(pod);
       try {
         client.pods().inNamespace(namespace).resource(pod).updateStatus();
-        return;
+        return true;
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {
           throw e;
         }
       }
     }
+    return false;
   }
 
   private static void setCondition(Pod pod, String type, String status) {
@@ -352,9 +486,22 @@ public final class MiniCluster implements AutoCloseable {
     }
     brokers.values().forEach(BrokerNode::close);
     brokers.clear();
-    drainServers.values().forEach(DrainServer::close);
+    drainServers.forEach((pod, server) -> {
+      if (closedDrainServers.add(pod)) {
+        server.close();
+      }
+    });
     apis.values().forEach(FaultyApi::close);
     apis.clear();
+    // Wait for what the loop handed to the closer, so nothing of this cluster outlives the test.
+    closer.shutdown();
+    try {
+      if (!closer.awaitTermination(90, TimeUnit.SECONDS)) {
+        log.warn("mini cluster: brokers or drain servers of deleted pods still closing after 90 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     FaultyApi.mode(FaultyApi.Mode.PASS);
   }
 }
