@@ -288,7 +288,7 @@ class SchemaMigrationTest {
 
   @Test
   void theContractWaitsWhileTheOldVersionHasADatabaseSessionAndWhileTheSessionsCannotBeCounted() throws Exception {
-    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setPGStartupWait(java.time.Duration.ofSeconds(60)).start()) {
       String url = pg.getJdbcUrl("postgres", "postgres");
       String password = "not-in-any-message-" + Long.toHexString(System.nanoTime());
       // Unreachable first: the count is unknown, which is not zero.

@@ -69,6 +69,8 @@ public final class LabPostgres implements AutoCloseable {
       EmbeddedPostgres pg = EmbeddedPostgres.builder()
           .setServerConfig("listen_addresses", "127.0.0.1")
           .setServerConfig("max_connections", "200")
+          // about 2 s on a quiet machine; zonky's default 10 s is too tight when the cores are busy
+          .setPGStartupWait(java.time.Duration.ofSeconds(60))
           .start();
       String url = "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres";
       log.info("event=postgres_started kind=embedded port={} ms={}", pg.getPort(), (System.nanoTime() - t) / 1_000_000);

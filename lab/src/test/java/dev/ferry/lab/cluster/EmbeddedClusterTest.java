@@ -171,7 +171,7 @@ class EmbeddedClusterTest {
   void aDeletedPodIsTerminatingThenGoneAndItsBrokersClientsAreDisconnected() {
     ReplicaSet rs = Workloads.brokerReplicaSet("mqtt", "blue", 1, "emqx:5.8.1");
     rs.getSpec().getTemplate().getSpec().getContainers().get(0).setLifecycle(new LifecycleBuilder()
-        .withNewPreStop().withNewExec().withCommand("sh", "-c", "sleep 1").endExec().endPreStop().build());
+        .withNewPreStop().withNewExec().withCommand("sh", "-c", "sleep 5").endExec().endPreStop().build());
     cluster.create(Workloads.mqttService("mqtt", APP));
     cluster.create(rs);
     assertThat(cluster.awaitReadyPods(APP, 1, WAIT)).isTrue();
@@ -195,7 +195,7 @@ class EmbeddedClusterTest {
     Endpoint e = endpoint(pod).orElseThrow();
     assertThat(e.getConditions().getReady()).isFalse();
     assertThat(e.getConditions().getServing()).isTrue();
-    // The preStop sleep holds the broker up for a second: its clients are still connected.
+    // The preStop sleep holds the broker up for 5 s: its clients are still connected.
     assertThat(broker.stats().connections()).isEqualTo(10);
 
     // Then the broker stops, its clients are told so, and the pod is gone.

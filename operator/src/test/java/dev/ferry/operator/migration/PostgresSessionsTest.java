@@ -17,7 +17,7 @@ class PostgresSessionsTest {
 
   @Test
   void countsTheSessionsOfOtherVersionsWithThePrefixOnly() throws Exception {
-    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setPGStartupWait(java.time.Duration.ofSeconds(60)).start()) {
       String url = pg.getJdbcUrl("postgres", "postgres");
       List<Connection> open = new ArrayList<>();
       try {
