@@ -260,16 +260,24 @@ public final class HttpService implements AutoCloseable {
       }
       state = State.STOPPING;
     }
+    // As after a SIGKILL, nothing listens and no connection answers once this returns: a close is
+    // asynchronous otherwise, so a client's immediate reconnect could still be accepted, or a
+    // request written on a kept-alive connection still read and answered. Not awaited on its own loop.
     Channel s = server;
     if (s != null) {
-      // As after a SIGKILL, nothing listens once this returns (a close is asynchronous otherwise,
-      // and a client's immediate reconnect could still be accepted). Not awaited on its own loop.
-      var closing = s.close();
-      if (!s.eventLoop().inEventLoop()) {
-        closing.awaitUninterruptibly(2, java.util.concurrent.TimeUnit.SECONDS);
-      }
+      awaitClosed(s);
+    }
+    for (Channel ch : connections) {
+      awaitClosed(ch);
     }
     closeAll();
+  }
+
+  private static void awaitClosed(Channel ch) {
+    var closing = ch.close();
+    if (!ch.eventLoop().inEventLoop()) {
+      closing.awaitUninterruptibly(2, TimeUnit.SECONDS);
+    }
   }
 
   /** Same as {@link #kill()}. */
