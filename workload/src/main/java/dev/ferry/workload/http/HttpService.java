@@ -29,6 +29,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -265,18 +266,20 @@ public final class HttpService implements AutoCloseable {
     // request written on a kept-alive connection still read and answered. Not awaited on its own loop.
     Channel s = server;
     if (s != null) {
-      awaitClosed(s);
+      awaitClosed(List.of(s));
     }
-    for (Channel ch : connections) {
-      awaitClosed(ch);
-    }
+    awaitClosed(List.copyOf(connections));
     closeAll();
   }
 
-  private static void awaitClosed(Channel ch) {
-    var closing = ch.close();
-    if (!ch.eventLoop().inEventLoop()) {
-      closing.awaitUninterruptibly(2, TimeUnit.SECONDS);
+  /** Closes them all at once, then waits for each (at most 2 s in all) unless on its own loop. */
+  private static void awaitClosed(List<Channel> channels) {
+    List<io.netty.channel.ChannelFuture> closing = channels.stream().map(Channel::close).toList();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    for (var f : closing) {
+      if (!f.channel().eventLoop().inEventLoop()) {
+        f.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      }
     }
   }
 
