@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -143,7 +142,7 @@ final class JobController {
     labels.put(CONTROLLER_UID_LABEL, uid);
     labels.put(BATCH_JOB_NAME_LABEL, Pods.name(job));
     labels.put(BATCH_CONTROLLER_UID_LABEL, uid);
-    String name = Pods.name(job) + "-" + suffix();
+    String name = Pods.name(job) + "-" + Pods.generatedSuffix();
     Pod pod = new PodBuilder()
         .withNewMetadata()
           .withName(name)
@@ -221,14 +220,5 @@ final class JobController {
         throw e;
       }
     }
-  }
-
-  private static String suffix() {
-    String alphabet = "bcdfghjklmnpqrstvwxz2456789"; // Kubernetes' generateName alphabet
-    StringBuilder b = new StringBuilder(5);
-    for (int i = 0; i < 5; i++) {
-      b.append(alphabet.charAt(ThreadLocalRandom.current().nextInt(alphabet.length())));
-    }
-    return b.toString();
   }
 }

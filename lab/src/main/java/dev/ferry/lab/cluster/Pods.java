@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
 
 /** Reading and writing what the simulated components share about pods. */
@@ -30,6 +31,16 @@ final class Pods {
   static final String NODE_NAME = "lab-node";
 
   private Pods() {}
+
+  /** Five random characters, as the API server appends to a {@code generateName}. */
+  static String generatedSuffix() {
+    String alphabet = "bcdfghjklmnpqrstvwxz2456789"; // Kubernetes' generateName alphabet
+    StringBuilder b = new StringBuilder(5);
+    for (int i = 0; i < 5; i++) {
+      b.append(alphabet.charAt(ThreadLocalRandom.current().nextInt(alphabet.length())));
+    }
+    return b.toString();
+  }
 
   static Optional<PodCondition> condition(Pod pod, String type) {
     if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,7 +90,7 @@ final class ReplicaSetController {
   private void create(ReplicaSet rs) {
     var template = Serialization.clone(rs.getSpec().getTemplate());
     ObjectMeta meta = template.getMetadata() == null ? new ObjectMeta() : template.getMetadata();
-    String name = Pods.name(rs) + "-" + suffix();
+    String name = Pods.name(rs) + "-" + Pods.generatedSuffix();
     Pod pod = new PodBuilder()
         .withNewMetadata()
           .withName(name)
@@ -146,14 +145,5 @@ final class ReplicaSetController {
         throw e; // a conflict is retried on the next pass, from a fresh read
       }
     }
-  }
-
-  private static String suffix() {
-    String alphabet = "bcdfghjklmnpqrstvwxz2456789"; // Kubernetes' generateName alphabet
-    StringBuilder b = new StringBuilder(5);
-    for (int i = 0; i < 5; i++) {
-      b.append(alphabet.charAt(ThreadLocalRandom.current().nextInt(alphabet.length())));
-    }
-    return b.toString();
   }
 }

@@ -529,18 +529,7 @@ public final class HttpService implements AutoCloseable {
     }
 
     private void respond(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String body, String type) {
-      boolean keep = keepAlive && !draining && state == State.SERVING;
-      FullHttpResponse res = new DefaultFullHttpResponse(
-          HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-      res.headers()
-          .set(HttpHeaderNames.CONTENT_TYPE, type)
-          .setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes())
-          .set("X-Pod", config.podName())
-          .set(HttpHeaderNames.CONNECTION, keep ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
-      var f = ctx.writeAndFlush(res);
-      if (!keep) {
-        f.addListener(ChannelFutureListener.CLOSE);
-      }
+      respond(ctx, keepAlive, new HttpApplication.Response(status.code(), type, body.getBytes(StandardCharsets.UTF_8), Map.of()));
     }
 
     @Override

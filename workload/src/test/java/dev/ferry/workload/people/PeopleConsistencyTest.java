@@ -3,22 +3,12 @@ package dev.ferry.workload.people;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class PeopleConsistencyTest {
-  static TestDatabases dbs;
-
-  @BeforeAll
-  static void start() throws Exception {
-    dbs = TestDatabases.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    dbs.close();
-  }
+  @RegisterExtension
+  static final TestDatabases dbs = new TestDatabases();
 
   private static PeopleDb expandedWithThreePeople() throws Exception {
     PeopleDb db = dbs.fresh();

@@ -8,26 +8,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class PeopleMigrationsTest {
   private static final String COPY_FORWARD = "people_copy_person_to_address";
   private static final String COPY_BACK = "people_copy_address_to_person";
-  static TestDatabases dbs;
-
-  @BeforeAll
-  static void start() throws Exception {
-    dbs = TestDatabases.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    dbs.close();
-  }
+  @RegisterExtension
+  static final TestDatabases dbs = new TestDatabases();
 
   /** Written values and what was acknowledged, as the load client keeps them. */
   private static final class Writes {

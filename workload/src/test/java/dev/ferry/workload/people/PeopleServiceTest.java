@@ -15,23 +15,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class PeopleServiceTest {
-  static TestDatabases dbs;
+  @RegisterExtension
+  static final TestDatabases dbs = new TestDatabases();
   static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
-  @BeforeAll
-  static void start() throws Exception {
-    dbs = TestDatabases.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    dbs.close();
-  }
 
   private static HttpService pod(String name, String ip, String version, PeopleDb db) throws Exception {
     HttpService s = PeopleService.start(

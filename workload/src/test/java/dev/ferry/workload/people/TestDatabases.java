@@ -6,18 +6,21 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** One embedded PostgreSQL per test class (start takes ~2 s), a fresh database per test. */
-final class TestDatabases implements AutoCloseable {
+/**
+ * One embedded PostgreSQL per test class (start takes ~2 s), a fresh database per test:
+ * {@code @RegisterExtension static final TestDatabases dbs = new TestDatabases();}.
+ */
+final class TestDatabases implements BeforeAllCallback, AfterAllCallback {
   private static final AtomicInteger SEQ = new AtomicInteger();
-  private final EmbeddedPostgres pg;
+  private EmbeddedPostgres pg;
 
-  private TestDatabases(EmbeddedPostgres pg) {
-    this.pg = pg;
-  }
-
-  static TestDatabases start() throws IOException {
-    return new TestDatabases(EmbeddedPostgres.builder().setPGStartupWait(java.time.Duration.ofSeconds(60)).start());
+  @Override
+  public void beforeAll(ExtensionContext context) throws IOException {
+    pg = EmbeddedPostgres.builder().setPGStartupWait(java.time.Duration.ofSeconds(60)).start();
   }
 
   /** A new, empty database. */
@@ -30,7 +33,7 @@ final class TestDatabases implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException {
+  public void afterAll(ExtensionContext context) throws IOException {
     pg.close();
   }
 }
