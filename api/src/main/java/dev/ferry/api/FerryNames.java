@@ -101,6 +101,9 @@ public final class FerryNames {
   /** Key, in the Secret named by {@code spec.drain.emqx.apiKeySecret}, of the EMQX API key's secret. */
   public static final String EMQX_API_SECRET_SECRET_KEY = "secret";
 
+  /** Data key of the PEM CA certificates in {@code spec.drain.emqx.caSecret} (as cert-manager writes it). */
+  public static final String CA_CERT_SECRET_KEY = "ca.crt";
+
   /**
    * Annotation on the rendered pod template (so on every revision's ReplicaSet template and pod):
    * {@code spec.migrations.schemaVersion}, the schema version that revision needs. Being part of the

@@ -18,10 +18,7 @@ import java.util.Objects;
  * @param persistentSessionExpirySeconds expiry of MQTT 3.1.1 sessions with clean session false
  * @param maxQueuedMessages per session; beyond it the oldest is dropped and counted
  * @param maxInflight QoS 1 messages sent and not yet acknowledged, per client
- * @param version the version reported by {@code GET /nodes}
- * @param evictionSlices how many slices of a second an evacuation or rebalance spreads its
- *     per-second rate over: 1 evicts a second's worth at once, as EMQX 5 does; the default 20 evicts
- *     a twentieth every 50 ms, so evicted clients reconnect in a stream, not a burst
+ * @param emqx which EMQX the node behaves as (version, edition, pacing, kinder options, HTTPS)
  */
 public record BrokerConfig(
     String name,
@@ -34,29 +31,21 @@ public record BrokerConfig(
     long persistentSessionExpirySeconds,
     int maxQueuedMessages,
     int maxInflight,
-    String version,
-    int evictionSlices) {
+    EmqxProfile emqx) {
 
   /** The port of the inter-node channel when a peer is given without one (EMQX's ekka port). */
   public static final int DEFAULT_CLUSTER_PORT = 4370;
 
-  /**
-   * Twenty slices, 50 ms ticks. With ten, one second of a client's reconnects could hold eleven
-   * slices' worth (a slice's reconnects straddle the second's edge): up to 1.1 x the rate; with
-   * twenty, 1.05 x.
-   */
-  public static final int DEFAULT_EVICTION_SLICES = 20;
+  /** One slice: a second's rate evicted at once, once a second, as EMQX does. */
+  public static final int DEFAULT_EVICTION_SLICES = 1;
 
-  /** Whether {@code slices} is a valid {@link #evictionSlices()}: a divisor of 1000 in 1..100 (whole-millisecond ticks). */
+  /** Whether {@code slices} is a valid eviction slice count: a divisor of 1000 in 1..100. */
   public static boolean validEvictionSlices(int slices) {
-    return slices >= 1 && slices <= 100 && 1000 % slices == 0;
+    return EmqxProfile.validEvictionSlices(slices);
   }
 
   public BrokerConfig {
-    if (!validEvictionSlices(evictionSlices)) {
-      throw new IllegalArgumentException(
-          "evictionSlices must divide 1000 and lie in 1..100, was " + evictionSlices);
-    }
+    Objects.requireNonNull(emqx, "emqx");
     Objects.requireNonNull(name, "name");
     if (!name.contains("@")) {
       throw new IllegalArgumentException("node name must look like name@host, was " + name);
@@ -69,8 +58,19 @@ public record BrokerConfig(
     Objects.requireNonNull(apiSecret, "apiSecret");
   }
 
+  /** The version {@code GET /nodes} reports. */
+  public String version() {
+    return emqx.version();
+  }
+
+  /** How many ticks a second evictions are spread over (1: EMQX's one burst). */
+  public int evictionSlices() {
+    return emqx.evictionSlices();
+  }
+
   /**
-   * A node on {@code host} with everything on free ports, for tests: name {@code emqx@host}.
+   * A node on {@code host} with everything on free ports, for tests: name {@code emqx@host}, the
+   * default EMQX profile.
    */
   public static BrokerConfig onHost(String host, String apiKey, String apiSecret) {
     return new BrokerConfig(
@@ -84,26 +84,29 @@ public record BrokerConfig(
         7200,
         1000,
         32,
-        "5.8.1",
-        DEFAULT_EVICTION_SLICES);
+        EmqxProfile.DEFAULT);
   }
 
   public BrokerConfig withPeers(List<InetSocketAddress> newPeers) {
     return new BrokerConfig(
         name, mqtt, api, cluster, newPeers, apiKey, apiSecret, persistentSessionExpirySeconds,
-        maxQueuedMessages, maxInflight, version, evictionSlices);
+        maxQueuedMessages, maxInflight, emqx);
   }
 
   public BrokerConfig withMaxQueuedMessages(int n) {
     return new BrokerConfig(
         name, mqtt, api, cluster, peers, apiKey, apiSecret, persistentSessionExpirySeconds, n,
-        maxInflight, version, evictionSlices);
+        maxInflight, emqx);
   }
 
   public BrokerConfig withEvictionSlices(int slices) {
+    return withEmqx(emqx.withEvictionSlices(slices));
+  }
+
+  public BrokerConfig withEmqx(EmqxProfile profile) {
     return new BrokerConfig(
         name, mqtt, api, cluster, peers, apiKey, apiSecret, persistentSessionExpirySeconds, maxQueuedMessages,
-        maxInflight, version, slices);
+        maxInflight, profile);
   }
 
   /** Parses {@code host:port} or {@code host} (then the default cluster port); unresolved. */
@@ -121,6 +124,6 @@ public record BrokerConfig(
   public String toString() {
     // The secret never appears in logs.
     return "BrokerConfig[name=" + name + ", mqtt=" + mqtt + ", api=" + api + ", cluster=" + cluster
-        + ", peers=" + peers + ", apiKey=" + apiKey + ", evictionSlices=" + evictionSlices + "]";
+        + ", peers=" + peers + ", apiKey=" + apiKey + ", emqx=" + emqx + "]";
   }
 }

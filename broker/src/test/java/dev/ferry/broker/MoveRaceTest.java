@@ -415,7 +415,7 @@ class MoveRaceTest {
       this.name = "emqx@" + name;
       BrokerConfig config = BrokerConfig.onHost("127.0.0.1", "k", "s");
       config = new BrokerConfig(this.name, config.mqtt(), config.api(), config.cluster(), List.of(), "k", "s",
-          7200, 1000, 32, "5.8.1", BrokerConfig.DEFAULT_EVICTION_SLICES);
+          7200, 1000, 32, dev.ferry.broker.EmqxProfile.DEFAULT);
       broker = new Broker(config, executor, new BrokerMetrics(this.name));
       broker.cluster(this);
     }

@@ -64,8 +64,8 @@ public final class BrokerCommand implements Callable<Integer> {
     }
     BrokerConfig config = new BrokerConfig(
         name, mqttAddress, resolve(api, 18083), clusterAddress, peerAddresses,
-        apiKey.substring(0, colon), apiKey.substring(colon + 1), sessionExpiry, maxQueued, 32, "5.8.1",
-        evictionSlices);
+        apiKey.substring(0, colon), apiKey.substring(colon + 1), sessionExpiry, maxQueued, 32,
+        new dev.ferry.broker.EmqxProfile("5.8.1", "Enterprise", evictionSlices, java.util.Set.of(), null));
     BrokerNode node = BrokerNode.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     // SIGTERM runs shutdown hooks: stop the node cleanly, then let main return.

@@ -53,13 +53,15 @@ public class DrainSpec {
   @Default("0")
   private Integer waitHealthCheck = 0;
 
-  @JsonPropertyDescription("Seconds a drain of one pod may take. emqx: after it the drain is reported as "
-      + "stalled (condition and event) but never cut short, the pod still holds clients. http: after it the "
-      + "pod counts as drained and is deleted with what is still in flight, reported as DrainTimedOut "
-      + "(Warning event and condition). Defaults to 3600.")
+  @JsonPropertyDescription("Seconds a drain of one pod may take; after it the pod is deleted with what it "
+      + "still holds (emqx: connections and sessions, http: requests in flight), reported as DrainTimedOut "
+      + "(Warning event and condition). Unset: emqx never deletes a pod that still holds sessions (a drain "
+      + "that stops progressing is reported as DrainStalled and waited for), http uses 3600.")
   @Min(1)
-  @Default("3600")
-  private Integer timeoutSeconds = 3600;
+  private Integer timeoutSeconds;
+
+  /** What an http drain may take when {@code timeoutSeconds} is unset. */
+  public static final int DEFAULT_HTTP_TIMEOUT_SECONDS = 3600;
 
   @JsonPropertyDescription("Settings of the emqx drainer; required when type is emqx.")
   private EmqxDrain emqx;

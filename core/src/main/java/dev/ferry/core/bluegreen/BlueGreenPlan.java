@@ -5,6 +5,7 @@ import dev.ferry.core.release.Action.DeleteRevisionSets;
 import dev.ferry.core.release.Action.EnsureRevisionSet;
 import dev.ferry.core.release.Action.SetGates;
 import dev.ferry.core.release.Action.Wait;
+import dev.ferry.core.release.DrainView;
 import dev.ferry.core.release.Phase;
 import dev.ferry.core.release.PodRemoval;
 import dev.ferry.core.release.PodRemoval.Move;
@@ -29,7 +30,10 @@ import java.util.Set;
  * <h2>The algorithm</h2>
  *
  * Call T the template's revision now, C the status' current revision (the one that completed last)
- * and U its update revision (the one being rolled out).
+ * and U its update revision (the one being rolled out). A pod is <em>ready</em> here when it can
+ * take clients over ({@link PodView#canTakeOver()}): its containers are ready and, for a clustered
+ * broker, the drainer sees its node as a running member of the cluster in every pod's view. EMQX's
+ * readiness probe answers 200 before a node has joined, so containers alone do not say it.
  *
  * <ul>
  *   <li><b>Start.</b> Not releasing and T ≠ C: U := T, phase Provisioning. Releasing and T ≠ U (the
@@ -40,7 +44,8 @@ import java.util.Set;
  *       was being drained is wanted again). Scale U's set up to {@code replicas}; its pods start
  *       with the gate False, so they get no clients. When all are ready: AwaitingPromotion if
  *       {@code autoPromote} is off and U is not promoted (a rollback needs no promotion), otherwise
- *       Switching. If the deadline passes first: Aborted — unless this is a rollback, whose target
+ *       Switching. New pods that are up but not in the cluster keep the release here, and the
+ *       message names them. If the deadline passes first: Aborted — unless this is a rollback, whose target
  *       is the known-good version; then the release is only reported stalled, since the pods that
  *       serve keep serving.
  *   <li><b>Switching.</b> One action sets the gate True on every ready pod of U and False on every
@@ -48,7 +53,8 @@ import java.util.Set;
  *   <li><b>Settling.</b> Wait {@code initialDelay} so load balancers catch up. Then Draining.
  *   <li><b>Draining.</b> The victims are the live pods not of U. While U's set is not fully ready
  *       nothing is drained (clients must not be pushed to a set that cannot take them). Otherwise
- *       one victim at a time goes through {@link PodRemoval}: drain to U's pods, then delete. No
+ *       one victim at a time goes through {@link PodRemoval}: drain to U's ready pods (never to
+ *       "any node": a drain with no target is not started), then delete. No
  *       victim left: Healthy, C := U.
  *   <li><b>Aborted.</b> The gates of U's pods stay False and U's set goes to zero; the pods that
  *       served keep serving. Aborted stays until the template changes.
@@ -129,7 +135,8 @@ public final class BlueGreenPlan {
     long ready = readyOf(o, u);
     int want = o.spec().replicas();
     boolean rollback = u.equals(s.currentRevision());
-    if (ready >= want) {
+    Optional<PodView> undrainable = ready >= want ? undrainable(o, u) : Optional.empty();
+    if (ready >= want && undrainable.isEmpty()) {
       if (o.spec().autoPromote() || rollback || u.equals(o.promotedRevision())) {
         Reason r = s.phase() == Phase.AwaitingPromotion ? Reason.Promoted : Reason.Switching;
         return new Step(
@@ -142,33 +149,53 @@ public final class BlueGreenPlan {
           "all " + want + " pods of " + u + " are ready; waiting for promotion (ferry promote)",
           false, null);
     }
-    if (s.phase() == Phase.AwaitingPromotion) {
+    if (s.phase() == Phase.AwaitingPromotion && undrainable.isEmpty()) {
       return new Step(
           new Wait(o.now().plus(POD_POLL)), s, Reason.WaitingForPods,
           ready + "/" + want + " pods of " + u + " ready while awaiting promotion", false, null);
     }
+    String outside = undrainable.map(p -> "; not switching: the drainer cannot drain " + p.name() + " ("
+        + o.drains().get(p.name()).detail() + ")").orElse(notInCluster(o, u));
     Instant deadline = s.phaseStartedAt().plus(o.spec().progressDeadline());
     if (!o.now().isBefore(deadline)) {
       if (rollback) {
         return new Step(
             new Wait(o.now().plus(POD_POLL)), s, Reason.ProgressDeadlineExceeded,
-            ready + "/" + want + " pods of " + u + " ready after the deadline; rolling back"
+            ready + "/" + want + " pods of " + u + " ready after the deadline" + outside + "; rolling back"
                 + " continues while the pods that serve keep serving",
             true, null);
       }
       ReleaseStatus abortedStatus = next(s, Phase.Aborted, o.now());
       Step cleanup = aborted(withStatus(o, abortedStatus));
+      String what = undrainable.isPresent()
+          ? "all " + want + " pods of " + u + " are ready but nothing could be switched within "
+              + o.spec().progressDeadline().toSeconds() + "s" + outside
+          : "only " + ready + "/" + want + " pods of " + u + " became ready within "
+              + o.spec().progressDeadline().toSeconds() + "s" + outside;
       return new Step(
           cleanup.action(), abortedStatus, Reason.ProgressDeadlineExceeded,
-          "only " + ready + "/" + want + " pods of " + u + " became ready within "
-              + o.spec().progressDeadline().toSeconds() + "s; aborted, "
-              + s.currentRevision() + " keeps serving",
-          true, null);
+          what + "; aborted, " + s.currentRevision() + " keeps serving", true, null);
     }
     Instant recheck = earliest(deadline, o.now().plus(POD_POLL));
+    Reason why = undrainable.map(p -> o.drains().get(p.name()).state() == DrainView.State.REFUSED
+            ? Reason.DrainRefused : Reason.DrainerUnreachable)
+        .orElse(outside.isEmpty() ? Reason.WaitingForPods : Reason.NotInCluster);
     return new Step(
-        new Wait(recheck), s, Reason.WaitingForPods,
-        ready + "/" + want + " pods of " + u + " ready", false, null);
+        new Wait(recheck), s, why, ready + "/" + want + " pods of " + u + " ready" + outside,
+        undrainable.isPresent(), null);
+  }
+
+  /**
+   * A pod the switch would leave to be drained whose drainer cannot be used now (unreachable, or
+   * refusing: no evacuation API, credentials, permission). Switching commits to draining every such
+   * pod, so the switch waits, and a release that cannot start its drains ends at the deadline with
+   * the old pods still serving.
+   */
+  private static Optional<PodView> undrainable(BlueGreenObservation o, String u) {
+    return live(o).stream()
+        .filter(p -> !p.revision().equals(u) && p.containersReady())
+        .filter(p -> o.drains().getOrDefault(p.name(), DrainView.NOT_STARTED).blocked())
+        .min(Comparator.comparing(PodView::name));
   }
 
   // ---- Switching, Settling ----
@@ -180,12 +207,13 @@ public final class BlueGreenPlan {
     if (ready < o.spec().replicas()) {
       return new Step(
           new Wait(o.now().plus(POD_POLL)), s, Reason.NewSetNotReady,
-          "not switching: " + ready + "/" + o.spec().replicas() + " pods of " + u + " ready",
+          "not switching: " + ready + "/" + o.spec().replicas() + " pods of " + u + " ready"
+              + notInCluster(o, u),
           false, null);
     }
     Map<String, Boolean> flips = new LinkedHashMap<>();
     for (PodView p : live(o)) {
-      boolean open = p.revision().equals(u) && p.containersReady();
+      boolean open = p.revision().equals(u) && p.canTakeOver();
       if (open ? !p.gateTrue() : !p.gateFalse()) {
         flips.put(p.name(), open);
       }
@@ -237,7 +265,7 @@ public final class BlueGreenPlan {
       return new Step(
           new Wait(o.now().plus(POD_POLL)), s, Reason.NewSetNotReady,
           "not draining: only " + ready + "/" + o.spec().replicas() + " pods of " + u
-              + " are ready to take the clients over",
+              + " are ready to take the clients over" + notInCluster(o, u),
           true, null);
     }
     return step(PodRemoval.next(victim, servingOf(o, u), c), s);
@@ -300,7 +328,7 @@ public final class BlueGreenPlan {
     }
     Map<String, Boolean> open = new LinkedHashMap<>();
     for (PodView p : live(o)) {
-      if (p.revision().equals(cur) && p.containersReady() && !p.gateTrue() && !p.heldOut()
+      if (p.revision().equals(cur) && p.canTakeOver() && !p.gateTrue() && !p.heldOut()
           && !victimNames.contains(p.name())) {
         open.put(p.name(), true);
       }
@@ -373,7 +401,7 @@ public final class BlueGreenPlan {
     }
     Map<String, Boolean> open = new LinkedHashMap<>();
     for (PodView p : live(o)) {
-      if (p.revision().equals(t) && p.containersReady() && !p.gateTrue()) {
+      if (p.revision().equals(t) && p.canTakeOver() && !p.gateTrue()) {
         open.put(p.name(), true);
       }
     }
@@ -394,7 +422,7 @@ public final class BlueGreenPlan {
     return new Step(
         new Wait(o.now().plus(POD_POLL)), st,
         late ? Reason.ProgressDeadlineExceeded : Reason.WaitingForPods,
-        serving + "/" + o.spec().replicas() + " pods of " + t + " serving", late, null);
+        serving + "/" + o.spec().replicas() + " pods of " + t + " serving" + notInCluster(o, t), late, null);
   }
 
   // ---- helpers ----
@@ -434,16 +462,31 @@ public final class BlueGreenPlan {
     return o.pods().stream().filter(PodView::live).toList();
   }
 
+  /** Pods of the revision that could take clients now: ready, and members of the cluster. */
   private static long readyOf(BlueGreenObservation o, String revision) {
-    return live(o).stream().filter(p -> p.revision().equals(revision) && p.containersReady() && !p.markedForDeletion()).count();
+    return live(o).stream().filter(p -> p.revision().equals(revision) && p.canTakeOver() && !p.markedForDeletion()).count();
   }
 
+  /** The pods a drain may send clients to: only those that can take them over now. */
   private static List<String> servingOf(BlueGreenObservation o, String revision) {
     return live(o).stream()
-        .filter(p -> p.revision().equals(revision) && p.containersReady())
+        .filter(p -> p.revision().equals(revision) && p.canTakeOver())
         .map(PodView::name)
         .sorted()
         .toList();
+  }
+
+  /**
+   * "; not in the cluster yet: a (why), b (why)" for the revision's ready pods that the drainer
+   * says cannot take clients over yet, or "" when there are none.
+   */
+  private static String notInCluster(BlueGreenObservation o, String revision) {
+    List<String> out = live(o).stream()
+        .filter(p -> p.revision().equals(revision) && p.containersReady() && p.notInCluster() != null)
+        .sorted(Comparator.comparing(PodView::name))
+        .map(p -> p.name() + " (" + p.notInCluster() + ")")
+        .toList();
+    return out.isEmpty() ? "" : "; not in the cluster yet: " + String.join(", ", out);
   }
 
   private static int setSize(BlueGreenObservation o, String revision) {

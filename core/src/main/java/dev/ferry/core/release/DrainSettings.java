@@ -7,8 +7,35 @@ import java.time.Duration;
  *
  * @param type the drainer
  * @param waitTakeover for {@code NONE}: how long after the gate turned False a pod is kept, so
- *     that clients can move away
- * @param timeout a drain running longer than this is reported as stalled (never cut short: the pod
- *     still holds clients)
+ *     that clients can move away; for {@code EMQX}: the broker's wait before it moves sessions
+ * @param timeout how long a drain may run before its pod is deleted with what it still holds
+ *     (reported as {@code DrainTimedOut}); null: never, the pod stays while it holds anything
+ * @param waitHealthCheck the broker's wait before it starts evicting (EMQX wait_health_check)
  */
-public record DrainSettings(DrainType type, Duration waitTakeover, Duration timeout) {}
+public record DrainSettings(DrainType type, Duration waitTakeover, Duration timeout, Duration waitHealthCheck) {
+
+  /** Settings with no health-check wait. */
+  public DrainSettings(DrainType type, Duration waitTakeover, Duration timeout) {
+    this(type, waitTakeover, timeout, Duration.ZERO);
+  }
+
+  public DrainSettings {
+    if (type == null || waitTakeover == null || waitHealthCheck == null) {
+      throw new IllegalArgumentException("drain settings need a type and their waits");
+    }
+  }
+
+  /** The shortest stall reported: longer than EMQX's 30 s retry when no session target is free. */
+  static final Duration MIN_STALL = Duration.ofSeconds(60);
+
+  /**
+   * How long a drain may keep the same state and counts before it is reported as stalled: a
+   * minute, or half a minute more than the longest wait of the broker's own (while it waits for
+   * the health check or the takeover nothing changes on purpose).
+   */
+  public Duration stallAfter() {
+    Duration longestWait = waitTakeover.compareTo(waitHealthCheck) >= 0 ? waitTakeover : waitHealthCheck;
+    Duration afterWaits = longestWait.plusSeconds(30);
+    return afterWaits.compareTo(MIN_STALL) > 0 ? afterWaits : MIN_STALL;
+  }
+}

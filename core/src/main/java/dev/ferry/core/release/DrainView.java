@@ -11,13 +11,27 @@ import java.time.Instant;
  * @param sessions sessions left (-1 when unknown)
  * @param startedAt when the drain started, as far as known (null if not running)
  * @param inFlight requests still being answered (-1 when unknown; the http drainer reports it)
+ * @param progressAt when the drain's state or counts last changed, as far as known (null: unknown,
+ *     then it is never judged stalled)
  */
 public record DrainView(
-    State state, String detail, long connections, long sessions, Instant startedAt, long inFlight) {
+    State state, String detail, long connections, long sessions, Instant startedAt, long inFlight,
+    Instant progressAt) {
+
+  /** A drain whose progress is not followed. */
+  public DrainView(
+      State state, String detail, long connections, long sessions, Instant startedAt, long inFlight) {
+    this(state, detail, connections, sessions, startedAt, inFlight, null);
+  }
 
   /** A drain of a drainer that knows nothing about requests in flight (EMQX). */
   public DrainView(State state, String detail, long connections, long sessions, Instant startedAt) {
     this(state, detail, connections, sessions, startedAt, -1);
+  }
+
+  /** The same drain, started and last progressing at the given times. */
+  public DrainView withTimes(Instant started, Instant progressed) {
+    return new DrainView(state, detail, connections, sessions, started, inFlight, progressed);
   }
 
   public enum State {
@@ -31,10 +45,25 @@ public record DrainView(
      */
     FINISHED,
     /** The pod's drain endpoint cannot be reached. */
-    UNREACHABLE
+    UNREACHABLE,
+    /**
+     * The pod's drain endpoint answers but cannot drain it: no such API (an EMQX without node
+     * evacuation), credentials refused, a permission missing. Nothing changes until someone fixes
+     * the setup, so it is reported as such rather than as a network problem.
+     */
+    REFUSED
   }
 
   public static final DrainView NOT_STARTED = new DrainView(State.NOT_STARTED, "", -1, -1, null);
+
+  public static DrainView refused(String why) {
+    return new DrainView(State.REFUSED, why, -1, -1, null);
+  }
+
+  /** The drainer cannot drain this pod now: unreachable or refused. */
+  public boolean blocked() {
+    return state == State.UNREACHABLE || state == State.REFUSED;
+  }
 
   public static DrainView unreachable(String why) {
     return new DrainView(State.UNREACHABLE, why, -1, -1, null);

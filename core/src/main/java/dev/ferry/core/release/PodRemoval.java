@@ -23,13 +23,13 @@ import java.util.Set;
  *   <li>its serving gate turns False, so the Service stops sending it new clients;
  *   <li>(rolling) the EndpointSlice no longer lists it as serving, and {@code propagation} passed
  *       since, so that proxies which learn late have learnt;
- *   <li>it is drained: the drainer moves its clients and sessions away at a controlled rate (emqx),
- *       or the pod finishes its requests in flight and closes its connections (http), or, with no
- *       drainer, {@code waitTakeover} passes. A drain that overruns {@code drain.timeoutSeconds} is
- *       reported; an emqx one is still followed (the pod holds sessions), an http one ends there
- *       (the pod is deleted with what is left in flight, reported as {@code DrainTimedOut}). A drain
- *       endpoint that cannot be reached never lets a pod go, unless its containers are not ready
- *       (nothing runs in it that could hold a client);
+ *   <li>it is drained: the drainer moves its clients and sessions away at a controlled rate (emqx,
+ *       only ever to named targets that can take them), or the pod finishes its requests in flight
+ *       and closes its connections (http), or, with no drainer, {@code waitTakeover} passes. A drain
+ *       that stops progressing is reported ({@code DrainStalled}); one that overruns
+ *       {@code drain.timeoutSeconds}, when set, ends there (the pod is deleted with what is left,
+ *       reported as {@code DrainTimedOut}). A drain endpoint that cannot be reached never lets a pod
+ *       go, unless its containers are not ready (nothing runs in it that could hold a client);
  *   <li>it is marked with pod-deletion-cost -99999 and its set is scaled down by one, so the
  *       ReplicaSet removes exactly this pod.
  * </ol>
@@ -172,60 +172,82 @@ public final class PodRemoval {
       return deletion(victim, c);
     }
     DrainView d = c.drainOf(name);
+    List<String> targets = migrateTo.stream().filter(t -> !t.equals(name)).toList();
     return switch (d.state()) {
-      case NOT_STARTED ->
-          new Move(
-              new StartDrain(name, migrateTo),
-              Reason.DrainStarted,
-              "draining " + name + (migrateTo.isEmpty() ? "" : " to " + String.join(", ", migrateTo)),
-              false,
-              name);
-      case RUNNING -> {
-        boolean overdue =
-            d.startedAt() != null && !c.now().isBefore(d.startedAt().plus(c.drain().timeout()));
-        if (overdue && c.drain().type() == DrainType.HTTP) {
-          // Requests have a bounded life: past the timeout the pod counts as drained. What is still
-          // in flight is reported; the pod's own shutdown (preStop, grace period) still follows.
-          Move delete = deletion(victim, c);
-          if (delete.action() instanceof DeletePod) {
-            yield new Move(
-                delete.action(),
-                Reason.DrainTimedOut,
-                "deleting " + name + ": its drain timed out after " + c.drain().timeout().toSeconds()
-                    + "s with " + leftOver(d),
-                true,
-                name);
-          }
-          yield delete;
+      case NOT_STARTED -> {
+        if (targets.isEmpty() && c.drain().type() == DrainType.EMQX) {
+          // EMQX without migrate_to sends the sessions to every other running node, old ones
+          // included, and with none left retries every 30 s for ever: never start blind.
+          yield new Move(
+              waitFor(c.now().plus(Duration.ofSeconds(5))),
+              Reason.NoDrainTarget,
+              "not draining " + name + ": no pod can take its clients over (none is ready and in the cluster)",
+              true,
+              null);
         }
         yield new Move(
-            waitFor(c.now().plus(DRAIN_POLL)),
-            overdue ? Reason.DrainTimedOut : Reason.Draining,
-            progress(name, d)
-                + (overdue
-                    ? "; running longer than " + c.drain().timeout().toSeconds()
-                        + "s, still followed (the pod is not deleted while it holds clients)"
-                    : ""),
-            overdue,
+            new StartDrain(name, targets),
+            Reason.DrainStarted,
+            "draining " + name + (targets.isEmpty() ? "" : " to " + String.join(", ", targets)),
+            false,
             name);
       }
+      case RUNNING -> running(victim, d, c);
       case FINISHED -> deletion(victim, c);
-      case UNREACHABLE -> {
+      case UNREACHABLE, REFUSED -> {
         if (!victim.containersReady()) {
           // Nothing runs in the pod that could hold a client: it can go.
           yield deletion(victim, c);
         }
-        // Reported as stalled (a Warning event, Progressing False) and asked again next pass: an
-        // unreachable drain endpoint says nothing about what the pod still holds.
+        // Reported as stalled (a Warning event, Progressing False) and asked again next pass: a
+        // drain endpoint that cannot be used says nothing about what the pod still holds.
+        boolean refused = d.state() == DrainView.State.REFUSED;
         yield new Move(
-            waitFor(c.now().plusSeconds(2)),
-            Reason.DrainerUnreachable,
-            "cannot reach the drainer of " + name + ": " + d.detail()
-                + "; the pod is kept while its containers are ready",
+            waitFor(c.now().plusSeconds(refused ? 10 : 2)),
+            refused ? Reason.DrainRefused : Reason.DrainerUnreachable,
+            (refused ? "the drainer of " + name + " refuses: " : "cannot reach the drainer of " + name + ": ")
+                + d.detail() + "; the pod is kept while its containers are ready",
             true,
             name);
       }
     };
+  }
+
+  /**
+   * A drain that runs: followed once a second. Past {@code drain.timeoutSeconds} (when set) the pod
+   * goes with what it still holds, reported as {@code DrainTimedOut}; without a timeout a pod is
+   * never deleted while its drain runs. A drain whose state and counts stay the same for longer
+   * than its waits explain is reported as stalled ({@code DrainStalled}): EMQX never moves durable
+   * sessions, and retries every 30 s for ever when no target takes a session.
+   */
+  private static Move running(PodView victim, DrainView d, Context c) {
+    String name = victim.name();
+    Duration timeout = c.drain().timeout();
+    if (timeout != null && d.startedAt() != null && !c.now().isBefore(d.startedAt().plus(timeout))) {
+      Move delete = deletion(victim, c);
+      if (delete.action() instanceof DeletePod) {
+        return new Move(
+            delete.action(),
+            Reason.DrainTimedOut,
+            "deleting " + name + ": its drain timed out after " + timeout.toSeconds() + "s with " + leftOver(d),
+            true,
+            name);
+      }
+      return delete;
+    }
+    Duration quiet = d.progressAt() == null ? Duration.ZERO : Duration.between(d.progressAt(), c.now());
+    if (quiet.compareTo(c.drain().stallAfter()) >= 0) {
+      return new Move(
+          waitFor(c.now().plus(DRAIN_POLL)),
+          Reason.DrainStalled,
+          progress(name, d) + "; no progress for " + quiet.toSeconds() + "s"
+              + (timeout == null
+                  ? " (the pod is not deleted while it holds clients; drain.timeoutSeconds bounds the wait)"
+                  : " (deleted " + timeout.toSeconds() + "s after its drain started if it does not finish)"),
+          true,
+          name);
+    }
+    return new Move(waitFor(c.now().plus(DRAIN_POLL)), Reason.Draining, progress(name, d), false, name);
   }
 
   private static Move deletion(PodView victim, Context c) {

@@ -17,6 +17,9 @@ import java.time.Instant;
  *     to remove exactly this pod
  * @param heldOut another process (a running Rebalance) keeps this pod out of the Service on
  *     purpose: the plans must not open its gate, and count it as able to serve
+ * @param notInCluster why what runs in the pod cannot take clients over yet, as the drainer sees
+ *     it (EMQX: its broker node is not a running member of the cluster in every pod's view), or
+ *     null when nothing stands in the way (and always for drainers with no cluster to join)
  */
 public record PodView(
     String name,
@@ -27,7 +30,15 @@ public record PodView(
     Instant readyAt,
     boolean terminating,
     boolean markedForDeletion,
-    boolean heldOut) {
+    boolean heldOut,
+    String notInCluster) {
+
+  /** A pod whose drainer reports nothing against it. */
+  public PodView(
+      String name, String revision, boolean containersReady, Boolean gate, Instant gateChangedAt,
+      Instant readyAt, boolean terminating, boolean markedForDeletion, boolean heldOut) {
+    this(name, revision, containersReady, gate, gateChangedAt, readyAt, terminating, markedForDeletion, heldOut, null);
+  }
 
   /** A pod nobody holds out of the Service. */
   public PodView(
@@ -64,7 +75,22 @@ public record PodView(
     return !terminating;
   }
 
+  /**
+   * Can be given clients: live, its containers ready, and (for a clustered broker) a member of the
+   * cluster as every pod sees it. New connections and drained clients only ever go to such pods.
+   */
+  public boolean canTakeOver() {
+    return !terminating && containersReady && notInCluster == null;
+  }
+
   public PodView withGate(boolean value, Instant at) {
-    return new PodView(name, revision, containersReady, value, at, readyAt, terminating, markedForDeletion, heldOut);
+    return new PodView(name, revision, containersReady, value, at, readyAt, terminating, markedForDeletion, heldOut,
+        notInCluster);
+  }
+
+  /** The same pod with what the drainer says stands between it and the cluster (null: nothing). */
+  public PodView withNotInCluster(String why) {
+    return new PodView(name, revision, containersReady, gate, gateChangedAt, readyAt, terminating, markedForDeletion,
+        heldOut, why);
   }
 }

@@ -10,6 +10,8 @@ public enum Reason {
   Retargeted,
   CreatingRevisionSet,
   WaitingForPods,
+  /** The new pods are ready but the drainer does not see them in the cluster yet: no switch, no drain. */
+  NotInCluster,
   ProgressDeadlineExceeded,
   AwaitingPromotion,
   Promoted,
@@ -21,6 +23,12 @@ public enum Reason {
   Draining,
   DrainTimedOut,
   DrainerUnreachable,
+  /** The drain endpoint answers but cannot drain: no such API, credentials or permission refused. */
+  DrainRefused,
+  /** A drain stopped making progress: the same state and counts for longer than its waits explain. */
+  DrainStalled,
+  /** A drain has no pod to send clients to: it is not started (EMQX would retry for ever). */
+  NoDrainTarget,
   WaitingForTakeover,
   DeletingPod,
   WaitingForPodRemoval,

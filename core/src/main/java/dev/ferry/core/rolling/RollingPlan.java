@@ -40,7 +40,8 @@ import java.util.TreeSet;
  *   <li><b>Surge.</b> While T's set is below R: the sets together may hold R + S pods, so T's set grows
  *       by what is left of that.
  *   <li><b>Online.</b> A pod of T whose containers have been ready for {@code delayOnline} gets its
- *       gate opened.
+ *       gate opened, once it can take clients over (a broker: a member of the cluster as every pod
+ *       sees it). Drained clients only go to such pods.
  *   <li><b>Offline.</b> Pods being removed (gate closed or marked) move on through PodRemoval; with
  *       the {@code emqx} drainer only one drains at a time, with {@code http} and {@code none} they
  *       go in parallel.
@@ -100,7 +101,7 @@ public final class RollingPlan {
     Map<String, Boolean> open = new LinkedHashMap<>();
     Instant nextOnline = null;
     for (PodView p : live) {
-      if (!p.revision().equals(t) || !p.containersReady() || p.gateTrue() || p.heldOut()
+      if (!p.revision().equals(t) || !p.canTakeOver() || p.gateTrue() || p.heldOut()
           || victimNames.contains(p.name())) {
         continue;
       }
@@ -118,8 +119,7 @@ public final class RollingPlan {
     }
 
     // Offline: pods already on their way out move on.
-    List<String> migrateTo =
-        live.stream().filter(p -> p.serving() && !victimNames.contains(p.name())).map(PodView::name).sorted().toList();
+    List<String> migrateTo = migrateTo(live, victimNames, c);
     List<PodView> leaving = victims.stream().filter(p -> p.gateFalse() || p.markedForDeletion()).toList();
     boolean oneAtATime = spec.drain().type() == DrainType.EMQX;
     Move firstWait = null;
@@ -207,14 +207,42 @@ public final class RollingPlan {
       return new Step(new Wait(recheck), s, late ? Reason.ProgressDeadlineExceeded : firstWait.reason(),
           firstWait.message(), late || firstWait.stalled(), firstWait.drainPod());
     }
-    long readyTarget = live.stream().filter(p -> p.revision().equals(t) && p.containersReady()).count();
-    Reason why = nextOnline != null ? Reason.WaitingForDelayedOnline : Reason.WaitingForPods;
+    long readyTarget = live.stream().filter(p -> p.revision().equals(t) && p.canTakeOver()).count();
+    List<String> outside = live.stream()
+        .filter(p -> p.revision().equals(t) && p.containersReady() && p.notInCluster() != null)
+        .map(p -> p.name() + " (" + p.notInCluster() + ")").sorted().toList();
+    Reason why = nextOnline != null ? Reason.WaitingForDelayedOnline
+        : outside.isEmpty() ? Reason.WaitingForPods : Reason.NotInCluster;
     return new Step(
         new Wait(recheck), s, late ? Reason.ProgressDeadlineExceeded : why,
         readyTarget + "/" + spec.replicas() + " pods of " + t + " ready, " + available
             + " serving (at least " + minAvailable + " must)"
-            + (nextOnline != null ? "; next pod goes online at " + nextOnline : ""),
+            + (nextOnline != null ? "; next pod goes online at " + nextOnline : "")
+            + (outside.isEmpty() ? "" : "; not in the cluster yet: " + String.join(", ", outside)),
         late, null);
+  }
+
+  /**
+   * Where a drain sends its clients, the first of these that is not empty: the serving pods that
+   * stay; the serving pods not yet on their way out, whose turn comes later (no surge room yet, as
+   * with maxSurge 0); any other pod that runs and can take clients over, even out of the Service
+   * (maxUnavailable 100%: what EMQX itself would pick with no target, all other running nodes).
+   * Empty only when no other pod can take a client: then no drain starts, since EMQX with no
+   * target and no other node retries for ever.
+   */
+  private static List<String> migrateTo(List<PodView> live, Set<String> victimNames, PodRemoval.Context c) {
+    List<java.util.function.Predicate<PodView>> choices = List.of(
+        p -> p.serving() && !victimNames.contains(p.name()),
+        p -> p.serving() && !p.markedForDeletion(),
+        p -> !p.markedForDeletion() && !c.drainOf(p.name()).active());
+    for (var choice : choices) {
+      List<String> out = live.stream().filter(p -> p.canTakeOver() && choice.test(p))
+          .map(PodView::name).sorted().toList();
+      if (!out.isEmpty()) {
+        return out;
+      }
+    }
+    return List.of();
   }
 
   /** Old revisions' pods, then the surplus of T's; each group unhealthy first, then by name. */

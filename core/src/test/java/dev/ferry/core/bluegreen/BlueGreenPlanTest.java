@@ -102,6 +102,60 @@ class BlueGreenPlanTest {
     }
 
     @Test
+    void readyPodsOutsideTheClusterDoNotSwitchAndAreNamed() {
+      World w = provisioned().phase(Phase.Provisioning, T0)
+          .notInCluster("new-2", "emqx@10.0.0.12 is not a running node in the view of old-1, old-2, old-3");
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(30)).observe());
+      assertThat(s.action()).isInstanceOf(Wait.class);
+      assertThat(s.status().phase()).isEqualTo(Phase.Provisioning);
+      assertThat(s.reason()).isEqualTo(Reason.NotInCluster);
+      assertThat(s.message()).contains("2/3 pods of new ready")
+          .contains("not in the cluster yet: new-2 (emqx@10.0.0.12 is not a running node in the view of old-1");
+    }
+
+    @Test
+    void podsThatNeverJoinAbortTheReleaseAtTheDeadline() {
+      World w = provisioned().phase(Phase.Provisioning, T0).notInCluster("new-1", "never joined")
+          .notInCluster("new-2", "never joined").notInCluster("new-3", "never joined");
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(600)).observe());
+      assertThat(s.status().phase()).isEqualTo(Phase.Aborted);
+      assertThat(s.reason()).isEqualTo(Reason.ProgressDeadlineExceeded);
+      assertThat(s.message()).contains("only 0/3 pods of new").contains("new-1 (never joined)")
+          .contains("old keeps serving");
+    }
+
+    @Test
+    void theSwitchOpensOnlyPodsInTheCluster() {
+      World w = provisioned().phase(Phase.Switching, T0).notInCluster("new-2", "split off");
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.reason()).isEqualTo(Reason.NewSetNotReady);
+      assertThat(s.message()).contains("new-2 (split off)");
+    }
+
+    @Test
+    void doesNotSwitchWhileTheOldPodsCannotBeDrainedAndAbortsAtTheDeadline() {
+      World w = provisioned().phase(Phase.Provisioning, T0);
+      w.drains.put("old-2", DrainView.refused(
+          "this EMQX (5.8.1 Opensource) has no node evacuation: EMQX Enterprise 5.1 or later, or EMQX 5.9 or later, is needed"));
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(30)).observe());
+      assertThat(s.action()).isInstanceOf(Wait.class);
+      assertThat(s.status().phase()).isEqualTo(Phase.Provisioning);
+      assertThat(s.reason()).isEqualTo(Reason.DrainRefused);
+      assertThat(s.stalled()).isTrue();
+      assertThat(s.message()).contains("not switching: the drainer cannot drain old-2").contains("no node evacuation");
+      s = BlueGreenPlan.next(w.at(T0.plusSeconds(600)).observe());
+      assertThat(s.status().phase()).isEqualTo(Phase.Aborted);
+      assertThat(s.message()).contains("nothing could be switched within 600s").contains("old keeps serving");
+    }
+
+    @Test
+    void anUnreachableOldPodWhoseContainersAreNotReadyDoesNotHoldTheSwitch() {
+      World w = provisioned().phase(Phase.Provisioning, T0).pod("old-3", "old", false, true);
+      w.drains.put("old-3", DrainView.unreachable("connection refused"));
+      assertThat(BlueGreenPlan.next(w.observe()).status().phase()).isEqualTo(Phase.Switching);
+    }
+
+    @Test
     void allReadyGoesToSwitching() {
       World w = provisioned().phase(Phase.Provisioning, T0);
       Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(30)).observe());
@@ -193,12 +247,68 @@ class BlueGreenPlanTest {
     }
 
     @Test
-    void aDrainThatOverrunsIsReportedButThePodIsKept() {
-      World w = switched().phase(Phase.Draining, T0).drain("old-1", DrainView.State.RUNNING, 5);
-      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(901)).observe());
+    void aLongDrainThatProgressesIsFollowedAndThePodKept() {
+      World w = switched().phase(Phase.Draining, T0).drain("old-1", 5, 5, T0.plusSeconds(3600));
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(3601)).observe());
       assertThat(s.action()).isInstanceOf(Wait.class);
-      assertThat(s.reason()).isEqualTo(Reason.DrainTimedOut);
+      assertThat(s.reason()).isEqualTo(Reason.Draining);
+      assertThat(s.stalled()).isFalse();
+    }
+
+    @Test
+    void aDrainWithNoProgressIsReportedStalledAndWithoutATimeoutThePodIsKept() {
+      // Durable sessions: EMQX never moves them, so the counts stay where they are for ever.
+      World w = switched().phase(Phase.Draining, T0).drain("old-1", 0, 37, T0.plusSeconds(10));
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(69)).observe());
+      assertThat(s.reason()).as("59 s without progress is not a stall yet").isEqualTo(Reason.Draining);
+      s = BlueGreenPlan.next(w.at(T0.plusSeconds(70)).observe());
+      assertThat(s.action()).isInstanceOf(Wait.class);
+      assertThat(s.reason()).isEqualTo(Reason.DrainStalled);
       assertThat(s.stalled()).isTrue();
+      assertThat(s.message()).contains("37 sessions left").contains("no progress for 60s")
+          .contains("not deleted while it holds clients");
+      s = BlueGreenPlan.next(w.at(T0.plusSeconds(86_400)).observe());
+      assertThat(s.action()).as("a day later, still kept").isInstanceOf(Wait.class);
+    }
+
+    @Test
+    void theStallWindowOutlastsTheBrokersOwnWaits() {
+      World w = switched().phase(Phase.Draining, T0).drain("old-1", 0, 37, T0);
+      w.spec = new BlueGreenSpec(3, true, Duration.ofSeconds(60), Duration.ofSeconds(600),
+          new DrainSettings(DrainType.EMQX, Duration.ofSeconds(120), null), 2);
+      assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(149)).observe()).reason()).isEqualTo(Reason.Draining);
+      assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(150)).observe()).reason()).isEqualTo(Reason.DrainStalled);
+    }
+
+    @Test
+    void withATimeoutAnOverrunningDrainDeletesThePodWithWhatItHolds() {
+      World w = switched().phase(Phase.Draining, T0).drain("old-1", 0, 37, T0.plusSeconds(10));
+      w.spec = new BlueGreenSpec(3, true, Duration.ofSeconds(60), Duration.ofSeconds(600),
+          new DrainSettings(DrainType.EMQX, Duration.ofSeconds(5), Duration.ofSeconds(900)), 2);
+      assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(899)).observe()).action()).isInstanceOf(Wait.class);
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(900)).observe());
+      assertThat(s.action()).isEqualTo(new DeletePod("old-1", "old", 2));
+      assertThat(s.reason()).isEqualTo(Reason.DrainTimedOut);
+      assertThat(s.message()).contains("timed out after 900s").contains("37 sessions left");
+    }
+
+    @Test
+    void neverDrainsToANewPodOutsideTheCluster() {
+      World w = switched().phase(Phase.Draining, T0).notInCluster("new-3", "emqx@10.0.0.13 is not a running node");
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isInstanceOf(Wait.class);
+      assertThat(s.reason()).isEqualTo(Reason.NewSetNotReady);
+      assertThat(s.stalled()).isTrue();
+      assertThat(s.message()).contains("new-3 (emqx@10.0.0.13 is not a running node)");
+    }
+
+    @Test
+    void aRunningDrainIsFollowedEvenWhenATargetLeftTheCluster() {
+      World w = switched().phase(Phase.Draining, T0).drain("old-1", DrainView.State.RUNNING, 40)
+          .notInCluster("new-3", "split off");
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(2)).observe());
+      assertThat(s.reason()).isEqualTo(Reason.Draining);
+      assertThat(s.drainPod()).isEqualTo("old-1");
     }
 
     @Test
@@ -377,6 +487,28 @@ class BlueGreenPlanTest {
       w.pod("old-9", "old", true, null);
       s = BlueGreenPlan.next(w.observe());
       assertThat(s.action()).isEqualTo(new SetGates(Map.of("old-9", true)));
+    }
+
+    @Test
+    void aReplacementPodOutsideTheClusterGetsNoClients() {
+      World w = new World().set("old", 3).pods("old", 2, true).pod("old-9", "old", true, null)
+          .notInCluster("old-9", "its own view lacks emqx@old-1, emqx@old-2");
+      w.target = "old";
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isInstanceOf(Wait.class);
+      assertThat(s.status().phase()).isEqualTo(Phase.Degraded);
+    }
+
+    @Test
+    void aScaleDownWithNoPodInTheClusterToTakeOverDoesNotStartADrain() {
+      World w = new World().set("old", 2).pods("old", 2, true);
+      w.target = "old";
+      w.spec = new BlueGreenSpec(1, true, Duration.ofSeconds(60), Duration.ofSeconds(600), w.spec.drain(), 2);
+      w.gateClosedAt("old-2", T0).notInCluster("old-1", "split off");
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isInstanceOf(Wait.class);
+      assertThat(s.reason()).isEqualTo(Reason.NoDrainTarget);
+      assertThat(s.stalled()).isTrue();
     }
 
     @Test

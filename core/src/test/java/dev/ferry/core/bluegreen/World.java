@@ -21,7 +21,7 @@ final class World {
   BlueGreenSpec spec =
       new BlueGreenSpec(
           3, true, Duration.ofSeconds(60), Duration.ofSeconds(600),
-          new DrainSettings(DrainType.EMQX, Duration.ofSeconds(5), Duration.ofSeconds(900)), 2);
+          new DrainSettings(DrainType.EMQX, Duration.ofSeconds(5), null), 2);
   String target = "new";
   String promoted;
   ReleaseStatus status = new ReleaseStatus(Phase.Healthy, "old", "old", T0);
@@ -55,6 +55,12 @@ final class World {
     return this;
   }
 
+  /** The drainer does not see this pod's broker as a member of the cluster. */
+  World notInCluster(String name, String why) {
+    pods.put(name, pods.get(name).withNotInCluster(why));
+    return this;
+  }
+
   World gateClosedAt(String name, Instant at) {
     pods.put(name, pods.get(name).withGate(false, at));
     return this;
@@ -62,6 +68,12 @@ final class World {
 
   World drain(String pod, DrainView.State state, long conns) {
     drains.put(pod, new DrainView(state, state == DrainView.State.FINISHED ? "prohibiting" : "evicting_conns", conns, conns, T0));
+    return this;
+  }
+
+  /** A running drain started at T0 whose state and counts last changed at {@code progressAt}. */
+  World drain(String pod, long conns, long sessions, Instant progressAt) {
+    drains.put(pod, new DrainView(DrainView.State.RUNNING, "evicting_sessions", conns, sessions, T0, -1, progressAt));
     return this;
   }
 

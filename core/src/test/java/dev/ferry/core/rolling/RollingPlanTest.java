@@ -211,13 +211,26 @@ class RollingPlanTest {
   }
 
   @Test
-  void anEmqxDrainPastItsTimeoutIsReportedButFollowed() {
+  void anEmqxDrainPastItsTimeoutDeletesThePodAndSaysWhatItHeld() {
     spec = spec("1", "0", DrainType.EMQX);
     oldOneLeaving();
     drains.put("old-1", new DrainView(DrainView.State.RUNNING, "evicting_conns", 40, 12, now.minusSeconds(301)));
     Step s = next();
-    assertThat(s.action()).isInstanceOf(Wait.class);
+    assertThat(s.action()).isInstanceOf(DeletePod.class);
     assertThat(s.reason()).isEqualTo(Reason.DrainTimedOut);
+    assertThat(s.message()).contains("40 connections open, 12 sessions left");
+    assertThat(s.stalled()).isTrue();
+  }
+
+  @Test
+  void aStalledEmqxDrainIsReportedAndFollowed() {
+    spec = spec("1", "0", DrainType.EMQX);
+    oldOneLeaving();
+    drains.put("old-1", new DrainView(DrainView.State.RUNNING, "evicting_sessions", 0, 12, now.minusSeconds(100), -1,
+        now.minusSeconds(61)));
+    Step s = next();
+    assertThat(s.action()).isInstanceOf(Wait.class);
+    assertThat(s.reason()).isEqualTo(Reason.DrainStalled);
     assertThat(s.stalled()).isTrue();
   }
 

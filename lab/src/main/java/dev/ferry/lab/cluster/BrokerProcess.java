@@ -182,7 +182,7 @@ final class BrokerProcess implements PodBroker {
     }
     String[] f = line.split("\t", -1);
     BrokerConfig config = new BrokerConfig(f[0], parse(f[1]), parse(f[2]), parse(f[3]), List.of(), f[4], f[5],
-        7200, 1000, 32, f[6], Integer.parseInt(f[7]));
+        7200, 1000, 32, new dev.ferry.broker.EmqxProfile(f[6], "Enterprise", Integer.parseInt(f[7]), java.util.Set.of(), null));
     BrokerNode node;
     try {
       node = BrokerNode.start(config);

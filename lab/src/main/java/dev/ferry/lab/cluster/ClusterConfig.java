@@ -89,7 +89,7 @@ public record ClusterConfig(
     private int mqttPort = 1883;
     private int apiPort = 18083;
     private int clusterPort = 4370;
-    private int evictionSlices = dev.ferry.broker.BrokerConfig.DEFAULT_EVICTION_SLICES;
+    private int evictionSlices = 20;
     private boolean brokerProcesses;
     private String dubboRegistry;
     private Duration jobBackoff = Duration.ofSeconds(1);

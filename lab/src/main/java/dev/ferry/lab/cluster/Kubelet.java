@@ -374,7 +374,8 @@ final class Kubelet implements AutoCloseable {
       BrokerConfig config = new BrokerConfig("emqx@" + ip,
           new InetSocketAddress(ip, settings.mqttPort()), new InetSocketAddress(ip, settings.apiPort()),
           new InetSocketAddress(ip, settings.clusterPort()), List.of(), settings.apiKey(), settings.apiSecret(),
-          7200, 1000, 32, version(image), settings.evictionSlices());
+          7200, 1000, 32, new dev.ferry.broker.EmqxProfile(version(image), "Enterprise", settings.evictionSlices(),
+              java.util.Set.of(), null));
       try {
         return settings.brokerProcesses() ? BrokerProcess.start(config, BROKER_JVM) : PodBroker.inThisProcess(config);
       } catch (Exception e) { // Netty's bind throws java.net.BindException unchecked

@@ -467,7 +467,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     EmqxCredentials credentials =
         dev.ferry.operator.kube.Secrets.emqx(client, ld.getMetadata().getNamespace(), d.getEmqx().getApiKeySecret());
     return new EmqxDrainer(http, credentials, new EmqxDrainer.Settings(
-        d.getEmqx().getPort(), d.getConnEvictRate(), d.getSessEvictRate(), d.getWaitTakeover(),
+        d.getEmqx().getPort() == null ? 18083 : d.getEmqx().getPort(), d.getConnEvictRate(), d.getSessEvictRate(), d.getWaitTakeover(),
         d.getWaitHealthCheck() == null ? 0 : d.getWaitHealthCheck(), d.getEmqx().getRedirectTo()), drainStarts);
   }
 

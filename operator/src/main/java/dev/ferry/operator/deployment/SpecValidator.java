@@ -151,7 +151,10 @@ public final class SpecValidator {
     }
     positive(d.getConnEvictRate(), "spec.drain.connEvictRate", "a rate of 0 would never empty a pod", p);
     positive(d.getSessEvictRate(), "spec.drain.sessEvictRate", "a rate of 0 would never move a session", p);
-    positive(d.getTimeoutSeconds(), "spec.drain.timeoutSeconds", "must be at least 1", p);
+    if (d.getTimeoutSeconds() != null && d.getTimeoutSeconds() < 1) {
+      p.add(new SpecProblem("spec.drain.timeoutSeconds", "must be at least 1 (or unset: no timeout for emqx, "
+          + DrainSpec.DEFAULT_HTTP_TIMEOUT_SECONDS + "s for http)"));
+    }
     if (d.getWaitTakeover() == null || d.getWaitTakeover() < 0) {
       p.add(new SpecProblem("spec.drain.waitTakeover", "must be 0 or more"));
     }
@@ -163,35 +166,65 @@ public final class SpecValidator {
         p.add(new SpecProblem("spec.drain.emqx", "is required with drain type emqx"));
         return;
       }
-      if (d.getEmqx().getPort() == null || d.getEmqx().getPort() < 1 || d.getEmqx().getPort() > 65535) {
-        p.add(new SpecProblem("spec.drain.emqx.port", "must be a port number, was " + d.getEmqx().getPort()));
-      }
-      String name = d.getEmqx().getApiKeySecret();
-      if (name == null || name.isEmpty()) {
-        p.add(new SpecProblem("spec.drain.emqx.apiKeySecret", "is required: the Secret with the EMQX API key"));
-      } else {
-        Secret s = secrets.apply(name);
-        if (s == null) {
-          p.add(new SpecProblem("spec.drain.emqx.apiKeySecret", "Secret '" + name + "' not found"));
-        } else if (!has(s, FerryNames.EMQX_API_KEY_SECRET_KEY) || !has(s, FerryNames.EMQX_API_SECRET_SECRET_KEY)) {
-          p.add(new SpecProblem("spec.drain.emqx.apiKeySecret", "Secret '" + name + "' must hold the keys '"
-              + FerryNames.EMQX_API_KEY_SECRET_KEY + "' and '" + FerryNames.EMQX_API_SECRET_SECRET_KEY + "'"));
-        }
-      }
+      emqx(d.getEmqx(), secrets, p);
     }
     if (d.getType() == DrainType.HTTP) {
-      if (d.getHttp() == null) {
-        p.add(new SpecProblem("spec.drain.http", "is required with drain type http (at least its port)"));
-        return;
+      http(d, p);
+    }
+  }
+
+  private static void emqx(dev.ferry.api.v1alpha1.EmqxDrain e, Function<String, Secret> secrets, List<SpecProblem> p) {
+    if (e.getPort() != null && (e.getPort() < 1 || e.getPort() > 65535)) {
+      p.add(new SpecProblem("spec.drain.emqx.port", "must be a port number, was " + e.getPort()));
+    }
+    if (e.getApiVersion() == null) {
+      p.add(new SpecProblem("spec.drain.emqx.apiVersion", "unknown: must be auto, v4 or v5"));
+    }
+    boolean https = "https".equals(e.getScheme());
+    if (!https && !"http".equals(e.getScheme())) {
+      p.add(new SpecProblem("spec.drain.emqx.scheme", "must be http or https, was " + e.getScheme()));
+    }
+    if (!https && e.getCaSecret() != null) {
+      p.add(new SpecProblem("spec.drain.emqx.caSecret", "is only used with scheme https"));
+    }
+    if (!https && e.getServerName() != null) {
+      p.add(new SpecProblem("spec.drain.emqx.serverName", "is only used with scheme https"));
+    }
+    if (e.getCaSecret() != null) {
+      Secret ca = secrets.apply(e.getCaSecret());
+      if (ca == null) {
+        p.add(new SpecProblem("spec.drain.emqx.caSecret", "Secret '" + e.getCaSecret() + "' not found"));
+      } else if (!has(ca, FerryNames.CA_CERT_SECRET_KEY)) {
+        p.add(new SpecProblem("spec.drain.emqx.caSecret", "Secret '" + e.getCaSecret() + "' must hold the key '"
+            + FerryNames.CA_CERT_SECRET_KEY + "' (PEM certificates)"));
       }
-      if (d.getHttp().getPort() == null || d.getHttp().getPort() < 1 || d.getHttp().getPort() > 65535) {
-        p.add(new SpecProblem("spec.drain.http.port", "must be a port number, was " + d.getHttp().getPort()));
-      }
-      String path = d.getHttp().getPath();
-      if (path != null && !path.matches("/[\\x21-\\x7e]*")) {
-        p.add(new SpecProblem("spec.drain.http.path", "must be a URL path starting with / without spaces, was '"
-            + path + "'"));
-      }
+    }
+    String name = e.getApiKeySecret();
+    if (name == null || name.isEmpty()) {
+      p.add(new SpecProblem("spec.drain.emqx.apiKeySecret", "is required: the Secret with the EMQX API key"));
+      return;
+    }
+    Secret s = secrets.apply(name);
+    if (s == null) {
+      p.add(new SpecProblem("spec.drain.emqx.apiKeySecret", "Secret '" + name + "' not found"));
+    } else if (!has(s, FerryNames.EMQX_API_KEY_SECRET_KEY) || !has(s, FerryNames.EMQX_API_SECRET_SECRET_KEY)) {
+      p.add(new SpecProblem("spec.drain.emqx.apiKeySecret", "Secret '" + name + "' must hold the keys '"
+          + FerryNames.EMQX_API_KEY_SECRET_KEY + "' and '" + FerryNames.EMQX_API_SECRET_SECRET_KEY + "'"));
+    }
+  }
+
+  private static void http(DrainSpec d, List<SpecProblem> p) {
+    if (d.getHttp() == null) {
+      p.add(new SpecProblem("spec.drain.http", "is required with drain type http (at least its port)"));
+      return;
+    }
+    if (d.getHttp().getPort() == null || d.getHttp().getPort() < 1 || d.getHttp().getPort() > 65535) {
+      p.add(new SpecProblem("spec.drain.http.port", "must be a port number, was " + d.getHttp().getPort()));
+    }
+    String path = d.getHttp().getPath();
+    if (path != null && !path.matches("/[\\x21-\\x7e]*")) {
+      p.add(new SpecProblem("spec.drain.http.path", "must be a URL path starting with / without spaces, was '"
+          + path + "'"));
     }
   }
 

@@ -19,7 +19,11 @@ public final class Specs {
       case HTTP -> DrainType.HTTP;
       case NONE -> DrainType.NONE;
     };
-    return new DrainSettings(type, Duration.ofSeconds(d.getWaitTakeover()), Duration.ofSeconds(d.getTimeoutSeconds()));
+    Integer timeout = d.getTimeoutSeconds() != null ? d.getTimeoutSeconds()
+        : type == DrainType.HTTP ? Integer.valueOf(DrainSpec.DEFAULT_HTTP_TIMEOUT_SECONDS) : null;
+    return new DrainSettings(type, Duration.ofSeconds(d.getWaitTakeover()),
+        timeout == null ? null : Duration.ofSeconds(timeout),
+        Duration.ofSeconds(d.getWaitHealthCheck() == null ? 0 : d.getWaitHealthCheck()));
   }
 
   public static BlueGreenSpec blueGreen(LosslessDeploymentSpec spec) {

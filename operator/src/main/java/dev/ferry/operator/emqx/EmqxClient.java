@@ -25,7 +25,7 @@ import java.util.List;
  * transient failures with exponential backoff. Credentials go into the Authorization header only and
  * never into an exception message or a log line.
  */
-public final class EmqxClient {
+public final class EmqxClient implements EmqxApi {
 
   /** How long one HTTP call may take. */
   public static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
@@ -54,19 +54,33 @@ public final class EmqxClient {
     return HttpClient.newBuilder().connectTimeout(CALL_TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
   }
 
+  @Override
+  public Dialect dialect() {
+    return Dialect.V5;
+  }
+
+  @Override
   public URI base() {
     return base;
   }
 
+  @Override
+  public EmqxModel.LocalStatus localStatus() throws EmqxException {
+    return call("GET", "/load_rebalance/status", null, new TypeReference<EmqxModel.LocalStatus>() {});
+  }
+
+  @Override
   public List<Node> nodes() throws EmqxException {
     return call("GET", "/nodes", null, new TypeReference<List<Node>>() {});
   }
 
+  @Override
   public GlobalStatus globalStatus() throws EmqxException {
     return call("GET", "/load_rebalance/global_status", null, new TypeReference<GlobalStatus>() {});
   }
 
   /** Starts an evacuation; one that runs already counts as started. */
+  @Override
   public void startEvacuation(String node, EvacuationRequest request) throws EmqxException {
     try {
       call("POST", "/load_rebalance/" + enc(node) + "/evacuation/start", request, null);
@@ -78,6 +92,7 @@ public final class EmqxClient {
   }
 
   /** Stops an evacuation; one that does not run counts as stopped. */
+  @Override
   public void stopEvacuation(String node) throws EmqxException {
     try {
       call("POST", "/load_rebalance/" + enc(node) + "/evacuation/stop", null, null);
@@ -89,6 +104,7 @@ public final class EmqxClient {
   }
 
   /** Starts a rebalance coordinated by {@code coordinator}; one that runs already counts as started. */
+  @Override
   public void startRebalance(String coordinator, RebalanceRequest request) throws EmqxException {
     try {
       call("POST", "/load_rebalance/" + enc(coordinator) + "/start", request, null);
@@ -100,6 +116,7 @@ public final class EmqxClient {
   }
 
   /** Stops a rebalance; one that does not run counts as stopped. */
+  @Override
   public void stopRebalance(String coordinator) throws EmqxException {
     try {
       call("POST", "/load_rebalance/" + enc(coordinator) + "/stop", null, null);

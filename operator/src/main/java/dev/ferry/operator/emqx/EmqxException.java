@@ -32,6 +32,11 @@ public final class EmqxException extends Exception {
     return status == 400 && getMessage() != null && getMessage().contains("already_started");
   }
 
+  /** The "nothing_to_balance" answer of a rebalance start: the nodes are balanced already. */
+  public boolean nothingToBalance() {
+    return status == 400 && getMessage() != null && getMessage().contains("nothing_to_balance");
+  }
+
   /** The "not_started" answer that makes stop idempotent. */
   public boolean notStarted() {
     return status == 400 && getMessage() != null && getMessage().contains("not_started");

@@ -9,19 +9,24 @@ import java.util.List;
 public final class EmqxModel {
   private EmqxModel() {}
 
-  /** {@code GET /nodes}: careful, {@code connections} counts sessions. */
+  /**
+   * {@code GET /nodes}: careful, {@code connections} counts sessions. {@code edition} is
+   * "Opensource" or "Enterprise" (absent before 5.x and in 4.4); {@code nodeStatus} is normalised to
+   * lower case (4.4 says "Running").
+   */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Node(
       String node,
       @JsonProperty("node_status") String nodeStatus,
       String version,
       String role,
+      String edition,
       long connections,
       @JsonProperty("live_connections") long liveConnections,
       long uptime) {
 
     public boolean running() {
-      return "running".equals(nodeStatus);
+      return "running".equalsIgnoreCase(nodeStatus);
     }
 
     /** The host part of {@code name@host}. */
@@ -73,6 +78,34 @@ public final class EmqxModel {
     /** Terminal: empty, refusing clients, waiting to be stopped or deleted. */
     public boolean prohibiting() {
       return "prohibiting".equals(state);
+    }
+  }
+
+  /**
+   * {@code GET /load_rebalance/status}: {@code {"status": "disabled"}}, or {@code "enabled"} with
+   * the {@code process} ("evacuation" or "rebalance") and that process's fields, as in
+   * {@code global_status}.
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record LocalStatus(
+      String status,
+      String process,
+      String state,
+      @JsonProperty("connection_eviction_rate") Integer connectionEvictionRate,
+      @JsonProperty("session_eviction_rate") Integer sessionEvictionRate,
+      @JsonProperty("session_recipients") List<String> sessionRecipients,
+      Stats stats) {
+
+    public boolean enabled() {
+      return "enabled".equals(status);
+    }
+
+    /** This node's own evacuation, if it runs one. */
+    public java.util.Optional<Evacuation> evacuation(String node) {
+      return enabled() && "evacuation".equals(process)
+          ? java.util.Optional.of(new Evacuation(node, state, connectionEvictionRate, sessionEvictionRate,
+              sessionRecipients, stats))
+          : java.util.Optional.empty();
     }
   }
 

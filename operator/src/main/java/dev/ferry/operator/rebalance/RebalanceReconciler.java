@@ -161,7 +161,8 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
     } catch (RuntimeException e) {
       return Optional.of(progress(rb, old, phase, "NoCredentials", e.getMessage(), now, Duration.ofSeconds(10)));
     }
-    int port = target.getSpec().getDrain().getEmqx().getPort();
+    Integer configured = target.getSpec().getDrain().getEmqx().getPort();
+    int port = configured == null ? 18083 : configured;
 
     if (pods.isEmpty()) {
       return Optional.of(progress(rb, old, phase, "BrokersUnreachable", "no ready pod of " + targetName, now,

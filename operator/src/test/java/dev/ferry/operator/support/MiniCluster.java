@@ -315,7 +315,7 @@ public final class MiniCluster implements AutoCloseable {
           "emqx@" + ip, new InetSocketAddress(ip, 1883), new InetSocketAddress(ip, 18084),
           new InetSocketAddress(ip, 4370),
           brokers.values().stream().map(BrokerNode::clusterAddress).toList(),
-          API_KEY, API_SECRET, 7200, 1000, 32, "5.8.1", BrokerConfig.DEFAULT_EVICTION_SLICES);
+          API_KEY, API_SECRET, 7200, 1000, 32, new dev.ferry.broker.EmqxProfile("5.8.1", "Enterprise", 20, java.util.Set.of(), null));
       BrokerNode node = BrokerNode.start(config);
       FaultyApi api = null;
       try {
