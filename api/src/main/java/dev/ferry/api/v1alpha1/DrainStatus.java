@@ -38,6 +38,10 @@ public class DrainStatus {
   @JsonPropertyDescription("Requests still in flight on the pod (http drainer).")
   private Integer inFlight;
 
+  @JsonPropertyDescription("When the drain's state or counts last changed (RFC 3339). A drain that stays "
+      + "the same for longer than its waits explain is reported as DrainStalled.")
+  private String lastProgressAt;
+
   public String getPod() {
     return pod;
   }
@@ -110,6 +114,14 @@ public class DrainStatus {
     this.inFlight = inFlight;
   }
 
+  public String getLastProgressAt() {
+    return lastProgressAt;
+  }
+
+  public void setLastProgressAt(String lastProgressAt) {
+    this.lastProgressAt = lastProgressAt;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof DrainStatus that
@@ -121,18 +133,21 @@ public class DrainStatus {
         && Objects.equals(connections, that.connections)
         && Objects.equals(initialSessions, that.initialSessions)
         && Objects.equals(sessions, that.sessions)
-        && Objects.equals(inFlight, that.inFlight);
+        && Objects.equals(inFlight, that.inFlight)
+        && Objects.equals(lastProgressAt, that.lastProgressAt);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(pod, node, state, startedAt, initialConnections, connections, initialSessions, sessions, inFlight);
+    return Objects.hash(pod, node, state, startedAt, initialConnections, connections, initialSessions, sessions, inFlight,
+        lastProgressAt);
   }
 
   @Override
   public String toString() {
     return "DrainStatus{pod=" + pod + ", node=" + node + ", state=" + state + ", startedAt=" + startedAt
         + ", initialConnections=" + initialConnections + ", connections=" + connections
-        + ", initialSessions=" + initialSessions + ", sessions=" + sessions + ", inFlight=" + inFlight + "}";
+        + ", initialSessions=" + initialSessions + ", sessions=" + sessions + ", inFlight=" + inFlight
+        + ", lastProgressAt=" + lastProgressAt + "}";
   }
 }

@@ -260,7 +260,10 @@ public final class BlueGreenPlan {
     }
     long ready = readyOf(o, u);
     PodView victim = PodRemoval.pick(victims, c).orElseThrow();
-    boolean inFlight = c.drainOf(victim.name()).active() || victim.markedForDeletion();
+    DrainView drain = c.drainOf(victim.name());
+    // A drain under way goes on; one whose drainer cannot be used is reported as such (it waits
+    // there too, and that is what people must see first).
+    boolean inFlight = drain.active() || victim.markedForDeletion() || (drain.blocked() && victim.containersReady());
     if (ready < o.spec().replicas() && !inFlight) {
       return new Step(
           new Wait(o.now().plus(POD_POLL)), s, Reason.NewSetNotReady,

@@ -197,15 +197,16 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     Set<String> ourRevisions = new TreeSet<>();
     sets.forEach(rs -> ourRevisions.add(ReplicaSets.revision(rs)));
     pods = pods.stream().filter(p -> ourRevisions.contains(PodStates.revision(p))).toList();
-    List<PodView> views = pods.stream().map(PodStates::view).toList();
     List<RevisionSetView> setViews = sets.stream().map(ReplicaSets::view).toList();
 
     Drainer drainer = drainer(ld);
     List<Pod> live = pods.stream().filter(p -> !PodStates.terminating(p)).toList();
-    Map<String, DrainView> drains = drainer.observe(live);
-    if (ld.getSpec().drainOrDefaults().getType() == DrainType.EMQX) {
-      drains = withRecordedStart(ld, drains);
-    }
+    Drainer.Observation seen = drainer.observe(live);
+    Map<String, DrainView> drains = withRecordedTimes(ld, seen.drains(),
+        ld.getSpec().drainOrDefaults().getType() == DrainType.EMQX, now);
+    List<PodView> views = pods.stream()
+        .map(p -> PodStates.view(p).withNotInCluster(seen.notInCluster().get(p.getMetadata().getName())))
+        .toList();
 
     ReleaseStatus remembered = StatusRecorder.releaseStatus(ld.getStatus());
 
@@ -436,22 +437,26 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
   }
 
   /**
-   * The start time of an emqx drain survives an operator restart through status.drain.startedAt
-   * (the http drainer reads it from the pod's drain-started-at annotation, which also holds when
-   * several pods drain at once).
+   * The times of the drain that status.drain reports, which survive an operator restart there: when
+   * it started (the http drainer reads that from the pod's drain-started-at annotation, which also
+   * holds when several pods drain at once) and when its state or counts last changed (now, when
+   * they differ from what status recorded), from which the plans tell a stalled drain.
    */
-  private static Map<String, DrainView> withRecordedStart(LosslessDeployment ld, Map<String, DrainView> drains) {
+  static Map<String, DrainView> withRecordedTimes(
+      LosslessDeployment ld, Map<String, DrainView> drains, boolean startFromStatus, Instant now) {
     var recorded = ld.getStatus() == null ? null : ld.getStatus().getDrain();
-    if (recorded == null || recorded.getPod() == null || recorded.getStartedAt() == null) {
+    if (recorded == null || recorded.getPod() == null) {
       return drains;
     }
     DrainView d = drains.get(recorded.getPod());
     if (d == null || !d.active()) {
       return drains;
     }
+    Instant started = startFromStatus && recorded.getStartedAt() != null
+        ? PodStates.instant(recorded.getStartedAt()) : d.startedAt();
+    Instant progressed = StatusRecorder.sameProgress(recorded, d) ? PodStates.instant(recorded.getLastProgressAt()) : now;
     Map<String, DrainView> out = new HashMap<>(drains);
-    out.put(recorded.getPod(), new DrainView(d.state(), d.detail(), d.connections(), d.sessions(),
-        Instant.parse(recorded.getStartedAt())));
+    out.put(recorded.getPod(), d.withTimes(started == null ? d.startedAt() : started, progressed == null ? now : progressed));
     return out;
   }
 
@@ -466,9 +471,11 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     }
     EmqxCredentials credentials =
         dev.ferry.operator.kube.Secrets.emqx(client, ld.getMetadata().getNamespace(), d.getEmqx().getApiKeySecret());
-    return new EmqxDrainer(http, credentials, new EmqxDrainer.Settings(
-        d.getEmqx().getPort() == null ? 18083 : d.getEmqx().getPort(), d.getConnEvictRate(), d.getSessEvictRate(), d.getWaitTakeover(),
-        d.getWaitHealthCheck() == null ? 0 : d.getWaitHealthCheck(), d.getEmqx().getRedirectTo()), drainStarts);
+    int port = d.getEmqx().getPort() == null ? 18083 : d.getEmqx().getPort();
+    EmqxDrainer.Apis apis = ip -> new dev.ferry.operator.emqx.EmqxClient(http,
+        dev.ferry.operator.emqx.EmqxClient.baseOf(ip, port), credentials);
+    return new EmqxDrainer(apis, new EmqxDrainer.Settings(d.getConnEvictRate(), d.getSessEvictRate(), d.getWaitTakeover(),
+        d.getWaitHealthCheck() == null ? 0 : d.getWaitHealthCheck(), d.getEmqx().getRedirectTo()), clock, drainStarts);
   }
 
   private Secret secret(String namespace, String name) {

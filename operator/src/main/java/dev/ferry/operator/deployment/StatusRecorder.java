@@ -134,7 +134,18 @@ final class StatusRecorder {
     s.setInitialConnections(same && old.getInitialConnections() != null ? old.getInitialConnections() : s.getConnections());
     s.setInitialSessions(same && old.getInitialSessions() != null ? old.getInitialSessions() : s.getSessions());
     s.setNode(same ? old.getNode() : null);
+    s.setLastProgressAt(same && old.getLastProgressAt() != null && sameProgress(old, d) ? old.getLastProgressAt()
+        : now.toString());
     return s;
+  }
+
+  /** Whether a drain shows the state and counts status recorded for it (no progress since). */
+  static boolean sameProgress(DrainStatus recorded, DrainView d) {
+    String state = d.state() == DrainView.State.NOT_STARTED ? "starting" : d.detail();
+    return Objects.equals(recorded.getState(), state)
+        && Objects.equals(recorded.getConnections(), d.connections() < 0 ? null : (int) d.connections())
+        && Objects.equals(recorded.getSessions(), d.sessions() < 0 ? null : (int) d.sessions())
+        && Objects.equals(recorded.getInFlight(), d.inFlight() < 0 ? null : (int) d.inFlight());
   }
 
   /** A condition for invalid specs: Ready False, reason InvalidSpec, every problem listed. */

@@ -14,14 +14,33 @@ import java.util.Map;
  */
 public interface Drainer {
 
-  /** What runs on each of these pods, by pod name; pods with no drain may be left out. */
-  Map<String, DrainView> observe(List<Pod> pods);
+  /** What runs on each of these pods, and which of them cannot take clients over yet. */
+  Observation observe(List<Pod> pods);
 
   /** Starts draining {@code pod} towards {@code migrateTo}. */
   void start(Pod pod, List<Pod> migrateTo) throws DrainException;
 
   /** Stops a drain so that the pod accepts clients again. */
   void stop(Pod pod) throws DrainException;
+
+  /**
+   * What a drainer sees.
+   *
+   * @param drains what runs on each pod, by pod name; pods with no drain may be left out
+   * @param notInCluster pods that cannot take clients over yet, with why (a broker outside the
+   *     cluster); empty for drainers with no cluster
+   */
+  record Observation(Map<String, DrainView> drains, Map<String, String> notInCluster) {
+    public Observation {
+      drains = Map.copyOf(drains);
+      notInCluster = Map.copyOf(notInCluster);
+    }
+
+    /** Drains only: every pod can take clients over. */
+    public static Observation of(Map<String, DrainView> drains) {
+      return new Observation(drains, Map.of());
+    }
+  }
 
   /** A drain call that failed; the message says where and why, never a credential. */
   final class DrainException extends Exception {

@@ -82,7 +82,7 @@ public final class HttpDrainer implements Drainer {
   }
 
   @Override
-  public Map<String, DrainView> observe(List<Pod> pods) {
+  public Observation observe(List<Pod> pods) {
     Map<String, CompletableFuture<DrainView>> asked = new LinkedHashMap<>();
     for (Pod p : pods) {
       if (!worthAsking(p)) {
@@ -99,7 +99,7 @@ public final class HttpDrainer implements Drainer {
     }
     Map<String, DrainView> out = new LinkedHashMap<>();
     asked.forEach((pod, future) -> out.put(pod, future.join()));
-    return out;
+    return Observation.of(out);
   }
 
   private DrainView view(Pod pod, URI uri, HttpResponse<String> response, Throwable error) {

@@ -8,8 +8,8 @@ import java.util.Map;
 /** {@code drain.type: none}: the plans wait {@code waitTakeover} after the gate closed; nothing to call. */
 public final class NoDrainer implements Drainer {
   @Override
-  public Map<String, DrainView> observe(List<Pod> pods) {
-    return Map.of();
+  public Observation observe(List<Pod> pods) {
+    return Observation.of(Map.of());
   }
 
   @Override

@@ -49,7 +49,7 @@ class HttpDrainerTest {
   }
 
   DrainView observe(Pod p) {
-    return drainer.observe(List.of(p)).get(p.getMetadata().getName());
+    return drainer.observe(List.of(p)).drains().get(p.getMetadata().getName());
   }
 
   @Test
@@ -81,9 +81,9 @@ class HttpDrainerTest {
 
   @Test
   void aServingPodThatWasNeverDrainedIsNotAsked() {
-    Map<String, DrainView> seen = drainer.observe(List.of(pod("web-1", IP, "True", null)));
+    Map<String, DrainView> seen = drainer.observe(List.of(pod("web-1", IP, "True", null))).drains();
     assertThat(seen).isEmpty();
-    assertThat(drainer.observe(List.of(pod("web-1", IP, "True", STARTED)))).containsKey("web-1");
+    assertThat(drainer.observe(List.of(pod("web-1", IP, "True", STARTED))).drains()).containsKey("web-1");
   }
 
   @Test
