@@ -18,6 +18,7 @@ import dev.ferry.core.rebalance.Thresholds;
 import dev.ferry.operator.emqx.EmqxClient;
 import dev.ferry.operator.emqx.EmqxCredentials;
 import dev.ferry.operator.support.Clients;
+import dev.ferry.operator.support.FaultyApi;
 import dev.ferry.operator.support.Fixtures;
 import dev.ferry.operator.support.MiniCluster;
 import dev.ferry.operator.support.OperatorHarness;
@@ -129,6 +130,76 @@ class RebalanceTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> rb().getStatus().getPhase() == RebalancePhase.FAILED);
     assertThat(rb().getStatus().getMessage()).contains("before the nodes were balanced");
     await().atMost(Duration.ofSeconds(10)).until(() -> h.serving().size() == 4);
+  }
+
+  /** Pods any Rebalance holds out of the Service. */
+  java.util.List<String> held() {
+    return h.pods().stream().filter(p -> p.getMetadata().getAnnotations() != null
+        && p.getMetadata().getAnnotations().containsKey(FerryNames.HELD_OUT_ANNOTATION))
+        .map(p -> p.getMetadata().getName()).toList();
+  }
+
+  @Test
+  void aHoldWhoseRebalanceIsGoneDoesNotKeepAPodOutOfItsService() {
+    // A Rebalance whose finalizer someone removed by hand left its hold behind.
+    String pod = h.serving().get(0).getMetadata().getName();
+    dev.ferry.operator.kube.PodGates.holdOut(client, NS, pod, "Rebalance/gone");
+    dev.ferry.operator.kube.PodGates.set(client, NS, pod, false);
+    h.edit("mqtt", l -> {
+      l.getMetadata().setAnnotations(java.util.Map.of("poke", "1")); // wake the reconciler now
+      return l;
+    });
+    await().atMost(Duration.ofSeconds(30)).until(() -> h.serving().size() == 4);
+  }
+
+  @Test
+  void nothingToBalanceFromTheBrokerCompletesWithEveryGateOpen() {
+    // What EMQX answers when its own counts say the nodes are balanced (Ferry's were a moment older).
+    FaultyApi.refuseRebalanceStarts("error on node 'emqx@10.0.0.4': nothing_to_balance");
+    rebalance(10, 3);
+    await().atMost(Duration.ofSeconds(30)).until(() -> rb().getStatus() != null
+        && rb().getStatus().getPhase() == RebalancePhase.COMPLETED);
+    assertThat(rb().getStatus().getConditions()).anySatisfy(c -> {
+      assertThat(c.getType()).isEqualTo("Completed");
+      assertThat(c.getStatus()).isEqualTo("True");
+      assertThat(c.getReason()).isEqualTo("NothingToBalance");
+    });
+    assertThat(h.serving()).as("every donor back in the Service").hasSize(4);
+    assertThat(held()).isEmpty();
+    assertThat(rb().getStatus().getHeldPods()).isEmpty();
+  }
+
+  @Test
+  void aStartTheBrokerKeepsRefusingFailsWithEveryGateOpen() {
+    FaultyApi.refuseRebalanceStarts("Nodes unavailable: emqx@10.0.0.2");
+    rebalance(10, 3);
+    await().atMost(Duration.ofSeconds(60)).until(() -> rb().getStatus() != null
+        && rb().getStatus().getPhase() == RebalancePhase.FAILED);
+    assertThat(rb().getStatus().getStartFailures()).isEqualTo(dev.ferry.core.rebalance.RebalancePlan.START_ATTEMPTS);
+    assertThat(rb().getStatus().getMessage()).contains("refused to start the rebalance 3 times").contains("Nodes unavailable");
+    assertThat(h.serving()).hasSize(4);
+    assertThat(held()).isEmpty();
+    assertThat(h.events()).extracting(e -> e.getReason()).contains("StartRefused");
+  }
+
+  @Test
+  void aHeldPodTheBrokerDidNotPickAsADonorGoesBackWhileItRuns() throws Exception {
+    // The new, empty node: a recipient. Held as if an earlier prediction had taken it for a donor.
+    var loads = h.cluster.brokers();
+    String recipient = loads.entrySet().stream().filter(e -> e.getValue().stats().connections() == 0)
+        .map(java.util.Map.Entry::getKey).findFirst().orElseThrow();
+    dev.ferry.operator.kube.PodGates.holdOut(client, NS, recipient, "Rebalance/after-scale-out");
+    dev.ferry.operator.kube.PodGates.set(client, NS, recipient, false);
+    rebalance(1, 0);
+    await().atMost(Duration.ofSeconds(30)).until(() -> rb().getStatus() != null
+        && rb().getStatus().getPhase() == RebalancePhase.PROCESSING
+        && h.serving().stream().anyMatch(p -> p.getMetadata().getName().equals(recipient)));
+    assertThat(held()).doesNotContain(recipient).isNotEmpty();
+    assertThat(rb().getStatus().getHeldPods()).containsExactlyInAnyOrderElementsOf(held());
+    client.resources(Rebalance.class).inNamespace(NS).withName("after-scale-out").delete();
+    await().atMost(Duration.ofSeconds(30)).until(() -> rb() == null);
+    assertThat(held()).isEmpty();
+    assertThat(h.serving()).hasSize(4);
   }
 
   @Test

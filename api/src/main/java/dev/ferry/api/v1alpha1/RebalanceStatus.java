@@ -38,6 +38,18 @@ public class RebalanceStatus {
   @JsonPropertyDescription("A human-readable summary of the current state.")
   private String message;
 
+  @JsonPropertyDescription("Pods this Rebalance holds out of the Service (gate closed, annotation "
+      + "ferry.dev/held-out-by). Every one is put back when the rebalance finishes, fails, is refused, stopped "
+      + "or deleted.")
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  private List<String> heldPods = new ArrayList<>();
+
+  @JsonPropertyDescription("Starts the broker refused in a row; after 3 the Rebalance fails.")
+  private Integer startFailures;
+
+  @JsonPropertyDescription("The broker's answer to the last refused start.")
+  private String startError;
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -94,6 +106,30 @@ public class RebalanceStatus {
     this.message = message;
   }
 
+  public List<String> getHeldPods() {
+    return heldPods;
+  }
+
+  public void setHeldPods(List<String> heldPods) {
+    this.heldPods = heldPods;
+  }
+
+  public Integer getStartFailures() {
+    return startFailures;
+  }
+
+  public void setStartFailures(Integer startFailures) {
+    this.startFailures = startFailures;
+  }
+
+  public String getStartError() {
+    return startError;
+  }
+
+  public void setStartError(String startError) {
+    this.startError = startError;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof RebalanceStatus that
@@ -103,18 +139,23 @@ public class RebalanceStatus {
         && Objects.equals(completedTime, that.completedTime)
         && Objects.equals(rebalanceStates, that.rebalanceStates)
         && Objects.equals(conditions, that.conditions)
-        && Objects.equals(message, that.message);
+        && Objects.equals(message, that.message)
+        && Objects.equals(heldPods, that.heldPods)
+        && Objects.equals(startFailures, that.startFailures)
+        && Objects.equals(startError, that.startError);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedGeneration, phase, startedTime, completedTime, rebalanceStates, conditions, message);
+    return Objects.hash(observedGeneration, phase, startedTime, completedTime, rebalanceStates, conditions, message,
+        heldPods, startFailures, startError);
   }
 
   @Override
   public String toString() {
     return "RebalanceStatus{observedGeneration=" + observedGeneration + ", phase=" + phase + ", startedTime="
         + startedTime + ", completedTime=" + completedTime + ", rebalanceStates=" + rebalanceStates
-        + ", conditions=" + conditions + ", message=" + message + "}";
+        + ", conditions=" + conditions + ", message=" + message + ", heldPods=" + heldPods + ", startFailures="
+        + startFailures + ", startError=" + startError + "}";
   }
 }

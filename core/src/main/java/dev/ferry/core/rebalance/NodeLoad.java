@@ -16,4 +16,9 @@ public record NodeLoad(String node, long connections, long sessions) {
       throw new IllegalArgumentException("counts must not be negative: " + node);
     }
   }
+
+  /** Sessions without a connection: what EMQX's rebalance moves in its session phase. */
+  public long disconnected() {
+    return Math.max(0, sessions - connections);
+  }
 }

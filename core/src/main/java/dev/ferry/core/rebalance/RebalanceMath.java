@@ -78,6 +78,15 @@ public final class RebalanceMath {
     return balanced(split, loads, thresholds, NodeLoad::sessions);
   }
 
+  /**
+   * Whether disconnected sessions are balanced between the split's donors and recipients: what
+   * EMQX's session phase evens out (it never moves a connected session).
+   */
+  public static boolean disconnectedSessionsBalanced(
+      Split split, Map<String, NodeLoad> loads, Thresholds thresholds) {
+    return balanced(split, loads, thresholds, NodeLoad::disconnected);
+  }
+
   static boolean balanced(
       Split split, Map<String, NodeLoad> loads, Thresholds t, ToLongFunction<NodeLoad> count) {
     if (!split.movable()) {

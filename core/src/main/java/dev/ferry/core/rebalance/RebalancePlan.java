@@ -12,32 +12,54 @@ import java.util.TreeMap;
 /**
  * The {@code Rebalance} resource as a pure function: observation in, the one next step out.
  *
+ * <p>The one rule above all: <b>no pod is left out of its Service</b>. Every pod whose gate a
+ * Rebalance closes carries that Rebalance's hold (an annotation written before the gate closes),
+ * and whenever the broker's rebalance does not run — finished, stopped, refused, never started,
+ * or the resource deleted — every pod it holds is put back before anything else happens.
+ *
  * <h2>The algorithm</h2>
  *
  * <ol>
- *   <li><b>Deleted while it runs</b>: stop the broker's rebalance, open the donors' gates again,
+ *   <li><b>Deleted</b>: stop the broker's rebalance on its coordinator, put back every held pod,
  *       then let the resource go (the finalizer is removed).
  *   <li><b>Pending</b>: wait, saying why, while the target releases or does not serve with all its
- *       pods. Then split the serving nodes into donors and recipients as EMQX does; already
- *       balanced → Completed at once ("nothing to balance").
- *   <li><b>Start</b>: first close the donors' gates (the Service stops sending them clients they
- *       would refuse), then start the rebalance on a coordinator — a recipient, which is never
- *       evicted from, the first by name so that a restarted operator picks the same one.
- *   <li><b>Processing</b>: follow the broker. While its entry is there, wait and show what the
- *       donors still have to give. When the entry is gone, finished, stopped or the coordinator
- *       lost all look the same: the balanced test decides. Balanced → Completed; not → Failed.
- *       A target that starts a release meanwhile stops the rebalance (Failed): a release moves
- *       every client anyway.
- *   <li><b>Completed / Failed</b>: open the donors' gates if any is still closed; nothing else.
+ *       pods. Split the serving nodes into donors and recipients as EMQX does (donor: live
+ *       connections at or above the average); already balanced → Completed at once. Otherwise
+ *       close the predicted donors' gates (the Service stops sending them clients they will
+ *       refuse), then start the rebalance on a coordinator — a recipient, the first by name, so a
+ *       restarted operator picks the same one.
+ *   <li><b>A start EMQX refuses</b>: {@code nothing_to_balance} → Completed ("already balanced");
+ *       any other refusal is tried again, and after {@link #START_ATTEMPTS} attempts → Failed.
+ *       Held pods go back first either way.
+ *   <li><b>Processing</b>: follow the broker, as its coordinator reports it. EMQX picks its own
+ *       donors: a held pod that is not one goes back at once, a donor that is not held is taken
+ *       out. While it runs, show what the donors still have to give. When the coordinator cannot
+ *       be asked, wait (its silence proves nothing). When its entry is gone, finished, stopped or
+ *       lost all look the same: put the held pods back, then judge as EMQX does — live connections
+ *       and disconnected sessions within the thresholds → Completed; not → Failed. A target that
+ *       starts a release meanwhile stops the rebalance (Failed): a release moves every client
+ *       anyway.
+ *   <li><b>Completed / Failed</b>: put back any pod still held; nothing else.
  * </ol>
  */
 public final class RebalancePlan {
   private RebalancePlan() {}
 
+  /** How many times a start EMQX refuses is tried before the Rebalance fails. */
+  public static final int START_ATTEMPTS = 3;
+
   public enum Phase { Pending, Processing, Completed, Failed }
 
+  /** Whether the broker's rebalance runs, as its coordinator says. */
+  public enum Running {
+    YES,
+    NO,
+    /** The coordinator could not be asked: nothing can be concluded. */
+    UNKNOWN
+  }
+
   /**
-   * One node of the target.
+   * One serving node of the target.
    *
    * @param pod its pod
    * @param load its node name and counts (from the broker)
@@ -46,21 +68,37 @@ public final class RebalancePlan {
   public record Member(String pod, NodeLoad load, boolean gateOpen) {}
 
   /**
+   * A start the broker refused.
+   *
+   * @param attempts how many starts were refused in a row
+   * @param message the last refusal, as the broker worded it
+   * @param nothingToBalance the broker said the nodes are balanced already
+   */
+  public record StartRefusal(int attempts, String message, boolean nothingToBalance) {}
+
+  /**
    * @param phase what status says
    * @param deleting the resource is being deleted
    * @param targetIssue why the target cannot be rebalanced now (releasing, degraded, missing), or null
-   * @param members the target's serving nodes
-   * @param donors the donors recorded when it started (node names; empty before)
-   * @param running the broker still has a rebalance entry
+   * @param members the target's serving nodes that answered
+   * @param silent serving pods whose broker did not answer, with why (null when all did): nothing
+   *     is started, and a running rebalance is only watched, while the picture is incomplete
+   * @param held every live pod of the target that this Rebalance holds out of the Service
+   * @param coordinator the coordinator recorded when it started, or null before
+   * @param running whether the broker's rebalance runs, as the coordinator says
+   * @param donors the donors: the broker's while it runs, else the ones recorded (empty before)
+   * @param refusal the last start the broker refused, or null
    * @param connections thresholds for connections
    * @param sessions thresholds for sessions
    * @param now the time
    */
   public record Observation(
-      Phase phase, boolean deleting, String targetIssue, List<Member> members, List<String> donors,
-      boolean running, Thresholds connections, Thresholds sessions, Instant now) {
+      Phase phase, boolean deleting, String targetIssue, List<Member> members, String silent, List<String> held,
+      String coordinator, Running running, List<String> donors, StartRefusal refusal,
+      Thresholds connections, Thresholds sessions, Instant now) {
     public Observation {
       members = List.copyOf(members);
+      held = List.copyOf(held);
       donors = List.copyOf(donors);
     }
   }
@@ -69,6 +107,10 @@ public final class RebalancePlan {
   public sealed interface Action {
     record Wait(Instant recheckAt) implements Action {}
 
+    /**
+     * Set these pods' gates: False holds the pod for this Rebalance first, then closes its gate;
+     * True opens it, then lets go of the hold.
+     */
     record SetGates(Map<String, Boolean> gates) implements Action {}
 
     record Start(String coordinator, List<String> nodes, List<String> donors) implements Action {}
@@ -82,49 +124,53 @@ public final class RebalancePlan {
   public record Step(Action action, Phase phase, String reason, String message) {}
 
   public static Step next(Observation o) {
-    Map<String, Member> byNode = new LinkedHashMap<>();
-    o.members().forEach(m -> byNode.put(m.load().node(), m));
-    Optional<Step> reopen = reopenDonors(o, byNode);
-
     if (o.deleting()) {
-      if (o.running()) {
-        return new Step(new Action.Stop(coordinator(o)), o.phase(), "Stopping", "deleted while running: stopping the rebalance");
-      }
-      return reopen.orElse(new Step(new Action.Release(), o.phase(), "Released", "stopped; donors serve again"));
+      return deleting(o);
     }
-    switch (o.phase()) {
-      case Completed, Failed -> {
-        return reopen.orElse(new Step(new Action.Wait(o.now().plusSeconds(300)), o.phase(), "Done", "done"));
-      }
-      case Pending -> {
-        return pending(o, byNode);
-      }
-      case Processing -> {
-        return processing(o, byNode, reopen);
-      }
-    }
-    throw new IllegalStateException("unknown phase " + o.phase());
+    return switch (o.phase()) {
+      case Completed, Failed -> putBack(o, o.phase())
+          .orElse(new Step(new Action.Wait(o.now().plusSeconds(300)), o.phase(), "Done", "done"));
+      case Pending -> pending(o);
+      case Processing -> processing(o);
+    };
   }
 
-  private static Step pending(Observation o, Map<String, Member> byNode) {
-    if (o.targetIssue() != null) {
-      return new Step(new Action.Wait(o.now().plusSeconds(5)), Phase.Pending, "WaitingForTarget", o.targetIssue());
+  private static Step deleting(Observation o) {
+    if (o.running() == Running.YES) {
+      return new Step(new Action.Stop(o.coordinator()), o.phase(), "Stopping",
+          "deleted while running: stopping the rebalance on " + o.coordinator());
     }
-    List<NodeLoad> loads = o.members().stream().map(Member::load).toList();
+    if (o.running() == Running.UNKNOWN && o.coordinator() != null) {
+      return new Step(new Action.Wait(o.now().plusSeconds(5)), o.phase(), "CoordinatorUnknown",
+          "deleted: waiting to ask the coordinator " + o.coordinator() + " whether its rebalance still runs");
+    }
+    return putBack(o, o.phase())
+        .orElse(new Step(new Action.Release(), o.phase(), "Released", "stopped; every pod serves again"));
+  }
+
+  private static Step pending(Observation o) {
+    Optional<Step> back = putBack(o, Phase.Pending);
+    if (o.targetIssue() != null || o.silent() != null) {
+      return back.orElse(new Step(new Action.Wait(o.now().plusSeconds(5)), Phase.Pending, "WaitingForTarget",
+          o.targetIssue() != null ? o.targetIssue() : "brokers do not answer: " + o.silent()));
+    }
+    List<NodeLoad> loads = loads(o);
+    if (o.refusal() != null && (o.refusal().nothingToBalance() || o.refusal().attempts() >= START_ATTEMPTS)) {
+      return back.orElse(o.refusal().nothingToBalance()
+          ? new Step(new Action.Wait(o.now()), Phase.Completed, "NothingToBalance",
+              "already balanced (the broker: nothing_to_balance): " + describe(loads))
+          : new Step(new Action.Wait(o.now()), Phase.Failed, "StartRefused",
+              "the broker refused to start the rebalance " + o.refusal().attempts() + " times: "
+                  + o.refusal().message()));
+    }
     Split split = RebalanceMath.split(loads);
     Map<String, NodeLoad> m = index(loads);
     if (!split.movable() || (RebalanceMath.connectionsBalanced(split, m, o.connections())
         && RebalanceMath.sessionsBalanced(split, m, o.sessions()))) {
-      return new Step(new Action.Wait(o.now()), Phase.Completed, "NothingToBalance",
-          "already balanced: " + describe(loads));
+      return back.orElse(new Step(new Action.Wait(o.now()), Phase.Completed, "NothingToBalance",
+          "already balanced: " + describe(loads)));
     }
-    Map<String, Boolean> close = new TreeMap<>();
-    for (String d : split.donors()) {
-      Member member = byNode.get(d);
-      if (member.gateOpen()) {
-        close.put(member.pod(), false);
-      }
-    }
+    Map<String, Boolean> close = gates(o, split.donors(), false);
     if (!close.isEmpty()) {
       return new Step(new Action.SetGates(close), Phase.Pending, "ClosingDonors",
           "taking the donors " + String.join(", ", close.keySet()) + " out of the Service before the rebalance");
@@ -136,35 +182,36 @@ public final class RebalancePlan {
             + " (coordinator " + coordinator + "): " + describe(loads));
   }
 
-  private static Step processing(Observation o, Map<String, Member> byNode, Optional<Step> reopen) {
-    List<NodeLoad> loads = o.members().stream().map(Member::load).toList();
-    Map<String, NodeLoad> m = index(loads);
-    List<String> recipients = new ArrayList<>();
-    for (NodeLoad l : loads) {
-      if (!o.donors().contains(l.node())) {
-        recipients.add(l.node());
-      }
+  private static Step processing(Observation o) {
+    if (o.running() == Running.UNKNOWN) {
+      return new Step(new Action.Wait(o.now().plusSeconds(2)), Phase.Processing, "CoordinatorUnknown",
+          "cannot ask the coordinator " + o.coordinator() + " how its rebalance goes; asking again");
     }
-    List<String> donors = o.donors().stream().filter(m::containsKey).toList();
-    Split split = new Split(donors, recipients);
+    if (o.silent() != null && o.targetIssue() == null) {
+      return new Step(new Action.Wait(o.now().plusSeconds(2)), Phase.Processing, "BrokersSilent",
+          "brokers do not answer: " + o.silent() + "; asking again");
+    }
     if (o.targetIssue() != null) {
-      if (o.running()) {
-        return new Step(new Action.Stop(coordinator(o)), Phase.Processing, "Stopping",
-            "stopping: " + o.targetIssue());
+      if (o.running() == Running.YES) {
+        return new Step(new Action.Stop(o.coordinator()), Phase.Processing, "Stopping", "stopping: " + o.targetIssue());
       }
-      return reopen.orElse(new Step(new Action.Wait(o.now()), Phase.Failed, "TargetChanged",
+      return putBack(o, Phase.Processing).orElse(new Step(new Action.Wait(o.now()), Phase.Failed, "TargetChanged",
           "stopped: " + o.targetIssue()));
     }
-    if (o.running()) {
-      long toGive = RebalanceMath.stillToGive(split, m, o.connections(), NodeLoad::connections);
-      return new Step(new Action.Wait(o.now().plusSeconds(1)), Phase.Processing, "Rebalancing",
-          toGive + " connections still to move: " + describe(loads));
+    List<NodeLoad> loads = loads(o);
+    Map<String, NodeLoad> m = index(loads);
+    Split split = split(o, loads);
+    if (o.running() == Running.YES) {
+      return followDonors(o).orElseGet(() -> new Step(new Action.Wait(o.now().plusSeconds(1)), Phase.Processing,
+          "Rebalancing", RebalanceMath.stillToGive(split, m, o.connections(), NodeLoad::connections)
+              + " connections still to move: " + describe(loads)));
+    }
+    Optional<Step> back = putBack(o, Phase.Processing);
+    if (back.isPresent()) {
+      return back.get();
     }
     boolean balanced = RebalanceMath.connectionsBalanced(split, m, o.connections())
-        && RebalanceMath.sessionsBalanced(split, m, o.sessions());
-    if (reopen.isPresent()) {
-      return reopen.get();
-    }
+        && RebalanceMath.disconnectedSessionsBalanced(split, m, o.sessions());
     return balanced
         ? new Step(new Action.Wait(o.now()), Phase.Completed, "Balanced", "balanced: " + describe(loads))
         : new Step(new Action.Wait(o.now()), Phase.Failed, "NotBalanced",
@@ -172,27 +219,62 @@ public final class RebalancePlan {
                 + describe(loads));
   }
 
-  /** Donors whose gate is still closed, once nothing runs any more. */
-  private static Optional<Step> reopenDonors(Observation o, Map<String, Member> byNode) {
-    if (o.running()) {
+  /**
+   * While it runs, the held pods are exactly the broker's donors: a predicted donor the broker did
+   * not pick goes back into the Service, a donor nobody predicted comes out (it refuses clients
+   * once the health-check wait ends).
+   */
+  private static Optional<Step> followDonors(Observation o) {
+    Map<String, Boolean> change = new TreeMap<>(gates(o, o.donors(), false));
+    List<String> donorPods = o.members().stream().filter(mb -> o.donors().contains(mb.load().node()))
+        .map(Member::pod).toList();
+    for (String pod : o.held()) {
+      if (!donorPods.contains(pod)) {
+        change.put(pod, true);
+      }
+    }
+    if (change.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new Step(new Action.SetGates(change), Phase.Processing, "FollowingDonors",
+        "keeping exactly the broker's donors out of the Service: " + change));
+  }
+
+  /** Every pod this Rebalance holds, put back into the Service; empty when it holds none. */
+  private static Optional<Step> putBack(Observation o, Phase phase) {
+    if (o.held().isEmpty()) {
       return Optional.empty();
     }
     Map<String, Boolean> open = new TreeMap<>();
-    for (String d : o.donors()) {
-      Member member = byNode.get(d);
-      if (member != null && !member.gateOpen()) {
-        open.put(member.pod(), true);
-      }
-    }
-    return open.isEmpty() ? Optional.empty()
-        : Optional.of(new Step(new Action.SetGates(open), o.phase(), "OpeningDonors",
-            "putting the donors " + String.join(", ", open.keySet()) + " back into the Service"));
+    o.held().forEach(p -> open.put(p, true));
+    return Optional.of(new Step(new Action.SetGates(open), phase, "OpeningDonors",
+        "putting " + String.join(", ", open.keySet()) + " back into the Service"));
   }
 
-  private static String coordinator(Observation o) {
-    // Any node will do for stop; the one that coordinates is a recipient, the first by name.
-    return o.members().stream().map(m -> m.load().node()).filter(n -> !o.donors().contains(n)).sorted()
-        .findFirst().orElse(o.members().isEmpty() ? "" : o.members().get(0).load().node());
+  /** The gates of these nodes' pods that are not at {@code open} yet. */
+  private static Map<String, Boolean> gates(Observation o, List<String> nodes, boolean open) {
+    Map<String, Boolean> out = new TreeMap<>();
+    for (Member mb : o.members()) {
+      if (nodes.contains(mb.load().node()) && (mb.gateOpen() != open || (!open && !o.held().contains(mb.pod())))) {
+        out.put(mb.pod(), open);
+      }
+    }
+    return out;
+  }
+
+  private static Split split(Observation o, List<NodeLoad> loads) {
+    List<String> donors = o.donors().stream().filter(d -> loads.stream().anyMatch(l -> l.node().equals(d))).toList();
+    List<String> recipients = new ArrayList<>();
+    for (NodeLoad l : loads) {
+      if (!o.donors().contains(l.node())) {
+        recipients.add(l.node());
+      }
+    }
+    return new Split(donors, recipients);
+  }
+
+  private static List<NodeLoad> loads(Observation o) {
+    return o.members().stream().map(Member::load).toList();
   }
 
   private static Map<String, NodeLoad> index(List<NodeLoad> loads) {

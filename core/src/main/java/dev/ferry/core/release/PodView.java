@@ -88,6 +88,12 @@ public record PodView(
         notInCluster);
   }
 
+  /** The same pod, held out of the Service by someone or not. */
+  public PodView withHeldOut(boolean held) {
+    return new PodView(name, revision, containersReady, gate, gateChangedAt, readyAt, terminating, markedForDeletion,
+        held, notInCluster);
+  }
+
   /** The same pod with what the drainer says stands between it and the cluster (null: nothing). */
   public PodView withNotInCluster(String why) {
     return new PodView(name, revision, containersReady, gate, gateChangedAt, readyAt, terminating, markedForDeletion,

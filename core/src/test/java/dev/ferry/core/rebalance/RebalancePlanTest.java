@@ -6,6 +6,8 @@ import dev.ferry.core.rebalance.RebalancePlan.Action;
 import dev.ferry.core.rebalance.RebalancePlan.Member;
 import dev.ferry.core.rebalance.RebalancePlan.Observation;
 import dev.ferry.core.rebalance.RebalancePlan.Phase;
+import dev.ferry.core.rebalance.RebalancePlan.Running;
+import dev.ferry.core.rebalance.RebalancePlan.StartRefusal;
 import dev.ferry.core.rebalance.RebalancePlan.Step;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,10 +15,12 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Every transition of the Rebalance resource (DESIGN §4 "Rebalance"). */
+/** Every transition of the Rebalance resource, one observation at a time. */
 class RebalancePlanTest {
   static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
   static final Thresholds T = new Thresholds(10, 1.1);
+  static final List<String> DONORS = List.of("emqx@n0", "emqx@n1", "emqx@n2");
+  static final List<String> DONOR_PODS = List.of("mqtt-0", "mqtt-1", "mqtt-2");
 
   /** Three loaded nodes and a new empty one, after a scale-out. */
   static List<Member> scaledOut(boolean donorsOpen) {
@@ -28,30 +32,74 @@ class RebalancePlanTest {
     return m;
   }
 
-  static Observation obs(Phase phase, String issue, List<Member> members, List<String> donors, boolean running) {
-    return new Observation(phase, false, issue, members, donors, running, T, T, NOW);
+  /** A builder of observations: Pending, nothing held, nothing running, the scaled-out nodes. */
+  static final class Obs {
+    Phase phase = Phase.Pending;
+    boolean deleting;
+    String issue;
+    List<Member> members = scaledOut(true);
+    String silent;
+    List<String> held = List.of();
+    String coordinator;
+    Running running = Running.NO;
+    List<String> donors = List.of();
+    StartRefusal refusal;
+    Thresholds conns = T;
+    Thresholds sessions = T;
+
+    Obs phase(Phase p) { phase = p; return this; }
+    Obs members(List<Member> m) { members = m; return this; }
+    Obs held(List<String> h) { held = h; return this; }
+    Obs running(Running r, String coordinator, List<String> donors) {
+      this.running = r;
+      this.coordinator = coordinator;
+      this.donors = donors;
+      return this;
+    }
+    Obs issue(String i) { issue = i; return this; }
+    Obs refusal(StartRefusal r) { refusal = r; return this; }
+    Obs deleting() { deleting = true; return this; }
+
+    Step next() {
+      return RebalancePlan.next(new Observation(phase, deleting, issue, members, silent, held, coordinator, running, donors,
+          refusal, conns, sessions, NOW));
+    }
   }
 
-  static final List<String> DONORS = List.of("emqx@n0", "emqx@n1", "emqx@n2");
+  static Obs obs() {
+    return new Obs();
+  }
+
+  static Map<String, Boolean> all(List<String> pods, boolean open) {
+    Map<String, Boolean> m = new java.util.TreeMap<>();
+    pods.forEach(p -> m.put(p, open));
+    return m;
+  }
 
   @Test
   void waitsWhileTheTargetReleasesOrIsDegraded() {
-    Step s = RebalancePlan.next(obs(Phase.Pending, "target mqtt is releasing (phase Draining)", scaledOut(true), List.of(), false));
+    Step s = obs().issue("target mqtt is releasing (phase Draining)").next();
     assertThat(s.phase()).isEqualTo(Phase.Pending);
     assertThat(s.reason()).isEqualTo("WaitingForTarget");
-    assertThat(s.message()).contains("releasing");
     assertThat(s.action()).isInstanceOf(Action.Wait.class);
   }
 
   @Test
-  void closesTheDonorsGatesThenStartsOnARecipient() {
-    Step s = RebalancePlan.next(obs(Phase.Pending, null, scaledOut(true), List.of(), false));
-    assertThat(s.action()).isEqualTo(new Action.SetGates(Map.of("mqtt-0", false, "mqtt-1", false, "mqtt-2", false)));
+  void holdsAndClosesThePredictedDonorsThenStartsOnARecipient() {
+    Step s = obs().next();
+    assertThat(s.action()).isEqualTo(new Action.SetGates(all(DONOR_PODS, false)));
     assertThat(s.phase()).isEqualTo(Phase.Pending);
-    s = RebalancePlan.next(obs(Phase.Pending, null, scaledOut(false), List.of(), false));
+    s = obs().members(scaledOut(false)).held(DONOR_PODS).next();
     assertThat(s.action()).isEqualTo(new Action.Start("emqx@n3",
         List.of("emqx@n0", "emqx@n1", "emqx@n2", "emqx@n3"), DONORS));
     assertThat(s.phase()).isEqualTo(Phase.Processing);
+  }
+
+  @Test
+  void aClosedGateNobodyHoldsIsHeldBeforeTheStart() {
+    // Closed by someone else (a release that just ended, a person): held now, so it is put back later.
+    Step s = obs().members(scaledOut(false)).held(List.of("mqtt-0", "mqtt-1")).next();
+    assertThat(s.action()).isEqualTo(new Action.SetGates(Map.of("mqtt-2", false)));
   }
 
   @Test
@@ -59,62 +107,155 @@ class RebalancePlanTest {
     List<Member> even = List.of(
         new Member("a", new NodeLoad("emqx@a", 100, 100), true),
         new Member("b", new NodeLoad("emqx@b", 95, 95), true));
-    Step s = RebalancePlan.next(obs(Phase.Pending, null, even, List.of(), false));
+    Step s = obs().members(even).next();
     assertThat(s.phase()).isEqualTo(Phase.Completed);
     assertThat(s.reason()).isEqualTo("NothingToBalance");
   }
 
   @Test
+  void nothingToBalanceFromTheBrokerCompletesWithEveryGateOpen() {
+    StartRefusal said = new StartRefusal(1, "error on node 'emqx@n3': nothing_to_balance", true);
+    Step s = obs().members(scaledOut(false)).held(DONOR_PODS).refusal(said).next();
+    assertThat(s.action()).isEqualTo(new Action.SetGates(all(DONOR_PODS, true)));
+    s = obs().refusal(said).next();
+    assertThat(s.phase()).isEqualTo(Phase.Completed);
+    assertThat(s.reason()).isEqualTo("NothingToBalance");
+    assertThat(s.message()).contains("already balanced");
+  }
+
+  @Test
+  void aRefusedStartIsTriedAgainThenFailsWithEveryGateOpen() {
+    StartRefusal once = new StartRefusal(1, "Nodes unavailable: emqx@n1", false);
+    Step s = obs().members(scaledOut(false)).held(DONOR_PODS).refusal(once).next();
+    assertThat(s.action()).isInstanceOf(Action.Start.class);
+    StartRefusal thrice = new StartRefusal(RebalancePlan.START_ATTEMPTS, "Nodes unavailable: emqx@n1", false);
+    s = obs().members(scaledOut(false)).held(DONOR_PODS).refusal(thrice).next();
+    assertThat(s.action()).isEqualTo(new Action.SetGates(all(DONOR_PODS, true)));
+    assertThat(s.phase()).isEqualTo(Phase.Pending);
+    s = obs().refusal(thrice).next();
+    assertThat(s.phase()).isEqualTo(Phase.Failed);
+    assertThat(s.reason()).isEqualTo("StartRefused");
+    assertThat(s.message()).contains("3 times").contains("Nodes unavailable");
+  }
+
+  @Test
   void followsTheBrokerAndShowsWhatIsLeftToMove() {
-    Step s = RebalancePlan.next(obs(Phase.Processing, null, scaledOut(false), DONORS, true));
+    Step s = obs().phase(Phase.Processing).members(scaledOut(false)).held(DONOR_PODS)
+        .running(Running.YES, "emqx@n3", DONORS).next();
+    assertThat(s.action()).isInstanceOf(Action.Wait.class);
     assertThat(s.phase()).isEqualTo(Phase.Processing);
     assertThat(s.message()).contains("still to move");
   }
 
   @Test
-  void anEntryThatVanishedIsJudgedByTheBalancedTestNotAssumedDone() {
-    // Vanished while still unbalanced: coordinator lost or stopped. Donors are reopened first.
-    Step s = RebalancePlan.next(obs(Phase.Processing, null, scaledOut(false), DONORS, false));
-    assertThat(s.action()).isEqualTo(new Action.SetGates(Map.of("mqtt-0", true, "mqtt-1", true, "mqtt-2", true)));
-    s = RebalancePlan.next(obs(Phase.Processing, null, scaledOut(true), DONORS, false));
+  void aPredictedDonorTheBrokerDidNotPickGoesBackAtOnce() {
+    Step s = obs().phase(Phase.Processing).members(scaledOut(false)).held(DONOR_PODS)
+        .running(Running.YES, "emqx@n3", List.of("emqx@n0", "emqx@n1")).next();
+    assertThat(s.action()).isEqualTo(new Action.SetGates(Map.of("mqtt-2", true)));
+    assertThat(s.phase()).isEqualTo(Phase.Processing);
+  }
+
+  @Test
+  void aDonorNobodyPredictedIsTakenOut() {
+    List<Member> m = scaledOut(false);
+    m.set(1, new Member("mqtt-1", m.get(1).load(), true));
+    Step s = obs().phase(Phase.Processing).members(m).held(List.of("mqtt-0", "mqtt-2"))
+        .running(Running.YES, "emqx@n3", DONORS).next();
+    assertThat(s.action()).isEqualTo(new Action.SetGates(Map.of("mqtt-1", false)));
+  }
+
+  @Test
+  void aCoordinatorThatCannotBeAskedProvesNothing() {
+    Step s = obs().phase(Phase.Processing).members(scaledOut(false)).held(DONOR_PODS)
+        .running(Running.UNKNOWN, "emqx@n3", DONORS).next();
+    assertThat(s.action()).isInstanceOf(Action.Wait.class);
+    assertThat(s.phase()).isEqualTo(Phase.Processing);
+    assertThat(s.reason()).isEqualTo("CoordinatorUnknown");
+  }
+
+  @Test
+  void silentBrokersHoldBackAStartAndOnlyPauseARunningRebalance() {
+    Obs o = obs();
+    o.silent = "{mqtt-1=GET http://10.0.0.2:18083/api/v5/nodes failed: connect timed out}";
+    Step s = o.next();
+    assertThat(s.action()).isInstanceOf(Action.Wait.class);
+    assertThat(s.message()).contains("do not answer").contains("mqtt-1");
+    o = obs().phase(Phase.Processing).members(scaledOut(false).subList(2, 4)).held(DONOR_PODS)
+        .running(Running.YES, "emqx@n3", DONORS);
+    o.silent = "{mqtt-0=..., mqtt-1=...}";
+    s = o.next();
+    assertThat(s.action()).as("no held pod is let go on a partial picture").isInstanceOf(Action.Wait.class);
+    assertThat(s.reason()).isEqualTo("BrokersSilent");
+  }
+
+  @Test
+  void anEntryThatVanishedPutsEveryHeldPodBackThenIsJudged() {
+    Step s = obs().phase(Phase.Processing).members(scaledOut(false)).held(DONOR_PODS)
+        .running(Running.NO, "emqx@n3", DONORS).next();
+    assertThat(s.action()).isEqualTo(new Action.SetGates(all(DONOR_PODS, true)));
+    s = obs().phase(Phase.Processing).running(Running.NO, "emqx@n3", DONORS).next();
     assertThat(s.phase()).isEqualTo(Phase.Failed);
     assertThat(s.reason()).isEqualTo("NotBalanced");
+  }
 
-    List<Member> balanced = List.of(
-        new Member("mqtt-0", new NodeLoad("emqx@n0", 755, 755), true),
-        new Member("mqtt-1", new NodeLoad("emqx@n1", 752, 752), true),
-        new Member("mqtt-2", new NodeLoad("emqx@n2", 750, 750), true),
-        new Member("mqtt-3", new NodeLoad("emqx@n3", 743, 743), true));
-    s = RebalancePlan.next(obs(Phase.Processing, null, balanced, DONORS, false));
+  @Test
+  void balanceIsJudgedAsTheBrokerDoesOnLiveConnectionsAndDisconnectedSessions() {
+    // Live connections within 60; disconnected sessions 100 against 95 (within 10); all sessions 1,100
+    // against 1,045 would not be. EMQX's rebalance ends here, content, and so does Ferry.
+    List<Member> after = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      after.add(new Member("mqtt-" + i, new NodeLoad("emqx@n" + i, 1000, 1100), true));
+    }
+    after.add(new Member("mqtt-3", new NodeLoad("emqx@n3", 950, 1045), true));
+    Obs o = obs().phase(Phase.Processing).members(after).running(Running.NO, "emqx@n3", DONORS);
+    o.conns = new Thresholds(60, 1.01);
+    o.sessions = new Thresholds(10, 1.01);
+    Step s = o.next();
     assertThat(s.phase()).isEqualTo(Phase.Completed);
     assertThat(s.reason()).isEqualTo("Balanced");
   }
 
   @Test
-  void aTargetThatStartsAReleaseStopsTheRebalance() {
-    Step s = RebalancePlan.next(obs(Phase.Processing, "target mqtt is releasing", scaledOut(false), DONORS, true));
+  void aTargetThatStartsReleasingStopsTheRebalanceOnItsCoordinator() {
+    Step s = obs().phase(Phase.Processing).members(scaledOut(false)).held(DONOR_PODS).issue("target is releasing")
+        .running(Running.YES, "emqx@n3", DONORS).next();
     assertThat(s.action()).isEqualTo(new Action.Stop("emqx@n3"));
-    s = RebalancePlan.next(obs(Phase.Processing, "target mqtt is releasing", scaledOut(false), DONORS, false));
-    assertThat(s.action()).isInstanceOf(Action.SetGates.class);
-    s = RebalancePlan.next(obs(Phase.Processing, "target mqtt is releasing", scaledOut(true), DONORS, false));
+    s = obs().phase(Phase.Processing).members(scaledOut(false)).held(DONOR_PODS).issue("target is releasing")
+        .running(Running.NO, "emqx@n3", DONORS).next();
+    assertThat(s.action()).isEqualTo(new Action.SetGates(all(DONOR_PODS, true)));
+    s = obs().phase(Phase.Processing).issue("target is releasing").running(Running.NO, "emqx@n3", DONORS).next();
     assertThat(s.phase()).isEqualTo(Phase.Failed);
+    assertThat(s.reason()).isEqualTo("TargetChanged");
   }
 
   @Test
-  void deletedWhileRunningStopsReopensThenReleasesTheFinalizer() {
-    Observation running = new Observation(Phase.Processing, true, null, scaledOut(false), DONORS, true, T, T, NOW);
-    assertThat(RebalancePlan.next(running).action()).isEqualTo(new Action.Stop("emqx@n3"));
-    Observation stopped = new Observation(Phase.Processing, true, null, scaledOut(false), DONORS, false, T, T, NOW);
-    assertThat(RebalancePlan.next(stopped).action()).isInstanceOf(Action.SetGates.class);
-    Observation reopened = new Observation(Phase.Processing, true, null, scaledOut(true), DONORS, false, T, T, NOW);
-    assertThat(RebalancePlan.next(reopened).action()).isEqualTo(new Action.Release());
+  void deletedWhileRunningStopsOnTheCoordinatorPutsEveryPodBackThenReleases() {
+    Step s = obs().phase(Phase.Processing).deleting().held(DONOR_PODS).running(Running.YES, "emqx@n3", DONORS).next();
+    assertThat(s.action()).isEqualTo(new Action.Stop("emqx@n3"));
+    s = obs().phase(Phase.Processing).deleting().held(DONOR_PODS).running(Running.NO, "emqx@n3", DONORS).next();
+    assertThat(s.action()).isEqualTo(new Action.SetGates(all(DONOR_PODS, true)));
+    s = obs().phase(Phase.Processing).deleting().running(Running.NO, "emqx@n3", DONORS).next();
+    assertThat(s.action()).isEqualTo(new Action.Release());
   }
 
   @Test
-  void aFinishedRebalanceNeverLeavesADonorOutOfTheService() {
-    Step s = RebalancePlan.next(obs(Phase.Completed, null, scaledOut(false), DONORS, false));
-    assertThat(s.action()).isInstanceOf(Action.SetGates.class);
-    s = RebalancePlan.next(obs(Phase.Completed, null, scaledOut(true), DONORS, false));
+  void deletedBeforeItStartedPutsTheHeldPodsBack() {
+    Step s = obs().deleting().held(DONOR_PODS).next();
+    assertThat(s.action()).isEqualTo(new Action.SetGates(all(DONOR_PODS, true)));
+  }
+
+  @Test
+  void deletedWhileTheCoordinatorCannotBeAskedWaits() {
+    Step s = obs().phase(Phase.Processing).deleting().held(DONOR_PODS).running(Running.UNKNOWN, "emqx@n3", DONORS).next();
     assertThat(s.action()).isInstanceOf(Action.Wait.class);
+    assertThat(s.reason()).isEqualTo("CoordinatorUnknown");
+  }
+
+  @Test
+  void aFinishedRebalanceThatStillHoldsAPodPutsItBack() {
+    Step s = obs().phase(Phase.Completed).held(List.of("mqtt-1")).next();
+    assertThat(s.action()).isEqualTo(new Action.SetGates(Map.of("mqtt-1", true)));
+    assertThat(s.phase()).isEqualTo(Phase.Completed);
+    assertThat(obs().phase(Phase.Failed).next().action()).isInstanceOf(Action.Wait.class);
   }
 }

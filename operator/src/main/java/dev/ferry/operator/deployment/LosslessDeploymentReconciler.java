@@ -204,8 +204,12 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     Drainer.Observation seen = drainer.observe(live);
     Map<String, DrainView> drains = withRecordedTimes(ld, seen.drains(),
         ld.getSpec().drainOrDefaults().getType() == DrainType.EMQX, now);
+    Set<String> holders = holders(ns, pods);
     List<PodView> views = pods.stream()
-        .map(p -> PodStates.view(p).withNotInCluster(seen.notInCluster().get(p.getMetadata().getName())))
+        .map(p -> {
+          PodView v = PodStates.view(p).withNotInCluster(seen.notInCluster().get(p.getMetadata().getName()));
+          return v.heldOut() && !holders.contains(holder(p)) ? v.withHeldOut(false) : v;
+        })
         .toList();
 
     ReleaseStatus remembered = StatusRecorder.releaseStatus(ld.getStatus());
@@ -458,6 +462,28 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     Map<String, DrainView> out = new HashMap<>(drains);
     out.put(recorded.getPod(), d.withTimes(started == null ? d.startedAt() : started, progressed == null ? now : progressed));
     return out;
+  }
+
+  /**
+   * The holders of pods' holds that still exist ({@code Rebalance/<name>}): a hold whose Rebalance
+   * is gone (its finalizer removed by hand) must not keep a pod out of its Service for good.
+   */
+  private Set<String> holders(String ns, List<Pod> pods) {
+    Set<String> out = new TreeSet<>();
+    for (Pod p : pods) {
+      String h = holder(p);
+      if (h != null && h.startsWith("Rebalance/") && !out.contains(h)
+          && client.resources(dev.ferry.api.v1alpha1.Rebalance.class).inNamespace(ns)
+              .withName(h.substring("Rebalance/".length())).get() != null) {
+        out.add(h);
+      }
+    }
+    return out;
+  }
+
+  private static String holder(Pod p) {
+    return p.getMetadata().getAnnotations() == null ? null
+        : p.getMetadata().getAnnotations().get(FerryNames.HELD_OUT_ANNOTATION);
   }
 
   private Drainer drainer(LosslessDeployment ld) {

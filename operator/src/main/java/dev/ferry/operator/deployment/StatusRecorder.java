@@ -102,15 +102,20 @@ final class StatusRecorder {
         serving >= want ? "MinimumPodsServing" : "NotEnoughPodsServing",
         serving + "/" + want + " pods serving", ld, now));
     String progressReason = step.reason().name();
+    String progressMessage = releasing || r.phase() == Phase.Aborted ? step.message() : "no release in progress";
     if (r.phase() == Phase.Aborted) {
-      // Keep why it aborted (ProgressDeadlineExceeded), as a Deployment does, not the cleanup step's word.
-      progressReason = old.getConditions() == null ? progressReason : old.getConditions().stream()
+      // Keep why it aborted (ProgressDeadlineExceeded, and what it waited for), as a Deployment does,
+      // not the cleanup step's words.
+      Condition why = old.getConditions() == null ? null : old.getConditions().stream()
           .filter(c -> Conditions.PROGRESSING.equals(c.getType()) && "False".equals(c.getStatus()))
-          .map(Condition::getReason).findFirst().orElse(progressReason);
+          .findFirst().orElse(null);
+      if (why != null) {
+        progressReason = why.getReason();
+        progressMessage = why.getMessage();
+      }
     }
     boolean progressing = !step.stalled() && r.phase() != Phase.Aborted;
-    conditions.add(condition(old, Conditions.PROGRESSING, progressing, progressReason,
-        releasing || r.phase() == Phase.Aborted ? step.message() : "no release in progress", ld, now));
+    conditions.add(condition(old, Conditions.PROGRESSING, progressing, progressReason, progressMessage, ld, now));
     conditions.add(condition(old, Conditions.READY, r.phase() == Phase.Healthy,
         r.phase() == Phase.Healthy ? "Healthy" : r.phase().name(), step.message(), ld, now));
     s.setConditions(conditions);

@@ -16,19 +16,19 @@ public final class BrokerNodes {
   private BrokerNodes() {}
 
   public static Optional<Node> of(Pod pod, List<Node> nodes) {
-    String ip = ip(pod);
-    String name = pod.getMetadata().getName();
-    String hostname = pod.getSpec() == null || pod.getSpec().getHostname() == null ? name : pod.getSpec().getHostname();
-    return nodes.stream()
-        .filter(n -> {
-          String host = n.host();
-          return sameAddress(host, ip) || host.equals(name) || host.equals(hostname)
-              || host.startsWith(hostname + ".") || host.startsWith(name + ".");
-        })
-        .findFirst();
+    return nodes.stream().filter(n -> runs(pod, n.node())).findFirst();
   }
 
-  static String ip(Pod p) {
+  /** Whether the node named {@code node} ({@code name@host}) is the one in this pod. */
+  public static boolean runs(Pod pod, String node) {
+    String host = node.substring(node.indexOf('@') + 1);
+    String name = pod.getMetadata().getName();
+    String hostname = pod.getSpec() == null || pod.getSpec().getHostname() == null ? name : pod.getSpec().getHostname();
+    return sameAddress(host, ip(pod)) || host.equals(name) || host.equals(hostname)
+        || host.startsWith(hostname + ".") || host.startsWith(name + ".");
+  }
+
+  public static String ip(Pod p) {
     return p.getStatus() == null ? null : p.getStatus().getPodIP();
   }
 

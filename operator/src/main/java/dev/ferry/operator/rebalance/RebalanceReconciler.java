@@ -6,31 +6,26 @@ import dev.ferry.api.v1alpha1.DrainType;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
 import dev.ferry.api.v1alpha1.Rebalance;
-import dev.ferry.api.v1alpha1.RebalancePhase;
 import dev.ferry.api.v1alpha1.RebalanceSpec;
-import dev.ferry.api.v1alpha1.RebalanceState;
 import dev.ferry.api.v1alpha1.RebalanceStatus;
-import dev.ferry.core.rebalance.NodeLoad;
 import dev.ferry.core.rebalance.RebalancePlan;
 import dev.ferry.core.rebalance.RebalancePlan.Action;
-import dev.ferry.core.rebalance.RebalancePlan.Member;
 import dev.ferry.core.rebalance.RebalancePlan.Observation;
 import dev.ferry.core.rebalance.RebalancePlan.Phase;
 import dev.ferry.core.rebalance.RebalancePlan.Step;
 import dev.ferry.core.rebalance.Thresholds;
-import dev.ferry.operator.emqx.EmqxCluster;
+import dev.ferry.operator.drain.EmqxDrainer;
+import dev.ferry.operator.emqx.EmqxApi;
 import dev.ferry.operator.emqx.EmqxClient;
 import dev.ferry.operator.emqx.EmqxCredentials;
 import dev.ferry.operator.emqx.EmqxException;
-import dev.ferry.operator.emqx.EmqxModel.GlobalStatus;
-import dev.ferry.operator.emqx.EmqxModel.Node;
 import dev.ferry.operator.emqx.EmqxModel.RebalanceEntry;
 import dev.ferry.operator.emqx.EmqxModel.RebalanceRequest;
 import dev.ferry.operator.kube.EventRecorder;
 import dev.ferry.operator.kube.PodGates;
-import dev.ferry.operator.kube.PodStates;
+import dev.ferry.operator.kube.Secrets;
+import dev.ferry.operator.kube.StatusWriter;
 import dev.ferry.operator.metrics.OperatorMetrics;
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -44,7 +39,6 @@ import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -52,14 +46,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reconciles a Rebalance: observe the target and its brokers, ask core's {@link RebalancePlan} for
- * the next step, act. The finalizer makes a deletion stop the broker's rebalance and put the donors
- * back into the Service before the resource goes.
+ * Reconciles a Rebalance: observe the target and its brokers ({@link RebalanceObserver}), ask
+ * core's {@link RebalancePlan} for the next step, act, record ({@link RebalanceStatusRecorder}). The
+ * finalizer makes a deletion stop the broker's rebalance and put every held pod back into the
+ * Service before the resource goes.
  */
 @ControllerConfiguration(name = "rebalance", finalizerName = FerryNames.REBALANCE_STOP_FINALIZER)
 public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner<Rebalance> {
   private static final Logger log = LoggerFactory.getLogger(RebalanceReconciler.class);
   static final String KIND = "Rebalance";
+  private static final Duration AFTER_ERROR = Duration.ofSeconds(5);
 
   private final KubernetesClient client;
   private final EventRecorder events;
@@ -82,14 +78,9 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
       if (fresh == null) {
         return UpdateControl.noUpdate();
       }
-      return pass(fresh, false).map(s -> {
-        Rebalance target = fresh;
-        if (!Objects.equals(target.getStatus(), s.status())) {
-          target.setStatus(s.status());
-          dev.ferry.operator.kube.StatusWriter.replace(client, target);
-        }
-        return UpdateControl.<Rebalance>noUpdate().rescheduleAfter(s.delay());
-      }).orElseGet(UpdateControl::noUpdate);
+      Outcome o = pass(fresh, false);
+      write(fresh, o.status());
+      return UpdateControl.<Rebalance>noUpdate().rescheduleAfter(o.delay());
     } finally {
       metrics.reconciled(KIND, Duration.ofNanos(System.nanoTime() - t0), false);
     }
@@ -98,149 +89,181 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
   @Override
   public DeleteControl cleanup(Rebalance rb, Context<Rebalance> context) {
     Rebalance fresh = client.resource(rb).get();
-    Optional<Outcome> o = pass(fresh == null ? rb : fresh, true);
-    if (o.isPresent() && fresh != null && !o.get().released() && !Objects.equals(fresh.getStatus(), o.get().status())) {
-      fresh.setStatus(o.get().status());
-      dev.ferry.operator.kube.StatusWriter.replace(client, fresh);
+    Outcome o = pass(fresh == null ? rb : fresh, true);
+    if (o.released()) {
+      return DeleteControl.defaultDelete();
     }
-    if (o.isPresent() && !o.get().released()) {
-      return DeleteControl.noFinalizerRemoval().rescheduleAfter(o.get().delay());
+    if (fresh != null) {
+      write(fresh, o.status());
     }
-    return DeleteControl.defaultDelete();
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(o.delay());
+  }
+
+  private void write(Rebalance fresh, RebalanceStatus s) {
+    if (!Objects.equals(fresh.getStatus(), s)) {
+      fresh.setStatus(s);
+      StatusWriter.replace(client, fresh);
+    }
   }
 
   record Outcome(RebalanceStatus status, Duration delay, boolean released) {}
 
-  private Optional<Outcome> pass(Rebalance rb, boolean deleting) {
-    Instant now = clock.instant();
-    String ns = rb.getMetadata().getNamespace();
-    RebalanceStatus old = rb.getStatus() == null ? new RebalanceStatus() : rb.getStatus();
-    Phase phase = old.getPhase() == null ? Phase.Pending : Phase.valueOf(camel(old.getPhase()));
-    RebalanceSpec spec = rb.getSpec();
+  /** What one pass saw: the spec's settings, the target, and what its brokers said. */
+  private record Pass(Rebalance rb, RebalanceStatus old, boolean deleting, Thresholds conns, Thresholds sessions,
+      LosslessDeployment target, List<Pod> pods, RebalanceObserver.Seen seen, Instant now) {}
 
+  private Outcome pass(Rebalance rb, boolean deleting) {
+    Instant now = clock.instant();
+    RebalanceStatus old = rb.getStatus() == null ? new RebalanceStatus() : rb.getStatus();
+    RebalanceStatusRecorder record = new RebalanceStatusRecorder(rb, old, events, now);
     Thresholds conns;
     Thresholds sessions;
     try {
-      conns = new Thresholds(spec.getAbsConnThreshold(), Double.parseDouble(spec.getRelConnThreshold()));
-      sessions = new Thresholds(spec.getAbsSessThreshold(), Double.parseDouble(spec.getRelSessThreshold()));
-      if (spec.getConnEvictRate() == null || spec.getConnEvictRate() < 1) {
-        throw new IllegalArgumentException("spec.connEvictRate must be at least 1");
-      }
+      conns = thresholds(rb.getSpec(), true);
+      sessions = thresholds(rb.getSpec(), false);
     } catch (RuntimeException e) {
-      if (deleting) {
-        return Optional.of(new Outcome(old, Duration.ZERO, true));
-      }
-      return Optional.of(finish(rb, old, Phase.Failed, Conditions.REASON_INVALID_SPEC,
-          "invalid spec: " + e.getMessage(), now));
+      return deleting ? releaseHolds(rb, record, now) : record.finish(Phase.Failed, Conditions.REASON_INVALID_SPEC,
+          "invalid spec: " + e.getMessage());
     }
-
-    // The target and its brokers.
-    String targetName = spec.getTargetRef() == null ? null : spec.getTargetRef().getName();
+    String ns = rb.getMetadata().getNamespace();
+    String targetName = rb.getSpec().getTargetRef() == null ? null : rb.getSpec().getTargetRef().getName();
     LosslessDeployment target = targetName == null ? null
         : client.resources(LosslessDeployment.class).inNamespace(ns).withName(targetName).get();
     if (target == null) {
-      if (deleting) {
-        return Optional.of(new Outcome(old, Duration.ZERO, true));
-      }
-      return Optional.of(progress(rb, old, Phase.Pending, "TargetNotFound",
-          "LosslessDeployment '" + targetName + "' not found", now, Duration.ofSeconds(10)));
+      return deleting ? new Outcome(old, Duration.ZERO, true) : record.progress(
+          RebalanceStatusRecorder.phase(old), "TargetNotFound", "LosslessDeployment '" + targetName + "' not found",
+          Duration.ofSeconds(10));
     }
+    List<Pod> pods = client.pods().inNamespace(ns).withLabel(FerryNames.DEPLOYMENT_LABEL, targetName).list().getItems();
     if (target.getSpec().drainOrDefaults().getType() != DrainType.EMQX || target.getSpec().getDrain().getEmqx() == null) {
-      return Optional.of(deleting ? new Outcome(old, Duration.ZERO, true)
-          : finish(rb, old, Phase.Failed, "NotEmqx", "target " + targetName + " does not use the emqx drainer", now));
+      return deleting ? releaseHolds(rb, record, now)
+          : record.finish(Phase.Failed, "NotEmqx", "target " + targetName + " does not use the emqx drainer");
     }
-    String targetIssue = issue(target);
-    String revision = target.getStatus() == null ? null : target.getStatus().getCurrentRevision();
-    List<Pod> pods = client.pods().inNamespace(ns).withLabel(FerryNames.DEPLOYMENT_LABEL, targetName).list().getItems()
-        .stream().filter(p -> !PodStates.terminating(p) && PodStates.containersReady(p))
-        .filter(p -> revision == null || revision.equals(PodStates.revision(p))).toList();
-
-    EmqxCredentials credentials;
+    EmqxDrainer.Apis apis;
     try {
-      credentials = dev.ferry.operator.kube.Secrets.emqx(client, ns, target.getSpec().getDrain().getEmqx().getApiKeySecret());
+      apis = apis(target);
     } catch (RuntimeException e) {
-      return Optional.of(progress(rb, old, phase, "NoCredentials", e.getMessage(), now, Duration.ofSeconds(10)));
+      return record.progress(RebalanceStatusRecorder.phase(old), "NoCredentials", e.getMessage(), Duration.ofSeconds(10));
     }
-    Integer configured = target.getSpec().getDrain().getEmqx().getPort();
-    int port = configured == null ? 18083 : configured;
+    String coordinator = RebalanceStatusRecorder.coordinator(old);
+    RebalanceObserver.Seen seen = new RebalanceObserver(apis)
+        .observe(rb, pods, RebalanceObserver.serving(target, pods), coordinator);
+    return decideActRecord(new Pass(rb, old, deleting, conns, sessions, target, pods, seen, now), record);
+  }
 
-    if (pods.isEmpty()) {
-      return Optional.of(progress(rb, old, phase, "BrokersUnreachable", "no ready pod of " + targetName, now,
-          Duration.ofSeconds(5)));
-    }
-    EmqxCluster cluster;
+  private Outcome decideActRecord(Pass p, RebalanceStatusRecorder record) {
+    RebalanceObserver.Seen seen = p.seen();
+    String issue = issue(p.target());
+    String silent = seen.unanswered().isEmpty() ? null : seen.unanswered().toString();
+    List<String> donors = seen.entry().map(RebalanceEntry::donors)
+        .orElseGet(() -> RebalanceStatusRecorder.donors(p.old()));
+    Step step = RebalancePlan.next(new Observation(RebalanceStatusRecorder.phase(p.old()), p.deleting(), issue,
+        seen.members(), silent, seen.held(), RebalanceStatusRecorder.coordinator(p.old()), seen.running(),
+        donors == null ? List.of() : donors, RebalanceObserver.refusal(p.old()), p.conns(), p.sessions(), p.now()));
+    Optional<EmqxException> refused;
     try {
-      cluster = EmqxCluster.read(http, pods, port, credentials);
-    } catch (EmqxException e) {
-      return Optional.of(progress(rb, old, phase, "BrokersUnreachable", e.getMessage(), now, Duration.ofSeconds(5)));
-    }
-    EmqxClient api = cluster.client();
-    GlobalStatus global = cluster.status();
-    List<Member> members = new ArrayList<>();
-    for (Pod p : pods) {
-      Optional<Node> n = cluster.nodeOf(p);
-      n.ifPresent(node -> members.add(new Member(p.getMetadata().getName(),
-          new NodeLoad(node.node(), node.liveConnections(), node.connections()),
-          PodStates.view(p).gateTrue())));
-    }
-    List<String> memberNodes = members.stream().map(m -> m.load().node()).toList();
-    Optional<RebalanceEntry> entry = global.rebalances().stream()
-        .filter(r -> memberNodes.contains(r.coordinatorNode()) || memberNodes.contains(r.node())).findFirst();
-    List<String> donors = entry.map(RebalanceEntry::donors).orElseGet(() ->
-        old.getRebalanceStates() == null || old.getRebalanceStates().isEmpty() ? List.of()
-            : old.getRebalanceStates().get(0).getDonors());
-
-    Step step = RebalancePlan.next(new Observation(phase, deleting, targetIssue, members, donors,
-        entry.isPresent(), conns, sessions, now));
-
-    // Act.
-    try {
-      switch (step.action()) {
-        case Action.SetGates g -> {
-          // Hold first, then close; open first, then release the hold: the LosslessDeployment
-          // never sees a closed gate that nobody holds, so it never fights the rebalance.
-          String holder = "Rebalance/" + rb.getMetadata().getName();
-          g.gates().entrySet().stream().sorted((a, b) -> Boolean.compare(b.getValue(), a.getValue()))
-              .forEach(e -> {
-                if (e.getValue()) {
-                  PodGates.set(client, ns, e.getKey(), true);
-                  PodGates.holdOut(client, ns, e.getKey(), null);
-                } else {
-                  PodGates.holdOut(client, ns, e.getKey(), holder);
-                  PodGates.set(client, ns, e.getKey(), false);
-                }
-              });
-        }
-        case Action.Start s -> api.startRebalance(s.coordinator(), new RebalanceRequest(
-            spec.getConnEvictRate(), spec.getSessEvictRate(), spec.getWaitTakeover(), spec.getWaitHealthCheck(),
-            spec.getAbsConnThreshold(), conns.relative(), spec.getAbsSessThreshold(), sessions.relative(), s.nodes()));
-        case Action.Stop s -> api.stopRebalance(entry.map(RebalanceEntry::coordinatorNode).orElse(s.coordinator()));
-        case Action.Release r -> { }
-        case Action.Wait w -> { }
-      }
+      refused = act(p, step);
     } catch (EmqxException | KubernetesClientException | IllegalStateException e) {
       metrics.error(KIND, "ActionFailed");
-      events.warning(rb, "ActionFailed", step.reason() + ": " + e.getMessage());
-      return Optional.of(progress(rb, old, phase, "ActionFailed", e.getMessage(), now, Duration.ofSeconds(5)));
+      events.warning(p.rb(), "ActionFailed", step.reason() + ": " + e.getMessage());
+      return record.progress(RebalanceStatusRecorder.phase(p.old()), "ActionFailed", e.getMessage(), AFTER_ERROR);
     }
     if (!(step.action() instanceof Action.Wait)) {
       metrics.action(KIND, step.action().getClass().getSimpleName());
     }
+    if (refused.isPresent()) {
+      return record.refused(refused.get().getMessage(), seen.held(), AFTER_ERROR);
+    }
+    Outcome o = record.stepped(step, seen, donors);
+    if (step.phase() != RebalanceStatusRecorder.phase(p.old()) || !(step.action() instanceof Action.Wait)) {
+      log.info("{}/{} {} {}: {}", p.rb().getMetadata().getNamespace(), p.rb().getMetadata().getName(), step.phase(),
+          step.reason(), step.message());
+    }
+    return o;
+  }
 
-    RebalanceStatus s = status(rb, old, step, entry, donors, members, now);
-    if (step.phase() != phase || !(step.action() instanceof Action.Wait)) {
-      if (step.phase() == Phase.Failed) {
-        events.warning(rb, step.reason(), step.message());
-      } else {
-        events.normal(rb, step.reason(), step.message());
+  /**
+   * Carries out the step. A start the broker refuses is returned (the plan decides, next pass,
+   * whether to try again); every other failure throws.
+   */
+  private Optional<EmqxException> act(Pass p, Step step) throws EmqxException {
+    String ns = p.rb().getMetadata().getNamespace();
+    switch (step.action()) {
+      case Action.SetGates g -> setGates(ns, RebalanceObserver.holder(p.rb()), g);
+      case Action.Start s -> {
+        try {
+          apiOf(p, s.coordinator()).startRebalance(s.coordinator(), request(p.rb().getSpec(), p.conns(), p.sessions(),
+              s.nodes()));
+        } catch (EmqxException e) {
+          if (e.status() >= 400 && e.status() < 500) {
+            return Optional.of(e);
+          }
+          throw e;
+        }
       }
-      log.info("{}/{} {} {}: {}", ns, rb.getMetadata().getName(), step.phase(), step.reason(), step.message());
+      case Action.Stop s -> apiOf(p, s.coordinator()).stopRebalance(s.coordinator());
+      case Action.Release r -> { }
+      case Action.Wait w -> { }
     }
-    Duration delay = step.action() instanceof Action.Wait w ? Duration.between(now, w.recheckAt()) : Duration.ofMillis(300);
-    if (delay.toMillis() < 100) {
-      delay = Duration.ofMillis(100);
+    return Optional.empty();
+  }
+
+  /** Hold first, then close; open first, then let go: the LosslessDeployment never sees a closed gate nobody holds. */
+  private void setGates(String ns, String holder, Action.SetGates g) {
+    g.gates().entrySet().stream().sorted((a, b) -> Boolean.compare(b.getValue(), a.getValue())).forEach(e -> {
+      if (e.getValue()) {
+        PodGates.set(client, ns, e.getKey(), true);
+        PodGates.holdOut(client, ns, e.getKey(), null);
+      } else {
+        PodGates.holdOut(client, ns, e.getKey(), holder);
+        PodGates.set(client, ns, e.getKey(), false);
+      }
+    });
+  }
+
+  /** The API to call about {@code node}: its own pod's, or (when it does not answer) any member's. */
+  private static EmqxApi apiOf(Pass p, String node) throws EmqxException {
+    EmqxApi api = p.seen().apis().get(node);
+    if (api == null) {
+      api = p.seen().apis().values().stream().findFirst()
+          .orElseThrow(() -> new EmqxException(0, "UNREACHABLE", "no broker of the target answers", null));
     }
-    return Optional.of(new Outcome(s, delay, step.action() instanceof Action.Release));
+    return api;
+  }
+
+  private Outcome releaseHolds(Rebalance rb, RebalanceStatusRecorder record, Instant now) {
+    List<Pod> pods = client.pods().inNamespace(rb.getMetadata().getNamespace()).list().getItems();
+    List<String> held = RebalanceObserver.held(rb, pods);
+    if (held.isEmpty()) {
+      return new Outcome(rb.getStatus(), Duration.ZERO, true);
+    }
+    java.util.Map<String, Boolean> open = new java.util.TreeMap<>();
+    held.forEach(pod -> open.put(pod, true));
+    setGates(rb.getMetadata().getNamespace(), RebalanceObserver.holder(rb), new Action.SetGates(open));
+    return record.progress(RebalanceStatusRecorder.phase(rb.getStatus() == null ? new RebalanceStatus() : rb.getStatus()),
+        "OpeningDonors", "putting " + held + " back into the Service", Duration.ofMillis(300));
+  }
+
+  private EmqxDrainer.Apis apis(LosslessDeployment target) {
+    var emqx = target.getSpec().getDrain().getEmqx();
+    EmqxCredentials credentials = Secrets.emqx(client, target.getMetadata().getNamespace(), emqx.getApiKeySecret());
+    int port = emqx.getPort() == null ? 18083 : emqx.getPort();
+    return ip -> new EmqxClient(http, EmqxClient.baseOf(ip, port), credentials);
+  }
+
+  private static RebalanceRequest request(RebalanceSpec spec, Thresholds conns, Thresholds sessions, List<String> nodes) {
+    return new RebalanceRequest(spec.getConnEvictRate(), spec.getSessEvictRate(), spec.getWaitTakeover(),
+        spec.getWaitHealthCheck(), spec.getAbsConnThreshold(), conns.relative(), spec.getAbsSessThreshold(),
+        sessions.relative(), nodes);
+  }
+
+  private static Thresholds thresholds(RebalanceSpec spec, boolean connections) {
+    if (spec.getConnEvictRate() == null || spec.getConnEvictRate() < 1) {
+      throw new IllegalArgumentException("spec.connEvictRate must be at least 1");
+    }
+    return connections
+        ? new Thresholds(spec.getAbsConnThreshold(), Double.parseDouble(spec.getRelConnThreshold()))
+        : new Thresholds(spec.getAbsSessThreshold(), Double.parseDouble(spec.getRelSessThreshold()));
   }
 
   /** Why the target cannot be rebalanced now, or null. */
@@ -258,92 +281,5 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
       return "target " + target.getMetadata().getName() + " is releasing";
     }
     return null;
-  }
-
-  private RebalanceStatus status(Rebalance rb, RebalanceStatus old, Step step, Optional<RebalanceEntry> entry,
-      List<String> donors, List<Member> members, Instant now) {
-    RebalanceStatus s = new RebalanceStatus();
-    s.setObservedGeneration(old.getObservedGeneration() == null || step.phase() == Phase.Pending
-        ? rb.getMetadata().getGeneration() : old.getObservedGeneration());
-    if (!Objects.equals(rb.getMetadata().getGeneration(), s.getObservedGeneration())) {
-      events.warning(rb, "SpecImmutable", "the spec changed after the rebalance started; the change is ignored");
-    }
-    s.setPhase(phase(step.phase()));
-    s.setStartedTime(old.getStartedTime() != null ? old.getStartedTime()
-        : step.phase() == Phase.Processing ? now.toString() : null);
-    boolean over = step.phase() == Phase.Completed || step.phase() == Phase.Failed;
-    s.setCompletedTime(old.getCompletedTime() != null ? old.getCompletedTime() : over ? now.toString() : null);
-    RebalanceState state = new RebalanceState();
-    if (entry.isPresent()) {
-      RebalanceEntry e = entry.get();
-      state.setState(e.state());
-      state.setCoordinatorNode(e.coordinatorNode());
-      state.setDonors(e.donors());
-      state.setRecipients(e.recipients());
-      state.setConnectionEvictionRate(e.connectionEvictionRate());
-      state.setSessionEvictionRate(e.sessionEvictionRate());
-    } else {
-      state.setState(over ? "done" : step.phase() == Phase.Processing ? "starting" : "pending");
-      state.setDonors(step.action() instanceof Action.Start st ? st.donors() : donors);
-      state.setRecipients(members.stream().map(m -> m.load().node()).filter(n -> !state.getDonors().contains(n)).toList());
-      if (step.action() instanceof Action.Start st) {
-        state.setCoordinatorNode(st.coordinator());
-      } else if (old.getRebalanceStates() != null && !old.getRebalanceStates().isEmpty()) {
-        state.setCoordinatorNode(old.getRebalanceStates().get(0).getCoordinatorNode());
-      }
-    }
-    s.setRebalanceStates(List.of(state));
-    s.setMessage(step.message());
-    s.setConditions(conditions(old, rb, step.phase(), step.reason(), step.message(), now));
-    return s;
-  }
-
-  private Outcome progress(Rebalance rb, RebalanceStatus old, Phase phase, String reason, String message,
-      Instant now, Duration delay) {
-    RebalanceStatus s = dev.ferry.operator.kube.Copies.copy(old, RebalanceStatus.class);
-    s.setPhase(phase(phase));
-    if (!Objects.equals(old.getMessage(), message)) {
-      events.warning(rb, reason, message);
-    }
-    s.setMessage(message);
-    s.setConditions(conditions(old, rb, phase, reason, message, now));
-    return new Outcome(s, delay, false);
-  }
-
-  private Outcome finish(Rebalance rb, RebalanceStatus old, Phase phase, String reason, String message, Instant now) {
-    Outcome o = progress(rb, old, phase, reason, message, now, Duration.ofMinutes(5));
-    if (o.status().getCompletedTime() == null) {
-      o.status().setCompletedTime(now.toString());
-    }
-    return o;
-  }
-
-  private static List<Condition> conditions(RebalanceStatus old, Rebalance rb, Phase phase, String reason,
-      String message, Instant now) {
-    List<Condition> out = new ArrayList<>();
-    for (String type : List.of(Conditions.PROCESSING, Conditions.COMPLETED, Conditions.FAILED)) {
-      boolean on = switch (type) {
-        case Conditions.PROCESSING -> phase == Phase.Processing;
-        case Conditions.COMPLETED -> phase == Phase.Completed;
-        default -> phase == Phase.Failed;
-      };
-      out.add(dev.ferry.operator.kube.StatusConditions.of(
-          old.getConditions(), type, on, reason, message, rb.getMetadata().getGeneration(), now));
-    }
-    return out;
-  }
-
-  static RebalancePhase phase(Phase p) {
-    return switch (p) {
-      case Pending -> RebalancePhase.PENDING;
-      case Processing -> RebalancePhase.PROCESSING;
-      case Completed -> RebalancePhase.COMPLETED;
-      case Failed -> RebalancePhase.FAILED;
-    };
-  }
-
-  private static String camel(RebalancePhase p) {
-    String n = p.name().toLowerCase();
-    return Character.toUpperCase(n.charAt(0)) + n.substring(1);
   }
 }

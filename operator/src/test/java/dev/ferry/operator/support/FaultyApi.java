@@ -15,22 +15,33 @@ import java.util.concurrent.Executors;
 /**
  * Stands where a pod's EMQX API would be and forwards to the broker's real API, unless told to
  * fail: answer 503 RPC_ERROR, or hang past any sane client timeout. Faults are switched for all pods
- * at once, as a broken network or an overloaded cluster would look.
+ * at once, as a broken network or an overloaded cluster would look. Two of EMQX's own answers can be
+ * injected too: a {@code global_status} that lists only the answering node (the others missed its
+ * 15 s multicall), and a refused rebalance start (as EMQX words it).
  */
 public final class FaultyApi implements AutoCloseable {
-  public enum Mode { PASS, UNAVAILABLE, HANG }
+  public enum Mode { PASS, UNAVAILABLE, HANG, GLOBAL_STATUS_OWN_ONLY }
 
   private static volatile Mode mode = Mode.PASS;
+  /** When set, every rebalance start is answered 400 BAD_REQUEST with this message. */
+  private static volatile String rebalanceStartRefusal;
   private final HttpServer server;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final InetSocketAddress target;
+  private final String node;
 
   public static void mode(Mode m) {
     mode = m;
   }
 
-  public FaultyApi(InetSocketAddress listen, InetSocketAddress target) throws IOException {
+  /** Answers every rebalance start with 400 and this message (null: forward them again). */
+  public static void refuseRebalanceStarts(String message) {
+    rebalanceStartRefusal = message;
+  }
+
+  public FaultyApi(InetSocketAddress listen, InetSocketAddress target, String node) throws IOException {
     this.target = target;
+    this.node = node;
     this.server = HttpServer.create(listen, 0);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.createContext("/", this::handle);
@@ -42,6 +53,12 @@ public final class FaultyApi implements AutoCloseable {
       Mode m = mode;
       if (m == Mode.UNAVAILABLE) {
         reply(ex, 503, "{\"code\":\"RPC_ERROR\",\"message\":\"injected\"}");
+        return;
+      }
+      String path = ex.getRequestURI().getPath();
+      String refusal = rebalanceStartRefusal;
+      if (refusal != null && "POST".equals(ex.getRequestMethod()) && path.matches("/api/v5/load_rebalance/[^/]+/start")) {
+        reply(ex, 400, ApiJson.MAPPER.createObjectNode().put("code", "BAD_REQUEST").put("message", refusal).toString());
         return;
       }
       if (m == Mode.HANG) {
@@ -63,11 +80,15 @@ public final class FaultyApi implements AutoCloseable {
       }
       req.header("Content-Type", "application/json");
       HttpResponse<byte[]> res = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+      byte[] body = res.body();
+      if (m == Mode.GLOBAL_STATUS_OWN_ONLY && res.statusCode() == 200 && path.endsWith("/load_rebalance/global_status")) {
+        body = ownEntriesOnly(body);
+      }
       ex.getResponseHeaders().set("Content-Type", "application/json");
-      ex.sendResponseHeaders(res.statusCode(), res.body().length == 0 ? -1 : res.body().length);
-      if (res.body().length > 0) {
+      ex.sendResponseHeaders(res.statusCode(), body.length == 0 ? -1 : body.length);
+      if (body.length > 0) {
         try (OutputStream out = ex.getResponseBody()) {
-          out.write(res.body());
+          out.write(body);
         }
       }
     } catch (InterruptedException e) {
@@ -75,6 +96,28 @@ public final class FaultyApi implements AutoCloseable {
     } catch (IOException e) {
       // the broker went away under us: the client sees a reset
     }
+  }
+
+  /** The global status as a node sees it when every other node missed its multicall. */
+  private byte[] ownEntriesOnly(byte[] body) throws IOException {
+    var json = (com.fasterxml.jackson.databind.node.ObjectNode) ApiJson.MAPPER.readTree(body);
+    for (String list : new String[] {"evacuations", "rebalances", "purges"}) {
+      if (json.get(list) instanceof com.fasterxml.jackson.databind.node.ArrayNode entries) {
+        var kept = ApiJson.MAPPER.createArrayNode();
+        entries.forEach(e -> {
+          if (node.equals(e.path("node").asText())) {
+            kept.add(e);
+          }
+        });
+        json.set(list, kept);
+      }
+    }
+    return ApiJson.MAPPER.writeValueAsBytes(json);
+  }
+
+  /** One JSON mapper for the proxy. */
+  private static final class ApiJson {
+    static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
   }
 
   private static void reply(HttpExchange ex, int status, String body) throws IOException {

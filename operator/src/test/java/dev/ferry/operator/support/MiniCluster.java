@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * controller that honours pod-deletion-cost, and a kubelet that gives each pod its own loopback
  * address, runs a real lab broker node in it (EMQX API on 18083, MQTT on 1883, cluster on 4370),
  * and reports the containers ready once the broker listens and a start-up time has passed. An image
- * whose name contains "bad" never becomes ready.
+ * whose name contains "bad" never becomes ready; one whose name contains "lonely" runs a broker that
+ * joins no cluster (and that no peer joins) until {@link #joinAll} — Ready all the same, as EMQX's
+ * readiness probe answers before a node has joined.
  *
  * <p>With {@link #httpPods} the pods run a {@link DrainServer} (the HTTP drain protocol with a
  * simulated load) instead of a broker. With {@link #endpointSlices} it also plays the EndpointSlice
@@ -85,6 +87,11 @@ public final class MiniCluster implements AutoCloseable {
   public record HttpPods(int port, String path, int inFlight, int connections) {}
 
   private volatile HttpPods httpPods;
+  /** Which EMQX the brokers of pods created from now on behave as. */
+  private volatile dev.ferry.broker.EmqxProfile emqx =
+      new dev.ferry.broker.EmqxProfile("5.8.1", "Enterprise", 20, java.util.Set.of(), null);
+  /** Pods whose broker was started alone (a "lonely" image) and has not joined yet. */
+  private final java.util.Set<String> lonely = ConcurrentHashMap.newKeySet();
   /** Every drain server that ran, by pod, kept after the pod is gone for the tests to ask. */
   private final Map<String, DrainServer> drainServers = new ConcurrentHashMap<>();
   /** Whether a pod's drain server had reported it empty when the ReplicaSet controller deleted it. */
@@ -109,6 +116,26 @@ public final class MiniCluster implements AutoCloseable {
     loop.scheduleWithFixedDelay(() -> step("drain server tick", () -> drainServers.values().forEach(DrainServer::tick)),
         150, 150, TimeUnit.MILLISECONDS);
     return this;
+  }
+
+  /** Brokers of pods created from now on behave as this EMQX. */
+  public MiniCluster emqx(dev.ferry.broker.EmqxProfile profile) {
+    this.emqx = profile;
+    return this;
+  }
+
+  /** Joins the broker of a "lonely" pod to every other broker, as a late cluster join does. */
+  public void joinAll(String pod) {
+    BrokerNode node = brokers.get(pod);
+    if (node == null || !lonely.remove(pod)) {
+      throw new IllegalStateException("pod " + pod + " has no lonely broker");
+    }
+    brokers.forEach((other, b) -> {
+      if (b != node && !lonely.contains(other)) {
+        b.join(node.clusterAddress());
+        node.join(b.clusterAddress());
+      }
+    });
   }
 
   /** Pods created from now on serve the HTTP drain protocol instead of running a broker. */
@@ -238,6 +265,7 @@ public final class MiniCluster implements AutoCloseable {
     for (String gone : List.copyOf(brokers.keySet())) {
       if (!names.contains(gone)) {
         BrokerNode b = brokers.remove(gone);
+        lonely.remove(gone);
         FaultyApi api = apis.remove(gone);
         // Closing a broker can take half a minute (disconnects, route fence, Netty): not on the loop.
         closeLater("broker of " + gone, () -> {
@@ -311,17 +339,24 @@ public final class MiniCluster implements AutoCloseable {
       drainServers.put(name, server);
       startedAt.put(name, Instant.now());
     } else if (!bad) {
+      boolean alone = p.getSpec().getContainers().stream().anyMatch(c -> c.getImage() != null && c.getImage().contains("lonely"));
+      List<InetSocketAddress> peers = alone ? List.of() : brokers.entrySet().stream()
+          .filter(e -> !lonely.contains(e.getKey())).map(e -> e.getValue().clusterAddress()).toList();
       BrokerConfig config = new BrokerConfig(
           "emqx@" + ip, new InetSocketAddress(ip, 1883), new InetSocketAddress(ip, 18084),
-          new InetSocketAddress(ip, 4370),
-          brokers.values().stream().map(BrokerNode::clusterAddress).toList(),
-          API_KEY, API_SECRET, 7200, 1000, 32, new dev.ferry.broker.EmqxProfile("5.8.1", "Enterprise", 20, java.util.Set.of(), null));
+          new InetSocketAddress(ip, 4370), peers, API_KEY, API_SECRET, 7200, 1000, 32, emqx);
       BrokerNode node = BrokerNode.start(config);
       FaultyApi api = null;
       try {
         // The operator reaches the API on 18083 through a proxy that tests can make fail.
-        api = new FaultyApi(new InetSocketAddress(ip, 18083), node.apiAddress());
-        brokers.values().forEach(other -> other.join(node.clusterAddress())); // peering is symmetric
+        api = new FaultyApi(new InetSocketAddress(ip, 18083), node.apiAddress(), config.name());
+        if (!alone) {
+          brokers.forEach((other, b) -> {
+            if (!lonely.contains(other)) {
+              b.join(node.clusterAddress()); // peering is symmetric
+            }
+          });
+        }
       } catch (java.io.IOException | RuntimeException e) {
         FaultyApi started = api;
         closeLater("broker of pod " + name + " whose set-up failed", () -> {
@@ -338,6 +373,9 @@ public final class MiniCluster implements AutoCloseable {
             : (RuntimeException) e;
       }
       apis.put(name, api);
+      if (alone) {
+        lonely.add(name);
+      }
       brokers.put(name, node);
       startedAt.put(name, Instant.now());
     }
@@ -503,5 +541,6 @@ public final class MiniCluster implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     FaultyApi.mode(FaultyApi.Mode.PASS);
+    FaultyApi.refuseRebalanceStarts(null);
   }
 }
