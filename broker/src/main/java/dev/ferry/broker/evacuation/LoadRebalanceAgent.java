@@ -5,38 +5,42 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.broker.Broker;
+import dev.ferry.broker.EmqxProfile;
 import dev.ferry.broker.api.ApiResult;
 import dev.ferry.broker.api.Bodies;
 import dev.ferry.broker.cluster.Cluster;
-import dev.ferry.core.rebalance.NodeLoad;
-import dev.ferry.core.rebalance.RebalanceMath;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs this node's part of EMQX's load rebalance: its own evacuation, the rebalances it
  * coordinates, and its role as a donor in someone else's. The decisions are made by the pure
- * {@link Evacuation} and {@link Rebalance}; this class ticks them (once a second as EMQX does, or in
- * {@link dev.ferry.broker.BrokerConfig#evictionSlices()} slices of a second), carries out their
- * actions on the {@link Broker}, and sends orders to other nodes over the cluster channel.
+ * {@link Evacuation} and {@link Rebalance}, which behave as the EMQX of the node's
+ * {@link EmqxProfile} (flaws included, kinder only where the profile names an improvement); this
+ * class ticks them as EMQX arms its timers ({@link Ticker}), carries out their actions on the
+ * {@link Broker}, and sends orders to other nodes over the cluster channel.
  *
- * <p>Cluster messages: {@code rb_donor} (coordinator → donor: you are a donor, refusing or not),
- * {@code rb_done} (coordinator → donor: it is over), {@code rb_evict} / {@code rb_move} (coordinator
- * → donor: evict n connections / move n sessions to these recipients), {@code rpc} /
- * {@code rpc_reply} (an API call for another node). A donor whose coordinator goes down accepts
- * clients again at once; a coordinator that loses one of its nodes ends the rebalance.
+ * <p>The node's eviction agent (EMQX's {@code emqx_eviction_agent}) is enabled while an evacuation
+ * holds it (see {@link Evacuation#agentEnabled()}) or while the node is a rebalance donor: the node
+ * then answers 503 to availability checks and is no evacuation target nor rebalance member.
+ *
+ * <p>Cluster messages: {@code rb_donor} (coordinator → donor: you are a donor, refusing or not,
+ * with your counts at start and the coordinator's entry), {@code rb_done} (coordinator → donor: it
+ * is over), {@code rb_evict} / {@code rb_move} (coordinator → donor: evict n connections / move n
+ * sessions to these recipients), {@code rpc} / {@code rpc_reply} (an API call for another node). A
+ * donor whose coordinator goes down accepts clients again at once (EMQX's links reset its agent); a
+ * coordinator that finds one of its nodes gone at a tick ends the rebalance (EMQX's coordinator
+ * crashes on the failed call).
  *
  * <p>Every method runs on the broker thread.
  */
@@ -45,23 +49,45 @@ public final class LoadRebalanceAgent {
   private static final Logger log = LoggerFactory.getLogger(LoadRebalanceAgent.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   static final long RPC_TIMEOUT_MILLIS = 5000;
+  /** EMQX's default {@code conn_evict_rpc_timeout} and {@code sess_evict_rpc_timeout} (5.9 and later). */
+  static final long EVICT_RPC_TIMEOUT_MILLIS = 15_000;
+  /** The coordinator's fields a donor repeats in its local status (EMQX's donor_rebalance). */
+  private static final List<String> DONOR_VIEW_FIELDS = List.of(
+      "state", "coordinator_node", "connection_eviction_rate", "connection_eviction_rpc_timeout",
+      "session_eviction_rate", "session_eviction_rpc_timeout", "recipients", "connection_goal",
+      "disconnected_session_goal");
 
   private final Broker broker;
-  private final int slices;
+  private final EmqxProfile profile;
+  private final EmqxBehaviour emqx;
+  private final NodeInfo nodeInfo;
   private Evacuation evacuation;
   private Ticker evacuationTicks;
   private Rebalance rebalance;
   private Ticker rebalanceTicks;
-  /** The coordinator of the rebalance this node is a donor in, or null. */
-  private String donorOf;
-  private boolean donorRefusing;
+  /** This node's part in someone's rebalance (its own included), or null. */
+  private DonorRole donor;
   private final Map<Long, CompletableFuture<ApiResult>> rpcs = new HashMap<>();
   private final Map<Long, String> rpcTargets = new HashMap<>();
   private long nextRpc;
 
+  /**
+   * @param coordinatorEntry the coordinator's {@code global_status} entry when it made this node a
+   *     donor (its later ones come with its status)
+   */
+  private record DonorRole(
+      String coordinator, boolean refusing, long initialConnected, long initialSessions, ObjectNode coordinatorEntry) {}
+
+  /**
+   * @param evictionSlices the profile's (kept for the node that builds this agent; the profile of
+   *     {@code broker.config().emqx()} decides)
+   */
   public LoadRebalanceAgent(Broker broker, int evictionSlices) {
     this.broker = broker;
-    this.slices = evictionSlices;
+    EmqxProfile p = broker.config().emqx();
+    this.profile = evictionSlices == p.evictionSlices() ? p : p.withEvictionSlices(evictionSlices);
+    this.emqx = EmqxBehaviour.of(profile);
+    this.nodeInfo = new NodeInfo(broker, profile, emqx);
   }
 
   private String self() {
@@ -74,15 +100,24 @@ public final class LoadRebalanceAgent {
 
   // ---- availability and admission ------------------------------------------------------------
 
-  /** 503 while evacuating or a rebalance donor (load balancers take the node out). */
+  /** 200 unless the eviction agent is enabled (load balancers take the node out on 503). */
   public boolean available() {
-    return evacuation == null && donorOf == null;
+    return !evictionAgentEnabled();
+  }
+
+  private boolean evictionAgentEnabled() {
+    return (evacuation != null && evacuation.agentEnabled()) || donor != null;
   }
 
   private void updateAdmission() {
     boolean evacRefusing = evacuation != null && evacuation.refusing();
-    String ref = evacRefusing ? evacuation.params().redirectTo() : null;
-    broker.admission(new Broker.Admission(evacRefusing || donorRefusing, ref));
+    boolean donorRefusing = donor != null && donor.refusing();
+    broker.admission(new Broker.Admission(evacRefusing || donorRefusing, evacRefusing ? serverReference() : null));
+  }
+
+  /** What refused and evicted MQTT 5 clients get as Server-Reference: see {@link EmqxBehaviour#redirectOverRest()}. */
+  private String serverReference() {
+    return evacuation != null && emqx.redirectOverRest() ? evacuation.params().redirectTo() : null;
   }
 
   // ---- evacuation ----------------------------------------------------------------------------
@@ -97,18 +132,18 @@ public final class LoadRebalanceAgent {
     if (evacuation != null) {
       return ApiResult.refused(self(), "already_started");
     }
-    if (donorOf != null || rebalance != null) {
+    if (donor != null && emqx.evacuationStartChecksAgent()) {
       return ApiResult.refused(self(), "eviction_agent_busy");
     }
     ApiResult invalid = checkNodes(p.migrateTo(), false);
     if (invalid != null) {
       return invalid;
     }
-    evacuation = new Evacuation(p, Broker.now(), broker.connectedCount(), broker.sessionCount(), slices);
-    log.info("event=evacuation_started node={} conn_evict_rate={} sess_evict_rate={} wait_health_check={} wait_takeover={} migrate_to={} redirect_to={}",
-        self(), p.connEvictRate(), p.sessEvictRate(), p.waitHealthCheckSeconds(), p.waitTakeoverSeconds(),
-        p.migrateTo(), p.redirectTo());
-    evacuationTicks = new Ticker(broker.executor(), 1000 / slices, this::evacuationTick);
+    evacuation = new Evacuation(p, Broker.now(), broker.connectedCount(), broker.sessionCount(), profile);
+    log.info("event=evacuation_started node={} state={} conn_evict_rate={} sess_evict_rate={} wait_health_check={} wait_takeover={} migrate_to={} redirect_to={} redirect_honoured={}",
+        self(), evacuation.state().wire(), p.connEvictRate(), p.sessEvictRate(), p.waitHealthCheckSeconds(),
+        p.waitTakeoverSeconds(), p.migrateTo(), p.redirectTo(), emqx.redirectOverRest());
+    evacuationTicks = new Ticker(broker.executor(), this::evacuationTick);
     updateAdmission();
     return ApiResult.ok();
   }
@@ -124,25 +159,37 @@ public final class LoadRebalanceAgent {
     return ApiResult.ok();
   }
 
-  private void evacuationTick(long now) {
+  /** One tick; returns the delay before the next, as {@link Ticker} wants it. */
+  private long evacuationTick(long now) {
     if (evacuation == null) {
-      return;
+      return Evacuation.NO_MORE_TICKS;
     }
     Evacuation.State before = evacuation.state();
     Evacuation.Action a = evacuation.tick(now, new Evacuation.Observed(
-        broker.connectedCount(), broker.sessionCount(), broker.disconnectedSessionCount(), sessionTargets()));
+        broker.connectedCount(), broker.sessionCount(), broker.disconnectedSessionCount(), sessionTargets(),
+        donor != null));
     if (evacuation.state() != before) {
       log.info("event=evacuation_state node={} from={} to={}", self(), before.wire(), evacuation.state().wire());
-      updateAdmission();
     }
+    if (evacuation.state() == Evacuation.State.DISABLED) {
+      log.warn("event=evacuation_dropped node={} reason=eviction_agent_busy coordinator={}", self(), donor.coordinator());
+      evacuation = null;
+      updateAdmission();
+      return Evacuation.NO_MORE_TICKS;
+    }
+    updateAdmission();
     switch (a) {
-      case Evacuation.EvictConnections e -> broker.evictConnections(e.count(), evacuation.params().redirectTo(), now);
+      case Evacuation.EvictConnections e -> broker.evictConnections(e.count(), serverReference(), now);
       case Evacuation.MoveSessions m -> broker.moveSessions(m.count(), m.targets());
       case Evacuation.Nothing n -> { }
     }
+    return evacuation.nextTickDelay(now);
   }
 
-  /** migrate_to's nodes that are up and not evacuating, or every such peer when none was given. */
+  /**
+   * EMQX's {@code migrate_to/1}, asked afresh at every tick and status: migrate_to's nodes, or every
+   * other running node when none was given, that are up and whose eviction agent is disabled.
+   */
   private List<String> sessionTargets() {
     List<String> candidates = evacuation.params().migrateTo().isEmpty()
         ? cluster().upPeers() : evacuation.params().migrateTo();
@@ -155,9 +202,10 @@ public final class LoadRebalanceAgent {
     return out;
   }
 
+  /** Whether a peer's eviction agent is enabled (evacuating past its free wait, or a donor). */
   private boolean peerBusy(String node) {
     ObjectNode s = cluster().peerStatus(node);
-    return s != null && (!s.path("evacuation").isNull() && !s.path("evacuation").isMissingNode());
+    return s != null && s.path("agent_enabled").asBoolean();
   }
 
   // ---- rebalance (coordinator) ----------------------------------------------------------------
@@ -172,33 +220,41 @@ public final class LoadRebalanceAgent {
     if (rebalance != null) {
       return ApiResult.refused(self(), "already_started");
     }
-    if (evacuation != null || donorOf != null) {
+    if (evacuation != null || donor != null) {
+      // A simplification: EMQX would go on, and crash on its own busy agent if it were a donor.
       return ApiResult.refused(self(), "eviction_agent_busy");
     }
-    List<String> nodes = p.nodes();
-    if (nodes.isEmpty()) {
-      nodes = new ArrayList<>();
-      nodes.add(self());
-      for (String n : cluster().upPeers()) {
-        if (!peerBusy(n)) {
-          nodes.add(n);
-        }
-      }
-    }
-    ApiResult invalid = checkNodes(nodes, true);
+    // Only a given list is checked; EMQX's default is every running node, busy ones included.
+    ApiResult invalid = p.nodes().isEmpty() ? null : checkNodes(p.nodes(), true);
     if (invalid != null) {
       return invalid;
     }
-    Rebalance r = Rebalance.start(p, loads(nodes), Broker.now(), slices);
+    List<String> nodes = p.nodes().isEmpty() ? allRunningNodes() : p.nodes();
+    Rebalance r = Rebalance.start(p, counts(nodes), Broker.now(), profile);
     if (r == null) {
       return ApiResult.refused(self(), "nothing_to_balance");
     }
+    List<String> busy = r.donors().stream().filter(d -> !d.equals(self()) && peerBusy(d)).toList();
+    if (!busy.isEmpty()) {
+      // EMQX's call to enable the donors' agents fails on a busy one and crashes the coordinator:
+      // the API reports an RPC error and nothing starts.
+      log.warn("event=rebalance_start_failed node={} reason=eviction_agent_busy donors={}", self(), busy);
+      return ApiResult.error(503, "RPC_ERROR",
+          "RPC error on node '" + self() + "': {bad_results,eviction_agent_busy," + busy + "}");
+    }
     rebalance = r;
-    log.info("event=rebalance_started node={} donors={} recipients={} conn_evict_rate={} sess_evict_rate={}",
-        self(), r.split().donors(), r.split().recipients(), p.connEvictRate(), p.sessEvictRate());
-    tellDonors(false);
-    rebalanceTicks = new Ticker(broker.executor(), 1000 / slices, this::rebalanceTick);
+    log.info("event=rebalance_started node={} donors={} recipients={} conn_evict_rate={} sess_evict_rate={} even={}",
+        self(), r.donors(), r.recipients(), p.connEvictRate(), p.sessEvictRate(), emqx.evenRebalance());
+    tellDonors(r.donorsRefusing());
+    rebalanceTicks = new Ticker(broker.executor(), this::rebalanceTick);
     return ApiResult.ok();
+  }
+
+  private List<String> allRunningNodes() {
+    List<String> nodes = new ArrayList<>();
+    nodes.add(self());
+    nodes.addAll(cluster().upPeers());
+    return nodes;
   }
 
   public ApiResult rebalanceStop() {
@@ -210,36 +266,38 @@ public final class LoadRebalanceAgent {
     return ApiResult.ok();
   }
 
-  private void rebalanceTick(long now) {
+  /** One tick; returns the delay before the next, as {@link Ticker} wants it. */
+  private long rebalanceTick(long now) {
     if (rebalance == null) {
-      return;
+      return Rebalance.NO_MORE_TICKS;
     }
-    List<String> nodes = new ArrayList<>(rebalance.split().donors());
-    nodes.addAll(rebalance.split().recipients());
-    for (String n : nodes) {
-      if (!n.equals(self()) && !cluster().upPeers().contains(n)) {
-        log.warn("event=rebalance_aborted node={} reason=node_down down={}", self(), n);
-        endRebalance();
-        return;
-      }
-    }
-    Map<String, Integer> movable = new HashMap<>();
-    for (String d : rebalance.split().donors()) {
-      movable.put(d, d.equals(self()) ? broker.disconnectedSessionCount() : cluster().peerStatus(d).path("disconnected").asInt());
+    List<String> nodes = new ArrayList<>(rebalance.donors());
+    nodes.addAll(rebalance.recipients());
+    List<String> down = nodes.stream().filter(n -> !n.equals(self()) && !cluster().upPeers().contains(n)).toList();
+    if (!down.isEmpty()) {
+      log.warn("event=rebalance_aborted node={} reason=node_down down={}", self(), down);
+      rebalance.abort();
+      endRebalance();
+      return Rebalance.NO_MORE_TICKS;
     }
     boolean refusingBefore = rebalance.donorsRefusing();
     Rebalance.State before = rebalance.state();
-    Rebalance.Orders orders = rebalance.tick(now, loads(nodes), movable);
+    Rebalance.Orders orders = rebalance.tick(now, counts(nodes));
     if (rebalance.state() != before) {
       log.info("event=rebalance_state node={} from={} to={}", self(), before.wire(), rebalance.state().wire());
     }
     if (rebalance.state() == Rebalance.State.DONE) {
       endRebalance();
-      return;
+      return Rebalance.NO_MORE_TICKS;
     }
     if (rebalance.donorsRefusing() != refusingBefore) {
       tellDonors(rebalance.donorsRefusing());
     }
+    carryOut(orders, now);
+    return rebalance.nextTickDelay(now);
+  }
+
+  private void carryOut(Rebalance.Orders orders, long now) {
     orders.evictConnections().forEach((d, n) -> {
       if (d.equals(self())) {
         broker.evictConnections(n, null, now);
@@ -247,7 +305,7 @@ public final class LoadRebalanceAgent {
         cluster().send(d, Broker.message("rb_evict").put("n", n));
       }
     });
-    List<String> recipients = rebalance.split().recipients();
+    List<String> recipients = rebalance.recipients();
     orders.moveSessions().forEach((d, n) -> {
       if (d.equals(self())) {
         broker.moveSessions(n, recipients);
@@ -260,18 +318,23 @@ public final class LoadRebalanceAgent {
   }
 
   private void tellDonors(boolean refusing) {
-    for (String d : rebalance.split().donors()) {
+    ObjectNode entry = rebalanceEntry();
+    for (String d : rebalance.donors()) {
+      Rebalance.NodeCounts start = rebalance.initial(d);
       if (d.equals(self())) {
-        becomeDonor(self(), refusing);
+        becomeDonor(new DonorRole(self(), refusing, start.connections(), start.sessions(), entry));
       } else {
-        cluster().send(d, Broker.message("rb_donor").put("coordinator", self()).put("refusing", refusing));
+        ObjectNode m = Broker.message("rb_donor").put("coordinator", self()).put("refusing", refusing)
+            .put("initial_connected", start.connections()).put("initial_sessions", start.sessions());
+        m.set("entry", entry);
+        cluster().send(d, m);
       }
     }
   }
 
   private void endRebalance() {
     rebalanceTicks.cancel();
-    for (String d : rebalance.split().donors()) {
+    for (String d : rebalance.donors()) {
       if (d.equals(self())) {
         stopBeingDonor();
       } else {
@@ -282,26 +345,27 @@ public final class LoadRebalanceAgent {
     rebalance = null;
   }
 
-  private void becomeDonor(String coordinator, boolean refusing) {
-    donorOf = coordinator;
-    donorRefusing = refusing;
+  private void becomeDonor(DonorRole role) {
+    donor = role;
     updateAdmission();
   }
 
   private void stopBeingDonor() {
-    donorOf = null;
-    donorRefusing = false;
+    donor = null;
     updateAdmission();
   }
 
-  private List<NodeLoad> loads(List<String> nodes) {
-    List<NodeLoad> out = new ArrayList<>();
+  /** The counts EMQX's multicalls would read: this node's live, a peer's from its last status. */
+  private List<Rebalance.NodeCounts> counts(List<String> nodes) {
+    List<Rebalance.NodeCounts> out = new ArrayList<>();
     for (String n : nodes) {
       if (n.equals(self())) {
-        out.add(new NodeLoad(n, broker.connectedCount(), broker.sessionCount()));
+        out.add(new Rebalance.NodeCounts(n, broker.connectedCount(), broker.sessionCount(),
+            broker.disconnectedSessionCount()));
       } else {
         ObjectNode s = cluster().peerStatus(n);
-        out.add(new NodeLoad(n, s == null ? 0 : s.path("connected").asLong(), s == null ? 0 : s.path("sessions").asLong()));
+        out.add(s == null ? new Rebalance.NodeCounts(n, 0, 0, 0) : new Rebalance.NodeCounts(n,
+            s.path("connected").asLong(), s.path("sessions").asLong(), s.path("disconnected").asLong()));
       }
     }
     return out;
@@ -309,7 +373,7 @@ public final class LoadRebalanceAgent {
 
   /**
    * The contract's node checks: names nobody knows → "Invalid nodes"; known but down or busy →
-   * "Nodes unavailable" (busy: evacuating, or for a rebalance also a donor elsewhere).
+   * "Nodes unavailable" (busy: the node's eviction agent is enabled).
    */
   private ApiResult checkNodes(List<String> nodes, boolean rebalancing) {
     Set<String> known = new LinkedHashSet<>(cluster().knownPeers());
@@ -320,15 +384,11 @@ public final class LoadRebalanceAgent {
     }
     List<String> unavailable = new ArrayList<>();
     for (String n : nodes) {
-      if (n.equals(self())) {
-        if (rebalancing ? !available() : false) {
-          unavailable.add(n);
-        }
-        if (!rebalancing) {
-          unavailable.add(n); // an evacuating node cannot receive its own sessions
-        }
-      } else if (!cluster().upPeers().contains(n) || peerBusy(n)
-          || (rebalancing && cluster().peerStatus(n) != null && cluster().peerStatus(n).path("donor").asBoolean())) {
+      boolean ok = n.equals(self())
+          // The node about to evacuate cannot receive its own sessions.
+          ? rebalancing && available()
+          : cluster().upPeers().contains(n) && !peerBusy(n);
+      if (!ok) {
         unavailable.add(n);
       }
     }
@@ -343,9 +403,11 @@ public final class LoadRebalanceAgent {
   /** Load-rebalance and RPC messages from peers. */
   public void onMessage(String from, ObjectNode msg) {
     switch (msg.path("type").asText()) {
-      case "rb_donor" -> becomeDonor(from, msg.path("refusing").asBoolean());
+      case "rb_donor" -> becomeDonor(new DonorRole(from, msg.path("refusing").asBoolean(),
+          msg.path("initial_connected").asLong(), msg.path("initial_sessions").asLong(),
+          msg.path("entry").isObject() ? (ObjectNode) msg.get("entry") : null));
       case "rb_done" -> {
-        if (from.equals(donorOf)) {
+        if (donor != null && from.equals(donor.coordinator())) {
           stopBeingDonor();
         }
       }
@@ -359,20 +421,22 @@ public final class LoadRebalanceAgent {
         ApiResult r = local(msg.get("op").asText(), msg.get("body"));
         cluster().send(from, Broker.message("rpc_reply").put("id", msg.get("id").asLong()).set("result", r.toJson()));
       }
-      case "rpc_reply" -> {
-        long id = msg.get("id").asLong();
-        rpcTargets.remove(id);
-        CompletableFuture<ApiResult> f = rpcs.remove(id);
-        if (f != null) {
-          f.complete(ApiResult.fromJson(msg.get("result")));
-        }
-      }
+      case "rpc_reply" -> onRpcReply(msg);
       default -> log.debug("event=unknown_cluster_message node={} from={} type={}", self(), from, msg.path("type").asText());
     }
   }
 
+  private void onRpcReply(ObjectNode msg) {
+    long id = msg.get("id").asLong();
+    rpcTargets.remove(id);
+    CompletableFuture<ApiResult> f = rpcs.remove(id);
+    if (f != null) {
+      f.complete(ApiResult.fromJson(msg.get("result")));
+    }
+  }
+
   public void onPeerDown(String node) {
-    if (node.equals(donorOf)) {
+    if (donor != null && node.equals(donor.coordinator())) {
       log.warn("event=coordinator_lost node={} coordinator={}", self(), node);
       stopBeingDonor();
     }
@@ -435,9 +499,8 @@ public final class LoadRebalanceAgent {
         .put("connected", broker.connectedCount())
         .put("sessions", broker.sessionCount())
         .put("disconnected", broker.disconnectedSessionCount())
-        .put("uptime", broker.uptimeMillis())
-        .put("version", broker.config().version())
-        .put("donor", donorOf != null);
+        .put("agent_enabled", evictionAgentEnabled());
+    s.set("node_info", nodeInfo.running());
     s.set("evacuation", evacuationEntry());
     s.set("rebalance", rebalanceEntry());
     return s;
@@ -445,59 +508,115 @@ public final class LoadRebalanceAgent {
 
   /** {@code global_status.evacuations[]} entry of this node, or null. */
   public ObjectNode evacuationEntry() {
+    ObjectNode body = evacuationBody();
+    if (body == null) {
+      return null;
+    }
+    ObjectNode e = JSON.createObjectNode().put("node", self());
+    e.setAll(body);
+    return e;
+  }
+
+  /** EMQX's evacuation map: stats are the state machine's snapshots unless asked to be live. */
+  private ObjectNode evacuationBody() {
     if (evacuation == null) {
       return null;
     }
     EvacuationParams p = evacuation.params();
     ObjectNode e = JSON.createObjectNode()
-        .put("node", self())
         .put("state", evacuation.state().wire())
         .put("connection_eviction_rate", p.connEvictRate())
         .put("session_eviction_rate", p.sessEvictRate())
         .put("connection_goal", 0)
         .put("session_goal", 0);
-    ArrayNode rec = e.putArray("session_recipients");
-    (p.migrateTo().isEmpty() ? cluster().upPeers() : p.migrateTo()).forEach(rec::add);
+    ArrayNode recipients = e.putArray("session_recipients");
+    sessionTargets().forEach(recipients::add);
+    boolean live = emqx.liveEvacuationStats();
     e.putObject("stats")
         .put("initial_connected", evacuation.initialConnected())
-        .put("current_connected", broker.connectedCount())
+        .put("current_connected", live ? broker.connectedCount() : evacuation.currentConnected())
         .put("initial_sessions", evacuation.initialSessions())
-        .put("current_sessions", broker.sessionCount());
+        .put("current_sessions", live ? broker.sessionCount() : evacuation.currentSessions());
     return e;
   }
 
-  /** {@code global_status.rebalances[]} entry of the rebalance this node coordinates, or null. */
+  /**
+   * {@code global_status.rebalances[]} entry of the rebalance this node coordinates, or null. Goals
+   * and donor averages only once a tick computed them; no recipient averages (the goal is one).
+   */
   public ObjectNode rebalanceEntry() {
     if (rebalance == null) {
       return null;
     }
-    RebalanceMath.Split split = rebalance.split();
-    Map<String, NodeLoad> loads = rebalance.lastLoads();
     ObjectNode e = JSON.createObjectNode()
         .put("node", self())
+        .put("state", rebalance.state().wire())
         .put("coordinator_node", self())
-        .put("state", rebalance.state().wire());
-    split.donors().forEach(e.putArray("donors")::add);
-    split.recipients().forEach(e.putArray("recipients")::add);
-    e.put("connection_eviction_rate", rebalance.params().connEvictRate())
-        .put("session_eviction_rate", rebalance.params().sessEvictRate())
-        .put("donor_conn_avg", RebalanceMath.average(split, true, loads, NodeLoad::connections))
-        .put("donor_sess_avg", RebalanceMath.average(split, true, loads, NodeLoad::sessions))
-        .put("recipient_conn_avg", RebalanceMath.average(split, false, loads, NodeLoad::connections))
-        .put("recipient_sess_avg", RebalanceMath.average(split, false, loads, NodeLoad::sessions));
+        .put("connection_eviction_rate", rebalance.params().connEvictRate());
+    if (emqx.rpcTimeoutsInStatus()) {
+      e.put("connection_eviction_rpc_timeout", EVICT_RPC_TIMEOUT_MILLIS);
+    }
+    e.put("session_eviction_rate", rebalance.params().sessEvictRate());
+    if (emqx.rpcTimeoutsInStatus()) {
+      e.put("session_eviction_rpc_timeout", EVICT_RPC_TIMEOUT_MILLIS);
+    }
+    rebalance.recipients().forEach(e.putArray("recipients")::add);
+    rebalance.donors().forEach(e.putArray("donors")::add);
+    putIfPresent(e, "connection_goal", rebalance.connectionGoal());
+    putIfPresent(e, "disconnected_session_goal", rebalance.disconnectedSessionGoal());
+    putIfPresent(e, "donor_conn_avg", rebalance.donorConnectionAverage());
+    putIfPresent(e, "donor_sess_avg", rebalance.donorSessionAverage());
     return e;
   }
 
-  /** {@code GET /load_rebalance/status} of this node. */
+  private static void putIfPresent(ObjectNode e, String field, OptionalDouble value) {
+    value.ifPresent(v -> e.put(field, v)); // a JSON float, as EMQX's averages are
+  }
+
+  /**
+   * {@code GET /load_rebalance/status} of this node, as EMQX looks only at its own agent: an
+   * evacuation's map with {@code process}; a donor's view of the rebalance (live counts); for a
+   * recipient, a coordinator that is not a donor, or nothing running, {@code disabled}.
+   */
   public ObjectNode localStatus() {
-    ObjectNode entry = evacuation != null ? evacuationEntry() : rebalanceEntry();
-    if (entry == null) {
+    ObjectNode body = evacuationBody();
+    String process = "evacuation";
+    if (body == null && donor != null) {
+      body = donorView();
+      process = "rebalance";
+    }
+    if (body == null) {
       return JSON.createObjectNode().put("status", "disabled");
     }
-    ObjectNode s = JSON.createObjectNode().put("status", "enabled")
-        .put("process", evacuation != null ? "evacuation" : "rebalance");
-    s.setAll(entry);
+    ObjectNode s = JSON.createObjectNode().put("status", "enabled").put("process", process);
+    s.setAll(body);
     return s;
+  }
+
+  /** EMQX's {@code donor_rebalance}: the coordinator's figures and this node's live counts. */
+  private ObjectNode donorView() {
+    ObjectNode coordinator = donor.coordinator().equals(self()) ? rebalanceEntry() : freshestCoordinatorEntry();
+    if (coordinator == null) {
+      return null;
+    }
+    ObjectNode v = JSON.createObjectNode();
+    for (String field : DONOR_VIEW_FIELDS) {
+      if (coordinator.has(field)) {
+        v.set(field, coordinator.get(field));
+      }
+    }
+    v.putObject("stats")
+        .put("initial_connected", donor.initialConnected())
+        .put("initial_sessions", donor.initialSessions())
+        .put("current_connected", broker.connectedCount())
+        .put("current_sessions", broker.sessionCount())
+        .put("current_disconnected_sessions", broker.disconnectedSessionCount());
+    return v;
+  }
+
+  private ObjectNode freshestCoordinatorEntry() {
+    ObjectNode s = cluster().peerStatus(donor.coordinator());
+    return s != null && s.path("rebalance").isObject() ? (ObjectNode) s.get("rebalance") : donor.coordinatorEntry();
   }
 
   /** {@code GET /load_rebalance/global_status}: this node's entries and every up peer's. */
@@ -527,33 +646,30 @@ public final class LoadRebalanceAgent {
     return g;
   }
 
-  /** Node descriptions for {@code GET /nodes}: this node and every peer ever seen. */
+  /**
+   * Node descriptions for {@code GET /nodes}: this node, every up peer that has reported (EMQX leaves
+   * out a running node whose call fails), and every other peer ever seen as stopped.
+   */
   public List<ObjectNode> nodes() {
-    List<ObjectNode> out = new ArrayList<>();
-    out.add(nodeInfo(self(), "running", broker.sessionCount(), broker.connectedCount(), broker.uptimeMillis(),
-        broker.config().version()));
-    for (String p : cluster().knownPeers()) {
-      ObjectNode s = cluster().upPeers().contains(p) ? cluster().peerStatus(p) : null;
-      if (s == null) {
-        out.add(nodeInfo(p, "stopped", 0, 0, 0, broker.config().version()));
-      } else {
-        out.add(nodeInfo(p, "running", s.path("sessions").asLong(), s.path("connected").asLong(),
-            s.path("uptime").asLong(), s.path("version").asText()));
+    List<ObjectNode> running = new ArrayList<>();
+    List<String> stopped = new ArrayList<>();
+    long clusterSessions = broker.sessionCount();
+    running.add(nodeInfo.running());
+    for (String p : new TreeSet<>(cluster().knownPeers())) {
+      ObjectNode s = cluster().peerStatus(p);
+      if (!cluster().upPeers().contains(p)) {
+        stopped.add(p);
+      } else if (s != null && s.path("node_info").isObject()) {
+        running.add((ObjectNode) s.get("node_info"));
+        clusterSessions += s.path("sessions").asLong();
       }
     }
+    List<ObjectNode> out = new ArrayList<>();
+    for (ObjectNode n : running) {
+      out.add(nodeInfo.answered(n, clusterSessions));
+    }
+    stopped.forEach(p -> out.add(nodeInfo.stopped(p)));
     return out;
-  }
-
-  private static ObjectNode nodeInfo(String node, String status, long sessions, long live, long uptime, String version) {
-    return JSON.createObjectNode()
-        .put("node", node)
-        .put("node_status", status)
-        .put("version", version)
-        .put("role", "core")
-        .put("edition", "Opensource")
-        .put("connections", sessions)
-        .put("live_connections", live)
-        .put("uptime", uptime);
   }
 
   /** Stops ticking (node shutdown). */
@@ -563,61 +679,6 @@ public final class LoadRebalanceAgent {
     }
     if (rebalance != null) {
       endRebalance();
-    }
-  }
-
-  /**
-   * Runs a tick on the broker thread every {@code intervalMillis}, each at least that long
-   * after the previous one by {@link Broker#now()}, the clock the pacers count on; the tick gets that
-   * time.
-   *
-   * <p>Not {@code scheduleAtFixedRate}: its runs keep to times fixed at the start, so a run that
-   * starts a few milliseconds late (the broker thread busy, the first run especially) is followed by
-   * one less than a second later, whose pacer still counts the previous grant inside its one-second
-   * window and grants nothing: that second had no evictions, the next one a full batch (in the lab,
-   * the first drained node's reconnects went 200, 0, 200 instead of 200, 200).
-   */
-  static final class Ticker {
-    private final ScheduledExecutorService executor;
-    private final LongConsumer tick;
-    private final long intervalMillis;
-    private volatile boolean cancelled;
-    private volatile ScheduledFuture<?> next;
-
-    Ticker(ScheduledExecutorService executor, long intervalMillis, LongConsumer tick) {
-      this.executor = executor;
-      this.intervalMillis = intervalMillis;
-      this.tick = tick;
-      this.next = executor.schedule(this::run, 0, TimeUnit.MILLISECONDS);
-    }
-
-    private void run() {
-      if (cancelled) {
-        return;
-      }
-      long now = Broker.now();
-      try {
-        tick.accept(now);
-      } finally {
-        if (!cancelled) {
-          // Broker.now() truncates nanoseconds to milliseconds: wait for the start of now + interval.
-          long delayNanos = (now + intervalMillis) * 1_000_000 - System.nanoTime();
-          try {
-            next = executor.schedule(this::run, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
-          } catch (RejectedExecutionException e) {
-            cancelled = true; // the node is stopping
-          }
-        }
-      }
-    }
-
-    /** No tick after this one (call on the broker thread). */
-    void cancel() {
-      cancelled = true;
-      ScheduledFuture<?> f = next;
-      if (f != null) {
-        f.cancel(false);
-      }
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.ferry.broker.support;
 
 import dev.ferry.broker.BrokerConfig;
 import dev.ferry.broker.BrokerNode;
+import dev.ferry.broker.EmqxProfile;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +14,13 @@ public final class Cluster3 implements AutoCloseable {
   public final List<BrokerNode> nodes = new ArrayList<>();
 
   public Cluster3(int third, int n) {
+    this(third, n, EmqxProfile.DEFAULT);
+  }
+
+  /** As above, every node behaving as the EMQX of {@code profile}. */
+  public Cluster3(int third, int n, EmqxProfile profile) {
     for (int i = 1; i <= n; i++) {
-      BrokerNode node = BrokerNode.start(BrokerConfig.onHost("127.0." + third + "." + i, "key", "secret"));
+      BrokerNode node = BrokerNode.start(BrokerConfig.onHost("127.0." + third + "." + i, "key", "secret").withEmqx(profile));
       for (BrokerNode other : nodes) {
         node.join(other.clusterAddress());
         other.join(node.clusterAddress());

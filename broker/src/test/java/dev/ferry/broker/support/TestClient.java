@@ -111,6 +111,28 @@ public final class TestClient implements AutoCloseable {
     return ack.variableHeader().connectReturnCode().byteValue() & 0xFF;
   }
 
+  /**
+   * Connects {@code n} MQTT 5 clients with clean start, named {@code prefix0} and on, and waits for
+   * every CONNACK (each must accept).
+   */
+  public static List<TestClient> fleet(InetSocketAddress address, String prefix, int n) {
+    List<TestClient> clients = new java.util.ArrayList<>();
+    List<CompletableFuture<MqttConnAckMessage>> acks = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      TestClient t = new TestClient(5, prefix + i);
+      clients.add(t);
+      acks.add(t.connectAsync(address, true, 0));
+    }
+    CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).orTimeout(60, TimeUnit.SECONDS).join();
+    for (CompletableFuture<MqttConnAckMessage> a : acks) {
+      int code = a.join().variableHeader().connectReturnCode().byteValue() & 0xFF;
+      if (code != 0) {
+        throw new IllegalStateException("a client of the fleet was refused: " + code);
+      }
+    }
+    return clients;
+  }
+
   /** Connects without waiting (fleets). */
   public CompletableFuture<MqttConnAckMessage> connectAsync(InetSocketAddress address, boolean cleanStart, long expirySeconds) {
     open(address);
