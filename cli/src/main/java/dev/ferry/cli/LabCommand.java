@@ -98,10 +98,21 @@ public final class LabCommand implements Runnable {
             + " 1000 for the request/response ones, whose ingress is 1000 ms late too)")
     int propagationMillis;
 
-    @Option(names = "--eviction-slices", defaultValue = "20",
-        description = "how the lab brokers spread each second's evictions: 1 = all at once, as EMQX 5 does;"
-            + " 20 = a twentieth every 50 ms (default ${DEFAULT-VALUE}); a divisor of 1000 up to 100")
+    @Option(names = "--eviction-slices", defaultValue = "1",
+        description = "how the lab brokers spread each second's evictions: 1 = all at once, as EMQX does"
+            + " (default); 20 = a twentieth every 50 ms, kinder than EMQX (the report says so); a divisor of 1000"
+            + " up to 100")
     int evictionSlices;
+
+    @Option(names = "--emqx-api", defaultValue = "v5",
+        description = "the EMQX the lab brokers behave as, and the API Ferry speaks to them: v5 (EMQX 5.10"
+            + " Enterprise, the default) or v4 (EMQX Enterprise 4.4: port 8081, /api/v4)")
+    String emqxApi;
+
+    @Option(names = "--improve", split = ",", paramLabel = "NAME",
+        description = "make the lab brokers kinder than EMQX, by name (the report lists them):"
+            + " even-rebalance, ready-after-routes, redirect-over-rest, live-evacuation-stats")
+    List<String> improve = new ArrayList<>();
 
     @Option(names = "--fleet-processes", defaultValue = "-1",
         description = "run the fleet as this many shard processes, each a node with its own kube-proxy"
@@ -160,6 +171,7 @@ public final class LabCommand implements Runnable {
         if (!dev.ferry.broker.BrokerConfig.validEvictionSlices(evictionSlices)) {
           throw new IllegalArgumentException("--eviction-slices must divide 1000 and lie in 1..100, was " + evictionSlices);
         }
+        emqxProfile();
       } catch (IllegalArgumentException e) {
         System.err.println("ferry lab compare: " + e.getMessage());
         return 2;
@@ -178,7 +190,7 @@ public final class LabCommand implements Runnable {
         int shards = fleetProcesses < 0 ? LabSettings.fleetProcessesFor(clients) : fleetProcesses;
         LabSettings s = new LabSettings(nodes, clients, mqtt, publishRate, backoff, rate,
             Duration.ofSeconds(startup), Duration.ofSeconds(initialDelay), Duration.ofSeconds(waitTakeover),
-            Duration.ofMillis(propagationMillis < 0 ? 500 : propagationMillis), Duration.ofMinutes(5), evictionSlices, shards,
+            Duration.ofMillis(propagationMillis < 0 ? 500 : propagationMillis), Duration.ofMinutes(5), emqxProfile(), shards,
             brokerProcesses == null ? shards > 0 : brokerProcesses);
         RequestSettings rs = RequestSettings.defaults().withReplicas(replicas).withRate(requestRate)
             .withStartup(Duration.ofSeconds(startup)).withWarmupSeconds(warmup)
@@ -196,6 +208,7 @@ public final class LabCommand implements Runnable {
           out.printf(Locale.ROOT, "  fleet: %s; brokers: %s%n",
               shards == 0 ? "in this process, through the Service's proxy" : shards + " shard processes, each with its own kube-proxy",
               s.brokerProcesses() ? "a JVM per pod" : "in this process");
+          out.printf(Locale.ROOT, "  brokers behave as %s%n", describe(s.emqx()));
         }
         if (anyRequests) {
           out.printf(Locale.ROOT, "ferry lab: %d service pods, %.0f requests/s on each path (HTTP: the Service and an"
@@ -251,6 +264,11 @@ public final class LabCommand implements Runnable {
         out.println("max/mean disc.: disconnects per client; lost/dup msgs: QoS 1 messages acknowledged to the");
         out.println("publisher and never delivered / delivered twice; min conn.: the lowest share of clients");
         out.println("connected in any second of the release; imbalance: max/avg - 1 of clients per node at the end.");
+        if (settings instanceof java.util.Map<?, ?> sm && sm.get("emqx") instanceof java.util.Map<?, ?> e) {
+          out.println("Brokers: EMQX " + e.get("edition") + " " + e.get("version") + " (API " + e.get("api") + ")"
+              + (((List<?>) e.get("improvements")).isEmpty() ? ", as it is (one burst of the rate a second, flaws included)."
+                  : ", KINDER THAN EMQX: " + e.get("improvements") + "."));
+        }
       }
       if (results.stream().anyMatch(r -> r.schema() != null)) {
         out.println("requests/failed: the people load's requests over the whole scenario (reads and writes through the");
@@ -284,10 +302,48 @@ public final class LabCommand implements Runnable {
       m.put("initialDelaySeconds", s.initialDelay().toMillis() / 1000.0);
       m.put("waitTakeoverSeconds", s.waitTakeover().toMillis() / 1000.0);
       m.put("propagationSeconds", s.propagation().toMillis() / 1000.0);
-      m.put("evictionSlices", s.evictionSlices());
+      m.put("evictionSlices", s.emqx().evictionSlices());
+      m.put("emqx", java.util.Map.of(
+          "version", s.emqx().version(), "edition", s.emqx().edition(),
+          "api", s.emqx().dialect() == dev.ferry.broker.EmqxProfile.Dialect.V4 ? "v4" : "v5",
+          "improvements", improvements(s.emqx())));
       m.put("fleetProcesses", s.fleetProcesses());
       m.put("brokerProcesses", s.brokerProcesses());
       return m;
+    }
+
+    /** The EMQX the lab brokers behave as, from --emqx-api, --eviction-slices and --improve. */
+    dev.ferry.broker.EmqxProfile emqxProfile() {
+      var base = switch (emqxApi) {
+        case "v5" -> LabSettings.EMQX;
+        case "v4" -> dev.ferry.broker.EmqxProfile.ENTERPRISE_4_4;
+        default -> throw new IllegalArgumentException("--emqx-api must be v5 or v4, was " + emqxApi);
+      };
+      java.util.Set<dev.ferry.broker.EmqxProfile.Improvement> on = new java.util.HashSet<>();
+      for (String name : improve) {
+        on.add(java.util.Arrays.stream(dev.ferry.broker.EmqxProfile.Improvement.values())
+            .filter(i -> i.flag().equals(name.trim())).findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("--improve: no improvement named '" + name.trim()
+                + "' (even-rebalance, ready-after-routes, redirect-over-rest, live-evacuation-stats)")));
+      }
+      return base.withEvictionSlices(evictionSlices).withImprovements(on);
+    }
+
+    /** The improvements on, spread evictions included: what the lab did better than EMQX. */
+    static List<String> improvements(dev.ferry.broker.EmqxProfile p) {
+      List<String> out = new ArrayList<>(p.improvements().stream().map(dev.ferry.broker.EmqxProfile.Improvement::flag)
+          .sorted().toList());
+      if (p.evictionSlices() > 1) {
+        out.add(0, "eviction-slices=" + p.evictionSlices());
+      }
+      return out;
+    }
+
+    static String describe(dev.ferry.broker.EmqxProfile p) {
+      List<String> better = improvements(p);
+      return "EMQX " + p.edition() + " " + p.version() + (p.dialect() == dev.ferry.broker.EmqxProfile.Dialect.V4
+          ? " (API v4)" : " (API v5)") + (better.isEmpty() ? ", as it is (one burst of the rate a second, flaws included)"
+          : ", KINDER THAN EMQX: " + String.join(", ", better));
     }
 
     /** The JDBC URL given by option or environment, or null (embedded). */

@@ -157,10 +157,29 @@ final class BrokerProcess implements PodBroker {
     }
   }
 
-  /** name, mqtt, api, cluster, key, secret, version, slices: tab-separated (no field holds a tab). */
+  /**
+   * name, mqtt, api, cluster, key, secret, version, edition, slices, improvements (comma-separated
+   * flags): tab-separated (no field holds a tab).
+   */
   static String settingsLine(BrokerConfig c) {
+    var e = c.emqx();
     return String.join("\t", c.name(), hostPort(c.mqtt()), hostPort(c.api()), hostPort(c.cluster()), c.apiKey(),
-        c.apiSecret(), c.version(), String.valueOf(c.evictionSlices()));
+        c.apiSecret(), e.version(), e.edition(), String.valueOf(e.evictionSlices()),
+        String.join(",", e.improvements().stream().map(dev.ferry.broker.EmqxProfile.Improvement::flag).sorted().toList()));
+  }
+
+  /** The profile a settings line describes. */
+  static dev.ferry.broker.EmqxProfile profile(String[] f) {
+    java.util.Set<dev.ferry.broker.EmqxProfile.Improvement> on = new java.util.HashSet<>();
+    for (String flag : f[9].split(",")) {
+      for (var i : dev.ferry.broker.EmqxProfile.Improvement.values()) {
+        if (i.flag().equals(flag)) {
+          on.add(i);
+        }
+      }
+    }
+    return dev.ferry.broker.EmqxProfile.DEFAULT.withVersion(f[6], f[7]).withEvictionSlices(Integer.parseInt(f[8]))
+        .withImprovements(on);
   }
 
   private static String hostPort(InetSocketAddress a) {
@@ -182,7 +201,7 @@ final class BrokerProcess implements PodBroker {
     }
     String[] f = line.split("\t", -1);
     BrokerConfig config = new BrokerConfig(f[0], parse(f[1]), parse(f[2]), parse(f[3]), List.of(), f[4], f[5],
-        7200, 1000, 32, new dev.ferry.broker.EmqxProfile(f[6], "Enterprise", Integer.parseInt(f[7]), java.util.Set.of(), null));
+        7200, 1000, 32, profile(f));
     BrokerNode node;
     try {
       node = BrokerNode.start(config);

@@ -22,10 +22,11 @@ import java.util.Objects;
  * @param clusterLabel pods with the same value of this label form one broker cluster
  * @param crashingImage a pod whose image contains this never starts (null: none)
  * @param mqttPort each pod's MQTT port on its own address
- * @param apiPort each pod's EMQX API port
+ * @param apiPort each pod's EMQX API port (0: the dialect's own, 18083 for v5 and 8081 for v4)
  * @param clusterPort each pod's inter-node port
- * @param evictionSlices how each pod's broker spreads an evacuation's rate over a second (1: a
- *     second's worth at once, as EMQX does; 20: a twentieth every 50 ms)
+ * @param emqx which EMQX each pod's broker behaves as: the dialect, the edition, the pacing and the
+ *     improvements on (none by default: EMQX as it is); a pod's image tag gives the version when its
+ *     major version is the profile's
  * @param brokerProcesses each pod's broker runs in a JVM of its own rather than in this process
  *     (a large lab: one process has about 20,000 open files)
  * @param dubboRegistry the registry {@code dubbo-provider:*} pods register with, e.g.
@@ -50,7 +51,7 @@ public record ClusterConfig(
     int mqttPort,
     int apiPort,
     int clusterPort,
-    int evictionSlices,
+    dev.ferry.broker.EmqxProfile emqx,
     boolean brokerProcesses,
     String dubboRegistry,
     Duration jobBackoff) {
@@ -62,6 +63,10 @@ public record ClusterConfig(
     Objects.requireNonNull(apiKey, "apiKey");
     Objects.requireNonNull(apiSecret, "apiSecret");
     Objects.requireNonNull(clusterLabel, "clusterLabel");
+    Objects.requireNonNull(emqx, "emqx");
+    if (apiPort == 0) {
+      apiPort = emqx.dialect() == dev.ferry.broker.EmqxProfile.Dialect.V4 ? 8081 : 18083;
+    }
     if (syncPeriod.compareTo(Duration.ofMillis(20)) < 0 || podStartup.isNegative() || probePeriod.isNegative()
         || propagationDelay.isNegative() || jobBackoff.isNegative()) {
       throw new IllegalArgumentException("sync period at least 20 ms, other durations not negative: " + this);
@@ -87,9 +92,9 @@ public record ClusterConfig(
     private String clusterLabel = "app";
     private String crashingImage = "bad";
     private int mqttPort = 1883;
-    private int apiPort = 18083;
+    private int apiPort;
     private int clusterPort = 4370;
-    private int evictionSlices = 20;
+    private dev.ferry.broker.EmqxProfile emqx = dev.ferry.broker.EmqxProfile.DEFAULT;
     private boolean brokerProcesses;
     private String dubboRegistry;
     private Duration jobBackoff = Duration.ofSeconds(1);
@@ -106,7 +111,7 @@ public record ClusterConfig(
     public Builder crashingImage(String v) { crashingImage = v; return this; }
     public Builder ports(int mqtt, int api, int cluster) { mqttPort = mqtt; apiPort = api; clusterPort = cluster; return this; }
 
-    public Builder evictionSlices(int v) { evictionSlices = v; return this; }
+    public Builder emqx(dev.ferry.broker.EmqxProfile v) { emqx = v; return this; }
     public Builder brokerProcesses(boolean v) { brokerProcesses = v; return this; }
     public Builder dubboRegistry(String v) { dubboRegistry = v; return this; }
     public Builder jobBackoff(Duration v) { jobBackoff = v; return this; }
@@ -114,7 +119,7 @@ public record ClusterConfig(
     public ClusterConfig build() {
       return new ClusterConfig(namespace, apiServerHost, apiServerPort, syncPeriod, podStartup, probePeriod,
           balancing, propagationDelay, apiKey, apiSecret, clusterLabel, crashingImage, mqttPort, apiPort, clusterPort,
-          evictionSlices, brokerProcesses, dubboRegistry, jobBackoff);
+          emqx, brokerProcesses, dubboRegistry, jobBackoff);
     }
   }
 

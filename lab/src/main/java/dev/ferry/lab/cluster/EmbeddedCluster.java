@@ -90,7 +90,7 @@ public final class EmbeddedCluster implements AutoCloseable {
       this.statefulSets = new StatefulSetController(componentsClient, ns);
       this.kubelet = new Kubelet(componentsClient, ns, new Kubelet.Settings(config.podStartup(), config.probePeriod(),
           config.mqttPort(), config.apiPort(), config.clusterPort(), config.apiKey(), config.apiSecret(),
-          config.clusterLabel(), config.crashingImage(), config.evictionSlices(),
+          config.clusterLabel(), config.crashingImage(), config.emqx(),
           config.brokerProcesses(), config.dubboRegistry()));
       this.services = new ServiceController(componentsClient, ns, config.balancing(), config.propagationDelay(), 2);
       EndpointSliceController slices = new EndpointSliceController(componentsClient, ns);

@@ -78,7 +78,7 @@ final class Kubelet implements AutoCloseable {
       String apiSecret,
       String clusterLabel,
       String crashingImage,
-      int evictionSlices,
+      dev.ferry.broker.EmqxProfile emqx,
       boolean brokerProcesses,
       String dubboRegistry) {}
 
@@ -374,8 +374,7 @@ final class Kubelet implements AutoCloseable {
       BrokerConfig config = new BrokerConfig("emqx@" + ip,
           new InetSocketAddress(ip, settings.mqttPort()), new InetSocketAddress(ip, settings.apiPort()),
           new InetSocketAddress(ip, settings.clusterPort()), List.of(), settings.apiKey(), settings.apiSecret(),
-          7200, 1000, 32, new dev.ferry.broker.EmqxProfile(version(image), "Enterprise", settings.evictionSlices(),
-              java.util.Set.of(), null));
+          7200, 1000, 32, profile(image));
       try {
         return settings.brokerProcesses() ? BrokerProcess.start(config, BROKER_JVM) : PodBroker.inThisProcess(config);
       } catch (Exception e) { // Netty's bind throws java.net.BindException unchecked
@@ -701,14 +700,27 @@ final class Kubelet implements AutoCloseable {
   }
 
   /** The version GET /nodes reports: the image's tag when it looks like one, e.g. emqx:5.8.1. */
+  /**
+   * The EMQX a pod's broker behaves as: the lab's profile, at the version of the image's tag when
+   * that has the profile's major version (a release from 5.8.0 to 5.8.1 shows in {@code /nodes}).
+   */
+  dev.ferry.broker.EmqxProfile profile(String image) {
+    dev.ferry.broker.EmqxProfile p = settings.emqx();
+    String tag = version(image);
+    return tag != null && tag.split("\\.")[0].equals(p.version().split("\\.")[0])
+        ? p.withVersion(tag, p.edition()) : p;
+  }
+
+  /** The version in an image's tag ({@code emqx:5.8.1} → 5.8.1), or null. */
   static String version(String image) {
     if (image != null && image.lastIndexOf(':') > image.lastIndexOf('/')) {
-      String tag = image.substring(image.lastIndexOf(':') + 1);
-      if (tag.matches("\\d+(\\.\\d+)*.*")) {
-        return tag;
+      var m = java.util.regex.Pattern.compile("(\\d+\\.\\d+(\\.\\d+)?)(-.*)?")
+          .matcher(image.substring(image.lastIndexOf(':') + 1));
+      if (m.matches()) {
+        return m.group(1);
       }
     }
-    return "5.8.1";
+    return null;
   }
 
   @Override

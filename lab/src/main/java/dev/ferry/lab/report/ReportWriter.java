@@ -173,10 +173,17 @@ public final class ReportWriter {
         release created, on the path that honours warmup (it rises over the warmup where there is one). Schema-migration
         scenarios: requests per second answered OK and failed over the whole load, marked where the scenario released,
         rolled back or migrated (listed under the chart).</p>
+        <p class=note id=brokers></p>
         %s
         <script>%s</script>
         <script>
         const report = %s;
+        const e = report.settings && report.settings.emqx;
+        if (e) {
+          document.getElementById("brokers").textContent = "MQTT brokers: behaving as EMQX " + e.edition + " " + e.version
+            + " (API " + e.api + ")" + (e.improvements.length ? ", KINDER THAN EMQX: " + e.improvements.join(", ")
+            : ", as it is: one burst of the rate a second, flaws included");
+        }
         const palette = ["#73bf69","#f2cc0c","#8ab8ff","#ff780a","#f2495c","#5794f2","#b877d9","#fade2a","#c4162a","#37872d"];
         function width(){ return Math.min(1100, document.body.clientWidth - 40); }
         function axes(){ const g={stroke:"#9fa1b0",grid:{stroke:"#2c3235"},ticks:{stroke:"#2c3235"}}; return [g,{...g,size:70}]; }

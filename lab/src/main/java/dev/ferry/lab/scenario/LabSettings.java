@@ -18,8 +18,9 @@ import java.time.Duration;
  * @param waitTakeover Ferry's takeover wait per node
  * @param propagation how late the Service (kube-proxy) learns of endpoint changes
  * @param timeout the most one release may take before the run is given up
- * @param evictionSlices how the lab brokers spread an evacuation's rate over each second: 1 evicts a
- *     second's worth at once, as EMQX 5 does; 20 (the default) a twentieth every 50 ms
+ * @param emqx which EMQX the lab brokers behave as: its dialect (v5, or 4.4's v4), edition and
+ *     pacing, flaws included (one burst of the rate a second, rebalance overshoot, readiness before
+ *     joining, redirect_to ignored), and any named improvement turned on (the report says which)
  * @param fleetProcesses 0: the fleet runs in this process, through the Service's proxy; more: that
  *     many shard processes, each a node with its own kube-proxy (for fleets beyond one process's
  *     open files)
@@ -37,7 +38,7 @@ public record LabSettings(
     Duration waitTakeover,
     Duration propagation,
     Duration timeout,
-    int evictionSlices,
+    dev.ferry.broker.EmqxProfile emqx,
     int fleetProcesses,
     boolean brokerProcesses) {
 
@@ -54,6 +55,9 @@ public record LabSettings(
   public static int fleetProcessesFor(int clients) {
     return clients <= IN_PROCESS_MAX_CLIENTS ? 0 : (clients + CLIENTS_PER_SHARD - 1) / CLIENTS_PER_SHARD;
   }
+
+  /** EMQX as it is: the lab brokers' default. */
+  public static final dev.ferry.broker.EmqxProfile EMQX = dev.ferry.broker.EmqxProfile.DEFAULT;
 
   public LabSettings {
     if (nodes < 1 || clients < 1 || connEvictRate < 1 || publishRatePerSecond < 0 || fleetProcesses < 0) {

@@ -40,6 +40,9 @@ public final class ScenarioRunner {
   private static final String APP = "mqtt";
   private static final String V1 = "emqx:5.8.0";
   private static final String V2 = "emqx:5.8.1";
+  /** The release of the v4 dialect: EMQX Enterprise 4.4, as the blue-green posts this lab replays. */
+  private static final String V1_4 = "emqx-ee:4.4.24";
+  private static final String V2_4 = "emqx-ee:4.4.25";
 
   private ScenarioRunner() {}
 
@@ -56,7 +59,7 @@ public final class ScenarioRunner {
         .podStartup(s.podStartup())
         .propagationDelay(s.propagation())
         .balancing(Balancing.RANDOM)
-        .evictionSlices(s.evictionSlices())
+        .emqx(s.emqx())
         .brokerProcesses(s.brokerProcesses())
         .build();
     try (EmbeddedCluster cluster = EmbeddedCluster.start(config)) {
@@ -96,16 +99,34 @@ public final class ScenarioRunner {
     }
   }
 
+  private static boolean v4(LabSettings s) {
+    return s.emqx().dialect() == dev.ferry.broker.EmqxProfile.Dialect.V4;
+  }
+
+  /** The image released from: its tag is the version the brokers report. */
+  private static String v1(LabSettings s) {
+    return v4(s) ? V1_4 : V1;
+  }
+
+  private static String v2(LabSettings s) {
+    return v4(s) ? V2_4 : V2;
+  }
+
   private static void deploy(Scenario scenario, LabSettings s, EmbeddedCluster c) {
     Duration t = s.timeout();
     switch (scenario) {
-      case ROLLING -> c.deployStatefulSet(APP, s.nodes(), V1, t);
-      case BLUEGREEN_PLAIN -> c.deployPlainBlueGreen(APP, "blue", s.nodes(), V1, t);
+      case ROLLING -> c.deployStatefulSet(APP, s.nodes(), v1(s), t);
+      case BLUEGREEN_PLAIN -> c.deployPlainBlueGreen(APP, "blue", s.nodes(), v1(s), t);
       case FERRY, REBALANCE -> {
         c.startOperator();
         c.createApiKeySecret("mqtt-api-key");
-        c.create(Workloads.brokerLosslessDeployment(APP, s.nodes(), V1, s.connEvictRate(),
-            (int) s.waitTakeover().toSeconds(), (int) s.initialDelay().toSeconds(), "mqtt-api-key"));
+        var ld = Workloads.brokerLosslessDeployment(APP, s.nodes(), v1(s), s.connEvictRate(),
+            (int) s.waitTakeover().toSeconds(), (int) s.initialDelay().toSeconds(), "mqtt-api-key");
+        if (v4(s)) {
+          ld.getSpec().getDrain().getEmqx().setApiVersion(dev.ferry.api.v1alpha1.EmqxApiVersion.V4);
+          ld.getSpec().getDrain().getEmqx().setPort(c.config().apiPort());
+        }
+        c.create(ld);
         if (!EmbeddedCluster.await(() -> healthy(c, null), t)) {
           throw new IllegalStateException("LosslessDeployment " + APP + " not healthy after " + t);
         }
@@ -117,17 +138,17 @@ public final class ScenarioRunner {
     Duration t = s.timeout();
     switch (scenario) {
       case ROLLING -> {
-        c.setStatefulSetImage(APP, V2);
+        c.setStatefulSetImage(APP, v2(s));
         sleep(Duration.ofMillis(500));
         if (!c.awaitStatefulSetRolledOut(APP, t)) {
           throw new IllegalStateException("the StatefulSet did not roll out within " + t);
         }
       }
-      case BLUEGREEN_PLAIN -> c.releasePlainBlueGreen(APP, "blue", "green", V2, s.initialDelay(), t);
+      case BLUEGREEN_PLAIN -> c.releasePlainBlueGreen(APP, "blue", "green", v2(s), s.initialDelay(), t);
       case REBALANCE -> rebalance(s, c);
       case FERRY -> {
         String before = ld(c).getStatus().getCurrentRevision();
-        c.setLosslessDeploymentImage(APP, V2);
+        c.setLosslessDeploymentImage(APP, v2(s));
         if (!EmbeddedCluster.await(() -> healthy(c, before), t)) {
           throw new IllegalStateException("the release did not complete within " + t + ": " + ld(c).getStatus().getMessage());
         }

@@ -48,9 +48,9 @@ class KubeletTest {
   @Test
   void theBrokerVersionIsTheImageTag() {
     assertThat(Kubelet.version("emqx:5.8.2")).isEqualTo("5.8.2");
-    assertThat(Kubelet.version("registry:5000/emqx/emqx:5.7.0-alpine")).isEqualTo("5.7.0-alpine");
-    assertThat(Kubelet.version("registry:5000/emqx")).isEqualTo("5.8.1");
-    assertThat(Kubelet.version("emqx:latest")).isEqualTo("5.8.1");
+    assertThat(Kubelet.version("registry:5000/emqx/emqx:5.7.0-alpine")).isEqualTo("5.7.0");
+    assertThat(Kubelet.version("registry:5000/emqx")).isNull();
+    assertThat(Kubelet.version("emqx:latest")).isNull();
   }
 
   @Test

@@ -30,6 +30,26 @@ final class Brokers {
     return n;
   }
 
+  /**
+   * A node that joins {@code peer}'s cluster and, unlike EMQX, passes a {@code redirect_to} given over
+   * REST on to the clients it evicts (the named improvement REDIRECT_OVER_REST): for tests of the
+   * fleet's own handling of a Server-Reference.
+   */
+  static BrokerNode redirectingNode(String host, BrokerNode peer) {
+    var config = BrokerConfig.onHost(host, KEY, SECRET).withPeers(List.of(peer.clusterAddress()));
+    config = config.withEmqx(config.emqx().withImprovements(
+        java.util.Set.of(dev.ferry.broker.EmqxProfile.Improvement.REDIRECT_OVER_REST)));
+    BrokerNode n = BrokerNode.start(config);
+    peer.join(n.clusterAddress());
+    return n;
+  }
+
+  static BrokerNode redirectingNode(String host) {
+    var config = BrokerConfig.onHost(host, KEY, SECRET);
+    return BrokerNode.start(config.withEmqx(config.emqx().withImprovements(
+        java.util.Set.of(dev.ferry.broker.EmqxProfile.Improvement.REDIRECT_OVER_REST))));
+  }
+
   /** POSTs to the node's EMQX API; returns the status code and the body. */
   static HttpResponse<String> post(BrokerNode node, String path, String json) throws Exception {
     String auth = "Basic " + Base64.getEncoder().encodeToString((KEY + ":" + SECRET).getBytes(StandardCharsets.UTF_8));

@@ -134,8 +134,9 @@ class FleetTest {
 
   @Test
   void evacuatedClientsGetUseAnotherServerAndFollowTheServerReference() throws Exception {
-    BrokerNode a = closing(Brokers.node("127.0.3.21"));
-    BrokerNode b = closing(Brokers.node("127.0.3.22", a));
+    // EMQX ignores redirect_to given over REST; these brokers pass it on, to test the fleet's side.
+    BrokerNode a = closing(Brokers.redirectingNode("127.0.3.21"));
+    BrokerNode b = closing(Brokers.redirectingNode("127.0.3.22", a));
     // Everyone starts on a (the Service has only a); the evacuation points them at b directly.
     ServiceProxy service = service(Balancing.ROUND_ROBIN, Duration.ZERO, a);
     FleetConfig config = FleetConfig.builder(40)
@@ -168,8 +169,9 @@ class FleetTest {
    */
   @Test
   void evacuationWithTrafficLosesNoQos1Message() throws Exception {
-    BrokerNode a = closing(Brokers.node("127.0.3.31"));
-    BrokerNode b = closing(Brokers.node("127.0.3.32", a));
+    // Clients find b by the Server-Reference (the Service knows only a): brokers that pass it on.
+    BrokerNode a = closing(Brokers.redirectingNode("127.0.3.31"));
+    BrokerNode b = closing(Brokers.redirectingNode("127.0.3.32", a));
     ServiceProxy service = service(Balancing.ROUND_ROBIN, Duration.ZERO, a);
     FleetConfig config = FleetConfig.builder(40)
         .reconnect(ReconnectPolicy.fullJitter(Duration.ofMillis(200), Duration.ofSeconds(2)))

@@ -88,8 +88,7 @@ public final class MiniCluster implements AutoCloseable {
 
   private volatile HttpPods httpPods;
   /** Which EMQX the brokers of pods created from now on behave as. */
-  private volatile dev.ferry.broker.EmqxProfile emqx =
-      new dev.ferry.broker.EmqxProfile("5.8.1", "Enterprise", 20, java.util.Set.of(), null);
+  private volatile dev.ferry.broker.EmqxProfile emqx = dev.ferry.broker.EmqxProfile.DEFAULT;
   /** Pods whose broker was started alone (a "lonely" image) and has not joined yet. */
   private final java.util.Set<String> lonely = ConcurrentHashMap.newKeySet();
   /** Every drain server that ran, by pod, kept after the pod is gone for the tests to ask. */
