@@ -1,9 +1,9 @@
 package dev.ferry.operator.emqx;
 
-import static dev.ferry.operator.emqx.Secrets.CREDENTIALS;
-import static dev.ferry.operator.emqx.Secrets.KEY;
-import static dev.ferry.operator.emqx.Secrets.SECRET;
-import static dev.ferry.operator.emqx.Secrets.assertNoCredential;
+import static dev.ferry.operator.emqx.TestCredentials.CREDENTIALS;
+import static dev.ferry.operator.emqx.TestCredentials.KEY;
+import static dev.ferry.operator.emqx.TestCredentials.SECRET;
+import static dev.ferry.operator.emqx.TestCredentials.assertNoCredential;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -6,12 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /** The test credentials, and the check that no failure ever shows them. */
-final class Secrets {
+final class TestCredentials {
   static final String KEY = "ferry";
   static final String SECRET = "topsecret-4711";
   static final EmqxCredentials CREDENTIALS = new EmqxCredentials(KEY, SECRET);
 
-  private Secrets() {}
+  private TestCredentials() {}
 
   /** Neither the secret nor the Authorization value anywhere in the exception, its causes or its server message. */
   static void assertNoCredential(EmqxException e, String... otherSecrets) {
