@@ -146,7 +146,7 @@ final class V5Routes implements DialectRoutes {
   private CompletableFuture<HttpReply> operation(Route route, ApiRequest req) {
     JsonNode body;
     if (req.hasBody()) {
-      if (req.contentType() == null || !req.contentType().toLowerCase().startsWith("application/json")) {
+      if (req.contentType() == null || !req.contentType().toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
         return done(HttpReply.json(ApiResult.error(415, "UNSUPPORTED_MEDIA_TYPE", "content-type:application/json Required")));
       }
       try {

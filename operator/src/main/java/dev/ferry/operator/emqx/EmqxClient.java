@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The EMQX 5 and 6 dialect ({@code http(s)://host:port/api/v5}, shared/EMQX-API.md) of one node:
+ * The EMQX 5 and 6 dialect ({@code http(s)://host:port/api/v5}) of one node:
  *
  * <ul>
  *   <li>errors are HTTP statuses with {@code {"code", "message"}} bodies; a 404 on a
