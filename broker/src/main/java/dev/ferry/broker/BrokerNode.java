@@ -95,6 +95,19 @@ public final class BrokerNode implements AutoCloseable {
     return api.address();
   }
 
+  /**
+   * The API's root as a client writes it: {@code https://[::1]:18084} (https with the profile's
+   * {@code apiTls}, IPv6 in brackets).
+   */
+  public String apiUrl() {
+    InetSocketAddress a = api.address();
+    String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+    if (host.contains(":")) {
+      host = "[" + host.replaceFirst("%.*$", "") + "]";
+    }
+    return (config.emqx().apiTls() != null ? "https" : "http") + "://" + host + ":" + a.getPort();
+  }
+
   public InetSocketAddress clusterAddress() {
     return cluster.address();
   }

@@ -1,6 +1,7 @@
 package dev.ferry.broker;
 
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -29,9 +30,15 @@ import java.util.Set;
  * @param improvements behaviours kinder than EMQX's, each named
  * @param apiTls when set, the API listens with HTTPS only (EMQX's {@code dashboard.listeners.https}
  *     with http off)
+ * @param viewerKeys API keys with EMQX's {@code viewer} role: they may read, and where the version
+ *     has API-key roles (Enterprise 5.4 and later) any POST answers 403; elsewhere they are keys
+ *     like any other, as in EMQX
+ * @param keyedV4GlobalStatus 4.x only: {@code global_status} as EMQX 4.4's early builds answered it,
+ *     objects keyed by node name instead of lists (the EMQX Operator cannot read it)
  */
 public record EmqxProfile(
-    String version, String edition, int evictionSlices, Set<Improvement> improvements, ApiTls apiTls) {
+    String version, String edition, int evictionSlices, Set<Improvement> improvements, ApiTls apiTls,
+    List<ApiKey> viewerKeys, boolean keyedV4GlobalStatus) {
 
   /** Behaviours better than EMQX's, never on unless asked for. */
   public enum Improvement {
@@ -70,6 +77,19 @@ public record EmqxProfile(
     }
   }
 
+  /** An API key (4.x: a management app id) and its secret; toString hides the secret. */
+  public record ApiKey(String key, String secret) {
+    public ApiKey {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(secret, "secret");
+    }
+
+    @Override
+    public String toString() {
+      return "ApiKey[" + key + ", secret=***]";
+    }
+  }
+
   /** The dialect of the REST API. */
   public enum Dialect { V4, V5 }
 
@@ -79,8 +99,19 @@ public record EmqxProfile(
   /** EMQX Enterprise 4.4, as the EMQX Operator's v1beta4 controllers require it (4.4.14 or later). */
   public static final EmqxProfile ENTERPRISE_4_4 = new EmqxProfile("4.4.24", "Enterprise", 1, Set.of(), null);
 
+  /** A profile with no viewer keys and 4.4's list-shaped {@code global_status}. */
+  public EmqxProfile(String version, String edition, int evictionSlices, Set<Improvement> improvements, ApiTls apiTls) {
+    this(version, edition, evictionSlices, improvements, apiTls, List.of(), false);
+  }
+
+  /** The version an API dialect stands for when no version is named: 4.4.24 or 5.10.4. */
+  public static String defaultVersion(Dialect dialect) {
+    return dialect == Dialect.V4 ? ENTERPRISE_4_4.version() : DEFAULT.version();
+  }
+
   public EmqxProfile {
     Objects.requireNonNull(version, "version");
+    viewerKeys = List.copyOf(viewerKeys);
     if (!"Enterprise".equals(edition) && !"Opensource".equals(edition)) {
       throw new IllegalArgumentException("edition must be Enterprise or Opensource, was " + edition);
     }
@@ -133,20 +164,64 @@ public record EmqxProfile(
     return major() == 4 ? !atLeast(4, 4, 24) : !atLeast(5, 4);
   }
 
+  /**
+   * Whether API keys have roles, so that a viewer key's POST answers 403 {@code UNAUTHORIZED_ROLE}:
+   * EMQX Enterprise from 5.4, every build from 5.9 (one edition); never 4.x, whose management apps
+   * may do everything.
+   */
+  public boolean apiKeyRoles() {
+    return major() >= 5 && atLeast(5, 4) && ("Enterprise".equals(edition) || atLeast(5, 9));
+  }
+
+  /** Whether {@code global_status} lists {@code purges} (5.2 and later). */
+  public boolean globalStatusHasPurges() {
+    return major() >= 5 && atLeast(5, 2);
+  }
+
+  /** Whether a rebalance start knows {@code conn_evict_rpc_timeout} and {@code sess_evict_rpc_timeout} (5.9 and later). */
+  public boolean rebalanceRpcTimeouts() {
+    return atLeast(5, 9);
+  }
+
+  /**
+   * The 401 message for a request without (or with an unsupported) Authorization header: 6.2
+   * explains at length, earlier versions say "Support authorization: basic/bearer " (the trailing
+   * space is EMQX's).
+   */
+  public String missingAuthorizationMessage() {
+    return atLeast(6, 2)
+        ? "Missing authorization header. Use Basic auth with API key/secret, or Bearer token from POST /api/v5/login."
+            + " API keys can be bootstrapped from config (api_key.bootstrap_file) or created via POST /api/v5/api_key"
+        : "Support authorization: basic/bearer ";
+  }
+
+  /** The content type of {@code GET /status?format=json}: EMQX misspelled it up to 5.8.0. */
+  public String statusJsonContentType() {
+    return atLeast(5, 8, 1) ? "application/json" : "applicatin/json";
+  }
+
   public EmqxProfile withVersion(String v, String e) {
-    return new EmqxProfile(v, e, evictionSlices, improvements, apiTls);
+    return new EmqxProfile(v, e, evictionSlices, improvements, apiTls, viewerKeys, keyedV4GlobalStatus);
   }
 
   public EmqxProfile withEvictionSlices(int slices) {
-    return new EmqxProfile(version, edition, slices, improvements, apiTls);
+    return new EmqxProfile(version, edition, slices, improvements, apiTls, viewerKeys, keyedV4GlobalStatus);
   }
 
   public EmqxProfile withImprovements(Set<Improvement> set) {
-    return new EmqxProfile(version, edition, evictionSlices, set, apiTls);
+    return new EmqxProfile(version, edition, evictionSlices, set, apiTls, viewerKeys, keyedV4GlobalStatus);
   }
 
   public EmqxProfile withApiTls(ApiTls tls) {
-    return new EmqxProfile(version, edition, evictionSlices, improvements, tls);
+    return new EmqxProfile(version, edition, evictionSlices, improvements, tls, viewerKeys, keyedV4GlobalStatus);
+  }
+
+  public EmqxProfile withViewerKeys(List<ApiKey> keys) {
+    return new EmqxProfile(version, edition, evictionSlices, improvements, apiTls, keys, keyedV4GlobalStatus);
+  }
+
+  public EmqxProfile withKeyedV4GlobalStatus(boolean keyed) {
+    return new EmqxProfile(version, edition, evictionSlices, improvements, apiTls, viewerKeys, keyed);
   }
 
   private int major() {

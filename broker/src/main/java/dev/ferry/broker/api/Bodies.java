@@ -33,7 +33,9 @@ public final class Bodies {
       "conn_evict_rate", "sess_evict_rate", "wait_takeover", "wait_health_check", "migrate_to", "redirect_to");
   private static final Set<String> REBALANCE_FIELDS = Set.of(
       "conn_evict_rate", "sess_evict_rate", "wait_takeover", "wait_health_check", "abs_conn_threshold",
-      "rel_conn_threshold", "abs_sess_threshold", "rel_sess_threshold", "nodes");
+      "rel_conn_threshold", "abs_sess_threshold", "rel_sess_threshold", "nodes",
+      // 5.9 and later (the API refuses them before): checked, then left to the lab's own RPC timeout.
+      "conn_evict_rpc_timeout", "sess_evict_rpc_timeout");
 
   private Bodies() {}
 
@@ -52,6 +54,9 @@ public final class Bodies {
 
   public static RebalanceParams rebalance(JsonNode body) throws BadBody {
     body = object(body, REBALANCE_FIELDS);
+    for (String f : List.of("conn_evict_rpc_timeout", "sess_evict_rpc_timeout")) {
+      seconds(body, f);
+    }
     return new RebalanceParams(
         rate(body, "conn_evict_rate"), rate(body, "sess_evict_rate"),
         seconds(body, "wait_takeover"), seconds(body, "wait_health_check"),

@@ -1,57 +1,60 @@
 package dev.ferry.operator.emqx;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ferry.operator.emqx.EmqxModel.ErrorBody;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.operator.emqx.EmqxException.Kind;
 import dev.ferry.operator.emqx.EmqxModel.EvacuationRequest;
-import dev.ferry.operator.emqx.EmqxModel.GlobalStatus;
 import dev.ferry.operator.emqx.EmqxModel.Node;
 import dev.ferry.operator.emqx.EmqxModel.RebalanceRequest;
-import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * A client of one EMQX node's REST API ({@code http://host:port/api/v5}), as described in
- * shared/EMQX-API.md. Every call has a timeout; calls that only read, and start/stop (which the
- * callers make idempotent through {@code already_started} / {@code not_started}), are retried on
- * transient failures with exponential backoff. Credentials go into the Authorization header only and
- * never into an exception message or a log line.
+ * The EMQX 5 and 6 dialect ({@code http(s)://host:port/api/v5}) of one node:
+ *
+ * <ul>
+ *   <li>errors are HTTP statuses with {@code {"code", "message"}} bodies; a 404 on a
+ *       {@code load_rebalance} path is the dashboard's catch-all, so this EMQX has no node
+ *       evacuation (Opensource before 5.9);
+ *   <li>Enterprise 5.0 knows no {@code wait_health_check} in an evacuation start (an unknown field
+ *       is a 400): it is left out when {@code /nodes} says the node runs 5.0, and a start refused
+ *       with a 400 naming it is sent once more without it.
+ * </ul>
+ *
+ * Timeouts, retries and error classification: {@link EmqxTransport}. Credentials go into the
+ * Authorization header only.
  */
-public final class EmqxClient implements EmqxApi {
+public final class EmqxClient extends EmqxHttpApi {
 
-  /** How long one HTTP call may take. */
-  public static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
-  private static final int ATTEMPTS = 3;
-  private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
+  /** How long one call may take, retries included (above EMQX's 15 s inner RPC timeout). */
+  public static final Duration CALL_TIMEOUT = EmqxTimeouts.DEFAULT.request();
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  /** Set once a start was refused for naming wait_health_check: this node does not know it. */
+  private volatile boolean noEvacuationHealthCheck;
 
-  private final HttpClient http;
-  private final URI base;
-  private final EmqxCredentials credentials;
-
+  /** A client of {@code base} ({@code http://host:port/api/v5}) with the default timeouts. */
   public EmqxClient(HttpClient http, URI base, EmqxCredentials credentials) {
-    this.http = http;
-    this.base = base;
-    this.credentials = credentials;
+    this(new EmqxTransport(http, base, credentials, EmqxTimeouts.DEFAULT, null));
   }
 
-  /** {@code http://host:port/api/v5} of a pod. */
+  EmqxClient(EmqxTransport transport) {
+    super(transport);
+  }
+
+  /** {@code http://host:port/api/v5} of a pod; an IPv6 address goes in brackets. */
   public static URI baseOf(String host, int port) {
-    return URI.create("http://" + host + ":" + port + "/api/v5");
+    return baseOf("http", host, port);
   }
 
+  static URI baseOf(String scheme, String host, int port) {
+    return URI.create(scheme + "://" + EmqxConnector.uriHost(host) + ":" + port + "/api/v5");
+  }
+
+  /** An HTTP/1.1 client with a 5 s connect timeout, for plain HTTP. */
   public static HttpClient newHttpClient() {
-    return HttpClient.newBuilder().connectTimeout(CALL_TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
+    return HttpClient.newBuilder().connectTimeout(EmqxTimeouts.DEFAULT.connect()).version(HttpClient.Version.HTTP_1_1)
+        .build();
   }
 
   @Override
@@ -60,137 +63,96 @@ public final class EmqxClient implements EmqxApi {
   }
 
   @Override
-  public URI base() {
-    return base;
-  }
-
-  @Override
-  public EmqxModel.LocalStatus localStatus() throws EmqxException {
-    return call("GET", "/load_rebalance/status", null, new TypeReference<EmqxModel.LocalStatus>() {});
-  }
-
-  @Override
-  public List<Node> nodes() throws EmqxException {
-    return call("GET", "/nodes", null, new TypeReference<List<Node>>() {});
-  }
-
-  @Override
-  public GlobalStatus globalStatus() throws EmqxException {
-    return call("GET", "/load_rebalance/global_status", null, new TypeReference<GlobalStatus>() {});
+  List<Node> readNodes() throws EmqxException {
+    JsonNode body = call("GET", "/nodes", null);
+    if (!body.isArray()) {
+      throw transport.failure(Kind.NO_API, "GET", "/nodes", "answered something that is not EMQX 5's node list: "
+          + abbreviate(body.toString()), null);
+    }
+    return List.of(parse(body, Node[].class, "GET", "/nodes"));
   }
 
   /** Starts an evacuation; one that runs already counts as started. */
   @Override
   public void startEvacuation(String node, EvacuationRequest request) throws EmqxException {
+    String path = "/load_rebalance/" + pathSegment(node) + "/evacuation/start";
+    boolean healthCheck = request.waitHealthCheck() != null && knowsEvacuationHealthCheck();
     try {
-      call("POST", "/load_rebalance/" + enc(node) + "/evacuation/start", request, null);
+      start(path, healthCheck ? request : withoutHealthCheck(request));
     } catch (EmqxException e) {
-      if (!e.alreadyStarted()) {
+      if (!healthCheck || e.status() != 400 || !e.serverMessage().contains("wait_health_check")) {
         throw e;
       }
+      noEvacuationHealthCheck = true;
+      start(path, withoutHealthCheck(request));
     }
   }
 
-  /** Stops an evacuation; one that does not run counts as stopped. */
-  @Override
-  public void stopEvacuation(String node) throws EmqxException {
-    try {
-      call("POST", "/load_rebalance/" + enc(node) + "/evacuation/stop", null, null);
-    } catch (EmqxException e) {
-      if (!e.notStarted()) {
-        throw e;
-      }
+  /** Whether this node's evacuation knows wait_health_check (all but Enterprise 5.0, as far as we can tell). */
+  private boolean knowsEvacuationHealthCheck() {
+    if (noEvacuationHealthCheck) {
+      return false;
     }
+    List<Node> nodes = knownNodes();
+    return receiver(nodes).map(n -> !isVersion50(n))
+        .orElseGet(() -> nodes.stream().filter(Node::running).noneMatch(EmqxClient::isVersion50));
+  }
+
+  private static boolean isVersion50(Node n) {
+    return n.version() != null && n.version().replaceFirst("^[ev]", "").startsWith("5.0.");
+  }
+
+  private static EvacuationRequest withoutHealthCheck(EvacuationRequest r) {
+    return new EvacuationRequest(r.connEvictRate(), r.sessEvictRate(), r.waitTakeover(), null, r.migrateTo(), r.redirectTo());
   }
 
   /** Starts a rebalance coordinated by {@code coordinator}; one that runs already counts as started. */
   @Override
   public void startRebalance(String coordinator, RebalanceRequest request) throws EmqxException {
-    try {
-      call("POST", "/load_rebalance/" + enc(coordinator) + "/start", request, null);
-    } catch (EmqxException e) {
-      if (!e.alreadyStarted()) {
-        throw e;
-      }
-    }
+    start("/load_rebalance/" + pathSegment(coordinator) + "/start", request);
   }
 
-  /** Stops a rebalance; one that does not run counts as stopped. */
   @Override
-  public void stopRebalance(String coordinator) throws EmqxException {
+  JsonNode call(String method, String path, Object body) throws EmqxException {
+    EmqxTransport.Response r = transport.send(method, path, bytes(body, method, path), ATTEMPTS);
+    if (r.status() / 100 == 2) {
+      return readJson(r, method, path);
+    }
+    throw failure(method, path, r);
+  }
+
+  private EmqxException failure(String method, String path, EmqxTransport.Response r) {
+    String code = "";
+    String message = r.text();
     try {
-      call("POST", "/load_rebalance/" + enc(coordinator) + "/stop", null, null);
-    } catch (EmqxException e) {
-      if (!e.notStarted()) {
-        throw e;
+      JsonNode error = JSON.readTree(r.body());
+      if (error != null && error.isObject()) {
+        code = error.path("code").asText("");
+        message = error.path("message").asText("");
       }
+    } catch (java.io.IOException | RuntimeException e) {
+      // not JSON: minirest's 500 "Unsupported code ..." and the like; the text is the message
     }
+    Kind kind = kind(r.status(), code, message, path);
+    String explanation = switch (kind) {
+      case CREDENTIALS, PERMISSION -> setupExplanation(r.status(), method, path);
+      case NO_NODE_EVACUATION -> "this EMQX" + emqxDescription()
+          + " has no node evacuation: EMQX Enterprise, or EMQX 5.9 or later, is needed";
+      case NO_API -> "no EMQX 5 API here (check the port, scheme and apiVersion)";
+      default -> abbreviate(message);
+    };
+    String detail = "answered " + r.status() + (code.isEmpty() ? "" : " " + code) + ": " + explanation;
+    return transport.failure(kind, r.status(), code.isEmpty() ? String.valueOf(r.status()) : code, message, method, path,
+        detail, null);
   }
 
-  private <T> T call(String method, String path, Object body, TypeReference<T> type) throws EmqxException {
-    EmqxException last = null;
-    Duration backoff = FIRST_BACKOFF;
-    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      try {
-        return once(method, path, body, type);
-      } catch (EmqxException e) {
-        if (!e.transientFailure()) {
-          throw e;
-        }
-        last = e;
-      }
-      if (attempt < ATTEMPTS) {
-        try {
-          Thread.sleep(backoff.toMillis());
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-        backoff = backoff.multipliedBy(2);
-      }
-    }
-    throw last;
-  }
-
-  private <T> T once(String method, String path, Object body, TypeReference<T> type) throws EmqxException {
-    String where = method + " " + base + path;
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(base + path))
-            .timeout(CALL_TIMEOUT)
-            .header("Authorization", credentials.basicAuthHeader())
-            .header("Accept", "application/json");
-    try {
-      if (body != null) {
-        request.header("Content-Type", "application/json")
-            .method(method, HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
-      } else {
-        request.method(method, HttpRequest.BodyPublishers.noBody());
-      }
-      HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-      int status = response.statusCode();
-      if (status / 100 == 2) {
-        return type == null || response.body().length == 0 ? null : JSON.readValue(response.body(), type);
-      }
-      ErrorBody error = parseError(response.body());
-      throw new EmqxException(status, error.code(), where + " answered " + status + " " + error.code()
-          + (error.message() == null ? "" : ": " + error.message()), null);
-    } catch (IOException e) {
-      throw new EmqxException(0, "UNREACHABLE", where + " failed: " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new EmqxException(0, "INTERRUPTED", where + " interrupted", e);
-    }
-  }
-
-  private static ErrorBody parseError(byte[] body) {
-    try {
-      return JSON.readValue(body, ErrorBody.class);
-    } catch (IOException | RuntimeException e) {
-      return new ErrorBody("", new String(body, StandardCharsets.UTF_8));
-    }
-  }
-
-  private static String enc(String node) {
-    return URLEncoder.encode(node, StandardCharsets.UTF_8).replace("+", "%20");
+  private static Kind kind(int status, String code, String message, String path) {
+    return switch (status) {
+      case 401 -> Kind.CREDENTIALS;
+      case 403 -> Kind.PERMISSION;
+      case 404 -> "NOT_FOUND".equals(code) && message.startsWith("Node not found") ? Kind.REJECTED
+          : path.startsWith("/load_rebalance/") ? Kind.NO_NODE_EVACUATION : Kind.NO_API;
+      default -> status == 429 || status >= 500 ? Kind.SERVER_ERROR : Kind.REJECTED;
+    };
   }
 }

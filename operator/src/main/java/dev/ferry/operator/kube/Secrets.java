@@ -21,6 +21,27 @@ public final class Secrets {
   }
 
   /**
+   * The PEM certificate(s) of the authority that signed the EMQX API's certificate: key
+   * {@value FerryNames#CA_CERT_SECRET_KEY} of the Secret {@code name}; null when {@code name} is
+   * null (then the JVM's authorities are trusted).
+   */
+  public static String emqxCa(KubernetesClient client, String namespace, String name) {
+    if (name == null || name.isBlank()) {
+      return null;
+    }
+    Secret s = client.secrets().inNamespace(namespace).withName(name).get();
+    if (s == null) {
+      throw new IllegalStateException("Secret '" + name + "' not found");
+    }
+    String pem = value(s, FerryNames.CA_CERT_SECRET_KEY);
+    if (!pem.contains("-----BEGIN CERTIFICATE-----")) {
+      throw new IllegalStateException("Secret '" + name + "' key '" + FerryNames.CA_CERT_SECRET_KEY
+          + "' holds no PEM certificate");
+    }
+    return pem;
+  }
+
+  /**
    * The database of a session check: the Secret {@code name} with keys {@code url}, {@code username}
    * and {@code password}.
    */
