@@ -86,7 +86,6 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Clock clock;
-  private final HttpClient http = dev.ferry.operator.emqx.EmqxClient.newHttpClient();
   private final Map<String, Instant> drainStarts = EmqxDrainer.newStartTimes();
   private final HttpClient drainHttp = HttpDrainer.newHttpClient();
   private final Map<String, Instant> httpDrainStarts = HttpDrainer.newStartTimes();
@@ -495,13 +494,17 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     if (d.getType() != DrainType.EMQX) {
       return new NoDrainer();
     }
-    EmqxCredentials credentials =
-        dev.ferry.operator.kube.Secrets.emqx(client, ld.getMetadata().getNamespace(), d.getEmqx().getApiKeySecret());
-    int port = d.getEmqx().getPort() == null ? 18083 : d.getEmqx().getPort();
-    EmqxDrainer.Apis apis = ip -> new dev.ferry.operator.emqx.EmqxClient(http,
-        dev.ferry.operator.emqx.EmqxClient.baseOf(ip, port), credentials);
+    EmqxDrainer.Apis apis = emqxApis(client, ld.getMetadata().getNamespace(), d.getEmqx())::connect;
     return new EmqxDrainer(apis, new EmqxDrainer.Settings(d.getConnEvictRate(), d.getSessEvictRate(), d.getWaitTakeover(),
         d.getWaitHealthCheck() == null ? 0 : d.getWaitHealthCheck(), d.getEmqx().getRedirectTo()), clock, drainStarts);
+  }
+
+  /** How the pods' EMQX APIs are reached, as {@code spec.drain.emqx} says (credentials and CA from Secrets). */
+  public static dev.ferry.operator.emqx.EmqxConnector emqxApis(
+      KubernetesClient client, String namespace, dev.ferry.api.v1alpha1.EmqxDrain emqx) {
+    EmqxCredentials credentials = dev.ferry.operator.kube.Secrets.emqx(client, namespace, emqx.getApiKeySecret());
+    String ca = dev.ferry.operator.kube.Secrets.emqxCa(client, namespace, emqx.getCaSecret());
+    return dev.ferry.operator.emqx.EmqxConnector.of(emqx, credentials, ca);
   }
 
   private Secret secret(String namespace, String name) {

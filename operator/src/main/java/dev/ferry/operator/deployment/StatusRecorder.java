@@ -103,7 +103,7 @@ final class StatusRecorder {
         serving + "/" + want + " pods serving", ld, now));
     String progressReason = step.reason().name();
     String progressMessage = releasing || r.phase() == Phase.Aborted ? step.message() : "no release in progress";
-    if (r.phase() == Phase.Aborted) {
+    if (r.phase() == Phase.Aborted && old.getPhase() == LosslessDeploymentPhase.ABORTED) {
       // Keep why it aborted (ProgressDeadlineExceeded, and what it waited for), as a Deployment does,
       // not the cleanup step's words.
       Condition why = old.getConditions() == null ? null : old.getConditions().stream()

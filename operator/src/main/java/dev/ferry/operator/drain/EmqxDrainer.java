@@ -227,8 +227,9 @@ public final class EmqxDrainer implements Drainer {
     return refused(e) ? DrainView.refused(e.getMessage()) : DrainView.unreachable(e.getMessage());
   }
 
+  /** A setup problem (credentials, permission, no evacuation API, TLS, address): nothing changes until fixed. */
   static boolean refused(EmqxException e) {
-    return e.status() == 401 || e.status() == 403 || e.status() == 404;
+    return e.setupProblem();
   }
 
   private static boolean containersReady(Pod p) {

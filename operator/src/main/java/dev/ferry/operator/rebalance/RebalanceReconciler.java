@@ -16,14 +16,11 @@ import dev.ferry.core.rebalance.RebalancePlan.Step;
 import dev.ferry.core.rebalance.Thresholds;
 import dev.ferry.operator.drain.EmqxDrainer;
 import dev.ferry.operator.emqx.EmqxApi;
-import dev.ferry.operator.emqx.EmqxClient;
-import dev.ferry.operator.emqx.EmqxCredentials;
 import dev.ferry.operator.emqx.EmqxException;
 import dev.ferry.operator.emqx.EmqxModel.RebalanceEntry;
 import dev.ferry.operator.emqx.EmqxModel.RebalanceRequest;
 import dev.ferry.operator.kube.EventRecorder;
 import dev.ferry.operator.kube.PodGates;
-import dev.ferry.operator.kube.Secrets;
 import dev.ferry.operator.kube.StatusWriter;
 import dev.ferry.operator.metrics.OperatorMetrics;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -35,7 +32,6 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,7 +57,6 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Clock clock;
-  private final HttpClient http = EmqxClient.newHttpClient();
 
   public RebalanceReconciler(KubernetesClient client, OperatorMetrics metrics, Clock clock) {
     this.client = client;
@@ -245,10 +240,8 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
   }
 
   private EmqxDrainer.Apis apis(LosslessDeployment target) {
-    var emqx = target.getSpec().getDrain().getEmqx();
-    EmqxCredentials credentials = Secrets.emqx(client, target.getMetadata().getNamespace(), emqx.getApiKeySecret());
-    int port = emqx.getPort() == null ? 18083 : emqx.getPort();
-    return ip -> new EmqxClient(http, EmqxClient.baseOf(ip, port), credentials);
+    return dev.ferry.operator.deployment.LosslessDeploymentReconciler.emqxApis(
+        client, target.getMetadata().getNamespace(), target.getSpec().getDrain().getEmqx())::connect;
   }
 
   private static RebalanceRequest request(RebalanceSpec spec, Thresholds conns, Thresholds sessions, List<String> nodes) {

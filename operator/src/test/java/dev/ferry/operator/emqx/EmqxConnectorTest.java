@@ -15,8 +15,6 @@ import dev.ferry.broker.EmqxProfile;
 import dev.ferry.operator.emqx.EmqxApi.Dialect;
 import dev.ferry.operator.emqx.EmqxConnector.Settings;
 import dev.ferry.operator.emqx.EmqxException.Kind;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.net.InetSocketAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -99,19 +97,6 @@ class EmqxConnectorTest {
         api.startEvacuation("emqx@::1", new EmqxModel.EvacuationRequest(10, 10, 5, 30, null, null));
         api.stopEvacuation("emqx@::1");
       }
-    }
-  }
-
-  @Test
-  void theClusterIsReadThroughTheConnectorWhateverTheDialect() throws Exception {
-    try (BrokerNode v4 = BrokerNode.start(BrokerConfig.onHost("127.0.48.5", KEY, SECRET).withEmqx(EmqxProfile.ENTERPRISE_4_4))) {
-      Pod noIp = new PodBuilder().withNewMetadata().withName("p0").endMetadata().build();
-      Pod pod = new PodBuilder().withNewMetadata().withName("p1").endMetadata().withNewStatus().withPodIP("127.0.48.5")
-          .endStatus().build();
-      EmqxCluster cluster = EmqxCluster.read(auto(v4.apiAddress().getPort()), List.of(noIp, pod));
-      assertThat(cluster.api().dialect()).isEqualTo(Dialect.V4);
-      assertThat(cluster.nodeOf(pod)).get().extracting(EmqxModel.Node::node).isEqualTo(v4.name());
-      assertThat(cluster.status().evacuations()).isEmpty();
     }
   }
 

@@ -70,8 +70,9 @@ public final class FaultyApi implements AutoCloseable {
         reply(ex, 503, "{\"code\":\"RPC_ERROR\",\"message\":\"injected after a hang\"}");
         return;
       }
+      String host = target.getHostString().contains(":") ? "[" + target.getHostString() + "]" : target.getHostString();
       HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(
-              "http://" + target.getHostString() + ":" + target.getPort() + ex.getRequestURI()))
+              "http://" + host + ":" + target.getPort() + ex.getRequestURI()))
           .timeout(Duration.ofSeconds(5))
           .method(ex.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(ex.getRequestBody().readAllBytes()));
       String auth = ex.getRequestHeaders().getFirst("Authorization");

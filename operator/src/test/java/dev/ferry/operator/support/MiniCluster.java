@@ -325,8 +325,9 @@ public final class MiniCluster implements AutoCloseable {
    */
   private void setUp(Pod p) {
     String name = p.getMetadata().getName();
-    String ip = address(nextIp.getAndIncrement());
-    boolean bad = p.getSpec().getContainers().stream().anyMatch(c -> c.getImage() != null && c.getImage().contains("bad"));
+    // "ipv6" images get the one IPv6 loopback address there is: one such pod at a time.
+    String ip = image(p, "ipv6") ? "::1" : address(nextIp.getAndIncrement());
+    boolean bad = image(p, "bad");
     HttpPods http = httpPods;
     if (!bad && http != null) {
       DrainServer server;
@@ -338,17 +339,19 @@ public final class MiniCluster implements AutoCloseable {
       drainServers.put(name, server);
       startedAt.put(name, Instant.now());
     } else if (!bad) {
-      boolean alone = p.getSpec().getContainers().stream().anyMatch(c -> c.getImage() != null && c.getImage().contains("lonely"));
+      boolean alone = image(p, "lonely");
       List<InetSocketAddress> peers = alone ? List.of() : brokers.entrySet().stream()
           .filter(e -> !lonely.contains(e.getKey())).map(e -> e.getValue().clusterAddress()).toList();
+      // With HTTPS the broker's own API is on 18083 (the proxy speaks plain HTTP only).
+      boolean proxied = emqx.apiTls() == null;
       BrokerConfig config = new BrokerConfig(
-          "emqx@" + ip, new InetSocketAddress(ip, 1883), new InetSocketAddress(ip, 18084),
+          "emqx@" + ip, new InetSocketAddress(ip, 1883), new InetSocketAddress(ip, proxied ? 18084 : 18083),
           new InetSocketAddress(ip, 4370), peers, API_KEY, API_SECRET, 7200, 1000, 32, emqx);
       BrokerNode node = BrokerNode.start(config);
       FaultyApi api = null;
       try {
         // The operator reaches the API on 18083 through a proxy that tests can make fail.
-        api = new FaultyApi(new InetSocketAddress(ip, 18083), node.apiAddress(), config.name());
+        api = proxied ? new FaultyApi(new InetSocketAddress(ip, 18083), node.apiAddress(), config.name()) : null;
         if (!alone) {
           brokers.forEach((other, b) -> {
             if (!lonely.contains(other)) {
@@ -371,7 +374,9 @@ public final class MiniCluster implements AutoCloseable {
             ? new java.io.UncheckedIOException("API proxy of pod " + name + " on " + ip, io)
             : (RuntimeException) e;
       }
-      apis.put(name, api);
+      if (api != null) {
+        apis.put(name, api);
+      }
       if (alone) {
         lonely.add(name);
       }
@@ -397,6 +402,10 @@ public final class MiniCluster implements AutoCloseable {
       i -= r[1];
     }
     throw new IllegalStateException("MiniCluster has handed out all its " + n + " pod addresses in this JVM");
+  }
+
+  private static boolean image(Pod p, String marker) {
+    return p.getSpec().getContainers().stream().anyMatch(c -> c.getImage() != null && c.getImage().contains(marker));
   }
 
   /** Closes something of a pod on {@link #closer}; inline if that no longer takes work. */
