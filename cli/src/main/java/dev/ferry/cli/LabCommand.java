@@ -109,6 +109,11 @@ public final class LabCommand implements Runnable {
             + " Enterprise, the default) or v4 (EMQX Enterprise 4.4: port 8081, /api/v4)")
     String emqxApi;
 
+    @Option(names = "--drain-parallel", defaultValue = "1",
+        description = "Ferry's drain.parallel: old nodes drained at once, each at the rate divided by it, started"
+            + " that share of a second apart (default ${DEFAULT-VALUE})")
+    int drainParallel;
+
     @Option(names = "--improve", split = ",", paramLabel = "NAME",
         description = "make the lab brokers kinder than EMQX, by name (the report lists them):"
             + " even-rebalance, ready-after-routes, redirect-over-rest, live-evacuation-stats")
@@ -172,6 +177,10 @@ public final class LabCommand implements Runnable {
           throw new IllegalArgumentException("--eviction-slices must divide 1000 and lie in 1..100, was " + evictionSlices);
         }
         emqxProfile();
+        if (drainParallel < 1 || drainParallel > 10 || drainParallel > rate) {
+          throw new IllegalArgumentException("--drain-parallel must be 1 to 10 and at most --conn-evict-rate, was "
+              + drainParallel);
+        }
       } catch (IllegalArgumentException e) {
         System.err.println("ferry lab compare: " + e.getMessage());
         return 2;
@@ -191,7 +200,7 @@ public final class LabCommand implements Runnable {
         LabSettings s = new LabSettings(nodes, clients, mqtt, publishRate, backoff, rate,
             Duration.ofSeconds(startup), Duration.ofSeconds(initialDelay), Duration.ofSeconds(waitTakeover),
             Duration.ofMillis(propagationMillis < 0 ? 500 : propagationMillis), Duration.ofMinutes(5), emqxProfile(), shards,
-            brokerProcesses == null ? shards > 0 : brokerProcesses);
+            brokerProcesses == null ? shards > 0 : brokerProcesses, drainParallel);
         RequestSettings rs = RequestSettings.defaults().withReplicas(replicas).withRate(requestRate)
             .withStartup(Duration.ofSeconds(startup)).withWarmupSeconds(warmup)
             .withPropagation(propagationMillis < 0 ? RequestSettings.defaults().propagation() : Duration.ofMillis(propagationMillis));
@@ -307,6 +316,7 @@ public final class LabCommand implements Runnable {
           "version", s.emqx().version(), "edition", s.emqx().edition(),
           "api", s.emqx().dialect() == dev.ferry.broker.EmqxProfile.Dialect.V4 ? "v4" : "v5",
           "improvements", improvements(s.emqx())));
+      m.put("drainParallel", s.drainParallel());
       m.put("fleetProcesses", s.fleetProcesses());
       m.put("brokerProcesses", s.brokerProcesses());
       return m;

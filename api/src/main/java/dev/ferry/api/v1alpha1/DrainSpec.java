@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -59,6 +60,15 @@ public class DrainSpec {
       + "that stops progressing is reported as DrainStalled and waited for), http uses 3600.")
   @Min(1)
   private Integer timeoutSeconds;
+
+  @JsonPropertyDescription("How many old pods a blue-green release drains at once (emqx). Each drains at "
+      + "connEvictRate/parallel and sessEvictRate/parallel, and each starts 1/parallel of a second after the last, so "
+      + "that EMQX's once-a-second eviction bursts interleave: clients still come back at connEvictRate per second, "
+      + "in smaller bursts. Defaults to 1.")
+  @Min(1)
+  @Max(10)
+  @Default("1")
+  private Integer parallel = 1;
 
   /** What an http drain may take when {@code timeoutSeconds} is unset. */
   public static final int DEFAULT_HTTP_TIMEOUT_SECONDS = 3600;
@@ -143,6 +153,14 @@ public class DrainSpec {
     this.timeoutSeconds = timeoutSeconds;
   }
 
+  public Integer getParallel() {
+    return parallel;
+  }
+
+  public void setParallel(Integer parallel) {
+    this.parallel = parallel;
+  }
+
   public EmqxDrain getEmqx() {
     return emqx;
   }
@@ -168,13 +186,14 @@ public class DrainSpec {
         && Objects.equals(waitTakeover, that.waitTakeover)
         && Objects.equals(waitHealthCheck, that.waitHealthCheck)
         && Objects.equals(timeoutSeconds, that.timeoutSeconds)
+        && Objects.equals(parallel, that.parallel)
         && Objects.equals(emqx, that.emqx)
         && Objects.equals(http, that.http);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(type, connEvictRate, sessEvictRate, waitTakeover, waitHealthCheck, timeoutSeconds, emqx,
+    return Objects.hash(type, connEvictRate, sessEvictRate, waitTakeover, waitHealthCheck, timeoutSeconds, parallel, emqx,
         http);
   }
 
@@ -182,6 +201,6 @@ public class DrainSpec {
   public String toString() {
     return "DrainSpec{type=" + type + ", connEvictRate=" + connEvictRate + ", sessEvictRate=" + sessEvictRate
         + ", waitTakeover=" + waitTakeover + ", waitHealthCheck=" + waitHealthCheck + ", timeoutSeconds="
-        + timeoutSeconds + ", emqx=" + emqx + ", http=" + http + "}";
+        + timeoutSeconds + ", parallel=" + parallel + ", emqx=" + emqx + ", http=" + http + "}";
   }
 }

@@ -52,8 +52,9 @@ import java.util.Set;
  *       other pod (the reconciler applies True before False). Then Settling.
  *   <li><b>Settling.</b> Wait {@code initialDelay} so load balancers catch up. Then Draining.
  *   <li><b>Draining.</b> The victims are the live pods not of U. While U's set is not fully ready
- *       nothing is drained (clients must not be pushed to a set that cannot take them). Otherwise
- *       one victim at a time goes through {@link PodRemoval}: drain to U's ready pods (never to
+ *       no drain starts (clients must not be pushed to a set that cannot take them). Otherwise
+ *       one victim at a time goes through {@link PodRemoval} — or {@code drain.parallel} of them,
+ *       each started a share of a second after the last: drain to U's ready pods (never to
  *       "any node": a drain with no target is not started), then delete. No
  *       victim left: Healthy, C := U.
  *   <li><b>Aborted.</b> The gates of U's pods stay False and U's set goes to zero; the pods that
@@ -258,20 +259,49 @@ public final class BlueGreenPlan {
           new Wait(o.now()), done, Reason.ReleaseComplete,
           "release of " + u + " complete: every old pod drained and deleted", false, null);
     }
-    long ready = readyOf(o, u);
-    PodView victim = PodRemoval.pick(victims, c).orElseThrow();
-    DrainView drain = c.drainOf(victim.name());
-    // A drain under way goes on; one whose drainer cannot be used is reported as such (it waits
+    List<String> targets = servingOf(o, u);
+    List<PodView> ordered = victims.stream().filter(PodView::live).sorted(PodRemoval.victimOrder(c)).toList();
+    // Drains under way go on first; one whose drainer cannot be used is reported as such (it waits
     // there too, and that is what people must see first).
-    boolean inFlight = drain.active() || victim.markedForDeletion() || (drain.blocked() && victim.containersReady());
-    if (ready < o.spec().replicas() && !inFlight) {
-      return new Step(
+    List<PodView> underWay = ordered.stream().filter(v -> underWay(v, c)).toList();
+    Move firstWait = null;
+    for (PodView v : underWay) {
+      Move m = PodRemoval.next(v, targets, c);
+      if (!(m.action() instanceof Wait)) {
+        return step(m, s);
+      }
+      if (firstWait == null || (m.stalled() && !firstWait.stalled())) {
+        firstWait = m;
+      }
+    }
+    int parallel = o.spec().drain().parallel();
+    Optional<PodView> next = ordered.stream().filter(v -> !underWay(v, c)).findFirst();
+    if (underWay.size() >= parallel || next.isEmpty()) {
+      return step(firstWait, s);
+    }
+    long ready = readyOf(o, u);
+    if (ready < o.spec().replicas()) {
+      return firstWait != null ? step(firstWait, s) : new Step(
           new Wait(o.now().plus(POD_POLL)), s, Reason.NewSetNotReady,
           "not draining: only " + ready + "/" + o.spec().replicas() + " pods of " + u
               + " are ready to take the clients over" + notInCluster(o, u),
           true, null);
     }
-    return step(PodRemoval.next(victim, servingOf(o, u), c), s);
+    Instant nextStart = underWay.stream().map(v -> c.drainOf(v.name()).startedAt()).filter(java.util.Objects::nonNull)
+        .max(Comparator.naturalOrder()).map(t -> t.plus(o.spec().drain().stagger())).orElse(o.now());
+    if (firstWait != null && o.now().isBefore(nextStart)) {
+      // Drains that run side by side start a share of a second apart, so that their
+      // once-a-second bursts interleave instead of landing together.
+      return new Step(new Wait(nextStart), s, firstWait.reason(), firstWait.message() + "; the next drain starts at "
+          + nextStart, firstWait.stalled(), firstWait.drainPod());
+    }
+    return step(PodRemoval.next(next.get(), targets, c), s);
+  }
+
+  /** Whether a victim's removal is under way: draining, drained, marked, or its drainer blocked while it holds clients. */
+  private static boolean underWay(PodView v, PodRemoval.Context c) {
+    DrainView d = c.drainOf(v.name());
+    return d.active() || v.markedForDeletion() || (d.blocked() && v.containersReady());
   }
 
   // ---- Aborted ----

@@ -11,18 +11,34 @@ import java.time.Duration;
  * @param timeout how long a drain may run before its pod is deleted with what it still holds
  *     (reported as {@code DrainTimedOut}); null: never, the pod stays while it holds anything
  * @param waitHealthCheck the broker's wait before it starts evicting (EMQX wait_health_check)
+ * @param parallel how many pods a blue-green release drains at once (each at the rate divided by
+ *     this, started a second divided by this apart, so that EMQX's once-a-second bursts interleave)
  */
-public record DrainSettings(DrainType type, Duration waitTakeover, Duration timeout, Duration waitHealthCheck) {
+public record DrainSettings(
+    DrainType type, Duration waitTakeover, Duration timeout, Duration waitHealthCheck, int parallel) {
 
   /** Settings with no health-check wait. */
   public DrainSettings(DrainType type, Duration waitTakeover, Duration timeout) {
-    this(type, waitTakeover, timeout, Duration.ZERO);
+    this(type, waitTakeover, timeout, Duration.ZERO, 1);
+  }
+
+  /** Settings that drain one pod at a time. */
+  public DrainSettings(DrainType type, Duration waitTakeover, Duration timeout, Duration waitHealthCheck) {
+    this(type, waitTakeover, timeout, waitHealthCheck, 1);
   }
 
   public DrainSettings {
     if (type == null || waitTakeover == null || waitHealthCheck == null) {
       throw new IllegalArgumentException("drain settings need a type and their waits");
     }
+    if (parallel < 1) {
+      throw new IllegalArgumentException("parallel drains must be at least 1, was " + parallel);
+    }
+  }
+
+  /** Between the starts of two drains that run at once: a second's ticks shared out between them. */
+  public Duration stagger() {
+    return Duration.ofMillis(1000 / parallel);
   }
 
   /** The shortest stall reported: longer than EMQX's 30 s retry when no session target is free. */

@@ -293,6 +293,26 @@ class BlueGreenPlanTest {
     }
 
     @Test
+    void drainsSideBySideAShareOfASecondApartAndNeverMoreAtOnce() {
+      World w = switched().phase(Phase.Draining, T0);
+      w.spec = new BlueGreenSpec(3, true, Duration.ofSeconds(60), Duration.ofSeconds(600),
+          new DrainSettings(DrainType.EMQX, Duration.ofSeconds(5), null, Duration.ZERO, 2), 2);
+      assertThat(BlueGreenPlan.next(w.observe()).action())
+          .isEqualTo(new StartDrain("old-1", List.of("new-1", "new-2", "new-3")));
+      w.drain("old-1", DrainView.State.RUNNING, 100);
+      Step s = BlueGreenPlan.next(w.at(T0.plusMillis(300)).observe());
+      assertThat(s.action()).as("the second starts half a second after the first").isEqualTo(new Wait(T0.plusMillis(500)));
+      assertThat(s.drainPod()).isEqualTo("old-1");
+      s = BlueGreenPlan.next(w.at(T0.plusMillis(500)).observe());
+      assertThat(s.action()).isEqualTo(new StartDrain("old-2", List.of("new-1", "new-2", "new-3")));
+      w.drain("old-2", DrainView.State.RUNNING, 100);
+      s = BlueGreenPlan.next(w.at(T0.plusSeconds(2)).observe());
+      assertThat(s.action()).as("two at once, no third").isInstanceOf(Wait.class);
+      w.drain("old-1", DrainView.State.FINISHED, 0);
+      assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(3)).observe()).action()).isEqualTo(new DeletePod("old-1", "old", 2));
+    }
+
+    @Test
     void neverDrainsToANewPodOutsideTheCluster() {
       World w = switched().phase(Phase.Draining, T0).notInCluster("new-3", "emqx@10.0.0.13 is not a running node");
       Step s = BlueGreenPlan.next(w.observe());

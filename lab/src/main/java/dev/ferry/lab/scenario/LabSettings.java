@@ -25,6 +25,8 @@ import java.time.Duration;
  *     many shard processes, each a node with its own kube-proxy (for fleets beyond one process's
  *     open files)
  * @param brokerProcesses each broker pod runs in a JVM of its own
+ * @param drainParallel Ferry's {@code drain.parallel}: old nodes drained at once, each at the rate
+ *     divided by it, started a share of a second apart
  */
 public record LabSettings(
     int nodes,
@@ -40,7 +42,8 @@ public record LabSettings(
     Duration timeout,
     dev.ferry.broker.EmqxProfile emqx,
     int fleetProcesses,
-    boolean brokerProcesses) {
+    boolean brokerProcesses,
+    int drainParallel) {
 
   /**
    * The most clients a lab runs all in one process: each costs four sockets there (its own, the
@@ -60,7 +63,8 @@ public record LabSettings(
   public static final dev.ferry.broker.EmqxProfile EMQX = dev.ferry.broker.EmqxProfile.DEFAULT;
 
   public LabSettings {
-    if (nodes < 1 || clients < 1 || connEvictRate < 1 || publishRatePerSecond < 0 || fleetProcesses < 0) {
+    if (nodes < 1 || clients < 1 || connEvictRate < 1 || publishRatePerSecond < 0 || fleetProcesses < 0
+        || drainParallel < 1 || drainParallel > connEvictRate) {
       throw new IllegalArgumentException("nodes, clients and connEvictRate must be at least 1, the publish rate 0 or more");
     }
   }

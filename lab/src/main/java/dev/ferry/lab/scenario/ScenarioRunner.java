@@ -122,6 +122,7 @@ public final class ScenarioRunner {
         c.createApiKeySecret("mqtt-api-key");
         var ld = Workloads.brokerLosslessDeployment(APP, s.nodes(), v1(s), s.connEvictRate(),
             (int) s.waitTakeover().toSeconds(), (int) s.initialDelay().toSeconds(), "mqtt-api-key");
+        ld.getSpec().getDrain().setParallel(s.drainParallel());
         if (v4(s)) {
           ld.getSpec().getDrain().getEmqx().setApiVersion(dev.ferry.api.v1alpha1.EmqxApiVersion.V4);
           ld.getSpec().getDrain().getEmqx().setPort(c.config().apiPort());
@@ -302,7 +303,8 @@ public final class ScenarioRunner {
       case ROLLING -> s.nodes() * startup;
       case BLUEGREEN_PLAIN -> startup + s.initialDelay().toSeconds();
       case FERRY -> startup + s.initialDelay().toSeconds()
-          + (long) Math.ceil((double) s.clients() / s.connEvictRate()) + s.nodes() * s.waitTakeover().toSeconds();
+          + (long) Math.ceil((double) s.clients() / s.connEvictRate())
+          + (long) Math.ceil((double) s.nodes() / s.drainParallel()) * s.waitTakeover().toSeconds();
       // Scale-out start-up, then a fair share for the new node moved at the rate (donors evict in
       // parallel, each at the rate, so this is an upper bound), then the takeover wait.
       case REBALANCE -> startup + (long) Math.ceil((double) s.clients() / (s.nodes() + 1) / s.connEvictRate())

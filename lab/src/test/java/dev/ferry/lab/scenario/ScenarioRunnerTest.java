@@ -18,7 +18,7 @@ class ScenarioRunnerTest {
 
   static final LabSettings SMALL = new LabSettings(3, 150, MqttProtocol.V5, 50, false, 100,
       Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(300),
-      Duration.ofMinutes(2), LabSettings.EMQX, 0, false);
+      Duration.ofMinutes(2), LabSettings.EMQX, 0, false, 1);
 
   @Test
   void ferryMovesEveryClientOnceAndLosesNothingWhileRollingCutsClientsOffRepeatedly() {
@@ -45,7 +45,7 @@ class ScenarioRunnerTest {
   void aShardedFleetAgainstBrokerProcessesSeesTheSameLosslessRelease() {
     LabSettings sharded = new LabSettings(3, 200, MqttProtocol.V5, 50, false, 100,
         Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(300),
-        Duration.ofMinutes(2), LabSettings.EMQX, 2, true);
+        Duration.ofMinutes(2), LabSettings.EMQX, 2, true, 1);
     ScenarioReport ferry = ScenarioRunner.run(Scenario.FERRY, sharded, l -> {});
     assertThat(ferry.clients()).isEqualTo(200);
     assertThat(ferry.disconnectsHistogram()).containsOnlyKeys(1);

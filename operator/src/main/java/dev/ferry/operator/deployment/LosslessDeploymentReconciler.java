@@ -495,7 +495,10 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
       return new NoDrainer();
     }
     EmqxDrainer.Apis apis = emqxApis(client, ld.getMetadata().getNamespace(), d.getEmqx())::connect;
-    return new EmqxDrainer(apis, new EmqxDrainer.Settings(d.getConnEvictRate(), d.getSessEvictRate(), d.getWaitTakeover(),
+    // Drains side by side share the rates: together they never evict faster than the spec says.
+    int parallel = ld.getSpec().getStrategy().getType() == StrategyType.BLUE_GREEN ? Specs.parallel(d) : 1;
+    return new EmqxDrainer(apis, new EmqxDrainer.Settings(Math.max(1, d.getConnEvictRate() / parallel),
+        Math.max(1, d.getSessEvictRate() / parallel), d.getWaitTakeover(),
         d.getWaitHealthCheck() == null ? 0 : d.getWaitHealthCheck(), d.getEmqx().getRedirectTo()), clock, drainStarts);
   }
 

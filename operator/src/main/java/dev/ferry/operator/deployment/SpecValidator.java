@@ -158,6 +158,13 @@ public final class SpecValidator {
     if (d.getWaitTakeover() == null || d.getWaitTakeover() < 0) {
       p.add(new SpecProblem("spec.drain.waitTakeover", "must be 0 or more"));
     }
+    if (d.getParallel() != null && (d.getParallel() < 1 || d.getParallel() > 10)) {
+      p.add(new SpecProblem("spec.drain.parallel", "must be between 1 and 10, was " + d.getParallel()));
+    } else if (d.getParallel() != null && d.getParallel() > 1 && d.getConnEvictRate() != null
+        && d.getConnEvictRate() < d.getParallel()) {
+      p.add(new SpecProblem("spec.drain.parallel", "each of " + d.getParallel() + " drains needs at least 1 connection "
+          + "per second: connEvictRate " + d.getConnEvictRate() + " is too low"));
+    }
     if (d.getWaitHealthCheck() != null && d.getWaitHealthCheck() < 0) {
       p.add(new SpecProblem("spec.drain.waitHealthCheck", "must be 0 or more"));
     }

@@ -23,7 +23,12 @@ public final class Specs {
         : type == DrainType.HTTP ? Integer.valueOf(DrainSpec.DEFAULT_HTTP_TIMEOUT_SECONDS) : null;
     return new DrainSettings(type, Duration.ofSeconds(d.getWaitTakeover()),
         timeout == null ? null : Duration.ofSeconds(timeout),
-        Duration.ofSeconds(d.getWaitHealthCheck() == null ? 0 : d.getWaitHealthCheck()));
+        Duration.ofSeconds(d.getWaitHealthCheck() == null ? 0 : d.getWaitHealthCheck()), parallel(d));
+  }
+
+  /** How many pods drain at once: only emqx drains of a blue-green release run side by side. */
+  static int parallel(DrainSpec d) {
+    return d.getType() == dev.ferry.api.v1alpha1.DrainType.EMQX && d.getParallel() != null ? d.getParallel() : 1;
   }
 
   public static BlueGreenSpec blueGreen(LosslessDeploymentSpec spec) {
