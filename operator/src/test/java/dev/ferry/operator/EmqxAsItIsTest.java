@@ -142,6 +142,38 @@ class EmqxAsItIsTest {
     }
   }
 
+  @Test
+  void aDrainThatStopsProgressingIsReportedAndItsPodKept() throws Exception {
+    String old = deployHealthy(ld -> {
+      ld.getSpec().getDrain().setConnEvictRate(2);
+      ld.getSpec().getDrain().setTimeoutSeconds(null); // no timeout: a pod that holds clients is never deleted
+    });
+    try (Clients clients = Clients.connect(20, h::routeNewConnection)) {
+      image("emqx:5.8.1");
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        var d = h.ld("mqtt").getStatus().getDrain();
+        return d != null && "evicting_conns".equals(d.getState()) && d.getConnections() != null && d.getConnections() > 2;
+      });
+      // From now on every node says the same about itself: a drain that no longer moves.
+      FaultyApi.mode(FaultyApi.Mode.FROZEN_STATUS);
+      String pod = h.ld("mqtt").getStatus().getDrain().getPod();
+      await().atMost(Duration.ofSeconds(90)).until(() -> "DrainStalled".equals(progressing().getReason()));
+      assertThat(progressing().getStatus()).isEqualTo("False");
+      assertThat(progressing().getMessage()).contains("draining " + pod).contains("no progress since")
+          .contains("not deleted while it holds clients");
+      assertThat(h.events()).anySatisfy(e -> {
+        assertThat(e.getReason()).isEqualTo("DrainStalled");
+        assertThat(e.getType()).isEqualTo("Warning");
+      });
+      assertThat(h.pods()).extracting(p -> p.getMetadata().getName()).contains(pod);
+      FaultyApi.mode(FaultyApi.Mode.PASS);
+      await().atMost(Duration.ofSeconds(90)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY
+          && !old.equals(h.ld("mqtt").getStatus().getCurrentRevision()));
+      await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected() == 20);
+      assertThat(clients.disconnectsPerClient()).containsOnly(1);
+    }
+  }
+
   static boolean ready(Pod p) {
     return p.getStatus() != null && p.getStatus().getConditions() != null && p.getStatus().getConditions().stream()
         .anyMatch(c -> "ContainersReady".equals(c.getType()) && "True".equals(c.getStatus()));

@@ -184,17 +184,20 @@ class RebalanceTest {
 
   @Test
   void aHeldPodTheBrokerDidNotPickAsADonorGoesBackWhileItRuns() throws Exception {
-    // The new, empty node: a recipient. Held as if an earlier prediction had taken it for a donor.
+    // The new, empty node: a recipient of the running rebalance. Held now, as if a prediction had
+    // taken it for a donor: what the broker runs decides, and it goes back.
     var loads = h.cluster.brokers();
     String recipient = loads.entrySet().stream().filter(e -> e.getValue().stats().connections() == 0)
         .map(java.util.Map.Entry::getKey).findFirst().orElseThrow();
-    dev.ferry.operator.kube.PodGates.holdOut(client, NS, recipient, "Rebalance/after-scale-out");
-    dev.ferry.operator.kube.PodGates.set(client, NS, recipient, false);
     rebalance(1, 0);
     await().atMost(Duration.ofSeconds(30)).until(() -> rb().getStatus() != null
-        && rb().getStatus().getPhase() == RebalancePhase.PROCESSING
-        && h.serving().stream().anyMatch(p -> p.getMetadata().getName().equals(recipient)));
-    assertThat(held()).doesNotContain(recipient).isNotEmpty();
+        && rb().getStatus().getPhase() == RebalancePhase.PROCESSING && !held().isEmpty());
+    dev.ferry.operator.kube.PodGates.holdOut(client, NS, recipient, "Rebalance/after-scale-out");
+    dev.ferry.operator.kube.PodGates.set(client, NS, recipient, false);
+    await().atMost(Duration.ofSeconds(30)).until(() -> rb().getStatus().getPhase() == RebalancePhase.PROCESSING
+        && !held().contains(recipient) && h.serving().stream().anyMatch(p -> p.getMetadata().getName().equals(recipient)));
+    assertThat(held()).isNotEmpty();
+    assertThat(h.events()).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("FollowingDonors"));
     assertThat(rb().getStatus().getHeldPods()).containsExactlyInAnyOrderElementsOf(held());
     client.resources(Rebalance.class).inNamespace(NS).withName("after-scale-out").delete();
     await().atMost(Duration.ofSeconds(30)).until(() -> rb() == null);

@@ -240,7 +240,9 @@ public final class PodRemoval {
       return new Move(
           waitFor(c.now().plus(DRAIN_POLL)),
           Reason.DrainStalled,
-          progress(name, d) + "; no progress for " + quiet.toSeconds() + "s"
+          // The same words every pass while it stays stuck (one event, not one a second).
+          progress(name, d) + "; no progress since " + d.progressAt() + " (" + c.drain().stallAfter().toSeconds()
+              + "s is the most its waits explain)"
               + (timeout == null
                   ? " (the pod is not deleted while it holds clients; drain.timeoutSeconds bounds the wait)"
                   : " (deleted " + timeout.toSeconds() + "s after its drain started if it does not finish)"),

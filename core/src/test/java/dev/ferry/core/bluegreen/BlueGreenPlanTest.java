@@ -265,7 +265,7 @@ class BlueGreenPlanTest {
       assertThat(s.action()).isInstanceOf(Wait.class);
       assertThat(s.reason()).isEqualTo(Reason.DrainStalled);
       assertThat(s.stalled()).isTrue();
-      assertThat(s.message()).contains("37 sessions left").contains("no progress for 60s")
+      assertThat(s.message()).contains("37 sessions left").contains("no progress since " + T0.plusSeconds(10))
           .contains("not deleted while it holds clients");
       s = BlueGreenPlan.next(w.at(T0.plusSeconds(86_400)).observe());
       assertThat(s.action()).as("a day later, still kept").isInstanceOf(Wait.class);

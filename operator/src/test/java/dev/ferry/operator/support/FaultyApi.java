@@ -15,12 +15,14 @@ import java.util.concurrent.Executors;
 /**
  * Stands where a pod's EMQX API would be and forwards to the broker's real API, unless told to
  * fail: answer 503 RPC_ERROR, or hang past any sane client timeout. Faults are switched for all pods
- * at once, as a broken network or an overloaded cluster would look. Two of EMQX's own answers can be
+ * at once, as a broken network or an overloaded cluster would look. Some of EMQX's own answers can be
  * injected too: a {@code global_status} that lists only the answering node (the others missed its
- * 15 s multicall), and a refused rebalance start (as EMQX words it).
+ * 15 s multicall), a refused rebalance start (as EMQX words it), and a node whose own status stops
+ * changing ({@code FROZEN_STATUS}: what an evacuation stuck on sessions EMQX never moves looks like,
+ * e.g. durable ones, which the lab broker does not have).
  */
 public final class FaultyApi implements AutoCloseable {
-  public enum Mode { PASS, UNAVAILABLE, HANG, GLOBAL_STATUS_OWN_ONLY }
+  public enum Mode { PASS, UNAVAILABLE, HANG, GLOBAL_STATUS_OWN_ONLY, FROZEN_STATUS }
 
   private static volatile Mode mode = Mode.PASS;
   /** When set, every rebalance start is answered 400 BAD_REQUEST with this message. */
@@ -29,6 +31,8 @@ public final class FaultyApi implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final InetSocketAddress target;
   private final String node;
+  /** This node's last {@code /load_rebalance/status} answer before the status froze. */
+  private volatile byte[] lastStatus;
 
   public static void mode(Mode m) {
     mode = m;
@@ -80,8 +84,16 @@ public final class FaultyApi implements AutoCloseable {
         req.header("Authorization", auth);
       }
       req.header("Content-Type", "application/json");
+      boolean ownStatus = path.endsWith("/load_rebalance/status");
+      if (m == Mode.FROZEN_STATUS && ownStatus && lastStatus != null) {
+        reply(ex, 200, new String(lastStatus, java.nio.charset.StandardCharsets.UTF_8));
+        return;
+      }
       HttpResponse<byte[]> res = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
       byte[] body = res.body();
+      if (ownStatus && res.statusCode() == 200) {
+        lastStatus = body;
+      }
       if (m == Mode.GLOBAL_STATUS_OWN_ONLY && res.statusCode() == 200 && path.endsWith("/load_rebalance/global_status")) {
         body = ownEntriesOnly(body);
       }
