@@ -1,6 +1,5 @@
 package dev.ferry.operator;
 
-import static dev.ferry.operator.support.OperatorHarness.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,7 +9,6 @@ import dev.ferry.operator.emqx.EmqxClient;
 import dev.ferry.operator.emqx.EmqxCredentials;
 import dev.ferry.operator.support.Clients;
 import dev.ferry.operator.support.FaultyApi;
-import dev.ferry.operator.support.Fixtures;
 import dev.ferry.operator.support.MiniCluster;
 import dev.ferry.operator.support.OperatorHarness;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -42,19 +40,11 @@ class EmqxAsItIsTest {
 
   String deployHealthy(Consumer<LosslessDeployment> tweak) throws Exception {
     h = new OperatorHarness(client, Duration.ofMillis(300)).startOperator();
-    LosslessDeployment ld = Fixtures.mqtt(client, "emqx:5.8.0");
-    tweak.accept(ld);
-    client.resources(LosslessDeployment.class).inNamespace(NS).resource(ld).create();
-    await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY
-        && h.serving().size() == 2);
-    return h.ld("mqtt").getStatus().getCurrentRevision();
+    return h.deployMqtt("emqx:5.8.0", tweak);
   }
 
   void image(String image) {
-    h.edit("mqtt", ld -> {
-      ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
-      return ld;
-    });
+    h.image("mqtt", image);
   }
 
   List<String> newPods(String oldRevision) {
@@ -63,8 +53,7 @@ class EmqxAsItIsTest {
   }
 
   Condition progressing() {
-    return h.ld("mqtt").getStatus().getConditions().stream().filter(c -> "Progressing".equals(c.getType()))
-        .findFirst().orElseThrow();
+    return h.condition("mqtt", "Progressing");
   }
 
   /** No broker runs an evacuation, as each says of itself. */
@@ -118,8 +107,7 @@ class EmqxAsItIsTest {
       for (String pod : newPods(old)) {
         h.cluster.joinAll(pod);
       }
-      await().atMost(Duration.ofSeconds(60)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY
-          && !old.equals(h.ld("mqtt").getStatus().getCurrentRevision()));
+      await().atMost(Duration.ofSeconds(60)).until(() -> h.healthyOnAnotherThan("mqtt", old));
       await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected() == 20);
       assertThat(clients.disconnectsPerClient()).containsOnly(1);
       noEvacuationAnywhere();
@@ -133,8 +121,7 @@ class EmqxAsItIsTest {
     FaultyApi.mode(FaultyApi.Mode.GLOBAL_STATUS_OWN_ONLY);
     try (Clients clients = Clients.connect(20, h::routeNewConnection)) {
       image("emqx:5.8.1");
-      await().atMost(Duration.ofSeconds(60)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY
-          && !old.equals(h.ld("mqtt").getStatus().getCurrentRevision()));
+      await().atMost(Duration.ofSeconds(60)).until(() -> h.healthyOnAnotherThan("mqtt", old));
       await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected() == 20);
       assertThat(clients.disconnectsPerClient()).as("each client moved once, by its evacuation").containsOnly(1);
       assertThat(clients.useAnotherServerPerClient()).containsOnly(1);
@@ -167,8 +154,7 @@ class EmqxAsItIsTest {
       });
       assertThat(h.pods()).extracting(p -> p.getMetadata().getName()).contains(pod);
       FaultyApi.mode(FaultyApi.Mode.PASS);
-      await().atMost(Duration.ofSeconds(90)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY
-          && !old.equals(h.ld("mqtt").getStatus().getCurrentRevision()));
+      await().atMost(Duration.ofSeconds(90)).until(() -> h.healthyOnAnotherThan("mqtt", old));
       await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected() == 20);
       assertThat(clients.disconnectsPerClient()).containsOnly(1);
     }

@@ -11,7 +11,6 @@ import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
 import dev.ferry.broker.EmqxProfile;
 import dev.ferry.broker.api.LabCertificates;
 import dev.ferry.operator.support.Clients;
-import dev.ferry.operator.support.Fixtures;
 import dev.ferry.operator.support.OperatorHarness;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -47,30 +46,19 @@ class EmqxSetupsTest {
   }
 
   String deployHealthy(String image, Consumer<LosslessDeployment> tweak) {
-    LosslessDeployment ld = Fixtures.mqtt(client, image);
-    tweak.accept(ld);
-    client.resources(LosslessDeployment.class).inNamespace(NS).resource(ld).create();
-    int replicas = ld.getSpec().getReplicas();
-    await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY
-        && h.serving().size() == replicas);
-    return h.ld("mqtt").getStatus().getCurrentRevision();
+    return h.deployMqtt(image, tweak);
   }
 
   void image(String image) {
-    h.edit("mqtt", ld -> {
-      ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
-      return ld;
-    });
+    h.image("mqtt", image);
   }
 
   boolean healthyOnAnotherThan(String revision) {
-    var s = h.ld("mqtt").getStatus();
-    return s.getPhase() == LosslessDeploymentPhase.HEALTHY && !revision.equals(s.getCurrentRevision());
+    return h.healthyOnAnotherThan("mqtt", revision);
   }
 
   Condition progressing() {
-    return h.ld("mqtt").getStatus().getConditions().stream().filter(c -> "Progressing".equals(c.getType()))
-        .findFirst().orElseThrow();
+    return h.condition("mqtt", "Progressing");
   }
 
   /** Releases to {@code image}, waits until it completes, and checks that each client moved once. */

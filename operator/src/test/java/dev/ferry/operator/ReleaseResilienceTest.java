@@ -50,10 +50,7 @@ class ReleaseResilienceTest {
   }
 
   void image(String image) {
-    h.edit("mqtt", ld -> {
-      ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
-      return ld;
-    });
+    h.image("mqtt", image);
   }
 
   boolean healthyOn(String revision) {
@@ -63,9 +60,7 @@ class ReleaseResilienceTest {
   }
 
   boolean healthyOnAnotherThan(String revision) {
-    LosslessDeployment ld = h.ld("mqtt");
-    return ld.getStatus().getPhase() == LosslessDeploymentPhase.HEALTHY
-        && !revision.equals(ld.getStatus().getCurrentRevision());
+    return h.healthyOnAnotherThan("mqtt", revision);
   }
 
   /** No broker evacuates: none is left refusing clients. */

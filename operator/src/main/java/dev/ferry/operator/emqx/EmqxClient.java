@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.operator.emqx.EmqxException.Kind;
 import dev.ferry.operator.emqx.EmqxModel.EvacuationRequest;
 import dev.ferry.operator.emqx.EmqxModel.Node;
-import dev.ferry.operator.emqx.EmqxModel.RebalanceRequest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -104,12 +103,6 @@ public final class EmqxClient extends EmqxHttpApi {
 
   private static EvacuationRequest withoutHealthCheck(EvacuationRequest r) {
     return new EvacuationRequest(r.connEvictRate(), r.sessEvictRate(), r.waitTakeover(), null, r.migrateTo(), r.redirectTo());
-  }
-
-  /** Starts a rebalance coordinated by {@code coordinator}; one that runs already counts as started. */
-  @Override
-  public void startRebalance(String coordinator, RebalanceRequest request) throws EmqxException {
-    start("/load_rebalance/" + pathSegment(coordinator) + "/start", request);
   }
 
   @Override

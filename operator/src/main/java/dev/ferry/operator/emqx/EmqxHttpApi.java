@@ -104,6 +104,12 @@ abstract sealed class EmqxHttpApi implements EmqxApi permits EmqxClient, EmqxV4C
     stop("/load_rebalance/" + pathSegment(coordinator) + "/stop");
   }
 
+  /** Both dialects send the same rebalance body (4.4 knows wait_health_check for a rebalance). */
+  @Override
+  public void startRebalance(String coordinator, EmqxModel.RebalanceRequest request) throws EmqxException {
+    start("/load_rebalance/" + pathSegment(coordinator) + "/start", request);
+  }
+
   /** A start; one that runs already counts as started. */
   final void start(String path, Object body) throws EmqxException {
     try {

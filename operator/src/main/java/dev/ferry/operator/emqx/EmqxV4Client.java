@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.operator.emqx.EmqxException.Kind;
 import dev.ferry.operator.emqx.EmqxModel.EvacuationRequest;
 import dev.ferry.operator.emqx.EmqxModel.Node;
-import dev.ferry.operator.emqx.EmqxModel.RebalanceRequest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.util.ArrayList;
@@ -109,12 +108,6 @@ public final class EmqxV4Client extends EmqxHttpApi {
       body.put("redirect_to", request.redirectTo());
     }
     start("/load_rebalance/" + pathSegment(node) + "/evacuation/start", body);
-  }
-
-  /** Starts a rebalance, wait_health_check included; one that runs already counts as started. */
-  @Override
-  public void startRebalance(String coordinator, RebalanceRequest request) throws EmqxException {
-    start("/load_rebalance/" + pathSegment(coordinator) + "/start", request);
   }
 
   @Override

@@ -75,7 +75,8 @@ class EmqxV4ClientTest {
     EmqxV4Client c = client(a);
     // wait_health_check and a zero wait_takeover would be refused by 4.4: they are not sent.
     var req = new EvacuationRequest(50, 50, 0, 60, List.of(A), null);
-    c.startEvacuation(B, req);
+    // B learns that A is free again (after another test's rebalance) from A's next status, 250 ms.
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> c.startEvacuation(B, req));
     try {
       c.startEvacuation(B, req); // already_started
       await().atMost(Duration.ofSeconds(5)).until(() -> !c.globalStatus().evacuations().isEmpty());

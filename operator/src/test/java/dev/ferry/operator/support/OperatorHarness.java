@@ -82,6 +82,39 @@ public final class OperatorHarness implements AutoCloseable {
     }
   }
 
+  /**
+   * Creates the broker LosslessDeployment of {@link Fixtures#mqtt} with {@code image}, changed by
+   * {@code tweak}, waits until it is Healthy with all its pods serving, and returns its revision.
+   */
+  public String deployMqtt(String image, java.util.function.Consumer<LosslessDeployment> tweak) {
+    LosslessDeployment ld = Fixtures.mqtt(client, image);
+    tweak.accept(ld);
+    client.resources(LosslessDeployment.class).inNamespace(NS).resource(ld).create();
+    int replicas = ld.getSpec().getReplicas();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+        .until(() -> phase("mqtt") == LosslessDeploymentPhase.HEALTHY && serving().size() == replicas);
+    return ld("mqtt").getStatus().getCurrentRevision();
+  }
+
+  /** Changes the image of a LosslessDeployment's template: a release. */
+  public void image(String name, String image) {
+    edit(name, ld -> {
+      ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
+      return ld;
+    });
+  }
+
+  /** Healthy on a revision other than {@code revision}: a release of it completed. */
+  public boolean healthyOnAnotherThan(String name, String revision) {
+    var s = ld(name).getStatus();
+    return s.getPhase() == LosslessDeploymentPhase.HEALTHY && !revision.equals(s.getCurrentRevision());
+  }
+
+  /** One of a LosslessDeployment's status conditions. */
+  public io.fabric8.kubernetes.api.model.Condition condition(String name, String type) {
+    return ld(name).getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst().orElseThrow();
+  }
+
   public LosslessDeploymentPhase phase(String name) {
     LosslessDeployment ld = ld(name);
     return ld == null || ld.getStatus() == null ? null : ld.getStatus().getPhase();
