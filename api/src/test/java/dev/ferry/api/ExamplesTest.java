@@ -85,7 +85,8 @@ class ExamplesTest {
     assertThat(drain.getTimeoutSeconds()).isEqualTo(1800);
     assertThat(drain.getEmqx().getPort()).isEqualTo(18083);
     assertThat(drain.getEmqx().getApiKeySecret()).isEqualTo("mqtt-api-key");
-    assertThat(drain.getEmqx().getRedirectTo()).isEqualTo("mqtt.example.com:1883");
+    assertThat(drain.getEmqx().getApiVersion()).isEqualTo(dev.ferry.api.v1alpha1.EmqxApiVersion.AUTO);
+    assertThat(drain.getEmqx().getRedirectTo()).as("EMQX's REST API ignores it: not in the example").isNull();
     assertThat(drain.getHttp()).isNull();
 
     assertThat(spec.getLifecycle()).isNull();

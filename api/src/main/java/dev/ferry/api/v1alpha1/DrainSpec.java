@@ -55,9 +55,10 @@ public class DrainSpec {
   private Integer waitHealthCheck = 0;
 
   @JsonPropertyDescription("Seconds a drain of one pod may take; after it the pod is deleted with what it "
-      + "still holds (emqx: connections and sessions, http: requests in flight), reported as DrainTimedOut "
-      + "(Warning event and condition). Unset: emqx never deletes a pod that still holds sessions (a drain "
-      + "that stops progressing is reported as DrainStalled and waited for), http uses 3600.")
+      + "still holds, reported as DrainTimedOut (Warning event and condition). http: requests in flight, any drain "
+      + "past it. emqx: connections and sessions, and only a drain that has also stopped progressing "
+      + "(DrainStalled): a slow drain that moves is never cut short. Unset: emqx never deletes a pod that still "
+      + "holds sessions, http uses 3600.")
   @Min(1)
   private Integer timeoutSeconds;
 

@@ -138,52 +138,71 @@ public final class BlueGreenPlan {
     boolean rollback = u.equals(s.currentRevision());
     Optional<PodView> undrainable = ready >= want ? undrainable(o, u) : Optional.empty();
     if (ready >= want && undrainable.isEmpty()) {
-      if (o.spec().autoPromote() || rollback || u.equals(o.promotedRevision())) {
-        Reason r = s.phase() == Phase.AwaitingPromotion ? Reason.Promoted : Reason.Switching;
-        return new Step(
-            new Wait(o.now()), next(s, Phase.Switching, o.now()), r,
-            "all " + want + " pods of " + u + " are ready; switching", false, null);
-      }
-      return new Step(
-          new Wait(o.now().plusSeconds(30)), next(s, Phase.AwaitingPromotion, o.now()),
-          Reason.AwaitingPromotion,
-          "all " + want + " pods of " + u + " are ready; waiting for promotion (ferry promote)",
-          false, null);
+      return readyToSwitch(o, rollback);
     }
-    if (s.phase() == Phase.AwaitingPromotion && undrainable.isEmpty()) {
-      return new Step(
-          new Wait(o.now().plus(POD_POLL)), s, Reason.WaitingForPods,
-          ready + "/" + want + " pods of " + u + " ready while awaiting promotion", false, null);
-    }
-    String outside = undrainable.map(p -> "; not switching: the drainer cannot drain " + p.name() + " ("
+    String why = undrainable.map(p -> "; not switching: the drainer cannot drain " + p.name() + " ("
         + o.drains().get(p.name()).detail() + ")").orElse(notInCluster(o, u));
+    Reason reason = undrainable.map(p -> o.drains().get(p.name()).state() == DrainView.State.REFUSED
+            ? Reason.DrainRefused : Reason.DrainerUnreachable)
+        .orElse(why.isEmpty() ? Reason.WaitingForPods : Reason.NotInCluster);
+    if (s.phase() == Phase.AwaitingPromotion) {
+      // Waiting for a person, who may take hours: reported, never aborted on a passing blip.
+      return new Step(
+          new Wait(o.now().plus(POD_POLL)), s, reason,
+          ready + "/" + want + " pods of " + u + " ready while awaiting promotion" + why, undrainable.isPresent(), null);
+    }
     Instant deadline = s.phaseStartedAt().plus(o.spec().progressDeadline());
     if (!o.now().isBefore(deadline)) {
-      if (rollback) {
-        return new Step(
-            new Wait(o.now().plus(POD_POLL)), s, Reason.ProgressDeadlineExceeded,
-            ready + "/" + want + " pods of " + u + " ready after the deadline" + outside + "; rolling back"
-                + " continues while the pods that serve keep serving",
-            true, null);
-      }
-      ReleaseStatus abortedStatus = next(s, Phase.Aborted, o.now());
-      Step cleanup = aborted(withStatus(o, abortedStatus));
-      String what = undrainable.isPresent()
-          ? "all " + want + " pods of " + u + " are ready but nothing could be switched within "
-              + o.spec().progressDeadline().toSeconds() + "s" + outside
-          : "only " + ready + "/" + want + " pods of " + u + " became ready within "
-              + o.spec().progressDeadline().toSeconds() + "s" + outside;
-      return new Step(
-          cleanup.action(), abortedStatus, Reason.ProgressDeadlineExceeded,
-          what + "; aborted, " + s.currentRevision() + " keeps serving", true, null);
+      return pastDeadline(o, ready, undrainable.isPresent(), why);
     }
-    Instant recheck = earliest(deadline, o.now().plus(POD_POLL));
-    Reason why = undrainable.map(p -> o.drains().get(p.name()).state() == DrainView.State.REFUSED
-            ? Reason.DrainRefused : Reason.DrainerUnreachable)
-        .orElse(outside.isEmpty() ? Reason.WaitingForPods : Reason.NotInCluster);
     return new Step(
-        new Wait(recheck), s, why, ready + "/" + want + " pods of " + u + " ready" + outside,
-        undrainable.isPresent(), null);
+        new Wait(earliest(deadline, o.now().plus(POD_POLL))), s, reason,
+        ready + "/" + want + " pods of " + u + " ready" + why, undrainable.isPresent(), null);
+  }
+
+  /** Every pod of U can take clients over and every old pod can be drained: switch, or await promotion. */
+  private static Step readyToSwitch(BlueGreenObservation o, boolean rollback) {
+    ReleaseStatus s = o.status();
+    String u = s.updateRevision();
+    int want = o.spec().replicas();
+    if (o.spec().autoPromote() || rollback || u.equals(o.promotedRevision())) {
+      Reason r = s.phase() == Phase.AwaitingPromotion ? Reason.Promoted : Reason.Switching;
+      return new Step(
+          new Wait(o.now()), next(s, Phase.Switching, o.now()), r,
+          "all " + want + " pods of " + u + " are ready; switching", false, null);
+    }
+    return new Step(
+        new Wait(o.now().plusSeconds(30)), next(s, Phase.AwaitingPromotion, o.now()),
+        Reason.AwaitingPromotion,
+        "all " + want + " pods of " + u + " are ready; waiting for promotion (ferry promote)",
+        false, null);
+  }
+
+  /**
+   * The deadline passed before the switch: a forward release aborts (the old pods keep serving); a
+   * rollback, whose target is the known-good version, is only reported late.
+   */
+  private static Step pastDeadline(BlueGreenObservation o, long ready, boolean undrainable, String why) {
+    ReleaseStatus s = o.status();
+    String u = s.updateRevision();
+    int want = o.spec().replicas();
+    if (u.equals(s.currentRevision())) {
+      return new Step(
+          new Wait(o.now().plus(POD_POLL)), s, Reason.ProgressDeadlineExceeded,
+          ready + "/" + want + " pods of " + u + " ready after the deadline" + why + "; rolling back"
+              + " continues while the pods that serve keep serving",
+          true, null);
+    }
+    ReleaseStatus abortedStatus = next(s, Phase.Aborted, o.now());
+    Step cleanup = aborted(withStatus(o, abortedStatus));
+    String what = undrainable
+        ? "all " + want + " pods of " + u + " are ready but nothing could be switched within "
+            + o.spec().progressDeadline().toSeconds() + "s" + why
+        : "only " + ready + "/" + want + " pods of " + u + " became ready within "
+            + o.spec().progressDeadline().toSeconds() + "s" + why;
+    return new Step(
+        cleanup.action(), abortedStatus, Reason.ProgressDeadlineExceeded,
+        what + "; aborted, " + s.currentRevision() + " keeps serving", true, null);
   }
 
   /**
@@ -239,7 +258,8 @@ public final class BlueGreenPlan {
     }
     return new Step(
         new Wait(o.now()), next(s, Phase.Draining, o.now()), Reason.Draining,
-        "draining the old pods one at a time", false, null);
+        "draining the old pods " + (o.spec().drain().parallel() > 1
+            ? o.spec().drain().parallel() + " at a time" : "one at a time"), false, null);
   }
 
   // ---- Draining ----
@@ -295,7 +315,11 @@ public final class BlueGreenPlan {
       return new Step(new Wait(nextStart), s, firstWait.reason(), firstWait.message() + "; the next drain starts at "
           + nextStart, firstWait.stalled(), firstWait.drainPod());
     }
-    return step(PodRemoval.next(next.get(), targets, c), s);
+    // Each drain runs at its share of the rates: as many as will run side by side.
+    long running = underWay.stream().filter(v -> c.drainOf(v.name()).state() == DrainView.State.RUNNING).count();
+    long waiting = ordered.stream().filter(v -> !underWay(v, c)).count();
+    int share = (int) Math.min(parallel, running + waiting);
+    return step(PodRemoval.next(next.get(), targets, share, c), s);
   }
 
   /** Whether a victim's removal is under way: draining, drained, marked, or its drainer blocked while it holds clients. */
@@ -514,12 +538,7 @@ public final class BlueGreenPlan {
    * says cannot take clients over yet, or "" when there are none.
    */
   private static String notInCluster(BlueGreenObservation o, String revision) {
-    List<String> out = live(o).stream()
-        .filter(p -> p.revision().equals(revision) && p.containersReady() && p.notInCluster() != null)
-        .sorted(Comparator.comparing(PodView::name))
-        .map(p -> p.name() + " (" + p.notInCluster() + ")")
-        .toList();
-    return out.isEmpty() ? "" : "; not in the cluster yet: " + String.join(", ", out);
+    return PodView.notInClusterNote(live(o).stream().filter(p -> p.revision().equals(revision)).toList());
   }
 
   private static int setSize(BlueGreenObservation o, String revision) {

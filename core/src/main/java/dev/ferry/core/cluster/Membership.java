@@ -1,26 +1,31 @@
 package dev.ferry.core.cluster;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Whether the brokers of a resource's pods form one cluster, from each pod's own view of it.
+ * Which pods' brokers are members of the cluster that serves, from each pod's own view of it.
  *
  * <p>A broker's readiness probe does not say it: EMQX answers {@code GET /status} with 200 as soon
  * as the node runs, joined or not. A pod that is Ready but outside the cluster must get no clients
  * (its subscribers would miss every message published elsewhere) and must receive no evacuated
- * sessions. So each pod is asked for its own list of running nodes, and the pods agree when every
- * asked pod lists every asked pod's node as running. Disagreement is judged strictly, for every pod:
- * one pod split off stops the release for all, since draining any node towards a cluster that is not
- * whole can strand clients. The message of each pod says what it disagrees about, so that the pod
- * on its own is easy to tell from the many.
+ * sessions.
  *
- * <p>Pods whose view could not be read are reported on their own and leave the others' agreement
- * alone: their drain will be reported unreachable anyway.
+ * <p>Two pods are <em>linked</em> when each lists the other's node as running. The cluster is
+ * anchored on the pods that serve clients now (all pods that answered, when none serves yet, as in
+ * a first deployment): of those, the largest group whose members are all linked to each other —
+ * taken greedily, the best-linked first, then by name — is the reference, and every pod linked to
+ * each member of it is in the cluster. So a new pod that never joined is the one reported, not the
+ * whole serving cluster with it; and a second cluster of new pods beside the serving one is outside,
+ * since it is not linked to the pods that serve. Each pod outside is told what it disagrees about:
+ * which reference pods do not list it, and which reference nodes its own view lacks.
+ *
+ * <p>Pods whose view could not be read are reported on their own and take no part in the others'
+ * judgement: their drain is reported unreachable anyway.
  */
 public final class Membership {
   private Membership() {}
@@ -31,16 +36,16 @@ public final class Membership {
    * @param pod the pod
    * @param node its broker node's name, as it calls itself
    * @param running the nodes it lists as running, itself included
+   * @param serving the pod serves clients now (ready and in its Service)
    */
-  public record View(String pod, String node, Set<String> running) {
+  public record View(String pod, String node, Set<String> running, boolean serving) {
     public View {
       running = Set.copyOf(running);
     }
   }
 
   /**
-   * Why each pod is not (yet) a member of one cluster with the others; pods that are members are
-   * left out.
+   * Why each pod is not a member of the serving cluster; pods that are members are left out.
    *
    * @param views the views of the pods that answered
    * @param unreadable pods that could not be asked, with why
@@ -48,34 +53,58 @@ public final class Membership {
   public static Map<String, String> disagreements(List<View> views, Map<String, String> unreadable) {
     Map<String, String> out = new TreeMap<>();
     unreadable.forEach((pod, why) -> out.put(pod, "its view of the cluster could not be read: " + why));
-    Map<String, View> byPod = new LinkedHashMap<>();
-    views.forEach(v -> byPod.put(v.pod(), v));
+    List<View> reference = reference(views);
     for (View v : views) {
       List<String> unseenBy = new ArrayList<>();
       List<String> unseen = new ArrayList<>();
-      for (View other : views) {
-        if (other.pod().equals(v.pod())) {
+      for (View r : reference) {
+        if (r.pod().equals(v.pod())) {
           continue;
         }
-        if (!other.running().contains(v.node())) {
-          unseenBy.add(other.pod());
+        if (!r.running().contains(v.node())) {
+          unseenBy.add(r.pod());
         }
-        if (!v.running().contains(other.node())) {
-          unseen.add(other.node());
+        if (!v.running().contains(r.node())) {
+          unseen.add(r.node());
         }
       }
+      int of = reference.size() - (reference.contains(v) ? 1 : 0);
       List<String> parts = new ArrayList<>();
       if (!unseenBy.isEmpty()) {
-        parts.add(v.node() + " is not a running node in the view of " + names(unseenBy, views.size() - 1, "pods"));
+        parts.add(v.node() + " is not a running node in the view of " + names(unseenBy, of, "pods"));
       }
       if (!unseen.isEmpty()) {
-        parts.add("its own view lacks " + names(unseen, views.size() - 1, "nodes"));
+        parts.add("its own view lacks " + names(unseen, of, "nodes"));
       }
       if (!parts.isEmpty()) {
         out.put(v.pod(), String.join("; ", parts));
       }
     }
     return out;
+  }
+
+  /** The largest group of mutually linked anchors, found greedily (best-linked first, then by name). */
+  static List<View> reference(List<View> views) {
+    List<View> anchors = views.stream().filter(View::serving).toList();
+    if (anchors.isEmpty()) {
+      anchors = views;
+    }
+    List<View> candidates = anchors;
+    List<View> ordered = anchors.stream()
+        .sorted(Comparator.comparingLong((View a) -> -candidates.stream().filter(b -> b != a && linked(a, b)).count())
+            .thenComparing(View::pod))
+        .toList();
+    List<View> group = new ArrayList<>();
+    for (View a : ordered) {
+      if (group.stream().allMatch(g -> linked(a, g))) {
+        group.add(a);
+      }
+    }
+    return group;
+  }
+
+  private static boolean linked(View a, View b) {
+    return a.running().contains(b.node()) && b.running().contains(a.node());
   }
 
   private static String names(List<String> names, int of, String what) {

@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * The {@code Rebalance} resource as a pure function: observation in, the one next step out.
@@ -15,7 +14,9 @@ import java.util.TreeMap;
  * <p>The one rule above all: <b>no pod is left out of its Service</b>. Every pod whose gate a
  * Rebalance closes carries that Rebalance's hold (an annotation written before the gate closes),
  * and whenever the broker's rebalance does not run — finished, stopped, refused, never started,
- * or the resource deleted — every pod it holds is put back before anything else happens.
+ * or the resource deleted — every pod it holds is let go before anything else happens. Letting go
+ * only drops the hold: the pod's LosslessDeployment then opens its gate, or keeps it closed when a
+ * release it runs meanwhile wants it out.
  *
  * <h2>The algorithm</h2>
  *
@@ -107,11 +108,19 @@ public final class RebalancePlan {
   public sealed interface Action {
     record Wait(Instant recheckAt) implements Action {}
 
-    /**
-     * Set these pods' gates: False holds the pod for this Rebalance first, then closes its gate;
-     * True opens it, then lets go of the hold.
-     */
-    record SetGates(Map<String, Boolean> gates) implements Action {}
+    /** Hold these pods for this Rebalance, then close their gates. */
+    record Hold(List<String> pods) implements Action {
+      public Hold {
+        pods = List.copyOf(pods);
+      }
+    }
+
+    /** Let go of these pods: their LosslessDeployment decides their gates again. */
+    record Unhold(List<String> pods) implements Action {
+      public Unhold {
+        pods = List.copyOf(pods);
+      }
+    }
 
     record Start(String coordinator, List<String> nodes, List<String> donors) implements Action {}
 
@@ -170,10 +179,10 @@ public final class RebalancePlan {
       return back.orElse(new Step(new Action.Wait(o.now()), Phase.Completed, "NothingToBalance",
           "already balanced: " + describe(loads)));
     }
-    Map<String, Boolean> close = gates(o, split.donors(), false);
+    List<String> close = toHold(o, split.donors());
     if (!close.isEmpty()) {
-      return new Step(new Action.SetGates(close), Phase.Pending, "ClosingDonors",
-          "taking the donors " + String.join(", ", close.keySet()) + " out of the Service before the rebalance");
+      return new Step(new Action.Hold(close), Phase.Pending, "ClosingDonors",
+          "taking the donors " + String.join(", ", close) + " out of the Service before the rebalance");
     }
     String coordinator = split.recipients().stream().sorted().findFirst().orElseThrow();
     List<String> nodes = loads.stream().map(NodeLoad::node).toList();
@@ -187,16 +196,21 @@ public final class RebalancePlan {
       return new Step(new Action.Wait(o.now().plusSeconds(2)), Phase.Processing, "CoordinatorUnknown",
           "cannot ask the coordinator " + o.coordinator() + " how its rebalance goes; asking again");
     }
-    if (o.silent() != null && o.targetIssue() == null) {
-      return new Step(new Action.Wait(o.now().plusSeconds(2)), Phase.Processing, "BrokersSilent",
-          "brokers do not answer: " + o.silent() + "; asking again");
-    }
     if (o.targetIssue() != null) {
       if (o.running() == Running.YES) {
         return new Step(new Action.Stop(o.coordinator()), Phase.Processing, "Stopping", "stopping: " + o.targetIssue());
       }
       return putBack(o, Phase.Processing).orElse(new Step(new Action.Wait(o.now()), Phase.Failed, "TargetChanged",
           "stopped: " + o.targetIssue()));
+    }
+    Optional<Step> back = o.running() == Running.YES ? Optional.empty() : putBack(o, Phase.Processing);
+    if (back.isPresent()) {
+      return back.get();
+    }
+    if (o.silent() != null) {
+      // A partial picture: no hold is changed while it runs, and nothing is judged once it ended.
+      return new Step(new Action.Wait(o.now().plusSeconds(2)), Phase.Processing, "BrokersSilent",
+          "brokers do not answer: " + o.silent() + "; asking again");
     }
     List<NodeLoad> loads = loads(o);
     Map<String, NodeLoad> m = index(loads);
@@ -205,10 +219,6 @@ public final class RebalancePlan {
       return followDonors(o).orElseGet(() -> new Step(new Action.Wait(o.now().plusSeconds(1)), Phase.Processing,
           "Rebalancing", RebalanceMath.stillToGive(split, m, o.connections(), NodeLoad::connections)
               + " connections still to move: " + describe(loads)));
-    }
-    Optional<Step> back = putBack(o, Phase.Processing);
-    if (back.isPresent()) {
-      return back.get();
     }
     boolean balanced = RebalanceMath.connectionsBalanced(split, m, o.connections())
         && RebalanceMath.disconnectedSessionsBalanced(split, m, o.sessions());
@@ -225,41 +235,35 @@ public final class RebalancePlan {
    * once the health-check wait ends).
    */
   private static Optional<Step> followDonors(Observation o) {
-    Map<String, Boolean> change = new TreeMap<>(gates(o, o.donors(), false));
     List<String> donorPods = o.members().stream().filter(mb -> o.donors().contains(mb.load().node()))
         .map(Member::pod).toList();
-    for (String pod : o.held()) {
-      if (!donorPods.contains(pod)) {
-        change.put(pod, true);
-      }
+    List<String> notDonors = o.held().stream().filter(pod -> !donorPods.contains(pod)).sorted().toList();
+    if (!notDonors.isEmpty()) {
+      return Optional.of(new Step(new Action.Unhold(notDonors), Phase.Processing, "FollowingDonors",
+          "letting go of " + String.join(", ", notDonors) + ": the broker did not pick them as donors"));
     }
-    if (change.isEmpty()) {
-      return Optional.empty();
+    List<String> hold = toHold(o, o.donors());
+    if (!hold.isEmpty()) {
+      return Optional.of(new Step(new Action.Hold(hold), Phase.Processing, "FollowingDonors",
+          "taking " + String.join(", ", hold) + " out of the Service: the broker picked them as donors"));
     }
-    return Optional.of(new Step(new Action.SetGates(change), Phase.Processing, "FollowingDonors",
-        "keeping exactly the broker's donors out of the Service: " + change));
+    return Optional.empty();
   }
 
-  /** Every pod this Rebalance holds, put back into the Service; empty when it holds none. */
+  /** Every pod this Rebalance holds, let go; empty when it holds none. */
   private static Optional<Step> putBack(Observation o, Phase phase) {
     if (o.held().isEmpty()) {
       return Optional.empty();
     }
-    Map<String, Boolean> open = new TreeMap<>();
-    o.held().forEach(p -> open.put(p, true));
-    return Optional.of(new Step(new Action.SetGates(open), phase, "OpeningDonors",
-        "putting " + String.join(", ", open.keySet()) + " back into the Service"));
+    return Optional.of(new Step(new Action.Unhold(o.held()), phase, "OpeningDonors",
+        "putting " + String.join(", ", o.held()) + " back into the Service"));
   }
 
-  /** The gates of these nodes' pods that are not at {@code open} yet. */
-  private static Map<String, Boolean> gates(Observation o, List<String> nodes, boolean open) {
-    Map<String, Boolean> out = new TreeMap<>();
-    for (Member mb : o.members()) {
-      if (nodes.contains(mb.load().node()) && (mb.gateOpen() != open || (!open && !o.held().contains(mb.pod())))) {
-        out.put(mb.pod(), open);
-      }
-    }
-    return out;
+  /** The pods of these nodes that are not held and closed yet. */
+  private static List<String> toHold(Observation o, List<String> nodes) {
+    return o.members().stream()
+        .filter(mb -> nodes.contains(mb.load().node()) && (mb.gateOpen() || !o.held().contains(mb.pod())))
+        .map(Member::pod).sorted().toList();
   }
 
   private static Split split(Observation o, List<NodeLoad> loads) {

@@ -35,11 +35,20 @@ public sealed interface Action {
   /**
    * Start draining one pod (idempotent: a drain that runs already is left running).
    *
-   * @param migrateTo pods that take over its clients and sessions; empty means "any other node"
+   * @param migrateTo pods that take over its clients and sessions (empty only for drainers with no
+   *     targets: http, none)
+   * @param share the drain runs at the rates divided by this, since as many drains run side by side
    */
-  record StartDrain(String pod, List<String> migrateTo) implements Action {
+  record StartDrain(String pod, List<String> migrateTo, int share) implements Action {
+    public StartDrain(String pod, List<String> migrateTo) {
+      this(pod, migrateTo, 1);
+    }
+
     public StartDrain {
       migrateTo = List.copyOf(migrateTo);
+      if (share < 1) {
+        throw new IllegalArgumentException("a drain's share of the rate is 1 or more, was " + share);
+      }
     }
   }
 

@@ -25,11 +25,13 @@ import java.util.Set;
  *       since, so that proxies which learn late have learnt;
  *   <li>it is drained: the drainer moves its clients and sessions away at a controlled rate (emqx,
  *       only ever to named targets that can take them), or the pod finishes its requests in flight
- *       and closes its connections (http), or, with no drainer, {@code waitTakeover} passes. A drain
- *       that stops progressing is reported ({@code DrainStalled}); one that overruns
- *       {@code drain.timeoutSeconds}, when set, ends there (the pod is deleted with what is left,
- *       reported as {@code DrainTimedOut}). A drain endpoint that cannot be reached never lets a pod
- *       go, unless its containers are not ready (nothing runs in it that could hold a client);
+ *       and closes its connections (http), or, with no drainer, {@code waitTakeover} passes. An emqx
+ *       drain that stops progressing is reported ({@code DrainStalled}), and deleted with what it
+ *       holds only once it has also overrun {@code drain.timeoutSeconds}, when set; an http drain
+ *       ends at its timeout ({@code DrainTimedOut}). An emqx pod that holds nothing and cannot be
+ *       drained (outside the cluster, or no target) goes without a drain. A drain endpoint that
+ *       cannot be reached never lets a pod go, unless its containers are not ready (nothing runs in
+ *       it that could hold a client);
  *   <li>it is marked with pod-deletion-cost -99999 and its set is scaled down by one, so the
  *       ReplicaSet removes exactly this pod.
  * </ol>
@@ -126,6 +128,14 @@ public final class PodRemoval {
    * @param migrateTo the pods that take its clients over
    */
   public static Move next(PodView victim, List<String> migrateTo, Context c) {
+    return next(victim, migrateTo, 1, c);
+  }
+
+  /**
+   * As above, for one of {@code share} drains that run side by side (each at that share of the
+   * rates).
+   */
+  public static Move next(PodView victim, List<String> migrateTo, int share, Context c) {
     String name = victim.name();
     if (victim.markedForDeletion()) {
       return deletion(victim, c);
@@ -175,6 +185,15 @@ public final class PodRemoval {
     List<String> targets = migrateTo.stream().filter(t -> !t.equals(name)).toList();
     return switch (d.state()) {
       case NOT_STARTED -> {
+        boolean undrainable = targets.isEmpty() || victim.notInCluster() != null;
+        if (c.drain().type() == DrainType.EMQX && undrainable && d.connections() == 0 && d.sessions() == 0) {
+          // Nothing to move, and no drain could move it (no target, or a node outside the cluster,
+          // e.g. a new pod that never joined and is now rolled back): it goes without one.
+          Move delete = deletion(victim, c);
+          yield new Move(delete.action(), delete.reason(), "deleting " + name + ": it holds no client"
+              + (victim.notInCluster() != null ? " and is not in the cluster (" + victim.notInCluster() + ")"
+                  : " and no pod could take one over"), false, delete.drainPod());
+        }
         if (targets.isEmpty() && c.drain().type() == DrainType.EMQX) {
           // EMQX without migrate_to sends the sessions to every other running node, old ones
           // included, and with none left retries every 30 s for ever: never start blind.
@@ -186,7 +205,7 @@ public final class PodRemoval {
               null);
         }
         yield new Move(
-            new StartDrain(name, targets),
+            new StartDrain(name, targets, share),
             Reason.DrainStarted,
             "draining " + name + (targets.isEmpty() ? "" : " to " + String.join(", ", targets)),
             false,
@@ -214,16 +233,22 @@ public final class PodRemoval {
   }
 
   /**
-   * A drain that runs: followed once a second. Past {@code drain.timeoutSeconds} (when set) the pod
-   * goes with what it still holds, reported as {@code DrainTimedOut}; without a timeout a pod is
-   * never deleted while its drain runs. A drain whose state and counts stay the same for longer
-   * than its waits explain is reported as stalled ({@code DrainStalled}): EMQX never moves durable
-   * sessions, and retries every 30 s for ever when no target takes a session.
+   * A drain that runs: followed once a second. An emqx drain whose state and counts stay the same
+   * for longer than its waits explain is reported as stalled ({@code DrainStalled}): EMQX never
+   * moves durable sessions, and retries every 30 s for ever when no target takes a session. Past
+   * {@code drain.timeoutSeconds} the pod goes with what it still holds, reported as
+   * {@code DrainTimedOut}: an http drain in any case (requests have a bounded life), an emqx drain
+   * only once it has stalled (a slow drain that moves is never cut short) and only when a timeout
+   * is set (without one a pod that holds sessions is never deleted).
    */
   private static Move running(PodView victim, DrainView d, Context c) {
     String name = victim.name();
     Duration timeout = c.drain().timeout();
-    if (timeout != null && d.startedAt() != null && !c.now().isBefore(d.startedAt().plus(timeout))) {
+    boolean emqx = c.drain().type() == DrainType.EMQX;
+    Duration quiet = d.progressAt() == null ? Duration.ZERO : Duration.between(d.progressAt(), c.now());
+    boolean stalled = emqx && quiet.compareTo(c.drain().stallAfter()) >= 0;
+    boolean overdue = timeout != null && d.startedAt() != null && !c.now().isBefore(d.startedAt().plus(timeout));
+    if (overdue && (!emqx || stalled)) {
       Move delete = deletion(victim, c);
       if (delete.action() instanceof DeletePod) {
         return new Move(
@@ -235,8 +260,7 @@ public final class PodRemoval {
       }
       return delete;
     }
-    Duration quiet = d.progressAt() == null ? Duration.ZERO : Duration.between(d.progressAt(), c.now());
-    if (quiet.compareTo(c.drain().stallAfter()) >= 0) {
+    if (stalled) {
       return new Move(
           waitFor(c.now().plus(DRAIN_POLL)),
           Reason.DrainStalled,
@@ -244,8 +268,8 @@ public final class PodRemoval {
           progress(name, d) + "; no progress since " + d.progressAt() + " (" + c.drain().stallAfter().toSeconds()
               + "s is the most its waits explain)"
               + (timeout == null
-                  ? " (the pod is not deleted while it holds clients; drain.timeoutSeconds bounds the wait)"
-                  : " (deleted " + timeout.toSeconds() + "s after its drain started if it does not finish)"),
+                  ? "; the pod is not deleted while it holds clients (drain.timeoutSeconds bounds the wait)"
+                  : "; the pod is deleted once its drain has run " + timeout.toSeconds() + "s and is still stuck"),
           true,
           name);
     }

@@ -88,6 +88,19 @@ public record PodView(
         notInCluster);
   }
 
+  /**
+   * "; not in the cluster yet: a (why), b (why)" for the ready pods among {@code pods} that cannot
+   * take clients over for being outside the cluster, or "" when there are none.
+   */
+  public static String notInClusterNote(java.util.Collection<PodView> pods) {
+    java.util.List<String> out = pods.stream()
+        .filter(p -> p.live() && p.containersReady() && p.notInCluster() != null)
+        .sorted(java.util.Comparator.comparing(PodView::name))
+        .map(p -> p.name() + " (" + p.notInCluster() + ")")
+        .toList();
+    return out.isEmpty() ? "" : "; not in the cluster yet: " + String.join(", ", out);
+  }
+
   /** The same pod, held out of the Service by someone or not. */
   public PodView withHeldOut(boolean held) {
     return new PodView(name, revision, containersReady, gate, gateChangedAt, readyAt, terminating, markedForDeletion,

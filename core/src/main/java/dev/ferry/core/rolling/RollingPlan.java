@@ -5,6 +5,7 @@ import dev.ferry.core.release.Action.EnsureRevisionSet;
 import dev.ferry.core.release.Action.SetGates;
 import dev.ferry.core.release.Action.Wait;
 import dev.ferry.core.release.DrainType;
+import dev.ferry.core.release.DrainView;
 import dev.ferry.core.release.Phase;
 import dev.ferry.core.release.PodRemoval;
 import dev.ferry.core.release.PodRemoval.Move;
@@ -126,6 +127,10 @@ public final class RollingPlan {
     Instant soonest = null;
     for (PodView v : leaving.stream().sorted(PodRemoval.victimOrder(c)).toList()) {
       Move m = PodRemoval.next(v, migrateTo, c);
+      if (putBack(v, m, c)) {
+        return step(new Move(new SetGates(Map.of(v.name(), true)), Reason.GatesOpened,
+            "putting " + v.name() + " back into service: " + m.message(), true, null), s);
+      }
       boolean startsAnotherDrain =
           m.action() instanceof dev.ferry.core.release.Action.StartDrain
               && oneAtATime
@@ -164,6 +169,16 @@ public final class RollingPlan {
         // when they really dropped it. It leaves once everyone has seen it join.
         justJoinedUntil = justJoinedUntil == null || joined.isBefore(justJoinedUntil) ? joined : justJoinedUntil;
         continue;
+      }
+      Optional<String> stuck = v.serving() ? cannotDrain(v, migrateTo, c) : Optional.empty();
+      if (stuck.isPresent()) {
+        // Its gate would close and nothing could empty it: it keeps serving, and the roll says why.
+        Move held = new Move(new Wait(o.now().plus(POLL)), Reason.NoDrainTarget,
+            "not taking " + v.name() + " out of service: " + stuck.get(), true, null);
+        if (firstWait == null || !firstWait.stalled()) {
+          firstWait = held;
+        }
+        break;
       }
       if (!v.serving() || available - 1 >= minAvailable) {
         return step(PodRemoval.next(v, migrateTo, c), s);
@@ -208,9 +223,7 @@ public final class RollingPlan {
           firstWait.message(), late || firstWait.stalled(), firstWait.drainPod());
     }
     long readyTarget = live.stream().filter(p -> p.revision().equals(t) && p.canTakeOver()).count();
-    List<String> outside = live.stream()
-        .filter(p -> p.revision().equals(t) && p.containersReady() && p.notInCluster() != null)
-        .map(p -> p.name() + " (" + p.notInCluster() + ")").sorted().toList();
+    String outside = PodView.notInClusterNote(live.stream().filter(p -> p.revision().equals(t)).toList());
     Reason why = nextOnline != null ? Reason.WaitingForDelayedOnline
         : outside.isEmpty() ? Reason.WaitingForPods : Reason.NotInCluster;
     return new Step(
@@ -218,7 +231,7 @@ public final class RollingPlan {
         readyTarget + "/" + spec.replicas() + " pods of " + t + " ready, " + available
             + " serving (at least " + minAvailable + " must)"
             + (nextOnline != null ? "; next pod goes online at " + nextOnline : "")
-            + (outside.isEmpty() ? "" : "; not in the cluster yet: " + String.join(", ", outside)),
+            + outside,
         late, null);
   }
 
@@ -243,6 +256,35 @@ public final class RollingPlan {
       }
     }
     return List.of();
+  }
+
+  /**
+   * Why an emqx victim could not be drained now, or empty: no other pod can take its clients over,
+   * or its drain endpoint refuses or cannot be reached. Other drainers need no target.
+   */
+  private static Optional<String> cannotDrain(PodView v, List<String> migrateTo, PodRemoval.Context c) {
+    if (c.drain().type() != DrainType.EMQX) {
+      return Optional.empty();
+    }
+    DrainView d = c.drainOf(v.name());
+    if (d.blocked()) {
+      return Optional.of("its drainer cannot be used (" + d.detail() + ")");
+    }
+    if (migrateTo.stream().noneMatch(t -> !t.equals(v.name()))) {
+      return Optional.of("no other pod can take its clients over");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Whether a pod whose gate closed for its removal goes back into service: an emqx drain that
+   * cannot start (no target, or an endpoint that refuses, so nothing runs there) would leave it out
+   * of its Service, serving nobody, for as long as that lasts.
+   */
+  private static boolean putBack(PodView v, Move m, PodRemoval.Context c) {
+    return c.drain().type() == DrainType.EMQX && !v.markedForDeletion() && v.containersReady()
+        && (m.reason() == Reason.NoDrainTarget
+            || (m.reason() == Reason.DrainRefused && c.drainOf(v.name()).state() == DrainView.State.REFUSED));
   }
 
   /** Old revisions' pods, then the surplus of T's; each group unhealthy first, then by name. */

@@ -298,18 +298,41 @@ class BlueGreenPlanTest {
       w.spec = new BlueGreenSpec(3, true, Duration.ofSeconds(60), Duration.ofSeconds(600),
           new DrainSettings(DrainType.EMQX, Duration.ofSeconds(5), null, Duration.ZERO, 2), 2);
       assertThat(BlueGreenPlan.next(w.observe()).action())
-          .isEqualTo(new StartDrain("old-1", List.of("new-1", "new-2", "new-3")));
+          .as("each at half the rates").isEqualTo(new StartDrain("old-1", List.of("new-1", "new-2", "new-3"), 2));
       w.drain("old-1", DrainView.State.RUNNING, 100);
       Step s = BlueGreenPlan.next(w.at(T0.plusMillis(300)).observe());
       assertThat(s.action()).as("the second starts half a second after the first").isEqualTo(new Wait(T0.plusMillis(500)));
       assertThat(s.drainPod()).isEqualTo("old-1");
       s = BlueGreenPlan.next(w.at(T0.plusMillis(500)).observe());
-      assertThat(s.action()).isEqualTo(new StartDrain("old-2", List.of("new-1", "new-2", "new-3")));
+      assertThat(s.action()).isEqualTo(new StartDrain("old-2", List.of("new-1", "new-2", "new-3"), 2));
       w.drain("old-2", DrainView.State.RUNNING, 100);
       s = BlueGreenPlan.next(w.at(T0.plusSeconds(2)).observe());
       assertThat(s.action()).as("two at once, no third").isInstanceOf(Wait.class);
       w.drain("old-1", DrainView.State.FINISHED, 0);
       assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(3)).observe()).action()).isEqualTo(new DeletePod("old-1", "old", 2));
+      // old-1 gone and old-2 still draining: old-3 runs beside it, at half the rates too.
+      w.pods.remove("old-1");
+      w.drains.remove("old-1");
+      w.set("old", 2);
+      assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(4)).observe()).action())
+          .isEqualTo(new StartDrain("old-3", List.of("new-1", "new-2", "new-3"), 2));
+      // Had old-2 finished too, old-3 would have drained alone, at the full rates.
+      w.drain("old-2", DrainView.State.FINISHED, 0).marked("old-2").set("old", 1);
+      assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(4)).observe()).action())
+          .isEqualTo(new StartDrain("old-3", List.of("new-1", "new-2", "new-3"), 1));
+    }
+
+    @Test
+    void aNewPodThatNeverJoinedAndHoldsNothingGoesWithoutADrain() {
+      // A rollback to old after new-1 came up alone: new-1 is a victim outside the cluster, empty.
+      World w = new World().set("old", 3).pods("old", 3, true).set("new", 1).pod("new-1", "new", true, false)
+          .notInCluster("new-1", "never joined").phase(Phase.Draining, T0);
+      w.target = "old";
+      w.status = new ReleaseStatus(Phase.Draining, "old", "old", T0);
+      w.drains.put("new-1", new DrainView(DrainView.State.NOT_STARTED, "", 0, 0, null));
+      Step s = BlueGreenPlan.next(w.observe());
+      assertThat(s.action()).isEqualTo(new DeletePod("new-1", "new", 0));
+      assertThat(s.message()).contains("holds no client").contains("not in the cluster");
     }
 
     @Test

@@ -12,7 +12,6 @@ import dev.ferry.core.rebalance.RebalancePlan.Step;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Every transition of the Rebalance resource, one observation at a time. */
@@ -70,12 +69,6 @@ class RebalancePlanTest {
     return new Obs();
   }
 
-  static Map<String, Boolean> all(List<String> pods, boolean open) {
-    Map<String, Boolean> m = new java.util.TreeMap<>();
-    pods.forEach(p -> m.put(p, open));
-    return m;
-  }
-
   @Test
   void waitsWhileTheTargetReleasesOrIsDegraded() {
     Step s = obs().issue("target mqtt is releasing (phase Draining)").next();
@@ -87,7 +80,7 @@ class RebalancePlanTest {
   @Test
   void holdsAndClosesThePredictedDonorsThenStartsOnARecipient() {
     Step s = obs().next();
-    assertThat(s.action()).isEqualTo(new Action.SetGates(all(DONOR_PODS, false)));
+    assertThat(s.action()).isEqualTo(new Action.Hold(DONOR_PODS));
     assertThat(s.phase()).isEqualTo(Phase.Pending);
     s = obs().members(scaledOut(false)).held(DONOR_PODS).next();
     assertThat(s.action()).isEqualTo(new Action.Start("emqx@n3",
@@ -99,7 +92,7 @@ class RebalancePlanTest {
   void aClosedGateNobodyHoldsIsHeldBeforeTheStart() {
     // Closed by someone else (a release that just ended, a person): held now, so it is put back later.
     Step s = obs().members(scaledOut(false)).held(List.of("mqtt-0", "mqtt-1")).next();
-    assertThat(s.action()).isEqualTo(new Action.SetGates(Map.of("mqtt-2", false)));
+    assertThat(s.action()).isEqualTo(new Action.Hold(List.of("mqtt-2")));
   }
 
   @Test
@@ -116,7 +109,7 @@ class RebalancePlanTest {
   void nothingToBalanceFromTheBrokerCompletesWithEveryGateOpen() {
     StartRefusal said = new StartRefusal(1, "error on node 'emqx@n3': nothing_to_balance", true);
     Step s = obs().members(scaledOut(false)).held(DONOR_PODS).refusal(said).next();
-    assertThat(s.action()).isEqualTo(new Action.SetGates(all(DONOR_PODS, true)));
+    assertThat(s.action()).isEqualTo(new Action.Unhold(DONOR_PODS));
     s = obs().refusal(said).next();
     assertThat(s.phase()).isEqualTo(Phase.Completed);
     assertThat(s.reason()).isEqualTo("NothingToBalance");
@@ -130,7 +123,7 @@ class RebalancePlanTest {
     assertThat(s.action()).isInstanceOf(Action.Start.class);
     StartRefusal thrice = new StartRefusal(RebalancePlan.START_ATTEMPTS, "Nodes unavailable: emqx@n1", false);
     s = obs().members(scaledOut(false)).held(DONOR_PODS).refusal(thrice).next();
-    assertThat(s.action()).isEqualTo(new Action.SetGates(all(DONOR_PODS, true)));
+    assertThat(s.action()).isEqualTo(new Action.Unhold(DONOR_PODS));
     assertThat(s.phase()).isEqualTo(Phase.Pending);
     s = obs().refusal(thrice).next();
     assertThat(s.phase()).isEqualTo(Phase.Failed);
@@ -151,7 +144,7 @@ class RebalancePlanTest {
   void aPredictedDonorTheBrokerDidNotPickGoesBackAtOnce() {
     Step s = obs().phase(Phase.Processing).members(scaledOut(false)).held(DONOR_PODS)
         .running(Running.YES, "emqx@n3", List.of("emqx@n0", "emqx@n1")).next();
-    assertThat(s.action()).isEqualTo(new Action.SetGates(Map.of("mqtt-2", true)));
+    assertThat(s.action()).isEqualTo(new Action.Unhold(List.of("mqtt-2")));
     assertThat(s.phase()).isEqualTo(Phase.Processing);
   }
 
@@ -161,7 +154,7 @@ class RebalancePlanTest {
     m.set(1, new Member("mqtt-1", m.get(1).load(), true));
     Step s = obs().phase(Phase.Processing).members(m).held(List.of("mqtt-0", "mqtt-2"))
         .running(Running.YES, "emqx@n3", DONORS).next();
-    assertThat(s.action()).isEqualTo(new Action.SetGates(Map.of("mqtt-1", false)));
+    assertThat(s.action()).isEqualTo(new Action.Hold(List.of("mqtt-1")));
   }
 
   @Test
@@ -192,7 +185,7 @@ class RebalancePlanTest {
   void anEntryThatVanishedPutsEveryHeldPodBackThenIsJudged() {
     Step s = obs().phase(Phase.Processing).members(scaledOut(false)).held(DONOR_PODS)
         .running(Running.NO, "emqx@n3", DONORS).next();
-    assertThat(s.action()).isEqualTo(new Action.SetGates(all(DONOR_PODS, true)));
+    assertThat(s.action()).isEqualTo(new Action.Unhold(DONOR_PODS));
     s = obs().phase(Phase.Processing).running(Running.NO, "emqx@n3", DONORS).next();
     assertThat(s.phase()).isEqualTo(Phase.Failed);
     assertThat(s.reason()).isEqualTo("NotBalanced");
@@ -222,7 +215,7 @@ class RebalancePlanTest {
     assertThat(s.action()).isEqualTo(new Action.Stop("emqx@n3"));
     s = obs().phase(Phase.Processing).members(scaledOut(false)).held(DONOR_PODS).issue("target is releasing")
         .running(Running.NO, "emqx@n3", DONORS).next();
-    assertThat(s.action()).isEqualTo(new Action.SetGates(all(DONOR_PODS, true)));
+    assertThat(s.action()).isEqualTo(new Action.Unhold(DONOR_PODS));
     s = obs().phase(Phase.Processing).issue("target is releasing").running(Running.NO, "emqx@n3", DONORS).next();
     assertThat(s.phase()).isEqualTo(Phase.Failed);
     assertThat(s.reason()).isEqualTo("TargetChanged");
@@ -233,7 +226,7 @@ class RebalancePlanTest {
     Step s = obs().phase(Phase.Processing).deleting().held(DONOR_PODS).running(Running.YES, "emqx@n3", DONORS).next();
     assertThat(s.action()).isEqualTo(new Action.Stop("emqx@n3"));
     s = obs().phase(Phase.Processing).deleting().held(DONOR_PODS).running(Running.NO, "emqx@n3", DONORS).next();
-    assertThat(s.action()).isEqualTo(new Action.SetGates(all(DONOR_PODS, true)));
+    assertThat(s.action()).isEqualTo(new Action.Unhold(DONOR_PODS));
     s = obs().phase(Phase.Processing).deleting().running(Running.NO, "emqx@n3", DONORS).next();
     assertThat(s.action()).isEqualTo(new Action.Release());
   }
@@ -241,7 +234,7 @@ class RebalancePlanTest {
   @Test
   void deletedBeforeItStartedPutsTheHeldPodsBack() {
     Step s = obs().deleting().held(DONOR_PODS).next();
-    assertThat(s.action()).isEqualTo(new Action.SetGates(all(DONOR_PODS, true)));
+    assertThat(s.action()).isEqualTo(new Action.Unhold(DONOR_PODS));
   }
 
   @Test
@@ -254,7 +247,7 @@ class RebalancePlanTest {
   @Test
   void aFinishedRebalanceThatStillHoldsAPodPutsItBack() {
     Step s = obs().phase(Phase.Completed).held(List.of("mqtt-1")).next();
-    assertThat(s.action()).isEqualTo(new Action.SetGates(Map.of("mqtt-1", true)));
+    assertThat(s.action()).isEqualTo(new Action.Unhold(List.of("mqtt-1")));
     assertThat(s.phase()).isEqualTo(Phase.Completed);
     assertThat(obs().phase(Phase.Failed).next().action()).isInstanceOf(Action.Wait.class);
   }

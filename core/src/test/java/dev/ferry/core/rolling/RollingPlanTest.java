@@ -211,10 +211,15 @@ class RollingPlanTest {
   }
 
   @Test
-  void anEmqxDrainPastItsTimeoutDeletesThePodAndSaysWhatItHeld() {
+  void anEmqxDrainPastItsTimeoutIsDeletedOnlyOnceItHasStalledAndSaysWhatItHeld() {
     spec = spec("1", "0", DrainType.EMQX);
     oldOneLeaving();
-    drains.put("old-1", new DrainView(DrainView.State.RUNNING, "evicting_conns", 40, 12, now.minusSeconds(301)));
+    // Slow but moving: never cut short.
+    drains.put("old-1", new DrainView(DrainView.State.RUNNING, "evicting_conns", 40, 12, now.minusSeconds(301), -1,
+        now.minusSeconds(1)));
+    assertThat(next().action()).isInstanceOf(Wait.class);
+    drains.put("old-1", new DrainView(DrainView.State.RUNNING, "evicting_conns", 40, 12, now.minusSeconds(301), -1,
+        now.minusSeconds(61)));
     Step s = next();
     assertThat(s.action()).isInstanceOf(DeletePod.class);
     assertThat(s.reason()).isEqualTo(Reason.DrainTimedOut);
@@ -232,6 +237,24 @@ class RollingPlanTest {
     assertThat(s.action()).isInstanceOf(Wait.class);
     assertThat(s.reason()).isEqualTo(Reason.DrainStalled);
     assertThat(s.stalled()).isTrue();
+  }
+
+  @Test
+  void anEmqxThatRefusesToDrainPutsTheLeavingPodBackAndTakesNoOtherOut() {
+    spec = spec("1", "1", DrainType.EMQX);
+    oldOneLeaving();
+    String noEvacuation = "this EMQX (5.8.1 Opensource) has no node evacuation";
+    pods.keySet().stream().filter(n -> n.startsWith("old-")).toList()
+        .forEach(n -> drains.put(n, DrainView.refused(noEvacuation)));
+    Step s = next();
+    assertThat(s.action()).isEqualTo(new SetGates(Map.of("old-1", true)));
+    assertThat(s.message()).contains("putting old-1 back into service").contains("no node evacuation");
+    pods.put("old-1", pods.get("old-1").withGate(true, T0));
+    endpoints.add("old-1");
+    s = next();
+    assertThat(s.action()).as("no old pod is taken out while none can be drained").isInstanceOf(Wait.class);
+    assertThat(s.stalled()).isTrue();
+    assertThat(s.message()).contains("not taking old-").contains("its drainer cannot be used");
   }
 
   @Test

@@ -74,7 +74,7 @@ final class ClusterActions {
   private void startDrain(StartDrain d) throws DrainException {
     Pod p = pod(d.pod());
     annotate(d.pod(), FerryNames.DRAIN_STARTED_AT_ANNOTATION, now.toString());
-    drainer.start(p, d.migrateTo().stream().map(this::pod).toList());
+    drainer.start(p, d.migrateTo().stream().map(this::pod).toList(), d.share());
   }
 
   /** Stops the drain, then removes the mark: until the stop succeeded the pod may still be draining. */

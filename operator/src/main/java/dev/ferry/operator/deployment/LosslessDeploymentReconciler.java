@@ -86,7 +86,8 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Clock clock;
-  private final Map<String, Instant> drainStarts = EmqxDrainer.newStartTimes();
+  /** The emqx drains' progress as last seen, by resource: a cache, status.drain restores the one it reports. */
+  private final Map<String, Map<String, EmqxDrainer.Progress>> drainProgress = new java.util.concurrent.ConcurrentHashMap<>();
   private final HttpClient drainHttp = HttpDrainer.newHttpClient();
   private final Map<String, Instant> httpDrainStarts = HttpDrainer.newStartTimes();
   /** The last session count that kept a contract waiting, by resource: asked again after SESSION_RECHECK. */
@@ -201,13 +202,14 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     Drainer drainer = drainer(ld);
     List<Pod> live = pods.stream().filter(p -> !PodStates.terminating(p)).toList();
     Drainer.Observation seen = drainer.observe(live);
-    Map<String, DrainView> drains = withRecordedTimes(ld, seen.drains(),
-        ld.getSpec().drainOrDefaults().getType() == DrainType.EMQX, now);
+    drainProgress.values().removeIf(Map::isEmpty); // resources with no drain running remember nothing
+    Map<String, DrainView> drains = ld.getSpec().drainOrDefaults().getType() == DrainType.EMQX
+        ? withRecordedProgress(ld, seen.drains()) : seen.drains();
     Set<String> holders = holders(ns, pods);
     List<PodView> views = pods.stream()
         .map(p -> {
           PodView v = PodStates.view(p).withNotInCluster(seen.notInCluster().get(p.getMetadata().getName()));
-          return v.heldOut() && !holders.contains(holder(p)) ? v.withHeldOut(false) : v;
+          return v.heldOut() && !holders.contains(PodStates.heldBy(p)) ? v.withHeldOut(false) : v;
         })
         .toList();
 
@@ -440,26 +442,23 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
   }
 
   /**
-   * The times of the drain that status.drain reports, which survive an operator restart there: when
-   * it started (the http drainer reads that from the pod's drain-started-at annotation, which also
-   * holds when several pods drain at once) and when its state or counts last changed (now, when
-   * they differ from what status recorded), from which the plans tell a stalled drain.
+   * When the emqx drain status.drain reports last changed, across an operator restart: status
+   * recorded its state and counts with that time, and the drainer's memory of it starts afresh
+   * after a restart. From it the plans tell a stalled drain.
    */
-  static Map<String, DrainView> withRecordedTimes(
-      LosslessDeployment ld, Map<String, DrainView> drains, boolean startFromStatus, Instant now) {
+  static Map<String, DrainView> withRecordedProgress(LosslessDeployment ld, Map<String, DrainView> drains) {
     var recorded = ld.getStatus() == null ? null : ld.getStatus().getDrain();
     if (recorded == null || recorded.getPod() == null) {
       return drains;
     }
     DrainView d = drains.get(recorded.getPod());
-    if (d == null || !d.active()) {
+    Instant since = PodStates.instant(recorded.getLastProgressAt());
+    if (d == null || !d.active() || since == null || !StatusRecorder.sameProgress(recorded, d)
+        || (d.progressAt() != null && !since.isBefore(d.progressAt()))) {
       return drains;
     }
-    Instant started = startFromStatus && recorded.getStartedAt() != null
-        ? PodStates.instant(recorded.getStartedAt()) : d.startedAt();
-    Instant progressed = StatusRecorder.sameProgress(recorded, d) ? PodStates.instant(recorded.getLastProgressAt()) : now;
     Map<String, DrainView> out = new HashMap<>(drains);
-    out.put(recorded.getPod(), d.withTimes(started == null ? d.startedAt() : started, progressed == null ? now : progressed));
+    out.put(recorded.getPod(), d.withTimes(d.startedAt(), since));
     return out;
   }
 
@@ -470,7 +469,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
   private Set<String> holders(String ns, List<Pod> pods) {
     Set<String> out = new TreeSet<>();
     for (Pod p : pods) {
-      String h = holder(p);
+      String h = PodStates.heldBy(p);
       if (h != null && h.startsWith("Rebalance/") && !out.contains(h)
           && client.resources(dev.ferry.api.v1alpha1.Rebalance.class).inNamespace(ns)
               .withName(h.substring("Rebalance/".length())).get() != null) {
@@ -478,11 +477,6 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
       }
     }
     return out;
-  }
-
-  private static String holder(Pod p) {
-    return p.getMetadata().getAnnotations() == null ? null
-        : p.getMetadata().getAnnotations().get(FerryNames.HELD_OUT_ANNOTATION);
   }
 
   private Drainer drainer(LosslessDeployment ld) {
@@ -495,11 +489,10 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
       return new NoDrainer();
     }
     EmqxDrainer.Apis apis = emqxApis(client, ld.getMetadata().getNamespace(), d.getEmqx())::connect;
-    // Drains side by side share the rates: together they never evict faster than the spec says.
-    int parallel = ld.getSpec().getStrategy().getType() == StrategyType.BLUE_GREEN ? Specs.parallel(d) : 1;
-    return new EmqxDrainer(apis, new EmqxDrainer.Settings(Math.max(1, d.getConnEvictRate() / parallel),
-        Math.max(1, d.getSessEvictRate() / parallel), d.getWaitTakeover(),
-        d.getWaitHealthCheck() == null ? 0 : d.getWaitHealthCheck(), d.getEmqx().getRedirectTo()), clock, drainStarts);
+    var memory = drainProgress.computeIfAbsent(ld.getMetadata().getNamespace() + "/" + ld.getMetadata().getName(),
+        k -> EmqxDrainer.newProgressMemory());
+    return new EmqxDrainer(apis, new EmqxDrainer.Settings(d.getConnEvictRate(), d.getSessEvictRate(), d.getWaitTakeover(),
+        d.getWaitHealthCheck() == null ? 0 : d.getWaitHealthCheck(), d.getEmqx().getRedirectTo()), clock, memory);
   }
 
   /** How the pods' EMQX APIs are reached, as {@code spec.drain.emqx} says (credentials and CA from Secrets). */

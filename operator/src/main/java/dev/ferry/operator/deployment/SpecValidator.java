@@ -48,6 +48,11 @@ public final class SpecValidator {
     selector(spec, p);
     strategy(spec, p);
     drain(spec.drainOrDefaults(), secrets, p);
+    Integer parallel = spec.drainOrDefaults().getParallel();
+    if (parallel != null && parallel > 1 && spec.getStrategy() != null
+        && spec.getStrategy().getType() == StrategyType.ROLLING) {
+      p.add(new SpecProblem("spec.drain.parallel", "is only for BlueGreen releases (Rolling drains one emqx pod at a time)"));
+    }
     lifecycle(spec, p);
     migrations(spec.getMigrations(), p);
     if (spec.getMigrations() != null && spec.getMigrations().getContract() != null
@@ -158,13 +163,7 @@ public final class SpecValidator {
     if (d.getWaitTakeover() == null || d.getWaitTakeover() < 0) {
       p.add(new SpecProblem("spec.drain.waitTakeover", "must be 0 or more"));
     }
-    if (d.getParallel() != null && (d.getParallel() < 1 || d.getParallel() > 10)) {
-      p.add(new SpecProblem("spec.drain.parallel", "must be between 1 and 10, was " + d.getParallel()));
-    } else if (d.getParallel() != null && d.getParallel() > 1 && d.getConnEvictRate() != null
-        && d.getConnEvictRate() < d.getParallel()) {
-      p.add(new SpecProblem("spec.drain.parallel", "each of " + d.getParallel() + " drains needs at least 1 connection "
-          + "per second: connEvictRate " + d.getConnEvictRate() + " is too low"));
-    }
+    parallel(d, p);
     if (d.getWaitHealthCheck() != null && d.getWaitHealthCheck() < 0) {
       p.add(new SpecProblem("spec.drain.waitHealthCheck", "must be 0 or more"));
     }
@@ -177,6 +176,33 @@ public final class SpecValidator {
     }
     if (d.getType() == DrainType.HTTP) {
       http(d, p);
+    }
+  }
+
+  /** Drains side by side share the rates, so each rate must leave every drain at least 1 a second. */
+  private static void parallel(DrainSpec d, List<SpecProblem> p) {
+    Integer k = d.getParallel();
+    if (k == null || k == 1) {
+      return;
+    }
+    if (k < 1 || k > 10) {
+      p.add(new SpecProblem("spec.drain.parallel", "must be between 1 and 10, was " + k));
+    } else if (d.getType() != DrainType.EMQX) {
+      p.add(new SpecProblem("spec.drain.parallel", "is only for the emqx drainer (drain type " + d.getType().wireName()
+          + " drains as its strategy says)"));
+    } else if ((d.getConnEvictRate() != null && d.getConnEvictRate() < k)
+        || (d.getSessEvictRate() != null && d.getSessEvictRate() < k)) {
+      p.add(new SpecProblem("spec.drain.parallel", "each of " + k + " drains needs at least 1 connection and 1 session "
+          + "per second: connEvictRate " + d.getConnEvictRate() + " and sessEvictRate " + d.getSessEvictRate()
+          + " must be at least " + k));
+    }
+  }
+
+  private static boolean pem(Secret s) {
+    try {
+      return dev.ferry.operator.kube.Secrets.value(s, FerryNames.CA_CERT_SECRET_KEY).contains("-----BEGIN CERTIFICATE-----");
+    } catch (IllegalStateException e) {
+      return false;
     }
   }
 
@@ -204,6 +230,9 @@ public final class SpecValidator {
       } else if (!has(ca, FerryNames.CA_CERT_SECRET_KEY)) {
         p.add(new SpecProblem("spec.drain.emqx.caSecret", "Secret '" + e.getCaSecret() + "' must hold the key '"
             + FerryNames.CA_CERT_SECRET_KEY + "' (PEM certificates)"));
+      } else if (!pem(ca)) {
+        p.add(new SpecProblem("spec.drain.emqx.caSecret", "Secret '" + e.getCaSecret() + "' key '"
+            + FerryNames.CA_CERT_SECRET_KEY + "' holds no PEM certificate"));
       }
     }
     String name = e.getApiKeySecret();

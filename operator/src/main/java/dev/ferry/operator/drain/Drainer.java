@@ -17,8 +17,11 @@ public interface Drainer {
   /** What runs on each of these pods, and which of them cannot take clients over yet. */
   Observation observe(List<Pod> pods);
 
-  /** Starts draining {@code pod} towards {@code migrateTo}. */
-  void start(Pod pod, List<Pod> migrateTo) throws DrainException;
+  /**
+   * Starts draining {@code pod} towards {@code migrateTo}, at the spec's rates divided by
+   * {@code share} (as many drains run side by side).
+   */
+  void start(Pod pod, List<Pod> migrateTo, int share) throws DrainException;
 
   /** Stops a drain so that the pod accepts clients again. */
   void stop(Pod pod) throws DrainException;

@@ -1,13 +1,14 @@
 package dev.ferry.operator.drain;
 
+import dev.ferry.api.FerryNames;
 import dev.ferry.core.cluster.Membership;
 import dev.ferry.core.release.DrainView;
 import dev.ferry.operator.emqx.EmqxApi;
 import dev.ferry.operator.emqx.EmqxException;
 import dev.ferry.operator.emqx.EmqxModel.Evacuation;
 import dev.ferry.operator.emqx.EmqxModel.EvacuationRequest;
-import dev.ferry.operator.emqx.EmqxModel.LocalStatus;
 import dev.ferry.operator.emqx.EmqxModel.Node;
+import dev.ferry.operator.kube.PodStates;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Clock;
 import java.time.Instant;
@@ -18,29 +19,28 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 
 /**
  * Drains a pod through EMQX's node evacuation (docs/operator.md, "The emqx drainer").
  *
  * <ul>
- *   <li><b>Each pod is asked about itself</b>, on its own IP: its {@code /nodes} (its view of the
- *       cluster, and which node it is) and its {@code /load_rebalance/status} (what it runs). No pod
- *       answers for another: a node outside another's view (never joined, split off) still shows its
- *       own evacuation, and one that misses EMQX's 15 s multicall is not taken for idle.
- *   <li><b>The views must agree</b> ({@link Membership}): a pod whose node some pod does not list as
- *       running, or whose own list lacks another's node, cannot take clients over; the plans give it
- *       no clients and drain nothing towards it. EMQX's readiness does not say this.
+ *   <li><b>Each pod is asked about itself</b> ({@link EmqxPods}): its own {@code /nodes} and its
+ *       own {@code /load_rebalance/status}. A node outside another's view (never joined, split off)
+ *       still shows its own evacuation, and one that misses EMQX's 15 s multicall is not taken for
+ *       idle.
+ *   <li><b>The views must agree</b> ({@link Membership}): a pod that is not a member of the cluster
+ *       that serves cannot take clients over; the plans give it no clients and drain nothing
+ *       towards it. EMQX's readiness does not say this.
  *   <li><b>{@code migrate_to} is always sent</b>: the nodes of the target pods, each of which must be
  *       a running node in the victim's own view when the drain starts. Without it EMQX sends the
  *       sessions to every other node and, with none left, retries for ever.
  *   <li>Start and stop are idempotent ({@code already_started} / {@code not_started}).
  *   <li>A drain is FINISHED at {@code prohibiting} (or, in a state this operator does not know,
- *       when no connection and no session is left).
+ *       when no connection and no session is left). Its start is the pod's
+ *       {@value FerryNames#DRAIN_STARTED_AT_ANNOTATION} annotation, which survives restarts; when
+ *       its state or counts last changed is kept here (the reconciler restores it from status for
+ *       the drain it reports).
  *   <li>A pod whose API refuses (credentials, permission, no node evacuation) shows as REFUSED, one
  *       that cannot be reached or fails as UNREACHABLE, each with what went wrong.
  * </ul>
@@ -62,105 +62,58 @@ public final class EmqxDrainer implements Drainer {
   private final Apis apis;
   private final Settings settings;
   private final Clock clock;
-  /** When this operator saw each drain start; EMQX does not say. status.drain.startedAt survives restarts. */
-  private final Map<String, Instant> firstSeen;
+  /**
+   * What each running drain of this resource showed last, and since when: a cache of observations,
+   * keyed by pod, one per resource (the reconciler's).
+   */
+  private final Map<String, Progress> progress;
 
-  public EmqxDrainer(Apis apis, Settings settings, Clock clock, Map<String, Instant> firstSeen) {
+  /** A drain's state and counts, and when they were first seen so. */
+  public record Progress(String state, long connections, long sessions, Instant since) {}
+
+  public EmqxDrainer(Apis apis, Settings settings, Clock clock, Map<String, Progress> progress) {
     this.apis = apis;
     this.settings = settings;
     this.clock = clock;
-    this.firstSeen = firstSeen;
+    this.progress = progress;
   }
 
-  public static Map<String, Instant> newStartTimes() {
+  public static Map<String, Progress> newProgressMemory() {
     return new ConcurrentHashMap<>();
   }
 
-  /** What one pod said about itself, or why it said nothing. */
-  private record Self(Pod pod, EmqxApi api, Node node, List<Node> view, LocalStatus status, DrainView problem) {}
-
   @Override
   public Observation observe(List<Pod> pods) {
-    List<Self> selves = askEach(pods);
+    List<EmqxPods.Answer> answers = EmqxPods.ask(pods, apis, true);
     Map<String, DrainView> drains = new LinkedHashMap<>();
     List<Membership.View> views = new ArrayList<>();
     Map<String, String> unreadable = new LinkedHashMap<>();
-    for (Self s : selves) {
-      String name = name(s.pod());
-      drains.put(name, s.problem() != null ? s.problem() : drainOf(s));
-      if (!containersReady(s.pod())) {
+    for (EmqxPods.Answer a : answers) {
+      drains.put(a.name(), a.problem() != null ? a.problem() : drainOf(a));
+      if (!PodStates.containersReady(a.pod())) {
         continue; // a pod with nothing ready in it neither takes clients nor vouches for anyone
       }
-      if (s.node() == null) {
-        unreadable.put(name, s.problem() == null ? "no answer" : s.problem().detail());
+      if (a.self() == null) {
+        unreadable.put(a.name(), a.problem() == null ? "no answer" : a.problem().detail());
       } else {
-        views.add(new Membership.View(name, s.node().node(),
-            s.view().stream().filter(Node::running).map(Node::node).collect(Collectors.toSet())));
+        views.add(new Membership.View(a.name(), a.self().node(),
+            a.view().stream().filter(Node::running).map(Node::node).collect(Collectors.toSet()),
+            PodStates.view(a.pod()).serving()));
       }
     }
+    progress.keySet().retainAll(pods.stream().map(EmqxDrainer::key).toList()); // this resource's memory only
     return new Observation(drains, Membership.disagreements(views, unreadable));
   }
 
-  /** Asks every pod at once: a pod that takes EMQX's 15 s to answer delays the pass once, not once per pod. */
-  private List<Self> askEach(List<Pod> pods) {
-    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      List<Future<Self>> asked = new ArrayList<>();
-      for (Pod p : pods) {
-        asked.add(pool.submit(() -> ask(p)));
-      }
-      List<Self> out = new ArrayList<>();
-      for (int i = 0; i < pods.size(); i++) {
-        try {
-          out.add(asked.get(i).get());
-        } catch (ExecutionException e) {
-          out.add(failed(pods.get(i), null, DrainView.unreachable("asking " + name(pods.get(i)) + " failed: " + e.getCause())));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          out.add(failed(pods.get(i), null, DrainView.unreachable("interrupted")));
-        }
-      }
-      return out;
-    }
-  }
-
-  private Self ask(Pod pod) {
-    String ip = BrokerNodes.ip(pod);
-    if (ip == null) {
-      return failed(pod, null, DrainView.unreachable("pod has no IP yet"));
-    }
-    EmqxApi api;
-    List<Node> view;
-    try {
-      api = apis.at(ip);
-      view = api.nodes();
-    } catch (EmqxException e) {
-      return failed(pod, null, problem(e));
-    }
-    Optional<Node> self = BrokerNodes.of(pod, view);
-    if (self.isEmpty()) {
-      return failed(pod, null, DrainView.unreachable(api.base() + "/nodes lists no node at " + ip
-          + " (nodes: " + view.stream().map(Node::node).toList() + ")"));
-    }
-    try {
-      return new Self(pod, api, self.get(), view, api.localStatus(), null);
-    } catch (EmqxException e) {
-      return new Self(pod, api, self.get(), view, null, problem(e));
-    }
-  }
-
-  private static Self failed(Pod pod, Node node, DrainView problem) {
-    return new Self(pod, null, node, List.of(), null, problem);
-  }
-
-  private DrainView drainOf(Self s) {
-    String key = key(s.pod());
-    Optional<Evacuation> e = s.status().evacuation(s.node().node());
+  private DrainView drainOf(EmqxPods.Answer a) {
+    String key = key(a.pod());
+    Optional<Evacuation> e = a.status().evacuation(a.self().node());
     if (e.isEmpty()) {
-      firstSeen.remove(key);
-      return DrainView.NOT_STARTED;
+      progress.remove(key);
+      // What the node holds, by its own count: a pod that holds nothing may go without a drain.
+      return new DrainView(DrainView.State.NOT_STARTED, "", a.self().liveConnections(), a.self().connections(), null);
     }
     Evacuation ev = e.get();
-    Instant started = firstSeen.computeIfAbsent(key, k -> clock.instant());
     long conns = ev.stats() == null ? -1 : ev.stats().currentConnected();
     long sessions = ev.stats() == null ? -1 : ev.stats().currentSessions();
     // Finished at prohibiting: the state machine has waited out wait_takeover after its last
@@ -168,11 +121,22 @@ public final class EmqxDrainer implements Drainer {
     // last (the reconnect rate stays at the rate across nodes). Empty counts end it only in a
     // state this operator does not know.
     boolean finished = ev.prohibiting() || (conns == 0 && sessions == 0 && !KNOWN_STATES.contains(ev.state()));
-    return new DrainView(finished ? DrainView.State.FINISHED : DrainView.State.RUNNING, ev.state(), conns, sessions, started);
+    Progress seen = progress.compute(key, (k, before) -> before != null && before.state().equals(ev.state())
+        && before.connections() == conns && before.sessions() == sessions
+        ? before : new Progress(ev.state(), conns, sessions, clock.instant()));
+    return new DrainView(finished ? DrainView.State.FINISHED : DrainView.State.RUNNING, ev.state(), conns, sessions,
+        startedAt(a.pod()), -1, seen.since());
+  }
+
+  /** When the drain started: the mark the operator writes before it starts one; now when missing (started elsewhere). */
+  private Instant startedAt(Pod p) {
+    var a = p.getMetadata().getAnnotations();
+    Instant marked = a == null ? null : PodStates.instant(a.get(FerryNames.DRAIN_STARTED_AT_ANNOTATION));
+    return marked != null ? marked : clock.instant();
   }
 
   @Override
-  public void start(Pod pod, List<Pod> migrateTo) throws DrainException {
+  public void start(Pod pod, List<Pod> migrateTo, int share) throws DrainException {
     if (migrateTo.isEmpty()) {
       throw new DrainException("not starting the evacuation of " + name(pod) + " without a target (EMQX would "
           + "send its sessions to every other node, and with none left retry for ever)", null);
@@ -191,10 +155,10 @@ public final class EmqxDrainer implements Drainer {
         }
         targets.add(n.get().node());
       }
+      // Drains side by side share the rates: together they never evict faster than the spec says.
       api.startEvacuation(node, new EvacuationRequest(
-          settings.connEvictRate(), settings.sessEvictRate(), settings.waitTakeover(), settings.waitHealthCheck(),
-          targets, settings.redirectTo()));
-      firstSeen.putIfAbsent(key(pod), clock.instant());
+          Math.max(1, settings.connEvictRate() / share), Math.max(1, settings.sessEvictRate() / share),
+          settings.waitTakeover(), settings.waitHealthCheck(), targets, settings.redirectTo()));
     } catch (EmqxException e) {
       throw new DrainException("starting the evacuation of " + name(pod) + ": " + e.getMessage(), e);
     }
@@ -208,7 +172,7 @@ public final class EmqxDrainer implements Drainer {
       if (node.isPresent()) {
         api.stopEvacuation(node.get().node());
       }
-      firstSeen.remove(key(pod));
+      progress.remove(key(pod));
     } catch (EmqxException e) {
       throw new DrainException("stopping the evacuation of " + name(pod) + ": " + e.getMessage(), e);
     }
@@ -220,20 +184,6 @@ public final class EmqxDrainer implements Drainer {
       throw new EmqxException(0, "NO_IP", "pod " + name(pod) + " has no IP yet", null);
     }
     return apis.at(ip);
-  }
-
-  /** A failed call as the plans see it: the setup refuses (nothing changes until fixed), or no answer. */
-  static DrainView problem(EmqxException e) {
-    return refused(e) ? DrainView.refused(e.getMessage()) : DrainView.unreachable(e.getMessage());
-  }
-
-  /** A setup problem (credentials, permission, no evacuation API, TLS, address): nothing changes until fixed. */
-  static boolean refused(EmqxException e) {
-    return e.setupProblem();
-  }
-
-  private static boolean containersReady(Pod p) {
-    return dev.ferry.operator.kube.PodStates.containersReady(p);
   }
 
   private static String name(Pod p) {

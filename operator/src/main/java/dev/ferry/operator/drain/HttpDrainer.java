@@ -123,7 +123,7 @@ public final class HttpDrainer implements Drainer {
   }
 
   @Override
-  public void start(Pod pod, List<Pod> migrateTo) throws DrainException {
+  public void start(Pod pod, List<Pod> migrateTo, int share) throws DrainException {
     call(pod, "POST");
   }
 

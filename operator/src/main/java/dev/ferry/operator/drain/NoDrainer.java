@@ -13,7 +13,7 @@ public final class NoDrainer implements Drainer {
   }
 
   @Override
-  public void start(Pod pod, List<Pod> migrateTo) {}
+  public void start(Pod pod, List<Pod> migrateTo, int share) {}
 
   @Override
   public void stop(Pod pod) {}

@@ -6,7 +6,6 @@ import dev.ferry.operator.emqx.EmqxModel.EvacuationRequest;
 import dev.ferry.operator.emqx.EmqxModel.Node;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -25,9 +24,6 @@ import java.util.List;
  * Authorization header only.
  */
 public final class EmqxClient extends EmqxHttpApi {
-
-  /** How long one call may take, retries included (above EMQX's 15 s inner RPC timeout). */
-  public static final Duration CALL_TIMEOUT = EmqxTimeouts.DEFAULT.request();
 
   /** Set once a start was refused for naming wait_health_check: this node does not know it. */
   private volatile boolean noEvacuationHealthCheck;

@@ -78,9 +78,7 @@ public final class EmqxConnector {
           spec.getApiKeySecret(), EmqxTimeouts.DEFAULT);
     }
 
-    public Settings withTimeouts(EmqxTimeouts t) {
-      return new Settings(apiVersion, port, https, serverName, credentialsSecret, t);
-    }
+
   }
 
   private record Remembered(Dialect dialect, long untilNanos) {}

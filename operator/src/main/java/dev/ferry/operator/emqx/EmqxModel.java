@@ -126,7 +126,4 @@ public final class EmqxModel {
       rebalances = rebalances == null ? List.of() : rebalances;
     }
   }
-
-  @JsonIgnoreProperties(ignoreUnknown = true)
-  record ErrorBody(String code, String message) {}
 }

@@ -34,8 +34,13 @@ public final class PodStates {
   }
 
   public static boolean heldOut(Pod pod) {
+    return heldBy(pod) != null;
+  }
+
+  /** Who holds the pod out of its Service ({@code Rebalance/<name>}), or null. */
+  public static String heldBy(Pod pod) {
     var a = pod.getMetadata().getAnnotations();
-    return a != null && a.containsKey(FerryNames.HELD_OUT_ANNOTATION);
+    return a == null ? null : a.get(FerryNames.HELD_OUT_ANNOTATION);
   }
 
   public static String revision(Pod pod) {

@@ -55,7 +55,7 @@ public final class Secrets {
         value(s, FerryNames.SESSION_CHECK_USERNAME_KEY), value(s, FerryNames.SESSION_CHECK_PASSWORD_KEY));
   }
 
-  static String value(Secret s, String key) {
+  public static String value(Secret s, String key) {
     if (s.getStringData() != null && s.getStringData().get(key) != null) {
       return s.getStringData().get(key);
     }

@@ -1,6 +1,5 @@
 package dev.ferry.operator.rebalance;
 
-import dev.ferry.api.FerryNames;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import dev.ferry.api.v1alpha1.Rebalance;
 import dev.ferry.api.v1alpha1.RebalanceStatus;
@@ -10,9 +9,9 @@ import dev.ferry.core.rebalance.RebalancePlan.Running;
 import dev.ferry.core.rebalance.RebalancePlan.StartRefusal;
 import dev.ferry.operator.drain.BrokerNodes;
 import dev.ferry.operator.drain.EmqxDrainer;
+import dev.ferry.operator.drain.EmqxPods;
 import dev.ferry.operator.emqx.EmqxApi;
 import dev.ferry.operator.emqx.EmqxException;
-import dev.ferry.operator.emqx.EmqxModel.Node;
 import dev.ferry.operator.emqx.EmqxModel.RebalanceEntry;
 import dev.ferry.operator.kube.PodStates;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -20,10 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * What a Rebalance sees of its target's brokers: each serving pod asked about itself (its node and
@@ -57,9 +52,7 @@ final class RebalanceObserver {
   /** The live pods of the target that carry this Rebalance's hold. */
   static List<String> held(Rebalance rb, List<Pod> pods) {
     String me = holder(rb);
-    return pods.stream().filter(p -> !PodStates.terminating(p))
-        .filter(p -> p.getMetadata().getAnnotations() != null
-            && me.equals(p.getMetadata().getAnnotations().get(FerryNames.HELD_OUT_ANNOTATION)))
+    return pods.stream().filter(p -> !PodStates.terminating(p) && me.equals(PodStates.heldBy(p)))
         .map(p -> p.getMetadata().getName()).sorted().toList();
   }
 
@@ -74,9 +67,9 @@ final class RebalanceObserver {
     List<Member> members = new ArrayList<>();
     Map<String, EmqxApi> apis = new java.util.LinkedHashMap<>();
     Map<String, String> unanswered = new java.util.TreeMap<>();
-    for (Asked a : askEach(serving)) {
+    for (EmqxPods.Answer a : EmqxPods.ask(serving, connect, false)) {
       if (a.problem() != null) {
-        unanswered.put(a.pod().getMetadata().getName(), a.problem());
+        unanswered.put(a.pod().getMetadata().getName(), a.problem().detail());
         continue;
       }
       members.add(new Member(a.pod().getMetadata().getName(),
@@ -116,41 +109,6 @@ final class RebalanceObserver {
       }
     }
     return Optional.empty();
-  }
-
-  private record Asked(Pod pod, EmqxApi api, Node self, String problem) {}
-
-  private List<Asked> askEach(List<Pod> pods) {
-    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      List<Future<Asked>> futures = pods.stream().map(p -> pool.submit(() -> ask(p))).toList();
-      List<Asked> out = new ArrayList<>();
-      for (int i = 0; i < pods.size(); i++) {
-        try {
-          out.add(futures.get(i).get());
-        } catch (ExecutionException e) {
-          out.add(new Asked(pods.get(i), null, null, String.valueOf(e.getCause())));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          out.add(new Asked(pods.get(i), null, null, "interrupted"));
-        }
-      }
-      return out;
-    }
-  }
-
-  private Asked ask(Pod pod) {
-    String ip = BrokerNodes.ip(pod);
-    if (ip == null) {
-      return new Asked(pod, null, null, "no IP yet");
-    }
-    try {
-      EmqxApi api = connect.at(ip);
-      Optional<Node> self = BrokerNodes.of(pod, api.nodes());
-      return self.map(n -> new Asked(pod, api, n, null))
-          .orElseGet(() -> new Asked(pod, api, null, api.base() + "/nodes lists no node at " + ip));
-    } catch (EmqxException e) {
-      return new Asked(pod, null, null, e.getMessage());
-    }
   }
 
   /** The refused starts status remembers, or null. */

@@ -117,28 +117,29 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
       conns = thresholds(rb.getSpec(), true);
       sessions = thresholds(rb.getSpec(), false);
     } catch (RuntimeException e) {
-      return deleting ? releaseHolds(rb, record, now) : record.finish(Phase.Failed, Conditions.REASON_INVALID_SPEC,
-          "invalid spec: " + e.getMessage());
+      return cannotRun(rb, record, deleting, Phase.Failed, Conditions.REASON_INVALID_SPEC, "invalid spec: " + e.getMessage());
     }
     String ns = rb.getMetadata().getNamespace();
     String targetName = rb.getSpec().getTargetRef() == null ? null : rb.getSpec().getTargetRef().getName();
     LosslessDeployment target = targetName == null ? null
         : client.resources(LosslessDeployment.class).inNamespace(ns).withName(targetName).get();
     if (target == null) {
-      return deleting ? new Outcome(old, Duration.ZERO, true) : record.progress(
-          RebalanceStatusRecorder.phase(old), "TargetNotFound", "LosslessDeployment '" + targetName + "' not found",
-          Duration.ofSeconds(10));
+      return cannotRun(rb, record, deleting, RebalanceStatusRecorder.phase(old), "TargetNotFound",
+          "LosslessDeployment '" + targetName + "' not found");
     }
     List<Pod> pods = client.pods().inNamespace(ns).withLabel(FerryNames.DEPLOYMENT_LABEL, targetName).list().getItems();
     if (target.getSpec().drainOrDefaults().getType() != DrainType.EMQX || target.getSpec().getDrain().getEmqx() == null) {
-      return deleting ? releaseHolds(rb, record, now)
-          : record.finish(Phase.Failed, "NotEmqx", "target " + targetName + " does not use the emqx drainer");
+      return cannotRun(rb, record, deleting, Phase.Failed, "NotEmqx", "target " + targetName + " does not use the emqx drainer");
     }
     EmqxDrainer.Apis apis;
     try {
       apis = apis(target);
     } catch (RuntimeException e) {
-      return record.progress(RebalanceStatusRecorder.phase(old), "NoCredentials", e.getMessage(), Duration.ofSeconds(10));
+      // Without credentials the broker cannot be asked, nor its rebalance stopped: a deletion still
+      // lets every held pod go (their LosslessDeployment serves from them again) and says so.
+      return deleting ? cannotRun(rb, record, true, Phase.Failed, "NoCredentials",
+          "the broker's rebalance could not be stopped: " + e.getMessage())
+          : record.progress(RebalanceStatusRecorder.phase(old), "NoCredentials", e.getMessage(), Duration.ofSeconds(10));
     }
     String coordinator = RebalanceStatusRecorder.coordinator(old);
     RebalanceObserver.Seen seen = new RebalanceObserver(apis)
@@ -167,7 +168,10 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
       metrics.action(KIND, step.action().getClass().getSimpleName());
     }
     if (refused.isPresent()) {
-      return record.refused(refused.get().getMessage(), seen.held(), AFTER_ERROR);
+      EmqxException e = refused.get();
+      // The broker's own word, kept in status, is what the plan reads next pass.
+      return record.refused((e.nothingToBalance() && !e.getMessage().contains("nothing_to_balance")
+          ? "nothing_to_balance: " : "") + e.getMessage(), seen.held(), AFTER_ERROR);
     }
     Outcome o = record.stepped(step, seen, donors);
     if (step.phase() != RebalanceStatusRecorder.phase(p.old()) || !(step.action() instanceof Action.Wait)) {
@@ -184,16 +188,16 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
   private Optional<EmqxException> act(Pass p, Step step) throws EmqxException {
     String ns = p.rb().getMetadata().getNamespace();
     switch (step.action()) {
-      case Action.SetGates g -> setGates(ns, RebalanceObserver.holder(p.rb()), g);
+      case Action.Hold h -> hold(ns, RebalanceObserver.holder(p.rb()), h.pods());
+      case Action.Unhold u -> unhold(ns, u.pods());
       case Action.Start s -> {
         try {
           apiOf(p, s.coordinator()).startRebalance(s.coordinator(), request(p.rb().getSpec(), p.conns(), p.sessions(),
               s.nodes()));
         } catch (EmqxException e) {
-          if (e.status() >= 400 && e.status() < 500) {
-            return Optional.of(e);
-          }
-          throw e;
+          // Refused, unreachable or timed out: counted either way, so that held donors wait a
+          // bounded time for a start that may never come.
+          return Optional.of(e);
         }
       }
       case Action.Stop s -> apiOf(p, s.coordinator()).stopRebalance(s.coordinator());
@@ -203,17 +207,19 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
     return Optional.empty();
   }
 
-  /** Hold first, then close; open first, then let go: the LosslessDeployment never sees a closed gate nobody holds. */
-  private void setGates(String ns, String holder, Action.SetGates g) {
-    g.gates().entrySet().stream().sorted((a, b) -> Boolean.compare(b.getValue(), a.getValue())).forEach(e -> {
-      if (e.getValue()) {
-        PodGates.set(client, ns, e.getKey(), true);
-        PodGates.holdOut(client, ns, e.getKey(), null);
-      } else {
-        PodGates.holdOut(client, ns, e.getKey(), holder);
-        PodGates.set(client, ns, e.getKey(), false);
-      }
-    });
+  /** Hold first, then close: the LosslessDeployment never sees a closed gate nobody holds, and never fights it. */
+  private void hold(String ns, String holder, List<String> pods) {
+    for (String pod : pods) {
+      PodGates.holdOut(client, ns, pod, holder);
+      PodGates.set(client, ns, pod, false);
+    }
+  }
+
+  /** Lets go: the pods' LosslessDeployment opens their gates again (or keeps them shut for its release). */
+  private void unhold(String ns, List<String> pods) {
+    for (String pod : pods) {
+      PodGates.holdOut(client, ns, pod, null);
+    }
   }
 
   /** The API to call about {@code node}: its own pod's, or (when it does not answer) any member's. */
@@ -226,17 +232,24 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
     return api;
   }
 
-  private Outcome releaseHolds(Rebalance rb, RebalanceStatusRecorder record, Instant now) {
-    List<Pod> pods = client.pods().inNamespace(rb.getMetadata().getNamespace()).list().getItems();
-    List<String> held = RebalanceObserver.held(rb, pods);
-    if (held.isEmpty()) {
+  /**
+   * A Rebalance that cannot run (invalid, its target gone or not an EMQX, no credentials while
+   * deleted): every pod it holds is let go first; then it ends (Failed, or released when deleted),
+   * or waits with the reason.
+   */
+  private Outcome cannotRun(Rebalance rb, RebalanceStatusRecorder record, boolean deleting, Phase phase, String reason,
+      String message) {
+    String ns = rb.getMetadata().getNamespace();
+    List<String> held = RebalanceObserver.held(rb, client.pods().inNamespace(ns).list().getItems());
+    unhold(ns, held);
+    if (deleting) {
+      if (!held.isEmpty() || reason.equals("NoCredentials")) {
+        events.warning(rb, reason, message + (held.isEmpty() ? "" : "; let go of " + held));
+      }
       return new Outcome(rb.getStatus(), Duration.ZERO, true);
     }
-    java.util.Map<String, Boolean> open = new java.util.TreeMap<>();
-    held.forEach(pod -> open.put(pod, true));
-    setGates(rb.getMetadata().getNamespace(), RebalanceObserver.holder(rb), new Action.SetGates(open));
-    return record.progress(RebalanceStatusRecorder.phase(rb.getStatus() == null ? new RebalanceStatus() : rb.getStatus()),
-        "OpeningDonors", "putting " + held + " back into the Service", Duration.ofMillis(300));
+    return phase == Phase.Failed ? record.finish(phase, reason, message)
+        : record.progress(phase, reason, message, Duration.ofSeconds(10));
   }
 
   private EmqxDrainer.Apis apis(LosslessDeployment target) {

@@ -60,9 +60,12 @@ final class RebalanceStatusRecorder {
     };
   }
 
-  /** The coordinator recorded when the rebalance started, or null before. */
+  /**
+   * The coordinator of a rebalance that may still run (Processing), or null: before it started
+   * and after it ended there is nothing to ask it about.
+   */
   static String coordinator(RebalanceStatus s) {
-    return s.getRebalanceStates() == null || s.getRebalanceStates().isEmpty() || phase(s) == Phase.Pending
+    return s.getRebalanceStates() == null || s.getRebalanceStates().isEmpty() || phase(s) != Phase.Processing
         ? null : s.getRebalanceStates().get(0).getCoordinatorNode();
   }
 
@@ -131,16 +134,14 @@ final class RebalanceStatusRecorder {
     return state;
   }
 
-  /** The pods held once this step's gates are set. */
+  /** The pods held once this step is done. */
   private static List<String> heldAfter(Step step, List<String> held) {
     List<String> out = new ArrayList<>(held);
-    if (step.action() instanceof Action.SetGates g) {
-      g.gates().forEach((pod, open) -> {
-        out.remove(pod);
-        if (!open) {
-          out.add(pod);
-        }
-      });
+    if (step.action() instanceof Action.Hold h) {
+      h.pods().stream().filter(p -> !out.contains(p)).forEach(out::add);
+    }
+    if (step.action() instanceof Action.Unhold u) {
+      out.removeAll(u.pods());
     }
     return out.stream().sorted().toList();
   }

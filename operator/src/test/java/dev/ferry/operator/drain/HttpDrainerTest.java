@@ -58,8 +58,8 @@ class HttpDrainerTest {
     assertThat(observe(out)).isEqualTo(DrainView.NOT_STARTED);
 
     Pod draining = pod("web-1", IP, "False", STARTED);
-    drainer.start(draining, List.of());
-    drainer.start(draining, List.of()); // idempotent
+    drainer.start(draining, List.of(), 1);
+    drainer.start(draining, List.of(), 1); // idempotent
     DrainView d = observe(draining);
     assertThat(d.state()).isEqualTo(State.RUNNING);
     assertThat(d.inFlight()).isEqualTo(1);
@@ -92,7 +92,7 @@ class HttpDrainerTest {
     DrainView d = observe(pod("web-1", IP, "False", STARTED));
     assertThat(d.state()).isEqualTo(State.UNREACHABLE);
     assertThat(d.detail()).contains("GET http://" + IP, "/ferry/drain", "HTTP 503", "shutting down");
-    assertThatThrownBy(() -> drainer.start(pod("web-1", IP, "False", null), List.of()))
+    assertThatThrownBy(() -> drainer.start(pod("web-1", IP, "False", null), List.of(), 1))
         .isInstanceOf(Drainer.DrainException.class).hasMessageContaining("POST").hasMessageContaining("HTTP 503");
   }
 
