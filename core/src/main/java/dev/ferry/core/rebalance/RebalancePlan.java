@@ -174,6 +174,8 @@ public final class RebalancePlan {
     }
     Split split = RebalanceMath.split(loads);
     Map<String, NodeLoad> m = index(loads);
+    // EMQX's own start test, to spare a start it would refuse: live connections and *all* sessions
+    // (its session phase then evens out disconnected ones, and so does the judgement at the end).
     if (!split.movable() || (RebalanceMath.connectionsBalanced(split, m, o.connections())
         && RebalanceMath.sessionsBalanced(split, m, o.sessions()))) {
       return back.orElse(new Step(new Action.Wait(o.now()), Phase.Completed, "NothingToBalance",
