@@ -1,6 +1,5 @@
 package dev.ferry.operator;
 
-import static dev.ferry.operator.support.OperatorHarness.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,7 +12,6 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -25,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * lab brokers that answer the EMQX API, with real MQTT clients connected through a Service-like
  * choice of serving pods.
  */
-@EnableKubernetesMockClient(crud = true)
+@org.junit.jupiter.api.Tag("real-kube")
 class BlueGreenReleaseTest {
 
   KubernetesClient client;
@@ -33,7 +31,9 @@ class BlueGreenReleaseTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    h = new OperatorHarness(client, Duration.ofMillis(300)).startOperator();
+    h = new OperatorHarness(Duration.ofMillis(300));
+    client = h.client;
+    h.startOperator();
   }
 
   @AfterEach
@@ -46,7 +46,7 @@ class BlueGreenReleaseTest {
   }
 
   LosslessDeployment deployAndWaitHealthy() throws Exception {
-    client.resources(LosslessDeployment.class).inNamespace(NS).resource(mqtt("emqx:5.8.0")).create();
+    client.resources(LosslessDeployment.class).inNamespace(h.ns).resource(mqtt("emqx:5.8.0")).create();
     await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY
         && h.serving().size() == 2);
     return h.ld("mqtt");
@@ -84,7 +84,7 @@ class BlueGreenReleaseTest {
       assertThat(clients.useAnotherServerPerClient()).containsOnly(1);
       // Only the new pods remain; the old set is at zero and kept for rollback.
       assertThat(h.pods()).allMatch(p -> !p.getMetadata().getLabels().get(FerryNames.REVISION_LABEL).equals(oldRevision));
-      ReplicaSet oldSet = client.apps().replicaSets().inNamespace(NS).withName("mqtt-" + oldRevision).get();
+      ReplicaSet oldSet = client.apps().replicaSets().inNamespace(h.ns).withName("mqtt-" + oldRevision).get();
       assertThat(oldSet.getSpec().getReplicas()).isZero();
       // No node is left evacuating.
       h.cluster.brokers().values().forEach(b -> assertThat(b.stats().connectionsRefused()).isZero());
@@ -104,7 +104,7 @@ class BlueGreenReleaseTest {
         java.net.http.HttpResponse.BodyHandlers.ofString());
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.body())
-        .contains("ferry_phase{kind=\"LosslessDeployment\",name=\"mqtt\",namespace=\"test\",phase=\"Healthy\"} 1.0")
+        .contains("ferry_phase{kind=\"LosslessDeployment\",name=\"mqtt\",namespace=\"" + h.ns + "\",phase=\"Healthy\"} 1.0")
         .containsPattern("ferry_actions_total\\{action=\"StartDrain\",kind=\"LosslessDeployment\"} [1-9]")
         .contains("ferry_reconcile_seconds_count");
     var health = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/healthz")).build(),

@@ -9,11 +9,10 @@ import dev.ferry.operator.emqx.EmqxClient;
 import dev.ferry.operator.emqx.EmqxCredentials;
 import dev.ferry.operator.support.Clients;
 import dev.ferry.operator.support.FaultyApi;
-import dev.ferry.operator.support.MiniCluster;
+import dev.ferry.operator.support.TestPods;
 import dev.ferry.operator.support.OperatorHarness;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
@@ -24,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * Releases against brokers that behave as EMQX does where it hurts: new pods Ready before they
  * joined the cluster, and a global status that leaves out the nodes that missed its multicall.
  */
-@EnableKubernetesMockClient(crud = true)
+@org.junit.jupiter.api.Tag("real-kube")
 class EmqxAsItIsTest {
 
   KubernetesClient client;
@@ -38,7 +37,9 @@ class EmqxAsItIsTest {
   }
 
   String deployHealthy(Consumer<LosslessDeployment> tweak) throws Exception {
-    h = new OperatorHarness(client, Duration.ofMillis(300)).startOperator();
+    h = new OperatorHarness(Duration.ofMillis(300));
+    client = h.client;
+    h.startOperator();
     return h.deployMqtt("emqx:5.8.0", tweak);
   }
 
@@ -60,7 +61,7 @@ class EmqxAsItIsTest {
     for (var b : h.cluster.brokers().values()) {
       EmqxClient api = new EmqxClient(EmqxClient.newHttpClient(),
           EmqxClient.baseOf(b.apiAddress().getHostString(), b.apiAddress().getPort()),
-          new EmqxCredentials(MiniCluster.API_KEY, MiniCluster.API_SECRET));
+          new EmqxCredentials(TestPods.API_KEY, TestPods.API_SECRET));
       assertThat(api.localStatus().enabled()).as("evacuation on " + b.name()).isFalse();
     }
   }

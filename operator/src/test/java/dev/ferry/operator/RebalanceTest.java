@@ -1,6 +1,5 @@
 package dev.ferry.operator;
 
-import static dev.ferry.operator.support.OperatorHarness.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -20,11 +19,10 @@ import dev.ferry.operator.emqx.EmqxCredentials;
 import dev.ferry.operator.support.Clients;
 import dev.ferry.operator.support.FaultyApi;
 import dev.ferry.operator.support.Fixtures;
-import dev.ferry.operator.support.MiniCluster;
+import dev.ferry.operator.support.TestPods;
 import dev.ferry.operator.support.OperatorHarness;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
 import java.util.IntSummaryStatistics;
 import org.junit.jupiter.api.AfterEach;
@@ -32,7 +30,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Rebalance after a scale-out from 3 to 4 brokers, with real clients. */
-@EnableKubernetesMockClient(crud = true)
+@org.junit.jupiter.api.Tag("real-kube")
 class RebalanceTest {
 
   KubernetesClient client;
@@ -41,10 +39,12 @@ class RebalanceTest {
 
   @BeforeEach
   void scaledOut() throws Exception {
-    h = new OperatorHarness(client, Duration.ofMillis(300)).startOperator();
+    h = new OperatorHarness(Duration.ofMillis(300));
+    client = h.client;
+    h.startOperator();
     LosslessDeployment ld = Fixtures.mqtt(client, "emqx:5.8.0");
     ld.getSpec().setReplicas(3);
-    client.resources(LosslessDeployment.class).inNamespace(NS).resource(ld).create();
+    client.resources(LosslessDeployment.class).inNamespace(h.ns).resource(ld).create();
     await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY && h.serving().size() == 3);
     clients = Clients.connect(60, h::routeNewConnection);
     h.edit("mqtt", l -> {
@@ -76,13 +76,13 @@ class RebalanceTest {
     spec.setRelConnThreshold("1.1");
     spec.setRelSessThreshold("1.1");
     Rebalance rb = new Rebalance();
-    rb.setMetadata(new ObjectMetaBuilder().withName("after-scale-out").withNamespace(NS).build());
+    rb.setMetadata(new ObjectMetaBuilder().withName("after-scale-out").withNamespace(h.ns).build());
     rb.setSpec(spec);
-    return client.resources(Rebalance.class).inNamespace(NS).resource(rb).create();
+    return client.resources(Rebalance.class).inNamespace(h.ns).resource(rb).create();
   }
 
   Rebalance rb() {
-    return client.resources(Rebalance.class).inNamespace(NS).withName("after-scale-out").get();
+    return client.resources(Rebalance.class).inNamespace(h.ns).withName("after-scale-out").get();
   }
 
   IntSummaryStatistics connectionsPerNode() {
@@ -118,7 +118,7 @@ class RebalanceTest {
 
   @Test
   void aRebalanceThatEndsUnbalancedIsFailedNotCompleted() throws Exception {
-    rebalance(1, 0);
+    rebalance(1, 1);
     await().atMost(Duration.ofSeconds(30)).until(() -> rb().getStatus() != null
         && rb().getStatus().getPhase() == RebalancePhase.PROCESSING
         && rb().getStatus().getRebalanceStates().get(0).getCoordinatorNode() != null);
@@ -126,7 +126,7 @@ class RebalanceTest {
     String coordinator = rb().getStatus().getRebalanceStates().get(0).getCoordinatorNode();
     BrokerNode any = h.cluster.brokers().values().iterator().next();
     new EmqxClient(EmqxClient.newHttpClient(), EmqxClient.baseOf(any.apiAddress().getHostString(), any.apiAddress().getPort()),
-        new EmqxCredentials(MiniCluster.API_KEY, MiniCluster.API_SECRET)).stopRebalance(coordinator);
+        new EmqxCredentials(TestPods.API_KEY, TestPods.API_SECRET)).stopRebalance(coordinator);
     await().atMost(Duration.ofSeconds(30)).until(() -> rb().getStatus().getPhase() == RebalancePhase.FAILED);
     assertThat(rb().getStatus().getMessage()).contains("before the nodes were balanced");
     await().atMost(Duration.ofSeconds(10)).until(() -> h.serving().size() == 4);
@@ -143,8 +143,8 @@ class RebalanceTest {
   void aHoldWhoseRebalanceIsGoneDoesNotKeepAPodOutOfItsService() {
     // A Rebalance whose finalizer someone removed by hand left its hold behind.
     String pod = h.serving().get(0).getMetadata().getName();
-    dev.ferry.operator.kube.PodGates.holdOut(client, NS, pod, "Rebalance/gone");
-    dev.ferry.operator.kube.PodGates.set(client, NS, pod, false);
+    dev.ferry.operator.kube.PodGates.holdOut(client, h.ns, pod, "Rebalance/gone");
+    dev.ferry.operator.kube.PodGates.set(client, h.ns, pod, false);
     h.edit("mqtt", l -> {
       l.getMetadata().setAnnotations(java.util.Map.of("poke", "1")); // wake the reconciler now
       return l;
@@ -189,17 +189,17 @@ class RebalanceTest {
     var loads = h.cluster.brokers();
     String recipient = loads.entrySet().stream().filter(e -> e.getValue().stats().connections() == 0)
         .map(java.util.Map.Entry::getKey).findFirst().orElseThrow();
-    rebalance(1, 0);
+    rebalance(1, 1);
     await().atMost(Duration.ofSeconds(30)).until(() -> rb().getStatus() != null
         && rb().getStatus().getPhase() == RebalancePhase.PROCESSING && !held().isEmpty());
-    dev.ferry.operator.kube.PodGates.holdOut(client, NS, recipient, "Rebalance/after-scale-out");
-    dev.ferry.operator.kube.PodGates.set(client, NS, recipient, false);
+    dev.ferry.operator.kube.PodGates.holdOut(client, h.ns, recipient, "Rebalance/after-scale-out");
+    dev.ferry.operator.kube.PodGates.set(client, h.ns, recipient, false);
     await().atMost(Duration.ofSeconds(30)).until(() -> rb().getStatus().getPhase() == RebalancePhase.PROCESSING
         && !held().contains(recipient) && h.serving().stream().anyMatch(p -> p.getMetadata().getName().equals(recipient)));
     assertThat(held()).isNotEmpty();
     assertThat(h.events()).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("FollowingDonors"));
     assertThat(rb().getStatus().getHeldPods()).containsExactlyInAnyOrderElementsOf(held());
-    client.resources(Rebalance.class).inNamespace(NS).withName("after-scale-out").delete();
+    client.resources(Rebalance.class).inNamespace(h.ns).withName("after-scale-out").delete();
     await().atMost(Duration.ofSeconds(30)).until(() -> rb() == null);
     assertThat(held()).isEmpty();
     assertThat(h.serving()).hasSize(4);
@@ -207,16 +207,16 @@ class RebalanceTest {
 
   @Test
   void deletingARunningRebalanceStopsItAndPutsTheDonorsBack() throws Exception {
-    rebalance(1, 0);
+    rebalance(1, 1);
     await().atMost(Duration.ofSeconds(30)).until(() -> rb().getStatus() != null
         && rb().getStatus().getPhase() == RebalancePhase.PROCESSING && h.serving().size() < 4);
     assertThat(rb().getMetadata().getFinalizers()).contains(FerryNames.REBALANCE_STOP_FINALIZER);
-    client.resources(Rebalance.class).inNamespace(NS).withName("after-scale-out").delete();
+    client.resources(Rebalance.class).inNamespace(h.ns).withName("after-scale-out").delete();
     await().atMost(Duration.ofSeconds(30)).until(() -> rb() == null);
     assertThat(h.serving()).hasSize(4);
     BrokerNode any = h.cluster.brokers().values().iterator().next();
     var api = new EmqxClient(EmqxClient.newHttpClient(), EmqxClient.baseOf(any.apiAddress().getHostString(), any.apiAddress().getPort()),
-        new EmqxCredentials(MiniCluster.API_KEY, MiniCluster.API_SECRET));
+        new EmqxCredentials(TestPods.API_KEY, TestPods.API_SECRET));
     assertThat(api.globalStatus().rebalances()).isEmpty();
   }
 }

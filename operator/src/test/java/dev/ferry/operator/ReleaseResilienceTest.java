@@ -1,6 +1,5 @@
 package dev.ferry.operator;
 
-import static dev.ferry.operator.support.OperatorHarness.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,11 +11,10 @@ import dev.ferry.operator.emqx.EmqxCredentials;
 import dev.ferry.operator.support.Clients;
 import dev.ferry.operator.support.FaultyApi;
 import dev.ferry.operator.support.Fixtures;
-import dev.ferry.operator.support.MiniCluster;
+import dev.ferry.operator.support.TestPods;
 import dev.ferry.operator.support.OperatorHarness;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
@@ -26,7 +24,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Releases that meet trouble: a revert mid-drain, an operator that dies, a broker API that fails. */
-@EnableKubernetesMockClient(crud = true)
+@org.junit.jupiter.api.Tag("real-kube")
 class ReleaseResilienceTest {
 
   KubernetesClient client;
@@ -40,10 +38,12 @@ class ReleaseResilienceTest {
   }
 
   String deployHealthy(Duration podStartup, Consumer<LosslessDeployment> tweak) throws Exception {
-    h = new OperatorHarness(client, podStartup).startOperator();
+    h = new OperatorHarness(podStartup);
+    client = h.client;
+    h.startOperator();
     LosslessDeployment ld = Fixtures.mqtt(client, "emqx:5.8.0");
     tweak.accept(ld);
-    client.resources(LosslessDeployment.class).inNamespace(NS).resource(ld).create();
+    client.resources(LosslessDeployment.class).inNamespace(h.ns).resource(ld).create();
     await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("mqtt") == LosslessDeploymentPhase.HEALTHY
         && h.serving().size() == 2);
     return h.ld("mqtt").getStatus().getCurrentRevision();
@@ -68,7 +68,7 @@ class ReleaseResilienceTest {
     for (var b : h.cluster.brokers().values()) {
       EmqxClient api = new EmqxClient(EmqxClient.newHttpClient(),
           EmqxClient.baseOf(b.apiAddress().getHostString(), b.apiAddress().getPort()),
-          new EmqxCredentials(MiniCluster.API_KEY, MiniCluster.API_SECRET));
+          new EmqxCredentials(TestPods.API_KEY, TestPods.API_SECRET));
       assertThat(api.globalStatus().evacuations()).as("evacuations on " + b.name()).isEmpty();
     }
   }

@@ -1,6 +1,5 @@
 package dev.ferry.operator;
 
-import static dev.ferry.operator.support.OperatorHarness.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,12 +8,11 @@ import dev.ferry.api.v1alpha1.LosslessDeployment;
 import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
 import dev.ferry.operator.support.DrainServer;
 import dev.ferry.operator.support.Fixtures;
-import dev.ferry.operator.support.MiniCluster;
+import dev.ferry.operator.support.TestPods;
 import dev.ferry.operator.support.OperatorHarness;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * and a Service whose EndpointSlice shows changes half a second late. Spec (test/resources/web-ld.yaml):
  * 3 replicas, maxSurge 1, maxUnavailable 1, delayOnline 1 s, propagation 1 s.
  */
-@EnableKubernetesMockClient(crud = true)
+@org.junit.jupiter.api.Tag("real-kube")
 class RollingHttpReleaseTest {
 
   static final int REPLICAS = 3;
@@ -52,13 +50,13 @@ class RollingHttpReleaseTest {
   }
 
   String deployHealthy(int inFlight, int connections, Consumer<LosslessDeployment> tweak) throws Exception {
-    h = new OperatorHarness(client, Duration.ofMillis(300));
-    h.cluster.httpPods(new MiniCluster.HttpPods(18181, "/drain", inFlight, connections))
-        .endpointSlices("web", Duration.ofMillis(500));
+    h = new OperatorHarness(Duration.ofMillis(300));
+    client = h.client;
+    h.cluster.httpPods(new TestPods.HttpPods(18181, "/drain", inFlight, connections));
     h.startOperator();
     LosslessDeployment ld = Fixtures.web(client, "web:1");
     tweak.accept(ld);
-    client.resources(LosslessDeployment.class).inNamespace(NS).resource(ld).create();
+    client.resources(LosslessDeployment.class).inNamespace(h.ns).resource(ld).create();
     await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("web") == LosslessDeploymentPhase.HEALTHY
         && h.serving().size() == REPLICAS);
     return h.ld("web").getStatus().getCurrentRevision();

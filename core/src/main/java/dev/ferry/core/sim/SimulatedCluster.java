@@ -285,11 +285,13 @@ public final class SimulatedCluster {
         pods.put(name, new Pod(name, rev, badRevisions.contains(rev) ? null : now.plus(startup)));
       }
       if (diff < 0) {
-        // pod-deletion-cost: marked pods first, then not-ready ones, then the newest.
+        // The ReplicaSet controller's order (ActivePodsWithRanks): pods that are not Ready first
+        // (Ready counts the readiness gate), then the lower pod-deletion-cost (a marked pod), then
+        // the newest. A not-Ready pod goes before a marked Ready one.
         List<Pod> order = new ArrayList<>(live);
         order.sort((a, b) -> {
+          if (a.serving(now) != b.serving(now)) return a.serving(now) ? 1 : -1;
           if (a.marked != b.marked) return a.marked ? -1 : 1;
-          if (a.ready(now) != b.ready(now)) return a.ready(now) ? 1 : -1;
           return b.name.compareTo(a.name);
         });
         for (Pod p : order.subList(0, -diff)) {

@@ -1,5 +1,8 @@
 package dev.ferry.lab.cluster;
 
+import dev.ferry.cluster.ContainerEnv;
+import dev.ferry.cluster.PreStopHook;
+
 import dev.ferry.broker.BrokerConfig;
 import dev.ferry.broker.BrokerNode;
 import io.fabric8.kubernetes.api.model.Container;
@@ -503,11 +506,7 @@ final class Kubelet implements AutoCloseable {
   }
 
   static boolean gatesTrue(Pod pod) {
-    List<PodReadinessGate> gates = pod.getSpec() == null ? null : pod.getSpec().getReadinessGates();
-    if (gates == null) {
-      return true;
-    }
-    return gates.stream().allMatch(g -> Pods.isTrue(pod, g.getConditionType()));
+    return dev.ferry.cluster.PodStatuses.gatesTrue(pod);
   }
 
   /**
@@ -534,7 +533,7 @@ final class Kubelet implements AutoCloseable {
 
   private void terminate(PodRuntime rt, Pod pod) {
     long grace = pod.getSpec().getTerminationGracePeriodSeconds() == null ? 30 : pod.getSpec().getTerminationGracePeriodSeconds();
-    Duration preStop = preStopSleep(pod);
+    Duration preStop = PreStopHook.of(pod, PodApp.HTTP_PORT).sleep();
     Duration budget = Duration.ofSeconds(grace);
     Duration hook = preStop.compareTo(budget) > 0 ? budget : preStop;
     rt.state = State.TERMINATING;
@@ -553,7 +552,7 @@ final class Kubelet implements AutoCloseable {
    * the grace period is over (2 s more when the hook used it all up, as the kubelet grants).
    */
   private java.util.concurrent.CompletableFuture<Void> terminateApp(PodRuntime rt, Pod pod, long graceSeconds) {
-    PreStop hook = PreStop.of(pod);
+    PreStopHook hook = PreStopHook.of(pod, PodApp.HTTP_PORT);
     PodApp app = rt.app;
     String ip = rt.ip;
     long start = System.nanoTime();
@@ -564,7 +563,7 @@ final class Kubelet implements AutoCloseable {
     Thread.ofVirtual().name("container-stop-" + rt.name).start(() -> {
       try {
         if (hook.url() != null) {
-          String url = PreStop.inPod(hook.url(), ip);
+          String url = PreStopHook.inPod(hook.url(), ip);
           try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url))
                 .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
@@ -601,51 +600,6 @@ final class Kubelet implements AutoCloseable {
     return done;
   }
 
-  /**
-   * A container's preStop hook as the lab runs it: an HTTP call (an {@code httpGet} action, or the
-   * URL an {@code exec} hook passes to wget or curl, as the operator renders {@code offlineUrl}),
-   * then a sleep.
-   */
-  record PreStop(String url, Duration sleep) {
-    private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile("https?://[^'\"\\s]+");
-
-    static PreStop of(Pod pod) {
-      String url = null;
-      for (Container c : pod.getSpec().getContainers()) {
-        var hook = c.getLifecycle() == null ? null : c.getLifecycle().getPreStop();
-        if (hook == null) {
-          continue;
-        }
-        if (hook.getHttpGet() != null && hook.getHttpGet().getPort() != null) {
-          var g = hook.getHttpGet();
-          String scheme = g.getScheme() == null ? "http" : g.getScheme().toLowerCase(java.util.Locale.ROOT);
-          String port = g.getPort().getIntVal() != null ? String.valueOf(g.getPort().getIntVal()) : String.valueOf(PodApp.HTTP_PORT);
-          url = scheme + "://" + (g.getHost() == null ? "localhost" : g.getHost()) + ":" + port
-              + (g.getPath() == null ? "/" : g.getPath());
-        } else if (hook.getExec() != null && hook.getExec().getCommand() != null) {
-          var m = URL.matcher(String.join(" ", hook.getExec().getCommand()));
-          if (m.find()) {
-            url = m.group();
-          }
-        }
-        break;
-      }
-      return new PreStop(url, preStopSleep(pod));
-    }
-
-    /** The URL as the pod itself reaches it: localhost is the pod's own address. */
-    static String inPod(String url, String podIp) {
-      URI u = URI.create(url);
-      String host = u.getHost();
-      if (host == null || host.equals("localhost") || host.startsWith("127.")) {
-        return u.getScheme() + "://" + podIp + (u.getPort() < 0 ? "" : ":" + u.getPort())
-            + (u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath())
-            + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
-      }
-      return url;
-    }
-  }
-
   private Future<?> stopBroker(PodRuntime rt, Duration preStop) {
     PodBroker b = rt.broker;
     return containers.schedule(() -> {
@@ -667,32 +621,6 @@ final class Kubelet implements AutoCloseable {
     Pods.removeFinalizer(client, namespace, rt.name);
     runtimes.remove(rt.uid);
     log.info("event=pod_gone pod={} ip={} phase={}", rt.name, rt.ip, phase);
-  }
-
-  /** The preStop hook's duration: a {@code sleep} action, or an exec of {@code sleep N}; else none. */
-  static Duration preStopSleep(Pod pod) {
-    for (Container c : pod.getSpec().getContainers()) {
-      var hook = c.getLifecycle() == null ? null : c.getLifecycle().getPreStop();
-      if (hook == null) {
-        continue;
-      }
-      if (hook.getSleep() != null && hook.getSleep().getSeconds() != null) {
-        return Duration.ofSeconds(hook.getSleep().getSeconds());
-      }
-      if (hook.getExec() != null && hook.getExec().getCommand() != null) {
-        List<String> words = new ArrayList<>();
-        hook.getExec().getCommand().forEach(w -> words.addAll(List.of(w.trim().split("\\s+"))));
-        int i = words.indexOf("sleep");
-        if (i >= 0 && i + 1 < words.size()) {
-          try {
-            return Duration.ofMillis((long) (Double.parseDouble(words.get(i + 1)) * 1000));
-          } catch (NumberFormatException e) {
-            return Duration.ZERO;
-          }
-        }
-      }
-    }
-    return Duration.ZERO;
   }
 
   private static String image(Pod pod) {

@@ -1,5 +1,6 @@
 package dev.ferry.lab.cluster;
 
+import dev.ferry.cluster.PodStatuses;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -117,48 +118,15 @@ final class Pods {
 
   /** Sets one condition in a status's list; true if that changed it (the time moves only on a change). */
   static boolean setCondition(PodStatus status, String type, boolean value, String reason) {
-    String s = value ? "True" : "False";
-    List<PodCondition> cs = status.getConditions() == null ? new ArrayList<>() : new ArrayList<>(status.getConditions());
-    Optional<PodCondition> old = cs.stream().filter(c -> type.equals(c.getType())).findFirst();
-    if (old.isPresent() && s.equals(old.get().getStatus())) {
-      return false;
-    }
-    cs.removeIf(c -> type.equals(c.getType()));
-    cs.add(new PodConditionBuilder().withType(type).withStatus(s).withReason(value ? null : reason)
-        .withLastTransitionTime(Instant.now().toString()).build());
-    status.setConditions(cs);
-    return true;
+    return PodStatuses.setCondition(status, type, value, reason);
   }
 
   /**
-   * Changes a pod's status with optimistic concurrency: read, change, write, and on a conflict (the
-   * operator writes the same conditions list for its readiness gate) read again. {@code change}
-   * returns false when there is nothing to write. False when the pod is gone.
+   * Changes a pod's status with optimistic concurrency (the operator writes the same conditions
+   * list for its readiness gate): false when the pod is gone.
    */
   static boolean updateStatus(KubernetesClient client, String namespace, String name, Predicate<Pod> change) {
-    for (int attempt = 1; ; attempt++) {
-      Pod pod = client.pods().inNamespace(namespace).withName(name).get();
-      if (pod == null) {
-        return false;
-      }
-      if (pod.getStatus() == null) {
-        pod.setStatus(new PodStatus());
-      }
-      if (!change.test(pod)) {
-        return true;
-      }
-      try {
-        client.pods().inNamespace(namespace).resource(pod).updateStatus();
-        return true;
-      } catch (KubernetesClientException e) {
-        if (e.getCode() == 404) {
-          return false;
-        }
-        if (e.getCode() != 409 || attempt >= 10) {
-          throw e;
-        }
-      }
-    }
+    return PodStatuses.update(client, namespace, name, change);
   }
 
   /** Removes the lab's finalizer; a pod that is being deleted then goes away. */

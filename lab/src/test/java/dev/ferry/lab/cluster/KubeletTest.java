@@ -2,48 +2,13 @@ package dev.ferry.lab.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.LifecycleBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
-import io.fabric8.kubernetes.api.model.PodReadinessGate;
-import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The kubelet's pure parts: preStop durations, readiness gates, versions; and the endpoint conditions. */
+/** The kubelet's pure parts: versions; and the endpoint conditions. */
 class KubeletTest {
-
-  static Pod withPreStop(io.fabric8.kubernetes.api.model.Lifecycle lifecycle) {
-    return new PodBuilder().withNewSpec().addNewContainer().withName("emqx").withLifecycle(lifecycle).endContainer().endSpec().build();
-  }
-
-  @Test
-  void preStopSleepComesFromASleepActionOrAnExecOfSleep() {
-    assertThat(Kubelet.preStopSleep(withPreStop(new LifecycleBuilder().withNewPreStop().withNewSleep(5L).endPreStop().build())))
-        .isEqualTo(Duration.ofSeconds(5));
-    assertThat(Kubelet.preStopSleep(withPreStop(new LifecycleBuilder().withNewPreStop().withNewExec()
-        .withCommand("/bin/sh", "-c", "sleep 2.5").endExec().endPreStop().build()))).isEqualTo(Duration.ofMillis(2500));
-    assertThat(Kubelet.preStopSleep(withPreStop(new LifecycleBuilder().withNewPreStop().withNewExec()
-        .withCommand("emqx", "ctl", "stop").endExec().endPreStop().build()))).isZero();
-    assertThat(Kubelet.preStopSleep(withPreStop(null))).isZero();
-  }
-
-  @Test
-  void readyNeedsEveryReadinessGateTrue() {
-    Pod pod = new PodBuilder().withNewSpec().withReadinessGates(new PodReadinessGate("a"), new PodReadinessGate("b")).endSpec()
-        .withNewStatus().withConditions(new PodConditionBuilder().withType("a").withStatus("True").build()).endStatus().build();
-    assertThat(Kubelet.gatesTrue(pod)).isFalse();
-    pod.getStatus().setConditions(List.of(
-        new PodConditionBuilder().withType("a").withStatus("True").build(),
-        new PodConditionBuilder().withType("b").withStatus("False").build()));
-    assertThat(Kubelet.gatesTrue(pod)).isFalse();
-    pod.getStatus().setConditions(List.of(
-        new PodConditionBuilder().withType("a").withStatus("True").build(),
-        new PodConditionBuilder().withType("b").withStatus("True").build()));
-    assertThat(Kubelet.gatesTrue(pod)).isTrue();
-    assertThat(Kubelet.gatesTrue(new PodBuilder().withNewSpec().endSpec().build())).isTrue();
-  }
 
   @Test
   void theBrokerVersionIsTheImageTag() {

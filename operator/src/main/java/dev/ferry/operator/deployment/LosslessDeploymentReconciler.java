@@ -573,6 +573,10 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     Set<String> out = new TreeSet<>();
     client.discovery().v1().endpointSlices().inNamespace(ld.getMetadata().getNamespace())
         .withLabel("kubernetes.io/service-name", ld.getSpec().getService().getName()).list().getItems()
+        .stream()
+        // A slice with no endpoints omits the list (the EndpointSlice controller writes such a
+        // slice for a Service whose selector matches no pod yet).
+        .filter(slice -> slice.getEndpoints() != null)
         .forEach(slice -> slice.getEndpoints().forEach(e -> {
           boolean serving = e.getConditions() == null || e.getConditions().getServing() == null
               ? e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady())

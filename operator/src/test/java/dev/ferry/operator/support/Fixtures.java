@@ -16,7 +16,7 @@ public final class Fixtures {
   public static LosslessDeployment mqtt(KubernetesClient client, String image) {
     try (InputStream in = Fixtures.class.getResourceAsStream("/mqtt-ld.yaml")) {
       LosslessDeployment ld = client.getKubernetesSerialization().unmarshal(in, LosslessDeployment.class);
-      ld.getMetadata().setNamespace(OperatorHarness.NS);
+      ld.getMetadata().setNamespace(client.getNamespace());
       ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
       return ld;
     } catch (IOException e) {
@@ -25,8 +25,8 @@ public final class Fixtures {
   }
 
   /**
-   * spec.migrations with an expand and a contract Job (the test plays the Job controller, so the
-   * containers never run).
+   * spec.migrations with an expand and a contract Job (their pods exit as the test tells
+   * {@link TestPods}; the real Job controller does the rest).
    */
   public static dev.ferry.api.v1alpha1.MigrationsSpec migrations(String schemaVersion, int rollbackWindowSeconds) {
     var m = new dev.ferry.api.v1alpha1.MigrationsSpec();
@@ -49,7 +49,7 @@ public final class Fixtures {
   public static LosslessDeployment web(KubernetesClient client, String image) {
     try (InputStream in = Fixtures.class.getResourceAsStream("/web-ld.yaml")) {
       LosslessDeployment ld = client.getKubernetesSerialization().unmarshal(in, LosslessDeployment.class);
-      ld.getMetadata().setNamespace(OperatorHarness.NS);
+      ld.getMetadata().setNamespace(client.getNamespace());
       ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
       return ld;
     } catch (IOException e) {

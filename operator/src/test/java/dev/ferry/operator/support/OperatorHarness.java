@@ -3,13 +3,12 @@ package dev.ferry.operator.support;
 import dev.ferry.api.FerryNames;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
+import dev.ferry.cluster.Kubelet;
 import dev.ferry.operator.FerryOperator;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -17,35 +16,44 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The world of an operator test: fabric8's mock API server in CRUD mode with Ferry's CRDs applied
- * (so status is a subresource, as on a real API server), a {@link MiniCluster} running real brokers,
- * and the operator itself talking HTTP to the mock server through the ordinary client.
+ * The world of an operator test: the real kube-apiserver, etcd and kube-controller-manager
+ * ({@link TestKube}, one per test JVM) with Ferry's CRDs and the operator's RBAC from
+ * {@code deploy/operator/}; a namespace of the test's own; our kubelet running its pods
+ * ({@link TestPods}: real brokers, drain servers, migration Jobs); and the operator itself, as its
+ * own ServiceAccount, so that a permission it lacks fails the test.
  */
 public final class OperatorHarness implements AutoCloseable {
-  public static final String NS = "test";
+  /** The test's namespace. */
+  public final String ns;
+  /** An admin client whose default namespace is {@link #ns}. */
   public final KubernetesClient client;
-  public final MiniCluster cluster;
+  public final TestPods cluster;
+  private final Kubelet kubelet;
+  private KubernetesClient operatorClient;
   private FerryOperator operator;
 
-  public OperatorHarness(KubernetesClient client, Duration podStartup) throws Exception {
-    this.client = client;
-    for (String crd : List.of("losslessdeployments.ferry.dev-v1.yml", "rebalances.ferry.dev-v1.yml")) {
-      try (InputStream in = getClass().getClassLoader().getResourceAsStream("META-INF/fabric8/" + crd)) {
-        CustomResourceDefinition d = client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
-        client.apiextensions().v1().customResourceDefinitions().resource(d).create();
-      }
-    }
-    client.secrets().inNamespace(NS).resource(new SecretBuilder()
-        .withNewMetadata().withName("mqtt-api-key").withNamespace(NS).endMetadata()
-        .addToStringData(FerryNames.EMQX_API_KEY_SECRET_KEY, MiniCluster.API_KEY)
-        .addToStringData(FerryNames.EMQX_API_SECRET_SECRET_KEY, MiniCluster.API_SECRET)
+  public OperatorHarness(Duration podStartup) {
+    this.ns = TestKube.newNamespace("t");
+    this.client = TestKube.adminClient(ns);
+    client.secrets().inNamespace(ns).resource(new SecretBuilder()
+        .withNewMetadata().withName("mqtt-api-key").withNamespace(ns).endMetadata()
+        .addToStringData(FerryNames.EMQX_API_KEY_SECRET_KEY, TestPods.API_KEY)
+        .addToStringData(FerryNames.EMQX_API_SECRET_SECRET_KEY, TestPods.API_SECRET)
         .build()).create();
-    this.cluster = new MiniCluster(client, NS, podStartup).start();
+    this.cluster = new TestPods(podStartup).record(client, ns);
+    this.kubelet = Kubelet.start(client, cluster, Kubelet.Settings.of(ns));
   }
 
+  /** Starts the operator, watching the test's namespace, as its ServiceAccount, with server-side apply. */
   public OperatorHarness startOperator() throws Exception {
-    operator = FerryOperator.start(client, new FerryOperator.Options(
-        Set.of(NS), false, new InetSocketAddress("127.0.0.1", 0)));
+    return startOperator(TestKube.operatorClient());
+  }
+
+  /** Starts the operator with this client (closed with the operator). */
+  public OperatorHarness startOperator(KubernetesClient client) throws Exception {
+    operatorClient = client;
+    operator = FerryOperator.start(operatorClient, new FerryOperator.Options(
+        Set.of(ns), true, new InetSocketAddress("127.0.0.1", 0)));
     return this;
   }
 
@@ -54,6 +62,8 @@ public final class OperatorHarness implements AutoCloseable {
     if (operator != null) {
       operator.close();
       operator = null;
+      operatorClient.close();
+      operatorClient = null;
     }
   }
 
@@ -62,7 +72,7 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   public LosslessDeployment ld(String name) {
-    return client.resources(LosslessDeployment.class).inNamespace(NS).withName(name).get();
+    return client.resources(LosslessDeployment.class).inNamespace(ns).withName(name).get();
   }
 
   /**
@@ -72,7 +82,7 @@ public final class OperatorHarness implements AutoCloseable {
   public void edit(String name, java.util.function.UnaryOperator<LosslessDeployment> change) {
     for (int attempt = 1; ; attempt++) {
       try {
-        client.resources(LosslessDeployment.class).inNamespace(NS).withName(name).edit(change);
+        client.resources(LosslessDeployment.class).inNamespace(ns).withName(name).edit(change);
         return;
       } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
         if (e.getCode() != 409 || attempt >= 20) {
@@ -89,7 +99,7 @@ public final class OperatorHarness implements AutoCloseable {
   public String deployMqtt(String image, java.util.function.Consumer<LosslessDeployment> tweak) {
     LosslessDeployment ld = Fixtures.mqtt(client, image);
     tweak.accept(ld);
-    client.resources(LosslessDeployment.class).inNamespace(NS).resource(ld).create();
+    client.resources(LosslessDeployment.class).inNamespace(ns).resource(ld).create();
     int replicas = ld.getSpec().getReplicas();
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
         .until(() -> phase("mqtt") == LosslessDeploymentPhase.HEALTHY && serving().size() == replicas);
@@ -120,8 +130,18 @@ public final class OperatorHarness implements AutoCloseable {
     return ld == null || ld.getStatus() == null ? null : ld.getStatus().getPhase();
   }
 
+  /**
+   * The live pods of the namespace's LosslessDeployments: not a migration Job's, and not one being
+   * deleted (on a real cluster a deleted pod stays, Terminating, through its preStop hook and grace
+   * period).
+   */
   public List<Pod> pods() {
-    return client.pods().inNamespace(NS).list().getItems();
+    return allPods().stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+  }
+
+  /** The pods of the namespace's LosslessDeployments, Terminating ones too. */
+  public List<Pod> allPods() {
+    return client.pods().inNamespace(ns).withLabel(FerryNames.REVISION_LABEL).list().getItems();
   }
 
   /** Pods that a Service would route new clients to now: containers ready and gate True. */
@@ -138,18 +158,21 @@ public final class OperatorHarness implements AutoCloseable {
     List<Pod> s = serving();
     if (s.isEmpty()) {
       // Nothing serves: the client will be refused and try again.
-      return new InetSocketAddress("127.0.0.1", 9);
+      return new InetSocketAddress(dev.ferry.cluster.LabNetwork.API_SERVER, 9);
     }
     return cluster.mqtt(s.get(ThreadLocalRandom.current().nextInt(s.size())).getMetadata().getName());
   }
 
   public List<Event> events() {
-    return client.v1().events().inNamespace(NS).list().getItems();
+    return client.v1().events().inNamespace(ns).list().getItems();
   }
 
   @Override
   public void close() {
     stopOperator();
+    kubelet.close();
     cluster.close();
+    TestKube.deleteNamespace(ns);
+    client.close();
   }
 }

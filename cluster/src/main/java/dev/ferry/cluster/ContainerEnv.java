@@ -1,4 +1,4 @@
-package dev.ferry.lab.cluster;
+package dev.ferry.cluster;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -12,22 +12,22 @@ import java.util.Map;
 /**
  * A container's environment as the kubelet gives it to the process: plain {@code value}s and
  * {@code valueFrom.secretKeyRef}s read from the namespace's Secrets ({@code data}, base64, or
- * {@code stringData}, which the lab's API server keeps as written). A missing Secret or key is the
+ * {@code stringData}, which fabric8's mock server keeps as written). A missing Secret or key is the
  * kubelet's {@code CreateContainerConfigError}: the container does not start. Values never go to
  * logs; only names do.
  */
-final class ContainerEnv {
+public final class ContainerEnv {
 
   private ContainerEnv() {}
 
   /** Why a container's environment could not be made (Kubernetes: CreateContainerConfigError). */
-  static final class ConfigError extends RuntimeException {
+  public static final class ConfigError extends RuntimeException {
     ConfigError(String message) {
       super(message);
     }
   }
 
-  static Map<String, String> resolve(KubernetesClient client, String namespace, Container c) {
+  public static Map<String, String> resolve(KubernetesClient client, String namespace, Container c) {
     Map<String, String> env = new LinkedHashMap<>();
     if (c.getEnv() == null) {
       return env;

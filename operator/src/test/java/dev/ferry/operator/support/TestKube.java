@@ -1,0 +1,155 @@
+package dev.ferry.operator.support;
+
+import dev.ferry.cluster.ControlPlane;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
+
+/**
+ * The one Kubernetes the operator's tests run on: the real etcd, kube-apiserver and
+ * kube-controller-manager ({@link ControlPlane}), started once per test JVM, with Ferry's CRDs and
+ * the operator's RBAC exactly as {@code deploy/} ships them (the operator's ServiceAccount, its
+ * ClusterRole and binding, its leader-election Role). Each test gets a namespace of its own.
+ */
+public final class TestKube {
+  public static final String OPERATOR_NAMESPACE = "ferry-system";
+  public static final String OPERATOR_ACCOUNT = "ferry-operator";
+  /** The RBAC files of the cluster-wide install, in the order kubectl apply -k would take them. */
+  static final List<String> OPERATOR_RBAC = List.of("namespace.yaml", "serviceaccount.yaml", "clusterrole.yaml",
+      "clusterrolebinding.yaml", "leader-election-role.yaml", "leader-election-rolebinding.yaml");
+
+  private static ControlPlane plane;
+  private static KubernetesClient admin;
+  private static final AtomicInteger namespaces = new AtomicInteger();
+
+  private TestKube() {}
+
+  /** The control plane, started (and set up) on first use; it stops when the JVM does. */
+  public static synchronized ControlPlane plane() {
+    if (plane == null) {
+      plane = ControlPlane.start(ControlPlane.Settings.in(Path.of("target/kube/operator-tests")));
+      Runtime.getRuntime().addShutdownHook(new Thread(plane::close, "control-plane-stop"));
+      admin = plane.newAdminClient();
+      applyCrds();
+      applyOperatorRbac();
+    }
+    return plane;
+  }
+
+  /** The admin's client (every permission); shared, never closed by a test. */
+  public static KubernetesClient admin() {
+    plane();
+    return admin;
+  }
+
+  /** A new admin client whose default namespace is {@code namespace}; the caller closes it. */
+  public static KubernetesClient adminClient(String namespace) {
+    Config c = new ConfigBuilder(plane().adminConfig()).withNamespace(namespace).build();
+    return new KubernetesClientBuilder().withConfig(c).build();
+  }
+
+  /**
+   * A new client as the operator's ServiceAccount, with exactly the permissions of
+   * {@code deploy/operator/}: a test whose operator lacks one fails. The caller closes it.
+   */
+  public static KubernetesClient operatorClient() {
+    Config c = new ConfigBuilder(plane().serviceAccountConfig(OPERATOR_NAMESPACE, OPERATOR_ACCOUNT))
+        .withNamespace(OPERATOR_NAMESPACE).build();
+    return new KubernetesClientBuilder().withConfig(c).build();
+  }
+
+  /**
+   * A new client as a ServiceAccount of its own bound to the operator's ClusterRole from
+   * {@code deploy/operator/} with the rules {@code drop} picks taken away (to see what a missing
+   * permission does). The caller closes it.
+   */
+  public static KubernetesClient operatorClientWithout(String name, java.util.function.Predicate<PolicyRule> drop) {
+    ClusterRole full;
+    Path file = Path.of(System.getProperty("ferry.root", "..")).resolve("deploy/operator/clusterrole.yaml");
+    try (InputStream in = Files.newInputStream(file)) {
+      full = admin().getKubernetesSerialization().unmarshal(in, ClusterRole.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<PolicyRule> kept = full.getRules().stream().filter(drop.negate()).toList();
+    if (kept.size() == full.getRules().size()) {
+      throw new IllegalArgumentException("no rule of " + file + " was taken away");
+    }
+    admin.serviceAccounts().inNamespace(OPERATOR_NAMESPACE).resource(new ServiceAccountBuilder()
+        .withNewMetadata().withName(name).withNamespace(OPERATOR_NAMESPACE).endMetadata().build()).create();
+    admin.rbac().clusterRoles().resource(new ClusterRoleBuilder().withNewMetadata().withName(name).endMetadata()
+        .withRules(kept).build()).create();
+    admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata().withName(name).endMetadata()
+        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", name)
+        .addNewSubject().withKind("ServiceAccount").withName(name).withNamespace(OPERATOR_NAMESPACE).endSubject()
+        .build()).create();
+    Config c = new ConfigBuilder(plane().serviceAccountConfig(OPERATOR_NAMESPACE, name)).withNamespace(OPERATOR_NAMESPACE).build();
+    return new KubernetesClientBuilder().withConfig(c).build();
+  }
+
+  /** A fresh namespace, with its default ServiceAccount (pods cannot be created before it). */
+  public static String newNamespace(String prefix) {
+    String name = prefix + "-" + namespaces.incrementAndGet();
+    admin().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+    Awaitility.await().atMost(Duration.ofSeconds(30))
+        .until(() -> admin.serviceAccounts().inNamespace(name).withName("default").get() != null);
+    return name;
+  }
+
+  /** Deletes a test's namespace and does not wait (the namespace controller empties it). */
+  public static void deleteNamespace(String name) {
+    admin().namespaces().withName(name).withTimeout(0, TimeUnit.SECONDS).delete();
+  }
+
+  private static void applyCrds() {
+    for (String crd : List.of("losslessdeployments.ferry.dev-v1.yml", "rebalances.ferry.dev-v1.yml")) {
+      try (InputStream in = TestKube.class.getClassLoader().getResourceAsStream("META-INF/fabric8/" + crd)) {
+        CustomResourceDefinition d = admin.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
+        admin.apiextensions().v1().customResourceDefinitions().resource(d).create();
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> established(d.getMetadata().getName()));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  private static boolean established(String crd) {
+    var c = admin.apiextensions().v1().customResourceDefinitions().withName(crd).get();
+    return c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
+        .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus()));
+  }
+
+  private static void applyOperatorRbac() {
+    Path dir = Path.of(System.getProperty("ferry.root", "..")).resolve("deploy/operator");
+    for (String file : OPERATOR_RBAC) {
+      try (InputStream in = Files.newInputStream(dir.resolve(file))) {
+        for (HasMetadata o : admin.load(in).items()) {
+          admin.resource(o).create();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + dir.resolve(file), e);
+      }
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(30))
+        .until(() -> admin.serviceAccounts().inNamespace(OPERATOR_NAMESPACE).withName(OPERATOR_ACCOUNT).get() != null);
+  }
+}
