@@ -6,6 +6,7 @@ import dev.ferry.core.sim.StrategyModel.Settings;
 import dev.ferry.lab.fleet.MqttProtocol;
 import dev.ferry.lab.report.ReportWriter;
 import dev.ferry.lab.report.ScenarioReport;
+import dev.ferry.lab.cluster.Kube;
 import dev.ferry.lab.scenario.LabSettings;
 import dev.ferry.lab.scenario.RequestScenarioRunner;
 import dev.ferry.lab.scenario.RequestSettings;
@@ -114,6 +115,12 @@ public final class LabCommand implements Runnable {
             + " that share of a second apart (default ${DEFAULT-VALUE})")
     int drainParallel;
 
+    @Option(names = "--kube", defaultValue = "embedded",
+        description = "the Kubernetes the MQTT scenarios run on: embedded (fabric8's mock API server with the lab's own"
+            + " controllers; no Go needed; the default) or real (etcd, kube-apiserver and kube-controller-manager built"
+            + " from their Go modules on first use, run in the lab's network namespace)")
+    String kube;
+
     @Option(names = "--improve", split = ",", paramLabel = "NAME",
         description = "make the lab brokers kinder than EMQX, by name (the report lists them):"
             + " even-rebalance, ready-after-routes, redirect-over-rest, live-evacuation-stats")
@@ -177,6 +184,21 @@ public final class LabCommand implements Runnable {
           throw new IllegalArgumentException("--eviction-slices must divide 1000 and lie in 1..100, was " + evictionSlices);
         }
         emqxProfile();
+        Kube k = Kube.of(kube);
+        if (k == Kube.REAL && chosen.stream().anyMatch(sc -> sc.requestResponse() || sc.schemaMigration())) {
+          throw new IllegalArgumentException("--kube real runs the MQTT scenarios (rolling, bluegreen-plain, ferry, rebalance) so far");
+        }
+        if (k == Kube.REAL && (fleetProcesses > 0 || (fleetProcesses < 0 && LabSettings.fleetProcessesFor(clients) > 0))) {
+          throw new IllegalArgumentException("--kube real runs the fleet in one process so far: at most "
+              + LabSettings.IN_PROCESS_MAX_CLIENTS + " --clients, and no --fleet-processes");
+        }
+        if (k == Kube.REAL && model) {
+          throw new IllegalArgumentException("--kube real and --model exclude each other");
+        }
+        if (k == Kube.REAL && !dev.ferry.cluster.LabNetwork.inside()) {
+          throw new IllegalArgumentException("--kube real needs the lab's network namespace: run it through ./ferry, which"
+              + " starts it there (scripts/lab-network)");
+        }
         if (drainParallel < 1 || drainParallel > 10 || drainParallel > rate) {
           throw new IllegalArgumentException("--drain-parallel must be 1 to 10 and at most --conn-evict-rate, was "
               + drainParallel);
@@ -200,7 +222,7 @@ public final class LabCommand implements Runnable {
         LabSettings s = new LabSettings(nodes, clients, mqtt, publishRate, backoff, rate,
             Duration.ofSeconds(startup), Duration.ofSeconds(initialDelay), Duration.ofSeconds(waitTakeover),
             Duration.ofMillis(propagationMillis < 0 ? 500 : propagationMillis), Duration.ofMinutes(5), emqxProfile(), shards,
-            brokerProcesses == null ? shards > 0 : brokerProcesses, drainParallel);
+            brokerProcesses == null ? shards > 0 : brokerProcesses, drainParallel, Kube.of(kube));
         RequestSettings rs = RequestSettings.defaults().withReplicas(replicas).withRate(requestRate)
             .withStartup(Duration.ofSeconds(startup)).withWarmupSeconds(warmup)
             .withPropagation(propagationMillis < 0 ? RequestSettings.defaults().propagation() : Duration.ofMillis(propagationMillis));
@@ -218,6 +240,7 @@ public final class LabCommand implements Runnable {
               shards == 0 ? "in this process, through the Service's proxy" : shards + " shard processes, each with its own kube-proxy",
               s.brokerProcesses() ? "a JVM per pod" : "in this process");
           out.printf(Locale.ROOT, "  brokers behave as %s%n", describe(s.emqx()));
+          out.printf(Locale.ROOT, "  Kubernetes: %s%n", describe(s.kube()));
         }
         if (anyRequests) {
           out.printf(Locale.ROOT, "ferry lab: %d service pods, %.0f requests/s on each path (HTTP: the Service and an"
@@ -274,6 +297,7 @@ public final class LabCommand implements Runnable {
         out.println("publisher and never delivered / delivered twice; min conn.: the lowest share of clients");
         out.println("connected in any second of the release; imbalance: max/avg - 1 of clients per node at the end.");
         if (settings instanceof java.util.Map<?, ?> sm && sm.get("emqx") instanceof java.util.Map<?, ?> e) {
+          out.println("Kubernetes: " + sm.get("kube") + ".");
           out.println("Brokers: EMQX " + e.get("edition") + " " + e.get("version") + " (API " + e.get("api") + ")"
               + (((List<?>) e.get("improvements")).isEmpty() ? ", as it is (one burst of the rate a second, flaws included)."
                   : ", KINDER THAN EMQX: " + e.get("improvements") + "."));
@@ -317,9 +341,17 @@ public final class LabCommand implements Runnable {
           "api", s.emqx().dialect() == dev.ferry.broker.EmqxProfile.Dialect.V4 ? "v4" : "v5",
           "improvements", improvements(s.emqx())));
       m.put("drainParallel", s.drainParallel());
+      m.put("kube", describe(s.kube()));
       m.put("fleetProcesses", s.fleetProcesses());
       m.put("brokerProcesses", s.brokerProcesses());
       return m;
+    }
+
+    /** Which Kubernetes ran, as the header, the table's footer and the report say it. */
+    static String describe(Kube k) {
+      return k == Kube.REAL
+          ? "real: etcd 3.6.16, kube-apiserver and kube-controller-manager v1.36.3, our kubelet"
+          : "embedded: fabric8's mock API server, the lab's own controllers and kubelet";
     }
 
     /** The EMQX the lab brokers behave as, from --emqx-api, --eviction-slices and --improve. */

@@ -34,6 +34,8 @@ import java.util.Objects;
  * @param jobBackoff the Job controller's wait before the pod after a Job's first failed one,
  *     doubled per failure (Kubernetes: 10 s; the lab's default 1 s keeps a failing Job's retries
  *     within a scenario's time)
+ * @param kube which Kubernetes: fabric8's mock API server with the lab's controllers, or the real
+ *     etcd, kube-apiserver and kube-controller-manager with the shared kubelet
  */
 public record ClusterConfig(
     String namespace,
@@ -54,7 +56,8 @@ public record ClusterConfig(
     dev.ferry.broker.EmqxProfile emqx,
     boolean brokerProcesses,
     String dubboRegistry,
-    Duration jobBackoff) {
+    Duration jobBackoff,
+    Kube kube) {
 
   public ClusterConfig {
     Objects.requireNonNull(namespace, "namespace");
@@ -64,6 +67,7 @@ public record ClusterConfig(
     Objects.requireNonNull(apiSecret, "apiSecret");
     Objects.requireNonNull(clusterLabel, "clusterLabel");
     Objects.requireNonNull(emqx, "emqx");
+    Objects.requireNonNull(kube, "kube");
     if (apiPort == 0) {
       apiPort = emqx.dialect() == dev.ferry.broker.EmqxProfile.Dialect.V4 ? 8081 : 18083;
     }
@@ -96,6 +100,7 @@ public record ClusterConfig(
     private int clusterPort = 4370;
     private dev.ferry.broker.EmqxProfile emqx = dev.ferry.broker.EmqxProfile.DEFAULT;
     private boolean brokerProcesses;
+    private Kube kube = Kube.EMBEDDED;
     private String dubboRegistry;
     private Duration jobBackoff = Duration.ofSeconds(1);
 
@@ -115,18 +120,19 @@ public record ClusterConfig(
     public Builder brokerProcesses(boolean v) { brokerProcesses = v; return this; }
     public Builder dubboRegistry(String v) { dubboRegistry = v; return this; }
     public Builder jobBackoff(Duration v) { jobBackoff = v; return this; }
+    public Builder kube(Kube v) { kube = v; return this; }
 
     public ClusterConfig build() {
       return new ClusterConfig(namespace, apiServerHost, apiServerPort, syncPeriod, podStartup, probePeriod,
           balancing, propagationDelay, apiKey, apiSecret, clusterLabel, crashingImage, mqttPort, apiPort, clusterPort,
-          emqx, brokerProcesses, dubboRegistry, jobBackoff);
+          emqx, brokerProcesses, dubboRegistry, jobBackoff, kube);
     }
   }
 
   @Override
   public String toString() {
     // The secret never appears in logs.
-    return "ClusterConfig[namespace=" + namespace + ", api=" + apiServerHost + ":" + apiServerPort
+    return "ClusterConfig[kube=" + kube.label() + ", namespace=" + namespace + ", api=" + apiServerHost + ":" + apiServerPort
         + ", sync=" + syncPeriod + ", startup=" + podStartup + ", balancing=" + balancing
         + ", propagation=" + propagationDelay + ", apiKey=" + apiKey + "]";
   }

@@ -57,6 +57,11 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * One namespace; a few dozen pods at most (every pod's broker runs in this process).
+ *
+ * <p>With {@link ClusterConfig#kube()} {@link Kube#REAL} the same cluster is the real one instead
+ * ({@link RealKube}): etcd, kube-apiserver and kube-controller-manager take the place of the API
+ * server and of every controller above but kube-proxy, and the shared kubelet runs the same
+ * containers ({@link LabPods}). The process must then run in the lab's network.
  */
 public final class EmbeddedCluster implements AutoCloseable {
 
@@ -64,7 +69,10 @@ public final class EmbeddedCluster implements AutoCloseable {
   private static final long POLL_MILLIS = 50;
 
   private final ClusterConfig config;
+  /** The mock API server ({@link Kube#EMBEDDED}), or null. */
   private final ApiServer api;
+  /** The real control plane and the shared kubelet ({@link Kube#REAL}), or null. */
+  private final RealKube real;
   private final KubernetesClient client;
   private final KubernetesClient componentsClient;
   private final ReplicaSetController replicaSets;
@@ -80,22 +88,44 @@ public final class EmbeddedCluster implements AutoCloseable {
 
   private EmbeddedCluster(ClusterConfig config) {
     this.config = config;
-    this.api = ApiServer.start(config.apiServerHost(), config.apiServerPort(), config.namespace());
+    Kubelet.Settings podSettings = new Kubelet.Settings(config.podStartup(), config.probePeriod(),
+        config.mqttPort(), config.apiPort(), config.clusterPort(), config.apiKey(), config.apiSecret(),
+        config.clusterLabel(), config.crashingImage(), config.emqx(),
+        config.brokerProcesses(), config.dubboRegistry());
+    String ns = config.namespace();
+    Duration period = config.syncPeriod();
+    if (config.kube() == Kube.REAL) {
+      this.api = null;
+      this.real = RealKube.start(config, new dev.ferry.cluster.Kubelet.Settings(java.util.Set.of(ns), period, config.probePeriod()),
+          new LabPods(podSettings));
+      try {
+        this.client = real.newClient();
+        this.componentsClient = real.newClient();
+        this.replicaSets = null;
+        this.statefulSets = null;
+        this.kubelet = null;
+        this.services = new ServiceController(componentsClient, ns, config.balancing(), config.propagationDelay(), 2, true);
+        loops.add(new ControlLoop("kube-proxy", period, services::sync));
+        this.sampler = new NodeSampler(real.pods()::podBrokers);
+      } catch (RuntimeException e) {
+        real.close();
+        throw e;
+      }
+      log.info("event=cluster_started kube=real api={} config={}", real.url(), config);
+      return;
+    }
+    this.real = null;
+    this.api = ApiServer.start(config.apiServerHost(), config.apiServerPort(), ns);
     try {
       this.client = api.newClient();
       this.componentsClient = api.newClient();
-      String ns = config.namespace();
       client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
       this.replicaSets = new ReplicaSetController(componentsClient, ns);
       this.statefulSets = new StatefulSetController(componentsClient, ns);
-      this.kubelet = new Kubelet(componentsClient, ns, new Kubelet.Settings(config.podStartup(), config.probePeriod(),
-          config.mqttPort(), config.apiPort(), config.clusterPort(), config.apiKey(), config.apiSecret(),
-          config.clusterLabel(), config.crashingImage(), config.emqx(),
-          config.brokerProcesses(), config.dubboRegistry()));
+      this.kubelet = new Kubelet(componentsClient, ns, podSettings);
       this.services = new ServiceController(componentsClient, ns, config.balancing(), config.propagationDelay(), 2);
       EndpointSliceController slices = new EndpointSliceController(componentsClient, ns);
       OwnerCollector owners = new OwnerCollector(componentsClient, ns);
-      Duration period = config.syncPeriod();
       loops.add(new ControlLoop("replicaset-controller", period, replicaSets::sync));
       loops.add(new ControlLoop("statefulset-controller", period, statefulSets::sync));
       JobController jobs = new JobController(componentsClient, ns, config.jobBackoff());
@@ -109,7 +139,7 @@ public final class EmbeddedCluster implements AutoCloseable {
       api.close();
       throw e;
     }
-    log.info("event=cluster_started api={} config={}", api.url(), config);
+    log.info("event=cluster_started kube=embedded api={} config={}", api.url(), config);
   }
 
   /** Starts the API server and every component; the cluster is empty but for its namespace. */
@@ -132,12 +162,17 @@ public final class EmbeddedCluster implements AutoCloseable {
 
   /** A new client of its own, as another process would have; the caller closes it. */
   public KubernetesClient newClient() {
-    return api.newClient();
+    return real != null ? real.newClient() : api.newClient();
   }
 
-  /** The API server's URL, e.g. {@code http://127.0.21.1:41234}. */
+  /** The API server's URL, e.g. {@code http://127.0.21.1:41234} (embedded) or {@code https://198.18.0.1:40681} (real). */
   public String apiUrl() {
-    return api.url();
+    return real != null ? real.url() : api.url();
+  }
+
+  /** Which Kubernetes this cluster is. */
+  public Kube kube() {
+    return config.kube();
   }
 
   // ---------------------------------------------------------------- the operator
@@ -155,9 +190,10 @@ public final class EmbeddedCluster implements AutoCloseable {
     if (operator != null) {
       throw new IllegalStateException("the operator already runs");
     }
-    operatorClient = api.newClient();
+    operatorClient = newClient();
     try {
-      operator = FerryOperator.start(operatorClient, new FerryOperator.Options(Set.of(namespace()), false, metricsAddress));
+      // Server-side apply where the API server has it (the real one).
+      operator = FerryOperator.start(operatorClient, new FerryOperator.Options(Set.of(namespace()), real != null, metricsAddress));
     } catch (IOException e) {
       operatorClient.close();
       throw new UncheckedIOException(e);
@@ -273,6 +309,13 @@ public final class EmbeddedCluster implements AutoCloseable {
         return false;
       }
       int replicas = s.getSpec().getReplicas() == null ? 1 : s.getSpec().getReplicas();
+      if (real != null) {
+        // The real StatefulSet controller: its status names the revisions by ControllerRevision.
+        return s.getStatus().getObservedGeneration() != null && s.getStatus().getObservedGeneration() >= s.getMetadata().getGeneration()
+            && s.getStatus().getUpdateRevision() != null && s.getStatus().getUpdateRevision().equals(s.getStatus().getCurrentRevision())
+            && s.getStatus().getUpdatedReplicas() != null && s.getStatus().getUpdatedReplicas() == replicas
+            && s.getStatus().getReadyReplicas() != null && s.getStatus().getReadyReplicas() == replicas;
+      }
       String revision = StatefulSetController.revision(s);
       return revision.equals(s.getStatus().getUpdateRevision()) && revision.equals(s.getStatus().getCurrentRevision())
           && s.getStatus().getUpdatedReplicas() != null && s.getStatus().getUpdatedReplicas() == replicas
@@ -436,12 +479,13 @@ public final class EmbeddedCluster implements AutoCloseable {
 
   /** The brokers that run now (terminating pods' too, until stopped), by pod name. */
   public Map<String, BrokerNode> brokers() {
-    return kubelet.brokers();
+    return real != null ? real.pods().brokers() : kubelet.brokers();
   }
 
   /** A pod's MQTT address on its own IP, while the kubelet runs it. */
   public Optional<InetSocketAddress> podMqttAddress(String pod) {
-    return Optional.ofNullable(kubelet.ipOf(pod)).map(ip -> new InetSocketAddress(ip, config.mqttPort()));
+    String ip = real != null ? real.kubelet().ipOf(pod) : kubelet.ipOf(pod);
+    return Optional.ofNullable(ip).map(a -> new InetSocketAddress(a, config.mqttPort()));
   }
 
   /** Connected clients (and sessions) per pod, one sample per second since the start. */
@@ -451,19 +495,19 @@ public final class EmbeddedCluster implements AutoCloseable {
 
   /** Pods deleted by the ReplicaSet controller, then by the StatefulSet controller, each in order. */
   public List<String> deletedPods() {
-    List<String> out = new ArrayList<>(replicaSets.deletedPods());
-    out.addAll(statefulSets.deletedPods());
+    List<String> out = new ArrayList<>(deletedByReplicaSets());
+    out.addAll(deletedByStatefulSets());
     return out;
   }
 
   /** Pods deleted by the ReplicaSet controller, in order. */
   public List<String> deletedByReplicaSets() {
-    return replicaSets.deletedPods();
+    return real != null ? real.deletedPods(Set.of("ReplicaSet")) : replicaSets.deletedPods();
   }
 
   /** Pods deleted by the StatefulSet controller, in order. */
   public List<String> deletedByStatefulSets() {
-    return statefulSets.deletedPods();
+    return real != null ? real.deletedPods(Set.of("StatefulSet")) : statefulSets.deletedPods();
   }
 
   /**
@@ -516,11 +560,17 @@ public final class EmbeddedCluster implements AutoCloseable {
     loops.forEach(ControlLoop::close);
     ingresses.forEach(IngressController::close);
     sampler.close();
-    kubelet.close();
+    if (kubelet != null) {
+      kubelet.close();
+    }
     services.close();
     client.close();
     componentsClient.close();
-    api.close();
+    if (real != null) {
+      real.close();
+    } else {
+      api.close();
+    }
     log.info("event=cluster_stopped");
   }
 }

@@ -627,13 +627,15 @@ final class Kubelet implements AutoCloseable {
     return pod.getSpec().getContainers().isEmpty() ? null : pod.getSpec().getContainers().get(0).getImage();
   }
 
-  /** The version GET /nodes reports: the image's tag when it looks like one, e.g. emqx:5.8.1. */
+  dev.ferry.broker.EmqxProfile profile(String image) {
+    return profile(settings.emqx(), image);
+  }
+
   /**
    * The EMQX a pod's broker behaves as: the lab's profile, at the version of the image's tag when
    * that has the profile's major version (a release from 5.8.0 to 5.8.1 shows in {@code /nodes}).
    */
-  dev.ferry.broker.EmqxProfile profile(String image) {
-    dev.ferry.broker.EmqxProfile p = settings.emqx();
+  static dev.ferry.broker.EmqxProfile profile(dev.ferry.broker.EmqxProfile p, String image) {
     String tag = version(image);
     return tag != null && tag.split("\\.")[0].equals(p.version().split("\\.")[0])
         ? p.withVersion(tag, p.edition()) : p;

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Each Service that is not headless gets its own loopback address, written to
- *       {@code spec.clusterIP} once its proxies listen there (one already set is kept if free).
+ *       {@code spec.clusterIP} once its proxies listen there (one already set is kept if free); on
+ *       a real apiserver, which allocates ClusterIPs itself, the proxies listen on that one.
  *   <li>Each of its ports is a {@link ServiceProxy} on {@code clusterIP:port}, whose endpoints are
  *       the addresses its EndpointSlices list as {@code ready}, on the slice's port of the same
  *       name. When no endpoint is ready, the serving-and-terminating ones are used instead, as
@@ -58,7 +59,20 @@ final class ServiceController implements AutoCloseable {
   /** The proxies of one Service, one per port name. */
   record Proxies(String name, String ip, Map<String, ServiceProxy> byPort, Map<String, List<InetSocketAddress>> applied) {}
 
+  /** Whether the apiserver allocates each Service's ClusterIP (a real one does; the mock does not). */
+  private final boolean allocated;
+
   ServiceController(KubernetesClient client, String namespace, Balancing balancing, Duration propagationDelay, int ioThreads) {
+    this(client, namespace, balancing, propagationDelay, ioThreads, false);
+  }
+
+  /**
+   * @param allocated the apiserver allocates ClusterIPs (a real one, from its service range in the
+   *     lab's network): the proxies listen on that address and nothing is written
+   */
+  ServiceController(KubernetesClient client, String namespace, Balancing balancing, Duration propagationDelay, int ioThreads,
+      boolean allocated) {
+    this.allocated = allocated;
     this.client = client;
     this.namespace = namespace;
     this.balancing = balancing;
@@ -109,6 +123,9 @@ final class ServiceController implements AutoCloseable {
    */
   private Proxies open(Service svc) {
     String have = svc.getSpec().getClusterIP();
+    if (allocated) {
+      return new Proxies(Pods.name(svc), have, bind(svc, have), new ConcurrentHashMap<>());
+    }
     String ip = have != null && have.startsWith("127.") ? have : Loopback.SERVICES.next();
     for (int attempt = 1; ; attempt++) {
       try {

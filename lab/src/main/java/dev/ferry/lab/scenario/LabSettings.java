@@ -27,6 +27,8 @@ import java.time.Duration;
  * @param brokerProcesses each broker pod runs in a JVM of its own
  * @param drainParallel Ferry's {@code drain.parallel}: old nodes drained at once, each at the rate
  *     divided by it, started a share of a second apart
+ * @param kube which Kubernetes the scenarios run on: embedded (the mock API server and the lab's
+ *     controllers) or real (etcd, kube-apiserver and kube-controller-manager)
  */
 public record LabSettings(
     int nodes,
@@ -43,7 +45,8 @@ public record LabSettings(
     dev.ferry.broker.EmqxProfile emqx,
     int fleetProcesses,
     boolean brokerProcesses,
-    int drainParallel) {
+    int drainParallel,
+    dev.ferry.lab.cluster.Kube kube) {
 
   /**
    * The most clients a lab runs all in one process: each costs four sockets there (its own, the

@@ -61,6 +61,7 @@ public final class ScenarioRunner {
         .balancing(Balancing.RANDOM)
         .emqx(s.emqx())
         .brokerProcesses(s.brokerProcesses())
+        .kube(s.kube())
         .build();
     try (EmbeddedCluster cluster = EmbeddedCluster.start(config)) {
       deploy(scenario, s, cluster);

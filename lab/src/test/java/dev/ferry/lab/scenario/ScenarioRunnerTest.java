@@ -18,7 +18,7 @@ class ScenarioRunnerTest {
 
   static final LabSettings SMALL = new LabSettings(3, 150, MqttProtocol.V5, 50, false, 100,
       Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(300),
-      Duration.ofMinutes(2), LabSettings.EMQX, 0, false, 1);
+      Duration.ofMinutes(2), LabSettings.EMQX, 0, false, 1, dev.ferry.lab.cluster.Kube.EMBEDDED);
 
   @Test
   void ferryMovesEveryClientOnceAndLosesNothingWhileRollingCutsClientsOffRepeatedly() {
@@ -48,7 +48,7 @@ class ScenarioRunnerTest {
     // not yet whole can land unevenly (seen once on a busy CI machine: 0.56 with a 1 s settle).
     LabSettings sharded = new LabSettings(3, 200, MqttProtocol.V5, 50, false, 100,
         Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofMillis(300),
-        Duration.ofMinutes(2), LabSettings.EMQX, 2, true, 1);
+        Duration.ofMinutes(2), LabSettings.EMQX, 2, true, 1, dev.ferry.lab.cluster.Kube.EMBEDDED);
     ScenarioReport ferry = ScenarioRunner.run(Scenario.FERRY, sharded, l -> {});
     assertThat(ferry.clients()).isEqualTo(200);
     assertThat(ferry.disconnectsHistogram()).containsOnlyKeys(1);
