@@ -47,15 +47,19 @@ class IngressTest {
     Instant readyB = Instant.parse("2026-01-01T00:00:00Z");
     AtomicReference<Instant> now = new AtomicReference<>(readyB);
     InstantSource clock = now::get;
-    try (HttpService a = HttpService.start(HttpServiceConfig.of("pod-a", POD_A).withServiceTime(Duration.ZERO));
-         HttpService b = HttpService.start(HttpServiceConfig.of("pod-b", POD_B).withServiceTime(Duration.ZERO));
+    // Addresses of this test's own: another test of the class binds POD_A and POD_B too, and a
+    // server closed just before may not have let its port go yet.
+    InetSocketAddress podA = new InetSocketAddress("127.0.5.61", 18080);
+    InetSocketAddress podB = new InetSocketAddress("127.0.5.62", 18080);
+    try (HttpService a = HttpService.start(HttpServiceConfig.of("pod-a", podA).withServiceTime(Duration.ZERO));
+         HttpService b = HttpService.start(HttpServiceConfig.of("pod-b", podB).withServiceTime(Duration.ZERO));
          Ingress ingress = Ingress.start(IngressConfig.of(new InetSocketAddress("127.0.5.40", 18080)).withClock(clock));
          HttpRequestSender sender = client(ingress)) {
       a.started().get(5, TimeUnit.SECONDS);
       b.started().get(5, TimeUnit.SECONDS);
       // the ingress learns the endpoints late: until then it has nowhere to send
       assertThat(send(sender, 3)).isEqualTo(Map.of("HTTP_5XX", 3));
-      ingress.updateUpstreams(List.of(Upstream.of(POD_A), Upstream.warming(POD_B, readyB, 60)));
+      ingress.updateUpstreams(List.of(Upstream.of(podA), Upstream.warming(podB, readyB, 60)));
 
       now.set(readyB.plusSeconds(6)); // pod-b at weight 0.1
       Map<String, Integer> early = send(sender, 220);
