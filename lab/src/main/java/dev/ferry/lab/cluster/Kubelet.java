@@ -518,9 +518,13 @@ final class Kubelet implements AutoCloseable {
     if (rt.app != null) {
       return rt.app.probe(http);
     }
+    return brokerReady(http, rt.ip, settings.apiPort());
+  }
+
+  /** EMQX's readiness probe, once: GET /status on the API port answers 200. */
+  static boolean brokerReady(HttpClient http, String ip, int apiPort) {
     try {
-      HttpResponse<Void> r = http.send(HttpRequest.newBuilder(
-              URI.create("http://" + rt.ip + ":" + settings.apiPort() + "/status"))
+      HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":" + apiPort + "/status"))
           .timeout(Duration.ofMillis(500)).GET().build(), HttpResponse.BodyHandlers.discarding());
       return r.statusCode() == 200;
     } catch (java.io.IOException e) {

@@ -5,10 +5,7 @@ import dev.ferry.broker.BrokerNode;
 import dev.ferry.cluster.ContainerRuntime;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -132,18 +129,9 @@ final class LabPods implements ContainerRuntime, AutoCloseable {
         return settings.startup();
       }
 
-      /** EMQX's readiness probe: GET /status, 200 once the node holds its peers' routes. */
+      /** EMQX's readiness probe: GET /status (the embedded kubelet's too). */
       public boolean ready() {
-        try {
-          HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":" + settings.apiPort() + "/status"))
-              .timeout(Duration.ofMillis(500)).GET().build(), HttpResponse.BodyHandlers.discarding());
-          return r.statusCode() == 200;
-        } catch (java.io.IOException e) {
-          return false;
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return false;
-        }
+        return Kubelet.brokerReady(http, ip, settings.apiPort());
       }
 
       public CompletableFuture<Void> terminate() {

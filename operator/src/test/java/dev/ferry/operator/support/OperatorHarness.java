@@ -146,7 +146,7 @@ public final class OperatorHarness implements AutoCloseable {
 
   /** Pods that a Service would route new clients to now: containers ready and gate True. */
   public List<Pod> serving() {
-    return pods().stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+    return pods().stream()
         .filter(p -> p.getStatus() != null && p.getStatus().getConditions() != null)
         .filter(p -> p.getStatus().getConditions().stream().anyMatch(c -> "ContainersReady".equals(c.getType()) && "True".equals(c.getStatus()))
             && p.getStatus().getConditions().stream().anyMatch(c -> FerryNames.SERVING_CONDITION.equals(c.getType()) && "True".equals(c.getStatus())))
