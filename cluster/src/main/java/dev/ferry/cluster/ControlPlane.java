@@ -237,10 +237,23 @@ public final class ControlPlane implements AutoCloseable {
    * for it (TokenRequest): exactly what a pod of that account would have, and nothing more.
    */
   public Config serviceAccountConfig(String namespace, String name) {
+    return config(serviceAccountToken(namespace, name));
+  }
+
+  /**
+   * A kubeconfig file for a ServiceAccount (as {@link #serviceAccountConfig}), readable by its
+   * owner only, in the work directory: for a process of its own, such as {@code ferry operator}.
+   */
+  public Path serviceAccountKubeconfig(String namespace, String name) {
+    Path file = settings.workDir().resolve(namespace + "-" + name + ".kubeconfig");
+    writeKubeconfig(file, "system:serviceaccount:" + namespace + ":" + name, serviceAccountToken(namespace, name));
+    return file;
+  }
+
+  private String serviceAccountToken(String namespace, String name) {
     try (KubernetesClient admin = newAdminClient()) {
       TokenRequest request = new TokenRequestBuilder().withNewSpec().withExpirationSeconds(24L * 3600).endSpec().build();
-      TokenRequest answer = admin.serviceAccounts().inNamespace(namespace).withName(name).tokenRequest(request);
-      return config(answer.getStatus().getToken());
+      return admin.serviceAccounts().inNamespace(namespace).withName(name).tokenRequest(request).getStatus().getToken();
     }
   }
 
@@ -276,6 +289,10 @@ public final class ControlPlane implements AutoCloseable {
         current-context: lab
         """.formatted(url, ca, user, token, user);
     try {
+      // A token is a credential: the file is its owner's only, from its first byte.
+      Files.deleteIfExists(file);
+      Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
       Files.writeString(file, yaml);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

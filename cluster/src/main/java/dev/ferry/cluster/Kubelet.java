@@ -51,7 +51,18 @@ import org.slf4j.LoggerFactory;
  *       code, reason and message, until it is deleted.
  * </ul>
  *
- * Its loop is one thread; starting and stopping containers happen on others, so a slow container
+ * It also renews its Node's Lease in {@code kube-node-lease} every 10 s (a 40 s lease), as the
+ * kubelet's heartbeat does.
+ *
+ * <p>Two API servers: the real kube-apiserver ({@link ApiServer#KUBE_APISERVER}), and fabric8's mock
+ * server in CRUD mode ({@link ApiServer#FABRIC8_MOCK}, the lab's embedded mode), which has neither
+ * the {@code binding} subresource nor graceful deletion. On the mock the kubelet binds a pod by
+ * setting {@code spec.nodeName}, and graceful deletion stands on a finalizer
+ * ({@link #GRACEFUL_DELETION_FINALIZER}): the kubelet adds it to each pod it admits (the lab's
+ * controllers create pods with it), the mock then only sets {@code deletionTimestamp} on a DELETE,
+ * and the kubelet removes the finalizer where the real kubelet deletes with grace period 0.
+ *
+ * <p>Its loop is one thread; starting and stopping containers happen on others, so a slow container
  * never holds the rest up. Each pass fails on its own and is logged.
  */
 public final class Kubelet implements AutoCloseable {
@@ -60,13 +71,61 @@ public final class Kubelet implements AutoCloseable {
   private static final AtomicInteger podAddresses = new AtomicInteger();
 
   /**
+   * The finalizer that stands for graceful deletion on an API server without it (fabric8's mock):
+   * a pod that has it stays, Terminating, after a DELETE until the kubelet has stopped its
+   * containers and removed it.
+   */
+  public static final String GRACEFUL_DELETION_FINALIZER = "cluster.ferry.dev/graceful-deletion";
+
+  /** How long the Node's Lease lasts, and how often it is renewed (the kubelet's defaults: 40 s, a quarter of it). */
+  static final Duration LEASE_DURATION = Duration.ofSeconds(40);
+  static final Duration LEASE_RENEWAL = Duration.ofSeconds(10);
+
+  /** Which API server the kubelet talks to. */
+  public enum ApiServer {
+    /** The real kube-apiserver: the binding subresource, graceful deletion. */
+    KUBE_APISERVER,
+    /** fabric8's mock server in CRUD mode: {@code spec.nodeName} set directly, a finalizer for graceful deletion. */
+    FABRIC8_MOCK
+  }
+
+  /**
+   * Where pods get their addresses, as a network plugin's IPAM hands them out. An address whose
+   * container then fails to bind (another process on the machine holds it) is given up and the
+   * next one tried.
+   */
+  public interface PodAddresses {
+    /** The next address for a pod, IPv6 when asked for (an allocator without IPv6 may refuse). */
+    String next(boolean ipv6);
+
+    /** The lab's network ({@link LabNetwork}): 198.18.1.0 onwards, 2001:2::1:0 onwards. */
+    static PodAddresses labNetwork() {
+      return ipv6 -> {
+        int n = podAddresses.getAndIncrement();
+        return ipv6 ? LabNetwork.podAddress6(n) : LabNetwork.podAddress(n);
+      };
+    }
+  }
+
+  /** Attempts at starting a container, each on a new address, while its address is taken. */
+  static final int ADDRESS_ATTEMPTS = 8;
+
+  /**
    * @param namespaces the namespaces whose pods this kubelet takes
    * @param period how often it looks at its pods
    * @param probePeriod how often a running container's readiness probe runs
+   * @param apiServer which API server it talks to
+   * @param addresses where its pods get their addresses
    */
-  public record Settings(Set<String> namespaces, Duration period, Duration probePeriod) {
+  public record Settings(Set<String> namespaces, Duration period, Duration probePeriod, ApiServer apiServer,
+      PodAddresses addresses) {
     public static Settings of(String namespace) {
       return new Settings(Set.of(namespace), Duration.ofMillis(100), Duration.ofMillis(500));
+    }
+
+    /** On the real kube-apiserver, pods in the lab's network. */
+    public Settings(Set<String> namespaces, Duration period, Duration probePeriod) {
+      this(namespaces, period, probePeriod, ApiServer.KUBE_APISERVER, PodAddresses.labNetwork());
     }
   }
 
@@ -77,7 +136,8 @@ public final class Kubelet implements AutoCloseable {
     final String uid;
     final String namespace;
     final String name;
-    final String ip;
+    /** The pod's address, once its container has started on it. */
+    volatile String ip;
     State state = State.STARTING;
     CompletableFuture<ContainerRuntime.Container> starting;
     ContainerRuntime.Container container;
@@ -87,11 +147,10 @@ public final class Kubelet implements AutoCloseable {
     boolean probeOk;
     ContainerRuntime.Exit exit;
 
-    PodRun(Pod pod, String ip) {
+    PodRun(Pod pod) {
       this.uid = pod.getMetadata().getUid();
       this.namespace = pod.getMetadata().getNamespace();
       this.name = pod.getMetadata().getName();
-      this.ip = ip;
     }
   }
 
@@ -102,6 +161,7 @@ public final class Kubelet implements AutoCloseable {
   private final String nodeAddress;
   private final Map<String, PodRun> runs = new ConcurrentHashMap<>();
   private final ScheduledExecutorService loop;
+  private Instant leaseRenewed = Instant.EPOCH;
   private final ExecutorService containers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("container-", 0).factory());
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
@@ -133,7 +193,7 @@ public final class Kubelet implements AutoCloseable {
 
   /** The address of a pod this kubelet runs, or null. */
   public String ipOf(String pod) {
-    return runs.values().stream().filter(r -> r.name.equals(pod)).map(r -> r.ip).findFirst().orElse(null);
+    return runs.values().stream().filter(r -> r.name.equals(pod) && r.ip != null).map(r -> r.ip).findFirst().orElse(null);
   }
 
   private void registerNode() {
@@ -159,7 +219,34 @@ public final class Kubelet implements AutoCloseable {
     log.info("event=node_registered node={} address={}", nodeName, nodeAddress);
   }
 
+  /** The kubelet's heartbeat: its Node's Lease, created or renewed. */
+  private void renewLease() {
+    Instant now = Instant.now();
+    if (Duration.between(leaseRenewed, now).compareTo(LEASE_RENEWAL) < 0) {
+      return;
+    }
+    var leases = client.leases().inNamespace("kube-node-lease");
+    java.time.ZonedDateTime renew = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC);
+    if (leases.withName(nodeName).get() == null) {
+      leases.resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
+          .withNewMetadata().withName(nodeName).withNamespace("kube-node-lease").endMetadata()
+          .withNewSpec().withHolderIdentity(nodeName).withLeaseDurationSeconds((int) LEASE_DURATION.toSeconds())
+            .withRenewTime(renew).endSpec().build()).create();
+    } else {
+      leases.withName(nodeName).edit(l -> {
+        l.getSpec().setRenewTime(renew);
+        return l;
+      });
+    }
+    leaseRenewed = now;
+  }
+
   private void syncSafely() {
+    try {
+      renewLease();
+    } catch (RuntimeException e) {
+      log.warn("event=lease_renewal_failed node={} error={}", nodeName, e.toString());
+    }
     try {
       sync();
     } catch (RuntimeException e) {
@@ -191,7 +278,8 @@ public final class Kubelet implements AutoCloseable {
     if (run == null) {
       if (PodStatuses.terminating(pod)) {
         // Deleted before it ever ran, or already asked to go and held by a finalizer.
-        if (!Long.valueOf(0).equals(pod.getMetadata().getDeletionGracePeriodSeconds())) {
+        if (settings.apiServer() == ApiServer.FABRIC8_MOCK
+            || !Long.valueOf(0).equals(pod.getMetadata().getDeletionGracePeriodSeconds())) {
           deleteNow(pod.getMetadata().getNamespace(), pod.getMetadata().getName());
         }
         return;
@@ -223,6 +311,9 @@ public final class Kubelet implements AutoCloseable {
   }
 
   private boolean bind(Pod pod) {
+    if (settings.apiServer() == ApiServer.FABRIC8_MOCK) {
+      return bindOnMock(pod);
+    }
     try {
       client.bindings().inNamespace(pod.getMetadata().getNamespace()).resource(new BindingBuilder()
           .withNewMetadata().withName(pod.getMetadata().getName()).withNamespace(pod.getMetadata().getNamespace()).endMetadata()
@@ -231,6 +322,29 @@ public final class Kubelet implements AutoCloseable {
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409 || e.getCode() == 404) {
         return false; // bound meanwhile, or gone
+      }
+      throw e;
+    }
+  }
+
+  /** No binding subresource: the node's name set in the spec, and the finalizer that stands for graceful deletion. */
+  private boolean bindOnMock(Pod pod) {
+    try {
+      client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).edit(p -> {
+        if (p.getSpec().getNodeName() == null) {
+          p.getSpec().setNodeName(nodeName);
+        }
+        List<String> f = p.getMetadata().getFinalizers() == null ? new ArrayList<>() : new ArrayList<>(p.getMetadata().getFinalizers());
+        if (!f.contains(GRACEFUL_DELETION_FINALIZER)) {
+          f.add(GRACEFUL_DELETION_FINALIZER);
+        }
+        p.getMetadata().setFinalizers(f);
+        return p;
+      });
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409 || e.getCode() == 404) {
+        return false; // changed meanwhile (tried again next pass), or gone
       }
       throw e;
     }
@@ -246,9 +360,7 @@ public final class Kubelet implements AutoCloseable {
       waitForConfig(pod, e.getMessage()); // tried again on the next pass, as the kubelet does
       return;
     }
-    int n = podAddresses.getAndIncrement();
-    String ip = runtime.ipv6(pod) ? LabNetwork.podAddress6(n) : LabNetwork.podAddress(n);
-    PodRun run = new PodRun(pod, ip);
+    PodRun run = new PodRun(pod);
     runs.put(run.uid, run);
     String container = containerName(pod);
     String image = image(pod);
@@ -264,14 +376,39 @@ public final class Kubelet implements AutoCloseable {
       s.setContainerStatuses(List.of(waiting(container, image, "ContainerCreating", null)));
       return true;
     });
-    run.starting = CompletableFuture.supplyAsync(() -> {
+    boolean ipv6 = runtime.ipv6(pod);
+    run.starting = CompletableFuture.supplyAsync(() -> startContainer(run, pod, env, ipv6), containers);
+    log.info("event=pod_admitted pod={}/{} image={}", ns, name, image);
+  }
+
+  /** Starts the pod's container on an address of its own; an address another process holds is given up for the next. */
+  private ContainerRuntime.Container startContainer(PodRun run, Pod pod, Map<String, String> env, boolean ipv6) {
+    Exception last = null;
+    for (int attempt = 0; attempt < ADDRESS_ATTEMPTS; attempt++) {
+      String ip = settings.addresses().next(ipv6);
+      run.ip = ip;
       try {
         return runtime.start(pod, env, ip);
-      } catch (Exception e) {
-        throw new java.util.concurrent.CompletionException(e);
+      } catch (Exception e) { // Netty's bind throws java.net.BindException unchecked
+        if (!addressInUse(e)) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+        log.info("event=pod_address_taken pod={}/{} ip={}", run.namespace, run.name, ip);
+        last = e;
       }
-    }, containers);
-    log.info("event=pod_admitted pod={}/{} ip={} image={}", ns, name, ip, image);
+    }
+    throw new java.util.concurrent.CompletionException(
+        new IllegalStateException("no free pod address after " + ADDRESS_ATTEMPTS + " attempts", last));
+  }
+
+  /** True when {@code e} (or a cause) says the address is taken. */
+  static boolean addressInUse(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void started(PodRun run, Pod pod) {
@@ -445,8 +582,37 @@ public final class Kubelet implements AutoCloseable {
     log.info("event=pod_gone pod={}/{} ip={} phase={}", run.namespace, run.name, run.ip, phase);
   }
 
+  /** Deletes the pod for good: grace period 0, or on the mock the finalizer removed (it is Terminating already). */
   private void deleteNow(String namespace, String name) {
+    if (settings.apiServer() == ApiServer.FABRIC8_MOCK) {
+      removeFinalizer(namespace, name);
+      return;
+    }
     client.pods().inNamespace(namespace).withName(name).withGracePeriod(0).delete();
+  }
+
+  private void removeFinalizer(String namespace, String name) {
+    for (int attempt = 1; ; attempt++) {
+      Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+      if (pod == null || pod.getMetadata().getFinalizers() == null
+          || !pod.getMetadata().getFinalizers().contains(GRACEFUL_DELETION_FINALIZER)) {
+        return;
+      }
+      List<String> rest = new ArrayList<>(pod.getMetadata().getFinalizers());
+      rest.remove(GRACEFUL_DELETION_FINALIZER);
+      pod.getMetadata().setFinalizers(rest);
+      try {
+        client.pods().inNamespace(namespace).resource(pod).update();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 404) {
+          return;
+        }
+        if (e.getCode() != 409 || attempt >= 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   /** Removed without the kubelet (a forced deletion): the container is killed at once. */

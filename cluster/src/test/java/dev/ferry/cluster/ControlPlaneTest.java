@@ -40,6 +40,24 @@ class ControlPlaneTest {
             .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(403))
             .hasMessageContaining("system:serviceaccount:rbac:nobody");
       }
+      // The same account as a kubeconfig file, for a process of its own: the owner's only.
+      Path kubeconfig = cp.serviceAccountKubeconfig("rbac", "nobody");
+      assertThat(java.nio.file.Files.getPosixFilePermissions(kubeconfig))
+          .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      try (KubernetesClient fromFile = new KubernetesClientBuilder().withConfig(io.fabric8.kubernetes.client.Config.fromKubeconfig(
+          null, java.nio.file.Files.readString(kubeconfig), kubeconfig.toString())).build()) {
+        assertThatThrownBy(() -> fromFile.secrets().inNamespace("rbac").list())
+            .isInstanceOf(KubernetesClientException.class)
+            .hasMessageContaining("User \"system:serviceaccount:rbac:nobody\" cannot list resource \"secrets\"");
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  @Test
+  void theAdminKubeconfigIsTheOwnersOnly() throws Exception {
+    assertThat(java.nio.file.Files.getPosixFilePermissions(cp.adminKubeconfig()))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
   }
 }

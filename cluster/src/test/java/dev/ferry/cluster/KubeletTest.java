@@ -155,6 +155,23 @@ class KubeletTest {
     assertThat(pod.getStatus().getContainerStatuses().get(0).getState().getTerminated().getMessage()).isEqualTo("hello");
   }
 
+  @Test
+  void theNodeIsReadyAndItsLeaseIsRenewed() {
+    var node = client.nodes().withName(kubelet.nodeName()).get();
+    assertThat(node.getStatus().getConditions()).anySatisfy(c -> {
+      assertThat(c.getType()).isEqualTo("Ready");
+      assertThat(c.getStatus()).isEqualTo("True");
+    });
+    var leases = client.leases().inNamespace("kube-node-lease");
+    await().atMost(Duration.ofSeconds(10)).until(() -> leases.withName(kubelet.nodeName()).get() != null);
+    var first = leases.withName(kubelet.nodeName()).get();
+    assertThat(first.getSpec().getHolderIdentity()).isEqualTo(kubelet.nodeName());
+    assertThat(first.getSpec().getLeaseDurationSeconds()).isEqualTo(40);
+    // Renewed every 10 s, well within its 40 s: the node-lifecycle controller would see a live node.
+    await().atMost(Duration.ofSeconds(20)).until(() ->
+        leases.withName(kubelet.nodeName()).get().getSpec().getRenewTime().isAfter(first.getSpec().getRenewTime()));
+  }
+
   static List<Pod> running(String app) {
     return client.pods().inNamespace(NS).withLabel("app", app).list().getItems().stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null && "Running".equals(p.getStatus().getPhase())).toList();

@@ -3,6 +3,7 @@ package dev.ferry.lab.cluster;
 import dev.ferry.api.FerryNames;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import dev.ferry.broker.BrokerNode;
+import dev.ferry.cluster.Kubelet;
 import dev.ferry.lab.net.ServiceProxy;
 import dev.ferry.operator.FerryOperator;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -36,8 +37,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link ReplicaSetController}: replicas, honouring pod-deletion-cost;
  *   <li>{@link StatefulSetController}: ordered creation and rolling update;
  *   <li>{@link JobController}: a Job's pod, retries up to its back-off limit, Complete or Failed;
- *   <li>{@link Kubelet}: each pod a lab broker node on its own {@code 127.0.x.y}, start-up time,
- *       readiness probe, readiness gates, preStop and grace period;
+ *   <li>{@link Kubelet} (the one the real control plane has too): each pod a lab broker node, an
+ *       application or a Job's container ({@link LabPods}) on its own {@code 127.0.x.y}, start-up
+ *       time, readiness probe, readiness gates, preStop and grace period;
  *   <li>{@link EndpointSliceController}: ready / serving / terminating endpoints of each Service;
  *   <li>{@link ServiceController}: each Service a proxy on its own loopback ClusterIP, following
  *       the ready endpoints after a propagation delay;
@@ -61,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * <p>With {@link ClusterConfig#kube()} {@link Kube#REAL} the same cluster is the real one instead
  * ({@link RealKube}): etcd, kube-apiserver and kube-controller-manager take the place of the API
  * server and of every controller above but kube-proxy, and the shared kubelet runs the same
- * containers ({@link LabPods}). The process must then run in the lab's network.
+ * containers. The process must then run in the lab's network.
  */
 public final class EmbeddedCluster implements AutoCloseable {
 
@@ -77,7 +79,10 @@ public final class EmbeddedCluster implements AutoCloseable {
   private final KubernetesClient componentsClient;
   private final ReplicaSetController replicaSets;
   private final StatefulSetController statefulSets;
+  /** The shared kubelet: its own on the embedded cluster, the real cluster's node otherwise. */
   private final Kubelet kubelet;
+  /** What runs in the pods: brokers, applications, Job containers. */
+  private final LabPods pods;
   private final ServiceController services;
   private final NodeSampler sampler;
   private final List<ControlLoop> loops = new ArrayList<>();
@@ -88,25 +93,24 @@ public final class EmbeddedCluster implements AutoCloseable {
 
   private EmbeddedCluster(ClusterConfig config) {
     this.config = config;
-    Kubelet.Settings podSettings = new Kubelet.Settings(config.podStartup(), config.probePeriod(),
+    this.pods = new LabPods(new LabPods.Settings(config.podStartup(), config.probePeriod(),
         config.mqttPort(), config.apiPort(), config.clusterPort(), config.apiKey(), config.apiSecret(),
         config.clusterLabel(), config.crashingImage(), config.emqx(),
-        config.brokerProcesses(), config.dubboRegistry());
+        config.brokerProcesses(), config.dubboRegistry()));
     String ns = config.namespace();
     Duration period = config.syncPeriod();
     if (config.kube() == Kube.REAL) {
       this.api = null;
-      this.real = RealKube.start(config, new dev.ferry.cluster.Kubelet.Settings(java.util.Set.of(ns), period, config.probePeriod()),
-          new LabPods(podSettings));
+      this.real = RealKube.start(config, new Kubelet.Settings(Set.of(ns), period, config.probePeriod()), pods);
       try {
         this.client = real.newClient();
         this.componentsClient = real.newClient();
         this.replicaSets = null;
         this.statefulSets = null;
-        this.kubelet = null;
+        this.kubelet = real.kubelet();
         this.services = new ServiceController(componentsClient, ns, config.balancing(), config.propagationDelay(), 2, true);
         loops.add(new ControlLoop("kube-proxy", period, services::sync));
-        this.sampler = new NodeSampler(real.pods()::podBrokers);
+        this.sampler = new NodeSampler(pods::podBrokers);
       } catch (RuntimeException e) {
         real.close();
         throw e;
@@ -122,7 +126,8 @@ public final class EmbeddedCluster implements AutoCloseable {
       client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
       this.replicaSets = new ReplicaSetController(componentsClient, ns);
       this.statefulSets = new StatefulSetController(componentsClient, ns);
-      this.kubelet = new Kubelet(componentsClient, ns, podSettings);
+      this.kubelet = Kubelet.start(componentsClient, pods, new Kubelet.Settings(Set.of(ns), period, config.probePeriod(),
+          Kubelet.ApiServer.FABRIC8_MOCK, pods.loopbackAddresses()));
       this.services = new ServiceController(componentsClient, ns, config.balancing(), config.propagationDelay(), 2);
       EndpointSliceController slices = new EndpointSliceController(componentsClient, ns);
       OwnerCollector owners = new OwnerCollector(componentsClient, ns);
@@ -130,11 +135,10 @@ public final class EmbeddedCluster implements AutoCloseable {
       loops.add(new ControlLoop("statefulset-controller", period, statefulSets::sync));
       JobController jobs = new JobController(componentsClient, ns, config.jobBackoff());
       loops.add(new ControlLoop("job-controller", period, jobs::sync));
-      loops.add(new ControlLoop("kubelet", period, kubelet::sync));
       loops.add(new ControlLoop("endpointslice-controller", period, slices::sync));
       loops.add(new ControlLoop("kube-proxy", period, services::sync));
       loops.add(new ControlLoop("garbage-collector", period.multipliedBy(5), owners::sync));
-      this.sampler = new NodeSampler(kubelet::podBrokers);
+      this.sampler = new NodeSampler(pods::podBrokers);
     } catch (RuntimeException e) {
       api.close();
       throw e;
@@ -479,12 +483,12 @@ public final class EmbeddedCluster implements AutoCloseable {
 
   /** The brokers that run now (terminating pods' too, until stopped), by pod name. */
   public Map<String, BrokerNode> brokers() {
-    return real != null ? real.pods().brokers() : kubelet.brokers();
+    return pods.brokers();
   }
 
   /** A pod's MQTT address on its own IP, while the kubelet runs it. */
   public Optional<InetSocketAddress> podMqttAddress(String pod) {
-    String ip = real != null ? real.kubelet().ipOf(pod) : kubelet.ipOf(pod);
+    String ip = kubelet.ipOf(pod);
     return Optional.ofNullable(ip).map(a -> new InetSocketAddress(a, config.mqttPort()));
   }
 
@@ -560,8 +564,9 @@ public final class EmbeddedCluster implements AutoCloseable {
     loops.forEach(ControlLoop::close);
     ingresses.forEach(IngressController::close);
     sampler.close();
-    if (kubelet != null) {
-      kubelet.close();
+    if (real == null) {
+      kubelet.close(); // the real cluster's node goes with it
+      pods.close();
     }
     services.close();
     client.close();

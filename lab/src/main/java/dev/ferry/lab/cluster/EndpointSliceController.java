@@ -115,7 +115,7 @@ final class EndpointSliceController {
       return new EndpointBuilder()
           .withAddresses(Pods.ip(p))
           .withNewConditions().withReady(c.ready()).withServing(c.serving()).withTerminating(c.terminating()).endConditions()
-          .withNodeName(Pods.NODE_NAME)
+          .withNodeName(p.getSpec().getNodeName())
           .withTargetRef(new ObjectReferenceBuilder().withKind("Pod").withNamespace(namespace)
               .withName(Pods.name(p)).withUid(p.getMetadata().getUid()).build())
           .build();

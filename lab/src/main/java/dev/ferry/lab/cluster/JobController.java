@@ -156,7 +156,6 @@ final class JobController {
         .endMetadata()
         .withSpec(template.getSpec())
         .build();
-    pod.getSpec().setNodeName(Pods.NODE_NAME);
     if (pod.getSpec().getRestartPolicy() == null) {
       pod.getSpec().setRestartPolicy("Never");
     }

@@ -3,9 +3,13 @@ package dev.ferry.lab.cluster;
 import dev.ferry.broker.BrokerConfig;
 import dev.ferry.broker.BrokerNode;
 import dev.ferry.cluster.ContainerRuntime;
+import dev.ferry.cluster.Kubelet;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What runs in the lab's pods on the real control plane, under the shared kubelet
- * ({@link dev.ferry.cluster.Kubelet}): the same containers as on the embedded cluster's kubelet.
+ * What runs in the lab's pods, under the shared kubelet ({@link dev.ferry.cluster.Kubelet}), on the
+ * real control plane and on the embedded one alike:
  *
  * <ul>
  *   <li>a lab broker node (MQTT, EMQX API and cluster channel on the pod's address), in this process
@@ -33,13 +37,33 @@ import org.slf4j.LoggerFactory;
 final class LabPods implements ContainerRuntime, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LabPods.class);
 
-  private final Kubelet.Settings settings;
+  /** How the lab's pods run. */
+  record Settings(
+      Duration startup,
+      Duration probePeriod,
+      int mqttPort,
+      int apiPort,
+      int clusterPort,
+      String apiKey,
+      String apiSecret,
+      String clusterLabel,
+      String crashingImage,
+      dev.ferry.broker.EmqxProfile emqx,
+      boolean brokerProcesses,
+      String dubboRegistry) {}
+
+  /** A child broker's JVM: small heap, serial GC (a lab on two cores has no CPU for parallel GC threads). */
+  static final List<String> BROKER_JVM = ChildJvm.options("-Xmx2g", "-XX:+UseSerialGC", "-Xss512k");
+
+  private final Settings settings;
   /** The brokers that run now (terminating pods' too, until stopped), by pod name. */
   private final Map<String, PodBroker> brokers = new ConcurrentHashMap<>();
   private final Map<String, String> groups = new ConcurrentHashMap<>();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+  /** Applications killed: the lab waits for them at its close (a Dubbo provider's shutdown takes its time). */
+  private final List<CompletableFuture<Void>> kills = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  LabPods(Kubelet.Settings settings) {
+  LabPods(Settings settings) {
     this.settings = settings;
   }
 
@@ -88,8 +112,9 @@ final class LabPods implements ContainerRuntime, AutoCloseable {
         return app.terminate();
       }
 
+      /** SIGKILL; an application in this process that cannot be killed (Dubbo) shuts down as fast as it can. */
       public void kill() {
-        app.kill();
+        kills.add(app.shutdownNow());
       }
     };
   }
@@ -99,8 +124,8 @@ final class LabPods implements ContainerRuntime, AutoCloseable {
     BrokerConfig config = new BrokerConfig("emqx@" + ip,
         new InetSocketAddress(ip, settings.mqttPort()), new InetSocketAddress(ip, settings.apiPort()),
         new InetSocketAddress(ip, settings.clusterPort()), List.of(), settings.apiKey(), settings.apiSecret(),
-        7200, 1000, 32, Kubelet.profile(settings.emqx(), image));
-    PodBroker broker = settings.brokerProcesses() ? BrokerProcess.start(config, Kubelet.BROKER_JVM) : PodBroker.inThisProcess(config);
+        7200, 1000, 32, profile(settings.emqx(), image));
+    PodBroker broker = settings.brokerProcesses() ? BrokerProcess.start(config, BROKER_JVM) : PodBroker.inThisProcess(config);
     var labels = pod.getMetadata().getLabels();
     String group = labels == null || labels.get(settings.clusterLabel()) == null ? name : labels.get(settings.clusterLabel());
     // Pods start side by side: peering happens one pod at a time, or two brokers starting
@@ -129,9 +154,9 @@ final class LabPods implements ContainerRuntime, AutoCloseable {
         return settings.startup();
       }
 
-      /** EMQX's readiness probe: GET /status (the embedded kubelet's too). */
+      /** EMQX's readiness probe: GET /status. */
       public boolean ready() {
-        return Kubelet.brokerReady(http, ip, settings.apiPort());
+        return brokerReady(http, ip, settings.apiPort());
       }
 
       public CompletableFuture<Void> terminate() {
@@ -160,8 +185,81 @@ final class LabPods implements ContainerRuntime, AutoCloseable {
     return out;
   }
 
+  /** EMQX's readiness probe, once: GET /status on the API port answers 200 (once the node holds its peers' routes). */
+  static boolean brokerReady(HttpClient http, String ip, int apiPort) {
+    try {
+      HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":" + apiPort + "/status"))
+          .timeout(Duration.ofMillis(500)).GET().build(), HttpResponse.BodyHandlers.discarding());
+      return r.statusCode() == 200;
+    } catch (java.io.IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /**
+   * The EMQX a pod's broker behaves as: the lab's profile, at the version of the image's tag when
+   * that has the profile's major version (a release from 5.8.0 to 5.8.1 shows in {@code /nodes}).
+   */
+  static dev.ferry.broker.EmqxProfile profile(dev.ferry.broker.EmqxProfile p, String image) {
+    String tag = version(image);
+    return tag != null && tag.split("\\.")[0].equals(p.version().split("\\.")[0])
+        ? p.withVersion(tag, p.edition()) : p;
+  }
+
+  /** The version in an image's tag ({@code emqx:5.8.1} → 5.8.1), or null. */
+  static String version(String image) {
+    if (image != null && image.lastIndexOf(':') > image.lastIndexOf('/')) {
+      var m = java.util.regex.Pattern.compile("(\\d+\\.\\d+(\\.\\d+)?)(-.*)?")
+          .matcher(image.substring(image.lastIndexOf(':') + 1));
+      if (m.matches()) {
+        return m.group(1);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Pod addresses on loopback for the embedded cluster (no network of its own): the next address of
+   * {@link Loopback#PODS} on which none of the lab's ports is taken (another lab on this machine
+   * may hold one; an application binds only once its start-up time has passed, too late to find out).
+   */
+  Kubelet.PodAddresses loopbackAddresses() {
+    int[] ports = {settings.mqttPort(), settings.apiPort(), settings.clusterPort(), PodApp.HTTP_PORT, PodApp.DUBBO_PORT};
+    return ipv6 -> {
+      if (ipv6) {
+        throw new IllegalArgumentException("the embedded lab has no IPv6 pod addresses (use --kube real)");
+      }
+      for (int attempt = 0; attempt < Loopback.BIND_ATTEMPTS; attempt++) {
+        String ip = Loopback.PODS.next();
+        if (java.util.Arrays.stream(ports).allMatch(port -> free(ip, port))) {
+          return ip;
+        }
+        log.info("event=pod_address_taken ip={}", ip);
+      }
+      throw new IllegalStateException("no free pod address after " + Loopback.BIND_ATTEMPTS + " attempts");
+    };
+  }
+
+  private static boolean free(String ip, int port) {
+    try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+      s.bind(new InetSocketAddress(ip, port));
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  /** Waits (20 s at most) for the applications killed to be gone; the kubelet has killed every container before. */
   @Override
   public void close() {
+    try {
+      CompletableFuture.allOf(kills.toArray(CompletableFuture[]::new)).get(20, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("event=app_stop_slow error={}", e.toString());
+    }
     http.close();
   }
 }

@@ -21,15 +21,10 @@ import java.util.function.Predicate;
 final class Pods {
 
   /**
-   * The finalizer every lab pod is created with. It stands for the API server's graceful deletion:
-   * fabric8's mock server removes an object at once on DELETE, but keeps one that has a finalizer and
-   * sets its {@code deletionTimestamp} instead. So a deleted pod shows as Terminating, as on a real
-   * cluster, until the kubelet has run its preStop hook and stopped its broker, and removes this.
+   * The finalizer every pod the lab's controllers create has: it stands for the API server's
+   * graceful deletion, which fabric8's mock server lacks (see {@link dev.ferry.cluster.Kubelet}).
    */
-  static final String GRACEFUL_DELETION_FINALIZER = "lab.ferry.dev/graceful-deletion";
-
-  /** The lab's only node. */
-  static final String NODE_NAME = "lab-node";
+  static final String GRACEFUL_DELETION_FINALIZER = dev.ferry.cluster.Kubelet.GRACEFUL_DELETION_FINALIZER;
 
   private Pods() {}
 
@@ -127,30 +122,5 @@ final class Pods {
    */
   static boolean updateStatus(KubernetesClient client, String namespace, String name, Predicate<Pod> change) {
     return PodStatuses.update(client, namespace, name, change);
-  }
-
-  /** Removes the lab's finalizer; a pod that is being deleted then goes away. */
-  static void removeFinalizer(KubernetesClient client, String namespace, String name) {
-    for (int attempt = 1; ; attempt++) {
-      Pod pod = client.pods().inNamespace(namespace).withName(name).get();
-      if (pod == null || pod.getMetadata().getFinalizers() == null
-          || !pod.getMetadata().getFinalizers().contains(GRACEFUL_DELETION_FINALIZER)) {
-        return;
-      }
-      List<String> rest = new ArrayList<>(pod.getMetadata().getFinalizers());
-      rest.remove(GRACEFUL_DELETION_FINALIZER);
-      pod.getMetadata().setFinalizers(rest);
-      try {
-        client.pods().inNamespace(namespace).resource(pod).update();
-        return;
-      } catch (KubernetesClientException e) {
-        if (e.getCode() == 404) {
-          return;
-        }
-        if (e.getCode() != 409 || attempt >= 10) {
-          throw e;
-        }
-      }
-    }
   }
 }

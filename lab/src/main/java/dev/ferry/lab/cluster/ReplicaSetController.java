@@ -104,7 +104,6 @@ final class ReplicaSetController {
         .endMetadata()
         .withSpec(template.getSpec())
         .build();
-    pod.getSpec().setNodeName(Pods.NODE_NAME); // one node, no scheduler: bound at creation
     client.pods().inNamespace(namespace).resource(pod).create();
     log.info("event=pod_created controller=replicaset set={} pod={}", Pods.name(rs), name);
   }

@@ -145,7 +145,6 @@ final class StatefulSetController {
         .endMetadata()
         .withSpec(template.getSpec())
         .build();
-    pod.getSpec().setNodeName(Pods.NODE_NAME);
     pod.getSpec().setHostname(name);
     pod.getSpec().setSubdomain(sts.getSpec().getServiceName());
     try {

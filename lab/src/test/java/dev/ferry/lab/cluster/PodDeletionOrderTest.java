@@ -17,7 +17,7 @@ class PodDeletionOrderTest {
   /** A pod: name, node or not, phase, Ready or not (and since when), cost, creation time. */
   static Pod pod(String name, boolean onNode, String phase, String readySince, Integer cost, String created) {
     PodBuilder b = new PodBuilder().withNewMetadata().withName(name).withCreationTimestamp(created).endMetadata()
-        .withNewSpec().withNodeName(onNode ? Pods.NODE_NAME : null).endSpec()
+        .withNewSpec().withNodeName(onNode ? "node-0" : null).endSpec()
         .withNewStatus().withPhase(phase).endStatus();
     Pod p = b.build();
     if (cost != null) {

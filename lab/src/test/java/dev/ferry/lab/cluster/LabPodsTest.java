@@ -7,15 +7,15 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import org.junit.jupiter.api.Test;
 
-/** The kubelet's pure parts: versions; and the endpoint conditions. */
-class KubeletTest {
+/** What the lab runs in its pods: the broker version an image gives; and the endpoint conditions. */
+class LabPodsTest {
 
   @Test
   void theBrokerVersionIsTheImageTag() {
-    assertThat(Kubelet.version("emqx:5.8.2")).isEqualTo("5.8.2");
-    assertThat(Kubelet.version("registry:5000/emqx/emqx:5.7.0-alpine")).isEqualTo("5.7.0");
-    assertThat(Kubelet.version("registry:5000/emqx")).isNull();
-    assertThat(Kubelet.version("emqx:latest")).isNull();
+    assertThat(LabPods.version("emqx:5.8.2")).isEqualTo("5.8.2");
+    assertThat(LabPods.version("registry:5000/emqx/emqx:5.7.0-alpine")).isEqualTo("5.7.0");
+    assertThat(LabPods.version("registry:5000/emqx")).isNull();
+    assertThat(LabPods.version("emqx:latest")).isNull();
   }
 
   @Test
