@@ -185,13 +185,6 @@ public final class LabCommand implements Runnable {
         }
         emqxProfile();
         Kube k = Kube.of(kube);
-        if (k == Kube.REAL && chosen.stream().anyMatch(sc -> sc.requestResponse() || sc.schemaMigration())) {
-          throw new IllegalArgumentException("--kube real runs the MQTT scenarios (rolling, bluegreen-plain, ferry, rebalance) so far");
-        }
-        if (k == Kube.REAL && (fleetProcesses > 0 || (fleetProcesses < 0 && LabSettings.fleetProcessesFor(clients) > 0))) {
-          throw new IllegalArgumentException("--kube real runs the fleet in one process so far: at most "
-              + LabSettings.IN_PROCESS_MAX_CLIENTS + " --clients, and no --fleet-processes");
-        }
         if (k == Kube.REAL && model) {
           throw new IllegalArgumentException("--kube real and --model exclude each other");
         }
@@ -246,6 +239,9 @@ public final class LabCommand implements Runnable {
           out.printf(Locale.ROOT, "ferry lab: %d service pods, %.0f requests/s on each path (HTTP: the Service and an"
               + " ingress; Dubbo: a consumer), kube-proxy %d ms late, ingress %d ms late; Ferry warmup %d s%n",
               rs.replicas(), rs.ratePerSecond(), rs.propagation().toMillis(), rs.ingressDelay().toMillis(), rs.warmupSeconds());
+          if (!anyMqtt) {
+            out.printf(Locale.ROOT, "  Kubernetes: %s%n", describe(s.kube()));
+          }
         }
         LabPostgres postgres = null;
         if (anySchema) {
@@ -258,6 +254,9 @@ public final class LabCommand implements Runnable {
           out.printf(Locale.ROOT, "ferry lab: %d people pods, %.0f requests/s through an ingress over %d people,"
               + " propagation %d ms, rollback window %d s; PostgreSQL: %s%n", ss.replicas(), ss.ratePerSecond(),
               ss.people(), ss.propagation().toMillis(), ss.rollbackWindowSeconds(), postgres);
+          if (!anyMqtt && !anyRequests) {
+            out.printf(Locale.ROOT, "  Kubernetes: %s%n", describe(s.kube()));
+          }
         }
         out.println();
         results = new ArrayList<>();
@@ -266,9 +265,9 @@ public final class LabCommand implements Runnable {
             out.println("[" + sc.id() + "] " + sc.description());
             long t = System.nanoTime();
             results.add(sc.requestResponse()
-                ? RequestScenarioRunner.run(sc, rs, line -> System.out.println(line))
+                ? RequestScenarioRunner.run(sc, rs, s.kube(), line -> System.out.println(line))
                 : sc.schemaMigration()
-                ? SchemaScenarioRunner.run(sc, ss, postgres, line -> System.out.println(line))
+                ? SchemaScenarioRunner.run(sc, ss, postgres, s.kube(), line -> System.out.println(line))
                 : ScenarioRunner.run(sc, s, line -> System.out.println(line)));
             out.printf(Locale.ROOT, "[%s] done in %.0fs%n%n", sc.id(), (System.nanoTime() - t) / 1e9);
           }
@@ -287,6 +286,7 @@ public final class LabCommand implements Runnable {
         if (anySchema) {
           m.put("schema", schemaSettingsForReport(ss, jdbcUrl(), postgres));
         }
+        m.putIfAbsent("kube", describe(s.kube()));
         settings = m;
         mode = "lab";
       }
@@ -297,7 +297,6 @@ public final class LabCommand implements Runnable {
         out.println("publisher and never delivered / delivered twice; min conn.: the lowest share of clients");
         out.println("connected in any second of the release; imbalance: max/avg - 1 of clients per node at the end.");
         if (settings instanceof java.util.Map<?, ?> sm && sm.get("emqx") instanceof java.util.Map<?, ?> e) {
-          out.println("Kubernetes: " + sm.get("kube") + ".");
           out.println("Brokers: EMQX " + e.get("edition") + " " + e.get("version") + " (API " + e.get("api") + ")"
               + (((List<?>) e.get("improvements")).isEmpty() ? ", as it is (one burst of the rate a second, flaws included)."
                   : ", KINDER THAN EMQX: " + e.get("improvements") + "."));
@@ -314,6 +313,9 @@ public final class LabCommand implements Runnable {
         out.println("sent/failed: requests over the whole load (steady, release, after); errors by kind: REFUSED, RESET");
         out.println("(connection broke), HTTP_5XX (a proxy's 502/503 included), TIMEOUT, UNAVAILABLE (no endpoint or");
         out.println("no provider), OTHER; p50/p99: latency of the OK ones; release: from the template change to the end.");
+      }
+      if (settings instanceof java.util.Map<?, ?> sm && sm.get("kube") != null) {
+        out.println("Kubernetes: " + sm.get("kube") + ".");
       }
       if (report != null) {
         out.println();

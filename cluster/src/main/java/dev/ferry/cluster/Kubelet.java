@@ -163,7 +163,13 @@ public final class Kubelet implements AutoCloseable {
   private final ScheduledExecutorService loop;
   private Instant leaseRenewed = Instant.EPOCH;
   private final ExecutorService containers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("container-", 0).factory());
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+  /** HTTP calls from any address (to IPv6 pods from the node; everything on the mock). */
+  private final HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+  /** The kubelet's own HTTP calls (an httpGet hook) to IPv4 pods: from the node's address where it has one. */
+  private final HttpClient fromNode;
+  /** An exec hook's HTTP call: from inside the pod, loopback (IPv4, IPv6). */
+  private final HttpClient fromContainer;
+  private final HttpClient fromContainer6;
 
   private Kubelet(KubernetesClient client, ContainerRuntime runtime, Settings settings) {
     this.client = client;
@@ -172,6 +178,11 @@ public final class Kubelet implements AutoCloseable {
     int n = nodes.getAndIncrement();
     this.nodeName = "node-" + n;
     this.nodeAddress = LabNetwork.nodeAddress(n);
+    // On the real apiserver the kubelet runs in the lab's network, where the node's address is
+    // local; on the mock every address is loopback and there is no node address to call from.
+    this.fromNode = settings.apiServer() == ApiServer.KUBE_APISERVER ? httpFrom(nodeAddress) : plain;
+    this.fromContainer = httpFrom("127.0.0.1");
+    this.fromContainer6 = httpFrom("::1");
     this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "kubelet-" + nodeName);
       t.setDaemon(true);
@@ -531,7 +542,7 @@ public final class Kubelet implements AutoCloseable {
     long deadline = start + TimeUnit.SECONDS.toNanos(graceSeconds);
     try {
       if (hook.url() != null) {
-        callHook(run, PreStopHook.inPod(hook.url(), run.ip));
+        callHook(run, PreStopHook.inPod(hook.url(), run.ip), hook.fromContainer());
       }
       long sleep = Math.min(hook.sleep().toNanos(), deadline - System.nanoTime());
       if (sleep > 0) {
@@ -555,7 +566,17 @@ public final class Kubelet implements AutoCloseable {
     }
   }
 
-  private void callHook(PodRun run, String url) {
+  private static HttpClient httpFrom(String address) {
+    try {
+      return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).localAddress(java.net.InetAddress.getByName(address)).build();
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalArgumentException(address, e);
+    }
+  }
+
+  private void callHook(PodRun run, String url, boolean fromInside) {
+    boolean ipv6 = run.ip.contains(":");
+    HttpClient http = fromInside ? (ipv6 ? fromContainer6 : fromContainer) : (ipv6 ? plain : fromNode);
     try {
       HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
           HttpResponse.BodyHandlers.discarding());
@@ -677,6 +698,9 @@ public final class Kubelet implements AutoCloseable {
     }
     runs.clear();
     containers.shutdownNow();
-    http.close();
+    plain.close();
+    fromNode.close();
+    fromContainer.close();
+    fromContainer6.close();
   }
 }

@@ -14,8 +14,13 @@ import java.util.regex.Pattern;
  * URL an {@code exec} hook passes to wget or curl, as the operator renders {@code offlineUrl}), then
  * a sleep (a {@code sleep} action, or an exec of {@code sleep N}). There is no shell in our pods, so
  * any other command does nothing; a hook's HTTP call to {@code localhost} reaches the pod itself.
+ *
+ * <p>Where the call comes from matters to applications that trust local callers only (Dubbo's QoS
+ * port refuses foreign addresses by default): an {@code exec} hook runs inside the container, so
+ * its call comes from loopback ({@code fromContainer}); an {@code httpGet} action is sent by the
+ * kubelet from the node, a foreign address to the pod.
  */
-public record PreStopHook(String url, Duration sleep) {
+public record PreStopHook(String url, Duration sleep, boolean fromContainer) {
   private static final Pattern URL = Pattern.compile("https?://[^'\"\\s]+");
 
   public static PreStopHook of(Pod pod, int defaultPort) {
@@ -25,6 +30,7 @@ public record PreStopHook(String url, Duration sleep) {
         continue;
       }
       String url = null;
+      boolean exec = false;
       if (hook.getHttpGet() != null && hook.getHttpGet().getPort() != null) {
         var g = hook.getHttpGet();
         String scheme = g.getScheme() == null ? "http" : g.getScheme().toLowerCase(Locale.ROOT);
@@ -35,11 +41,12 @@ public record PreStopHook(String url, Duration sleep) {
         var m = URL.matcher(String.join(" ", hook.getExec().getCommand()));
         if (m.find()) {
           url = m.group();
+          exec = true;
         }
       }
-      return new PreStopHook(url, sleepOf(hook));
+      return new PreStopHook(url, sleepOf(hook), exec);
     }
-    return new PreStopHook(null, Duration.ZERO);
+    return new PreStopHook(null, Duration.ZERO, false);
   }
 
   /** The URL as the pod itself reaches it: localhost is the pod's own address. */

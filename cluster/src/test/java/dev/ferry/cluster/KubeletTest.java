@@ -38,6 +38,8 @@ class KubeletTest {
   static Kubelet kubelet;
   /** What happened to the containers, in order: "start <pod>", "prestop <pod>", "sigterm <pod>". */
   static final List<String> happened = new CopyOnWriteArrayList<>();
+  /** Where each pod's preStop call came from, by pod. */
+  static final Map<String, String> hookCallers = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** A web server per pod on port 8080; GET /prestop is recorded; an image "job:N" exits with code N. */
   static final ContainerRuntime RUNTIME = (pod, env, ip) -> {
@@ -65,6 +67,7 @@ class KubeletTest {
     HttpServer server = HttpServer.create(new InetSocketAddress(ip, 8080), 10);
     server.createContext("/prestop", ex -> {
       happened.add("prestop " + name);
+      hookCallers.put(name, ex.getRemoteAddress().getAddress().getHostAddress());
       ex.sendResponseHeaders(200, -1);
       ex.close();
     });
@@ -132,6 +135,9 @@ class KubeletTest {
     client.pods().inNamespace(NS).withName(victim).delete();
     await().atMost(Duration.ofSeconds(20)).until(() -> client.pods().inNamespace(NS).withName(victim).get() == null);
     assertThat(happened).containsSubsequence("prestop " + victim, "sigterm " + victim);
+    String nodeIp = client.nodes().withName(kubelet.nodeName()).get().getStatus().getAddresses().stream()
+        .filter(a -> "InternalIP".equals(a.getType())).findFirst().orElseThrow().getAddress();
+    assertThat(hookCallers.get(victim)).as("an httpGet hook comes from the node").isEqualTo(nodeIp);
     await().atMost(Duration.ofSeconds(20)).until(() -> running("web").size() == 2); // the ReplicaSet replaced it
   }
 
@@ -153,6 +159,21 @@ class KubeletTest {
     Pod pod = client.pods().inNamespace(NS).withLabel("job-name", "once").list().getItems().get(0);
     assertThat(pod.getStatus().getPhase()).isEqualTo("Succeeded");
     assertThat(pod.getStatus().getContainerStatuses().get(0).getState().getTerminated().getMessage()).isEqualTo("hello");
+  }
+
+  @Test
+  void anExecHooksCallComesFromInsideThePod() {
+    client.pods().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("exec-hook").endMetadata()
+        .withNewSpec().withTerminationGracePeriodSeconds(5L).addNewContainer().withName("web").withImage("web:1")
+          .withNewLifecycle().withNewPreStop().withNewExec().withCommand("sh", "-c", "curl -fsS http://localhost:8080/prestop")
+          .endExec().endPreStop().endLifecycle()
+        .endContainer().endSpec().build()).create();
+    await().atMost(Duration.ofSeconds(30)).until(() -> kubelet.ipOf("exec-hook") != null
+        && "Running".equals(client.pods().inNamespace(NS).withName("exec-hook").get().getStatus().getPhase()));
+    client.pods().inNamespace(NS).withName("exec-hook").delete();
+    await().atMost(Duration.ofSeconds(20)).until(() -> client.pods().inNamespace(NS).withName("exec-hook").get() == null);
+    // Run in the container, so from loopback: what a service trusting local callers only (Dubbo's QoS) lets in.
+    assertThat(hookCallers.get("exec-hook")).isEqualTo("127.0.0.1");
   }
 
   @Test

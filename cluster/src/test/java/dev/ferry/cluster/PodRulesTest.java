@@ -26,7 +26,7 @@ class PodRulesTest {
         .withCommand("/bin/sh", "-c", "sleep 2.5").endExec().endPreStop().build()), 80).sleep()).isEqualTo(Duration.ofMillis(2500));
     assertThat(PreStopHook.of(withPreStop(new LifecycleBuilder().withNewPreStop().withNewExec()
         .withCommand("emqx", "ctl", "stop").endExec().endPreStop().build()), 80).sleep()).isZero();
-    assertThat(PreStopHook.of(withPreStop(null), 80)).isEqualTo(new PreStopHook(null, Duration.ZERO));
+    assertThat(PreStopHook.of(withPreStop(null), 80)).isEqualTo(new PreStopHook(null, Duration.ZERO, false));
   }
 
   @Test
@@ -38,6 +38,7 @@ class PodRulesTest {
         .withCommand("sh", "-c", script).endExec().endPreStop().build()), 80);
     assertThat(hook.url()).isEqualTo("http://localhost:22222/offline");
     assertThat(hook.sleep()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(hook.fromContainer()).as("an exec hook calls from inside the pod").isTrue();
     assertThat(PreStopHook.inPod(hook.url(), "198.18.1.7")).isEqualTo("http://198.18.1.7:22222/offline");
     assertThat(PreStopHook.inPod(hook.url(), "2001:2::1:7")).isEqualTo("http://[2001:2::1:7]:22222/offline");
   }
@@ -48,6 +49,7 @@ class PodRulesTest {
         .withNewPort(8080).endHttpGet().endPreStop().build()), 80);
     assertThat(get.url()).isEqualTo("http://localhost:8080/offline");
     assertThat(get.sleep()).isEqualTo(Duration.ZERO);
+    assertThat(get.fromContainer()).as("the kubelet sends an httpGet action from the node").isFalse();
     assertThat(PreStopHook.inPod("http://registry.example:80/x?y=1", "198.18.1.7")).isEqualTo("http://registry.example:80/x?y=1");
   }
 

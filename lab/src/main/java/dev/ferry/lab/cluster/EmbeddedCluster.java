@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -76,7 +77,10 @@ public final class EmbeddedCluster implements AutoCloseable {
   /** The real control plane and the shared kubelet ({@link Kube#REAL}), or null. */
   private final RealKube real;
   private final KubernetesClient client;
+  /** The controllers' and the ingress controller's client (the admin, on the real cluster). */
   private final KubernetesClient componentsClient;
+  /** kube-proxy's client: on the real cluster its own ServiceAccount (system:node-proxier). */
+  private final KubernetesClient kubeProxyClient;
   private final ReplicaSetController replicaSets;
   private final StatefulSetController statefulSets;
   /** The shared kubelet: its own on the embedded cluster, the real cluster's node otherwise. */
@@ -105,10 +109,11 @@ public final class EmbeddedCluster implements AutoCloseable {
       try {
         this.client = real.newClient();
         this.componentsClient = real.newClient();
+        this.kubeProxyClient = new KubernetesClientBuilder().withConfig(real.kubeProxyConfig()).build();
         this.replicaSets = null;
         this.statefulSets = null;
         this.kubelet = real.kubelet();
-        this.services = new ServiceController(componentsClient, ns, config.balancing(), config.propagationDelay(), 2, true);
+        this.services = new ServiceController(kubeProxyClient, ns, config.balancing(), config.propagationDelay(), 2, true);
         loops.add(new ControlLoop("kube-proxy", period, services::sync));
         this.sampler = new NodeSampler(pods::podBrokers);
       } catch (RuntimeException e) {
@@ -123,6 +128,7 @@ public final class EmbeddedCluster implements AutoCloseable {
     try {
       this.client = api.newClient();
       this.componentsClient = api.newClient();
+      this.kubeProxyClient = componentsClient;
       client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
       this.replicaSets = new ReplicaSetController(componentsClient, ns);
       this.statefulSets = new StatefulSetController(componentsClient, ns);
@@ -174,6 +180,23 @@ public final class EmbeddedCluster implements AutoCloseable {
     return real != null ? real.url() : api.url();
   }
 
+  /**
+   * How kube-proxy reaches the API server: as its own ServiceAccount on the real one (read-only on
+   * Services and EndpointSlices), by URL alone on the mock.
+   */
+  public io.fabric8.kubernetes.client.Config kubeProxyConfig() {
+    return real != null ? real.kubeProxyConfig() : api.config();
+  }
+
+  /**
+   * The options a process of its own (a fleet shard, a node with its own kube-proxy) reaches the API
+   * server with: a kubeconfig file readable by its owner only on the real one (a token never goes
+   * on a command line), the URL on the mock.
+   */
+  public List<String> kubeProxyOptions() {
+    return real != null ? List.of("--kubeconfig=" + real.kubeProxyKubeconfig()) : List.of("--api-server=" + api.url());
+  }
+
   /** Which Kubernetes this cluster is. */
   public Kube kube() {
     return config.kube();
@@ -182,8 +205,9 @@ public final class EmbeddedCluster implements AutoCloseable {
   // ---------------------------------------------------------------- the operator
 
   /**
-   * Starts the real Ferry operator on this cluster, with its own client, watching the cluster's
-   * namespace, without server-side apply (the mock server has none) and without a metrics endpoint.
+   * Starts the real Ferry operator on this cluster, with its own client (on the real cluster as its
+   * own ServiceAccount, with server-side apply; on the mock as anyone, without), watching the
+   * cluster's namespace, without a metrics endpoint.
    */
   public synchronized FerryOperator startOperator() {
     return startOperator(null);
@@ -194,7 +218,7 @@ public final class EmbeddedCluster implements AutoCloseable {
     if (operator != null) {
       throw new IllegalStateException("the operator already runs");
     }
-    operatorClient = newClient();
+    operatorClient = real != null ? new KubernetesClientBuilder().withConfig(real.operatorConfig()).build() : newClient();
     try {
       // Server-side apply where the API server has it (the real one).
       operator = FerryOperator.start(operatorClient, new FerryOperator.Options(Set.of(namespace()), real != null, metricsAddress));
@@ -571,6 +595,9 @@ public final class EmbeddedCluster implements AutoCloseable {
     services.close();
     client.close();
     componentsClient.close();
+    if (kubeProxyClient != componentsClient) {
+      kubeProxyClient.close();
+    }
     if (real != null) {
       real.close();
     } else {

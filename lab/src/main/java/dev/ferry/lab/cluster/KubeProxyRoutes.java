@@ -41,12 +41,11 @@ public final class KubeProxyRoutes implements Destination, AutoCloseable {
 
   /**
    * Starts watching (a list every {@code period}) the EndpointSlices of {@code service} in
-   * {@code namespace} on the API server at {@code apiServerUrl}.
+   * {@code namespace} on the API server that {@code apiServer} reaches.
    */
-  public KubeProxyRoutes(String apiServerUrl, String namespace, String service, String portName,
+  public KubeProxyRoutes(io.fabric8.kubernetes.client.Config apiServer, String namespace, String service, String portName,
       Duration propagationDelay, Duration period) {
-    this.client = new KubernetesClientBuilder()
-        .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder().withMasterUrl(apiServerUrl).build()).build();
+    this.client = new KubernetesClientBuilder().withConfig(apiServer).build();
     this.namespace = namespace;
     this.service = service;
     this.portName = portName;

@@ -2,6 +2,7 @@ package dev.ferry.lab.cluster;
 
 import dev.ferry.cluster.ControlPlane;
 import dev.ferry.cluster.Kubelet;
+import dev.ferry.operator.kube.OperatorRbac;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -31,12 +32,18 @@ import org.slf4j.LoggerFactory;
  * The lab's cluster on the real Kubernetes control plane: etcd, kube-apiserver and
  * kube-controller-manager ({@link ControlPlane}), whose ReplicaSet, StatefulSet, Job, EndpointSlice
  * and garbage-collector controllers replace the lab's own, with Ferry's CRDs applied, the lab's
- * namespace, and the shared kubelet ({@link Kubelet}) running the lab's pods ({@link LabPods}).
+ * namespace, and the shared kubelet ({@link Kubelet}) running the lab's pods ({@link LabPods}). The
+ * operator runs as its own ServiceAccount with the RBAC of {@code deploy/operator/}, and kube-proxy
+ * (the lab's Services, each fleet shard's routes) as kube-proxy's, bound to
+ * {@code system:node-proxier}.
  * Everything runs in the lab's network (scripts/lab-network): pods on 198.18.x.y, Services on
  * the ClusterIPs the apiserver allocates in 198.19.0.0/16.
  */
 final class RealKube implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RealKube.class);
+
+  static final String KUBE_PROXY_NAMESPACE = "kube-system";
+  static final String KUBE_PROXY = "kube-proxy";
 
   private final ControlPlane plane;
   private final String namespace;
@@ -83,6 +90,8 @@ final class RealKube implements AutoCloseable {
     try {
       admin = client(plane, config.namespace());
       applyCrds(admin);
+      OperatorRbac.apply(admin);
+      applyKubeProxyIdentity(admin);
       admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(config.namespace()).endMetadata().build()).create();
       KubernetesClient a = admin;
       if (!EmbeddedCluster.await(() -> a.serviceAccounts().inNamespace(config.namespace()).withName("default").get() != null,
@@ -119,6 +128,17 @@ final class RealKube implements AutoCloseable {
     }
   }
 
+  /** kube-proxy's identity as kubeadm gives it: a ServiceAccount bound to the built-in {@code system:node-proxier}. */
+  private static void applyKubeProxyIdentity(KubernetesClient admin) {
+    admin.serviceAccounts().inNamespace(KUBE_PROXY_NAMESPACE).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+        .withNewMetadata().withName(KUBE_PROXY).withNamespace(KUBE_PROXY_NAMESPACE).endMetadata().build()).create();
+    admin.rbac().clusterRoleBindings().resource(new io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder()
+        .withNewMetadata().withName("kubeadm:node-proxier").endMetadata()
+        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "system:node-proxier")
+        .addNewSubject().withKind("ServiceAccount").withName(KUBE_PROXY).withNamespace(KUBE_PROXY_NAMESPACE).endSubject()
+        .build()).create();
+  }
+
   private static boolean established(KubernetesClient admin, String crd) {
     var c = admin.apiextensions().v1().customResourceDefinitions().withName(crd).get();
     return c != null && c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
@@ -137,6 +157,22 @@ final class RealKube implements AutoCloseable {
 
   String url() {
     return plane.url();
+  }
+
+  /** The operator's client configuration: its own ServiceAccount, exactly the rules of deploy/operator. */
+  Config operatorConfig() {
+    return new ConfigBuilder(plane.serviceAccountConfig(OperatorRbac.NAMESPACE, OperatorRbac.SERVICE_ACCOUNT))
+        .withNamespace(namespace).build();
+  }
+
+  /** kube-proxy's client configuration (it reads Services and EndpointSlices, nothing more). */
+  Config kubeProxyConfig() {
+    return new ConfigBuilder(plane.serviceAccountConfig(KUBE_PROXY_NAMESPACE, KUBE_PROXY)).withNamespace(namespace).build();
+  }
+
+  /** kube-proxy's kubeconfig file (owner-only), for a process of its own: a fleet shard is a node. */
+  Path kubeProxyKubeconfig() {
+    return plane.serviceAccountKubeconfig(KUBE_PROXY_NAMESPACE, KUBE_PROXY);
   }
 
   LabPods pods() {

@@ -164,21 +164,6 @@ public final class Workloads {
   }
 
   /**
-   * A ReplicaSet {@code <app>-<version>} of request/response pods labelled {@code app=<app>,
-   * version=<version>}: what a Deployment owns, one per template revision.
-   */
-  public static ReplicaSet appReplicaSet(String app, String version, int replicas, String image, Map<String, String> env) {
-    return new ReplicaSetBuilder()
-        .withNewMetadata().withName(app + "-" + version).addToLabels("app", app).addToLabels("version", version).endMetadata()
-        .withNewSpec()
-          .withReplicas(replicas)
-          .withNewSelector().addToMatchLabels("app", app).addToMatchLabels("version", version).endSelector()
-          .withTemplate(appTemplate(app, image, Map.of("version", version), env))
-        .endSpec()
-        .build();
-  }
-
-  /**
    * A LosslessDeployment of request/response pods, strategy {@code Rolling} with {@code maxSurge}
    * and {@code maxUnavailable}, {@code lifecycle} as given, and a drain ({@code http} on the pods'
    * port 8080 {@code /drain}, or {@code none}).

@@ -28,7 +28,8 @@ import java.util.Map;
  * [1000], {@code out} [stdout].
  *
  * <p>In a lab ({@code --control}), the shard is one node of the cluster with its own kube-proxy:
- * instead of {@code address} it takes {@code api-server} (URL), {@code namespace}, {@code service},
+ * instead of {@code address} it takes {@code kubeconfig} (a file) or {@code api-server} (a URL),
+ * {@code namespace}, {@code service},
  * {@code port-name} and {@code propagation-ms}, and its clients connect straight to the Service's
  * endpoints ({@link dev.ferry.lab.cluster.KubeProxyRoutes}). It is driven over its standard
  * streams: it prints {@code connected N M} (connected, subscribed) every 250 ms; the parent writes
@@ -122,6 +123,17 @@ public final class FleetShard {
     return Fleet.start(config, routes);
   }
 
+  /** How this node's kube-proxy reaches the API server: {@code kubeconfig} (a file), else {@code api-server} (a URL). */
+  static io.fabric8.kubernetes.client.Config apiServer(Map<String, String> o) throws IOException {
+    String file = o.get("kubeconfig");
+    if (file != null) {
+      java.nio.file.Path p = java.nio.file.Path.of(file);
+      return io.fabric8.kubernetes.client.Config.fromKubeconfig(null, java.nio.file.Files.readString(p), p.toString());
+    }
+    return new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
+        .withMasterUrl(required(o, "api-server")).build();
+  }
+
   /** A shard in a lab: see the class comment. */
   private static int control(Map<String, String> o, PrintStream out) throws IOException {
     int clients = Integer.parseInt(required(o, "clients"));
@@ -131,7 +143,7 @@ public final class FleetShard {
     Duration run = Duration.ofSeconds(Long.parseLong(o.getOrDefault("run-seconds", "600")));
     FleetConfig config = config(o, slice, shard, shards, Long.MAX_VALUE, run);
     java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
-    try (var routes = new dev.ferry.lab.cluster.KubeProxyRoutes(required(o, "api-server"),
+    try (var routes = new dev.ferry.lab.cluster.KubeProxyRoutes(apiServer(o),
             o.getOrDefault("namespace", "lab"), required(o, "service"), o.getOrDefault("port-name", ""),
             Duration.ofMillis(Long.parseLong(o.getOrDefault("propagation-ms", "500"))), Duration.ofMillis(100));
         Fleet fleet = startWhenRouted(config, routes)) {

@@ -68,6 +68,11 @@ public final class RequestScenarioRunner {
   private RequestScenarioRunner() {}
 
   public static ScenarioReport run(Scenario scenario, RequestSettings s, Consumer<String> progress) {
+    return run(scenario, s, dev.ferry.lab.cluster.Kube.EMBEDDED, progress);
+  }
+
+  /** Runs the scenario on the Kubernetes {@code kube} says. */
+  public static ScenarioReport run(Scenario scenario, RequestSettings s, dev.ferry.lab.cluster.Kube kube, Consumer<String> progress) {
     if (!scenario.requestResponse()) {
       throw new IllegalArgumentException(scenario.id() + " is not a request/response scenario");
     }
@@ -80,6 +85,7 @@ public final class RequestScenarioRunner {
           .propagationDelay(s.propagation())
           .balancing(Balancing.RANDOM)
           .dubboRegistry(zk == null ? null : zk.dubboRegistry())
+          .kube(kube)
           .build();
       try (EmbeddedCluster cluster = EmbeddedCluster.start(config)) {
         return new Run(scenario, s, cluster, zk, progress).run();
@@ -263,7 +269,7 @@ public final class RequestScenarioRunner {
           c.awaitServiceAddress(app, "http", Duration.ofSeconds(30));
           // kube-proxy as iptables does it: each new connection DNATed straight to a ready endpoint
           // of this node's (late) view, no process in between; refused when there is none.
-          kubeProxy = new KubeProxyRoutes(c.apiUrl(), c.namespace(), app, "http", s.propagation(), Duration.ofMillis(100));
+          kubeProxy = new KubeProxyRoutes(c.kubeProxyConfig(), c.namespace(), app, "http", s.propagation(), Duration.ofMillis(100));
           KubeProxyRoutes routes = kubeProxy;
           if (!EmbeddedCluster.await(() -> !routes.endpoints().isEmpty(),
               s.propagation().plusSeconds(10))) {
@@ -353,9 +359,10 @@ public final class RequestScenarioRunner {
           throw new IllegalStateException("LosslessDeployment " + app + " not healthy after " + t + ": " + message());
         }
       } else {
-        c.create(Workloads.appReplicaSet(app, "v1", s.replicas(), v1, env));
+        DeploymentRollout.deploy(c, app, "v1", Workloads.appTemplate(app, v1, Map.of("version", "v1"), env), s.replicas(),
+            MAX_SURGE, MAX_UNAVAILABLE);
         if (!c.awaitReadyPods(Map.of("app", app), s.replicas(), t)) {
-          throw new IllegalStateException("replicaset " + app + "-v1 not ready after " + t);
+          throw new IllegalStateException(app + " v1 not ready after " + t);
         }
       }
     }
@@ -368,42 +375,9 @@ public final class RequestScenarioRunner {
         if (!EmbeddedCluster.await(() -> healthy(before) && onlyNewPods(), t)) {
           throw new IllegalStateException("the release did not complete within " + t + ": " + message());
         }
-      } else {
-        deploymentRollout(t);
-      }
-    }
-
-    /**
-     * A Deployment's rolling update, as its controller steps it: the old ReplicaSet is scaled down
-     * as far as {@code replicas - maxUnavailable} ready pods allow, the new one up to {@code
-     * replicas + maxSurge} pods in all (terminating pods not counted, as Kubernetes does), until
-     * every new pod is ready and no old one is left.
-     */
-    void deploymentRollout(Duration timeout) {
-      int replicas = s.replicas();
-      c.create(Workloads.appReplicaSet(app, "v2", 0, v2, env(scenario, s)));
-      int oldSpec = replicas;
-      int newSpec = 0;
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (true) {
-        int readyNew = c.readyPods(Map.of("app", app, "version", "v2")).size();
-        int oldTarget = Math.max(0, replicas - MAX_UNAVAILABLE - readyNew);
-        if (oldTarget < oldSpec) {
-          oldSpec = oldTarget;
-          c.scaleReplicaSet(app + "-v1", oldSpec);
-        }
-        int newTarget = Math.min(replicas, replicas + MAX_SURGE - oldSpec);
-        if (newTarget > newSpec) {
-          newSpec = newTarget;
-          c.scaleReplicaSet(app + "-v2", newSpec);
-        }
-        if (readyNew == replicas && oldSpec == 0 && onlyNewPods()) {
-          return;
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("the rolling update did not complete within " + timeout);
-        }
-        ScenarioRunner.sleep(Duration.ofMillis(100));
+      } else if (!DeploymentRollout.roll(c, app, "v1", "v2", Workloads.appTemplate(app, v2, Map.of("version", "v2"), env(scenario, s)),
+          v2, s.replicas(), MAX_SURGE, MAX_UNAVAILABLE, t)) {
+        throw new IllegalStateException("the rolling update did not complete within " + t);
       }
     }
 

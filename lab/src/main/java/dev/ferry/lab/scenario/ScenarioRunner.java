@@ -211,8 +211,8 @@ public final class ScenarioRunner {
 
   /** What each shard process is told: the fleet's settings, and where its kube-proxy reads endpoints. */
   static List<String> shardOptions(LabSettings s, EmbeddedCluster cluster) {
-    List<String> o = new java.util.ArrayList<>(List.of(
-        "--api-server=" + cluster.apiUrl(),
+    List<String> o = new java.util.ArrayList<>(cluster.kubeProxyOptions());
+    o.addAll(List.of(
         "--namespace=" + cluster.namespace(),
         "--service=" + APP,
         "--port-name=mqtt",

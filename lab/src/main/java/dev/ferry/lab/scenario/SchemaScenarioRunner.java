@@ -79,6 +79,12 @@ public final class SchemaScenarioRunner {
   private SchemaScenarioRunner() {}
 
   public static ScenarioReport run(Scenario scenario, SchemaSettings s, LabPostgres postgres, Consumer<String> progress) {
+    return run(scenario, s, postgres, dev.ferry.lab.cluster.Kube.EMBEDDED, progress);
+  }
+
+  /** Runs the scenario on the Kubernetes {@code kube} says. */
+  public static ScenarioReport run(Scenario scenario, SchemaSettings s, LabPostgres postgres, dev.ferry.lab.cluster.Kube kube,
+      Consumer<String> progress) {
     if (!scenario.schemaMigration()) {
       throw new IllegalArgumentException(scenario.id() + " is not a schema-migration scenario");
     }
@@ -88,6 +94,7 @@ public final class SchemaScenarioRunner {
         .podStartup(s.podStartup())
         .propagationDelay(s.propagation())
         .balancing(Balancing.RANDOM)
+        .kube(kube)
         .build();
     try (EmbeddedCluster cluster = EmbeddedCluster.start(config)) {
       return new Run(scenario, s, cluster, db, progress).run();
@@ -451,15 +458,14 @@ public final class SchemaScenarioRunner {
     // ------------------------------------------------------------ schema-bigbang (plain Kubernetes)
 
     void deployPlain() {
-      c.create(replicaSet("v1", VERSIONS.get(0), s.replicas()));
+      DeploymentRollout.deploy(c, APP, "v1", template("v1", VERSIONS.get(0)), s.replicas(), MAX_SURGE, MAX_UNAVAILABLE);
       await(s.replicas() + " ready pods of " + image("1.0"), () -> servesOnly(c.pods(), image("1.0"), s.replicas()),
           this::state);
     }
 
-    io.fabric8.kubernetes.api.model.apps.ReplicaSet replicaSet(String name, String version, int replicas) {
-      var rs = Workloads.appReplicaSet(APP, name, replicas, image(version), Map.of());
-      rs.getSpec().setTemplate(peopleTemplate(version, Map.of("version", name), s));
-      return rs;
+    /** The people service at {@code version}, its pods labelled {@code version=<name>}. */
+    PodTemplateSpec template(String name, String version) {
+      return peopleTemplate(version, Map.of("version", name), s);
     }
 
     void bigBang() {
@@ -481,7 +487,7 @@ public final class SchemaScenarioRunner {
           + (traffic.failed() - failed0));
       mark("bigbang Job " + jobResult + "; rolling update to " + to);
       phase = "rolling update " + from + " -> " + to;
-      boolean rolled = DeploymentRollout.roll(c, APP, "v1", "v2", () -> replicaSet("v2", to, 0), image(to), s.replicas(),
+      boolean rolled = DeploymentRollout.roll(c, APP, "v1", "v2", template("v2", to), image(to), s.replicas(),
           MAX_SURGE, MAX_UNAVAILABLE, s.timeout());
       if (!rolled) {
         throw new IllegalStateException("the rolling update to " + to + " did not complete within " + s.timeout()
@@ -499,7 +505,7 @@ public final class SchemaScenarioRunner {
       long failed1 = traffic.failed();
       mark("rollback to " + from);
       Duration rollbackTimeout = s.timeout().compareTo(Duration.ofSeconds(30)) < 0 ? s.timeout() : Duration.ofSeconds(30);
-      boolean back = DeploymentRollout.roll(c, APP, "v2", "v1", null, image(from), s.replicas(), MAX_SURGE,
+      boolean back = DeploymentRollout.roll(c, APP, "v2", "v1", template("v1", from), image(from), s.replicas(), MAX_SURGE,
           MAX_UNAVAILABLE, rollbackTimeout);
       mark(back ? from + " pods serve again" : "rollback to " + from + " given up");
       long failedDuring = traffic.failed() - failed1;

@@ -1,6 +1,7 @@
 package dev.ferry.operator.support;
 
 import dev.ferry.cluster.ControlPlane;
+import dev.ferry.operator.kube.OperatorRbac;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
@@ -31,11 +32,8 @@ import org.awaitility.Awaitility;
  * ClusterRole and binding, its leader-election Role). Each test gets a namespace of its own.
  */
 public final class TestKube {
-  public static final String OPERATOR_NAMESPACE = "ferry-system";
-  public static final String OPERATOR_ACCOUNT = "ferry-operator";
-  /** The RBAC files of the cluster-wide install, in the order kubectl apply -k would take them. */
-  static final List<String> OPERATOR_RBAC = List.of("namespace.yaml", "serviceaccount.yaml", "clusterrole.yaml",
-      "clusterrolebinding.yaml", "leader-election-role.yaml", "leader-election-rolebinding.yaml");
+  public static final String OPERATOR_NAMESPACE = OperatorRbac.NAMESPACE;
+  public static final String OPERATOR_ACCOUNT = OperatorRbac.SERVICE_ACCOUNT;
 
   private static ControlPlane plane;
   private static KubernetesClient admin;
@@ -50,7 +48,7 @@ public final class TestKube {
       Runtime.getRuntime().addShutdownHook(new Thread(plane::close, "control-plane-stop"));
       admin = plane.newAdminClient();
       applyCrds();
-      applyOperatorRbac();
+      OperatorRbac.apply(admin);
     }
     return plane;
   }
@@ -83,16 +81,10 @@ public final class TestKube {
    * permission does). The caller closes it.
    */
   public static KubernetesClient operatorClientWithout(String name, java.util.function.Predicate<PolicyRule> drop) {
-    ClusterRole full;
-    Path file = Path.of(System.getProperty("ferry.root", "..")).resolve("deploy/operator/clusterrole.yaml");
-    try (InputStream in = Files.newInputStream(file)) {
-      full = admin().getKubernetesSerialization().unmarshal(in, ClusterRole.class);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    ClusterRole full = OperatorRbac.clusterRole(admin());
     List<PolicyRule> kept = full.getRules().stream().filter(drop.negate()).toList();
     if (kept.size() == full.getRules().size()) {
-      throw new IllegalArgumentException("no rule of " + file + " was taken away");
+      throw new IllegalArgumentException("no rule of the operator's ClusterRole was taken away");
     }
     admin.serviceAccounts().inNamespace(OPERATOR_NAMESPACE).resource(new ServiceAccountBuilder()
         .withNewMetadata().withName(name).withNamespace(OPERATOR_NAMESPACE).endMetadata().build()).create();
@@ -136,20 +128,5 @@ public final class TestKube {
     var c = admin.apiextensions().v1().customResourceDefinitions().withName(crd).get();
     return c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
         .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus()));
-  }
-
-  private static void applyOperatorRbac() {
-    Path dir = Path.of(System.getProperty("ferry.root", "..")).resolve("deploy/operator");
-    for (String file : OPERATOR_RBAC) {
-      try (InputStream in = Files.newInputStream(dir.resolve(file))) {
-        for (HasMetadata o : admin.load(in).items()) {
-          admin.resource(o).create();
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + dir.resolve(file), e);
-      }
-    }
-    Awaitility.await().atMost(Duration.ofSeconds(30))
-        .until(() -> admin.serviceAccounts().inNamespace(OPERATOR_NAMESPACE).withName(OPERATOR_ACCOUNT).get() != null);
   }
 }

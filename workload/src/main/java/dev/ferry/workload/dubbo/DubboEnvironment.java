@@ -16,6 +16,16 @@ final class DubboEnvironment {
     }
   }
 
+  /**
+   * Dubbo's default FrameworkModel, made before any provider's or consumer's own and never
+   * destroyed. Some of Dubbo's code asks for the default one (its Netty server, when it opens), and
+   * the first FrameworkModel made becomes the default: with many providers in one JVM, the first
+   * provider's model was the default, and once that provider stopped, a provider opening its server
+   * at that moment met the model being destroyed ("FrameworkModel is destroyed") and did not export.
+   */
+  private static final org.apache.dubbo.rpc.model.FrameworkModel KEPT_DEFAULT =
+      org.apache.dubbo.rpc.model.FrameworkModel.defaultModel();
+
   static void init() {
     // runs the static initializer
   }
