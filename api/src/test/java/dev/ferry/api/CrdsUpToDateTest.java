@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ferry.api.v1alpha1.LosslessDeployment;
-import dev.ferry.api.v1alpha1.Rebalance;
-import io.fabric8.crdv2.generator.CRDGenerator;
-import io.fabric8.kubernetes.api.model.HasMetadata;
+import dev.ferry.api.crd.GenerateCrds;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrdsUpToDateTest {
 
-  static final List<Class<? extends HasMetadata>> CUSTOM_RESOURCES = List.of(LosslessDeployment.class,
-      Rebalance.class);
-
   private static final String HOW_TO_FIX = "Run scripts/update-crds and commit deploy/crds/.";
 
   @TempDir
@@ -40,12 +35,8 @@ class CrdsUpToDateTest {
 
   @BeforeEach
   void generate() {
-    // The same options as the crd-generator-maven-plugin execution in api/pom.xml.
-    new CRDGenerator()
-        .customResourceClasses(CUSTOM_RESOURCES)
-        .withMinQuotes(true)
-        .inOutputDir(generated.toFile())
-        .generate();
+    // The generator as the build runs it (api/pom.xml runs GenerateCrds at process-classes).
+    GenerateCrds.generator(generated.toFile()).generate();
   }
 
   @Test
@@ -58,18 +49,32 @@ class CrdsUpToDateTest {
   }
 
   @Test
-  void mavenPluginMakesTheSameCrdsAsTheJavaApi() throws URISyntaxException {
+  void theBuildMakesTheSameCrdsAsThisTest() throws URISyntaxException {
     Path classes = Path.of(LosslessDeployment.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     Path pluginOutput = classes.resolve("META-INF/fabric8");
     assumeTrue(Files.isDirectory(pluginOutput),
-        "no output of crd-generator-maven-plugin in " + pluginOutput + " (not built by Maven)");
+        "no output of the build's GenerateCrds in " + pluginOutput + " (not built by Maven)");
 
     List<String> differences = differences(RepoFiles.ymlFiles(generated), RepoFiles.ymlFiles(pluginOutput));
 
     assertThat(differences)
-        .as("crd-generator-maven-plugin (api/pom.xml) and this test's CRDGenerator call produce different "
-            + "CRDs; give them the same options, and list every custom resource class in CUSTOM_RESOURCES")
+        .as("the build's CRDs (GenerateCrds at process-classes, api/pom.xml) differ from this test's: "
+            + "the jar was built from other classes; build again")
         .isEmpty();
+  }
+
+  @Test
+  void printerColumnsReadAsKubectlGetDeployDoes() {
+    String ld = RepoFiles.ymlFiles(RepoFiles.CRDS).get("losslessdeployments.ferry.dev-v1.yml");
+    int ready = ld.indexOf("name: Ready");
+    int phase = ld.indexOf("name: Phase");
+    int current = ld.indexOf("name: Current");
+    int update = ld.indexOf("name: Update");
+    int age = ld.indexOf("name: Age");
+    assertThat(List.of(ready, phase, current, update, age)).as("READY, PHASE, CURRENT, UPDATE, AGE").isSorted()
+        .doesNotContain(-1);
+    String rb = RepoFiles.ymlFiles(RepoFiles.CRDS).get("rebalances.ferry.dev-v1.yml");
+    assertThat(rb.indexOf("name: Age")).as("AGE last").isGreaterThan(rb.indexOf("name: Target")).isGreaterThan(rb.indexOf("name: Phase"));
   }
 
   /** One line per file that is missing, unexpected or different, naming the first differing line. */

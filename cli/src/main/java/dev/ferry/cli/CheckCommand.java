@@ -9,10 +9,7 @@ import dev.ferry.check.InputException;
 import dev.ferry.check.Report;
 import dev.ferry.check.Risk;
 import dev.ferry.check.YamlInput;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.io.File;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -55,9 +52,6 @@ public final class CheckCommand implements Callable<Integer> {
       description = "the LosslessDeployment or Deployment to check in the cluster (default: everything in the namespace)")
   String name;
 
-  @Option(names = {"-n", "--namespace"}, description = "the namespace (default: the kubeconfig context's)")
-  String namespace;
-
   @Option(names = {"-f", "--filename"}, paramLabel = "FILE",
       description = "a YAML or JSON file of one or more documents, a directory of them, or - for standard input; "
           + "repeatable. Reads files instead of a cluster.")
@@ -88,11 +82,7 @@ public final class CheckCommand implements Callable<Integer> {
           + Checker.IGNORE_ANNOTATION + ")")
   List<String> ignore = new ArrayList<>();
 
-  @Option(names = "--context", description = "the kubeconfig context to use")
-  String context;
-
-  @Option(names = "--kubeconfig", paramLabel = "FILE", description = "the kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
-  File kubeconfig;
+  @CommandLine.Mixin KubeOptions kube;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -109,7 +99,8 @@ public final class CheckCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
+    // Exit 1 means "risks found" to a CI job: a failure to check must never look like that, so every
+    // error goes to the top-level handler, which exits 2.
     try {
       CheckOptions options = options();
       if (!output.equals("table") && !output.equals("json")) {
@@ -117,13 +108,13 @@ public final class CheckCommand implements Callable<Integer> {
       }
       CheckInput input;
       if (!files.isEmpty()) {
-        if (name != null || namespace != null || context != null || kubeconfig != null) {
+        if (name != null || kube.given()) {
           throw new InputException("-f reads files: NAME, -n, --context and --kubeconfig are for a cluster");
         }
         input = YamlInput.read(files, stdin);
       } else {
-        try (KubernetesClient client = client()) {
-          input = ClusterInput.read(client, namespace, name);
+        try (KubernetesClient client = kube.client()) {
+          input = ClusterInput.read(client, kube.namespace, name);
         }
       }
       CheckResult result = Checker.check(input, options);
@@ -131,14 +122,7 @@ public final class CheckCommand implements Callable<Integer> {
       out.flush();
       return result.clean() ? 0 : 1;
     } catch (InputException e) {
-      err.println("ferry check: " + e.getMessage());
-      err.flush();
-      return 2;
-    } catch (RuntimeException e) {
-      // Exit 1 means "risks found" to a CI job: a failure to check must never look like that.
-      err.println("ferry check: could not check: " + e);
-      err.flush();
-      return 2;
+      throw new CliError(e.getMessage(), e);
     }
   }
 
@@ -159,21 +143,5 @@ public final class CheckCommand implements Callable<Integer> {
       ignored.add(r);
     }
     return new CheckOptions(propagationSeconds, shutdownSeconds, new LinkedHashSet<>(nginxClasses), ignored);
-  }
-
-  private KubernetesClient client() {
-    Config config = kubeconfig != null ? Config.fromKubeconfig(context, kubeconfig)
-        : Config.autoConfigure(context);
-    // One read of a few lists: an unreachable API server should fail in a second, not after fabric8's
-    // ten retries with backoff (about 20 s). KUBERNETES_REQUEST_RETRY_BACKOFFLIMIT still wins when set.
-    if (Config.DEFAULT_REQUEST_RETRY_BACKOFFLIMIT.equals(config.getRequestRetryBackoffLimit())) {
-      config.setRequestRetryBackoffLimit(1);
-    }
-    // fabric8 warns that ferry.dev/v1alpha1 is not a stable version: true, and no news to the user.
-    if (org.slf4j.LoggerFactory.getLogger("io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils")
-        instanceof ch.qos.logback.classic.Logger l) {
-      l.setLevel(ch.qos.logback.classic.Level.ERROR);
-    }
-    return new KubernetesClientBuilder().withConfig(config).build();
   }
 }

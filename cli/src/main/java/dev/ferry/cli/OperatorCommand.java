@@ -2,7 +2,6 @@ package dev.ferry.cli;
 
 import dev.ferry.operator.FerryOperator;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.Set;
@@ -39,20 +38,31 @@ public final class OperatorCommand implements Callable<Integer> {
       description = "patch status with JSON merge patches (for API servers without server-side apply)")
   boolean noServerSideApply;
 
+  @picocli.CommandLine.Mixin KubeOptions kube;
+
   @Override
   public Integer call() throws Exception {
     Set<String> watched = Arrays.stream(namespaces).map(String::trim).filter(s -> !s.isEmpty())
         .collect(Collectors.toCollection(java.util.TreeSet::new));
-    int colon = metricsAddress.lastIndexOf(':');
-    if (colon <= 0) {
-      System.err.println("ferry operator: --metrics-address must be host:port, was " + metricsAddress);
-      return 2;
+    if (kube.namespace != null) {
+      throw new CliError("-n is not for the operator: --namespaces chooses what it watches");
     }
-    InetSocketAddress metrics = new InetSocketAddress(
-        metricsAddress.substring(0, colon), Integer.parseInt(metricsAddress.substring(colon + 1)));
-    KubernetesClient client = new KubernetesClientBuilder().build();
-    FerryOperator operator = FerryOperator.start(client,
-        new FerryOperator.Options(watched, !noServerSideApply, metrics, leaderElection));
+    InetSocketAddress metrics = metricsAddress();
+    KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(kube.longRunningConfig()).build();
+    // Fail now, with the server's name, rather than in the operator's first reconcile.
+    try {
+      client.getKubernetesVersion();
+    } catch (RuntimeException e) {
+      client.close();
+      throw e;
+    }
+    FerryOperator operator;
+    try {
+      operator = FerryOperator.start(client, new FerryOperator.Options(watched, !noServerSideApply, metrics, leaderElection));
+    } catch (java.net.BindException e) {
+      client.close();
+      throw new CliError("--metrics-address " + metricsAddress + ": " + e.getMessage(), e);
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       operator.close();
@@ -63,5 +73,19 @@ public final class OperatorCommand implements Callable<Integer> {
         + " on " + client.getMasterUrl());
     stopped.await();
     return 0;
+  }
+
+  private InetSocketAddress metricsAddress() {
+    int colon = metricsAddress.lastIndexOf(':');
+    int port;
+    try {
+      port = colon <= 0 ? -1 : Integer.parseInt(metricsAddress.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 0 || port > 65535) {
+      throw new CliError("--metrics-address must be host:port, was " + metricsAddress);
+    }
+    return new InetSocketAddress(metricsAddress.substring(0, colon), port);
   }
 }

@@ -4,11 +4,11 @@ import dev.ferry.api.FerryNames;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.util.HashMap;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -21,26 +21,25 @@ import picocli.CommandLine.Parameters;
     description = "Promotes the release a LosslessDeployment waits on (strategy.blueGreen.autoPromote: false).")
 public final class PromoteCommand implements Callable<Integer> {
 
-  @Parameters(index = "0", description = "the LosslessDeployment")
+  @Parameters(index = "0", paramLabel = "NAME", description = "the LosslessDeployment")
   String name;
 
-  @Option(names = {"-n", "--namespace"}, description = "its namespace (default: the current context's)")
-  String namespace;
+  @Mixin KubeOptions kube;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
-    try (KubernetesClient client = new KubernetesClientBuilder().build()) {
-      String ns = namespace != null ? namespace : client.getNamespace();
+    try (KubernetesClient client = kube.client()) {
+      String ns = kube.namespace(client);
       LosslessDeployment ld = client.resources(LosslessDeployment.class).inNamespace(ns).withName(name).get();
       if (ld == null) {
-        System.err.println("ferry promote: LosslessDeployment " + ns + "/" + name + " not found");
-        return 1;
+        throw new CliError("LosslessDeployment " + ns + "/" + name + " not found on " + KubeOptions.server());
       }
       var status = ld.getStatus();
       if (status == null || status.getPhase() != LosslessDeploymentPhase.AWAITING_PROMOTION) {
-        System.err.println("ferry promote: " + ns + "/" + name + " is not awaiting promotion (phase "
+        throw new CliError(ns + "/" + name + " is not awaiting promotion (phase "
             + (status == null ? "none" : status.getPhase()) + ")");
-        return 1;
       }
       String revision = status.getUpdateRevision();
       client.resources(LosslessDeployment.class).inNamespace(ns).withName(name).edit(l -> {
@@ -50,7 +49,8 @@ public final class PromoteCommand implements Callable<Integer> {
         l.getMetadata().setAnnotations(a);
         return l;
       });
-      System.out.println("promoted " + ns + "/" + name + " to revision " + revision);
+      spec.commandLine().getOut().println("promoted " + ns + "/" + name + " to revision " + revision);
+      spec.commandLine().getOut().flush();
       return 0;
     }
   }

@@ -30,7 +30,7 @@ class CheckCommandTest {
   }
 
   static Run run(InputStream stdin, String... args) {
-    CommandLine cl = stdin == null ? Ferry.commandLine() : new CommandLine(new CheckCommand(stdin));
+    CommandLine cl = stdin == null ? Ferry.commandLine() : Ferry.handling(new CommandLine(new CheckCommand(stdin)));
     String[] full = args;
     if (stdin == null) {
       full = new String[args.length + 1];
@@ -114,14 +114,14 @@ class CheckCommandTest {
     Run r = run("-f", f.toString());
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.out()).isEmpty();
-    assertThat(r.err()).startsWith("ferry check: " + f + ": document 2 (line ").contains("malformed YAML");
+    assertThat(r.err()).startsWith("ferry check: error: " + f + ": document 2 (line ").contains("malformed YAML");
   }
 
   @Test
   void missingFileUnknownKindAndEmptyInputAreTwo() throws Exception {
     Run missing = run("-f", "no-such.yaml");
     assertThat(missing.code()).isEqualTo(2);
-    assertThat(missing.err()).isEqualTo("ferry check: no-such.yaml: no such file" + System.lineSeparator());
+    assertThat(missing.err()).isEqualTo("ferry check: error: no-such.yaml: no such file" + System.lineSeparator());
 
     Path cm = dir.resolve("cm.yaml");
     Files.writeString(cm, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n");
@@ -170,6 +170,14 @@ class CheckCommandTest {
         """);
     Run r = run("--kubeconfig", kubeconfig.toString(), "web");
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).startsWith("ferry check: ").contains("127.0.0.1:1");
+    assertThat(r.err()).startsWith("ferry check: error: cannot read namespace shop from http://127.0.0.1:1")
+        .hasLineCount(1);
+    Run unknown = run("--kubeconfig", kubeconfig.toString(), "--context", "up", "web");
+    assertThat(unknown.code()).isEqualTo(2);
+    assertThat(unknown.err()).isEqualTo("ferry check: error: --context up: no such context in " + kubeconfig
+        + " (it has down)\n");
+    Run missing = run("--kubeconfig", dir.resolve("nope").toString(), "web");
+    assertThat(missing.code()).isEqualTo(2);
+    assertThat(missing.err()).isEqualTo("ferry check: error: --kubeconfig " + dir.resolve("nope") + ": no such file, or not readable\n");
   }
 }

@@ -61,6 +61,8 @@ class RollingHttpReleaseTest {
     client.resources(LosslessDeployment.class).inNamespace(h.ns).resource(ld).create();
     await().atMost(Duration.ofSeconds(30)).until(() -> h.phase("web") == LosslessDeploymentPhase.HEALTHY
         && h.serving().size() == REPLICAS);
+    // kubectl get ld's READY column, as kubectl get deploy shows it.
+    await().atMost(Duration.ofSeconds(10)).until(() -> (REPLICAS + "/" + REPLICAS).equals(h.ld("web").getStatus().getReady()));
     return h.ld("web").getStatus().getCurrentRevision();
   }
 

@@ -19,7 +19,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version(FerryNames.VERSION_V1ALPHA1)
 @ShortNames("ld")
 @Categories("ferry")
-// The generator orders printer columns by JSON path, whatever the order here: kubectl shows Age first.
+// In this order in the CRD (GenerateCrds), as `kubectl get deploy` reads: READY first, AGE last.
+@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.ready", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Current", jsonPath = ".status.currentRevision", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Update", jsonPath = ".status.updateRevision", type = Type.STRING)

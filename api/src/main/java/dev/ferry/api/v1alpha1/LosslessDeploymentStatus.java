@@ -51,6 +51,10 @@ public class LosslessDeploymentStatus {
   @JsonPropertyDescription("Pods of updateRevision.")
   private Integer updatedReplicas;
 
+  @JsonPropertyDescription("Pods serving out of spec.replicas, e.g. 3/4: the READY column, as kubectl get "
+      + "deploy shows it.")
+  private String ready;
+
   @JsonPropertyDescription("spec.selector in string form (e.g. app=mqtt), for the scale subresource and "
       + "the HorizontalPodAutoscaler.")
   @LabelSelector
@@ -129,6 +133,14 @@ public class LosslessDeploymentStatus {
     this.replicas = replicas;
   }
 
+  public String getReady() {
+    return ready;
+  }
+
+  public void setReady(String ready) {
+    this.ready = ready;
+  }
+
   public Integer getReadyReplicas() {
     return readyReplicas;
   }
@@ -204,6 +216,7 @@ public class LosslessDeploymentStatus {
         && Objects.equals(collisionCount, that.collisionCount)
         && Objects.equals(replicas, that.replicas)
         && Objects.equals(readyReplicas, that.readyReplicas)
+        && Objects.equals(ready, that.ready)
         && Objects.equals(updatedReplicas, that.updatedReplicas)
         && Objects.equals(selector, that.selector)
         && Objects.equals(conditions, that.conditions)
@@ -216,7 +229,7 @@ public class LosslessDeploymentStatus {
   @Override
   public int hashCode() {
     return Objects.hash(observedGeneration, phase, phaseStartedAt, currentRevision, updateRevision, collisionCount,
-        replicas, readyReplicas, updatedReplicas, selector, conditions, drain, drained, schema, message);
+        replicas, readyReplicas, ready, updatedReplicas, selector, conditions, drain, drained, schema, message);
   }
 
   @Override

@@ -19,7 +19,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version(FerryNames.VERSION_V1ALPHA1)
 @ShortNames("rb")
 @Categories("ferry")
-// The generator orders printer columns by JSON path, whatever the order here: kubectl shows Age first.
+// In this order in the CRD (GenerateCrds): AGE last, as kubectl's own resources have it.
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Target", jsonPath = ".spec.targetRef.name", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)

@@ -80,6 +80,7 @@ final class StatusRecorder {
     s.setReplicas(live.size());
     s.setReadyReplicas((int) live.stream().filter(PodView::serving).count());
     s.setUpdatedReplicas((int) live.stream().filter(p -> p.revision().equals(r.updateRevision())).count());
+    s.setReady(s.getReadyReplicas() + "/" + ld.getSpec().getReplicas());
     s.setMessage(step.message());
 
     // Pods drained in this release: kept while the update revision stays the same.

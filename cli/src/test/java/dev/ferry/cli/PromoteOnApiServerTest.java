@@ -1,0 +1,95 @@
+package dev.ferry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.api.FerryNames;
+import dev.ferry.api.v1alpha1.LifecycleSpec;
+import dev.ferry.api.v1alpha1.LosslessDeployment;
+import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
+import dev.ferry.api.v1alpha1.LosslessDeploymentStatus;
+import dev.ferry.cluster.ControlPlane;
+import dev.ferry.lab.cluster.Workloads;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code ferry promote} against a real kube-apiserver, with kubectl's flags: it promotes exactly the
+ * revision awaiting promotion, and says in one line (exit 2) when there is nothing to promote.
+ */
+@Tag("real-kube")
+class PromoteOnApiServerTest {
+  static ControlPlane plane;
+  static KubernetesClient admin;
+
+  @BeforeAll
+  static void start() throws Exception {
+    plane = ControlPlane.start(ControlPlane.Settings.in(Path.of("target/kube/" + PromoteOnApiServerTest.class.getSimpleName())));
+    admin = plane.newAdminClient();
+    for (String crd : new String[] {"losslessdeployments.ferry.dev-v1.yml", "rebalances.ferry.dev-v1.yml"}) {
+      try (InputStream in = PromoteOnApiServerTest.class.getClassLoader().getResourceAsStream("META-INF/fabric8/" + crd)) {
+        admin.apiextensions().v1().customResourceDefinitions()
+            .resource(admin.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
+      }
+    }
+    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("shop").endMetadata().build()).create();
+    LosslessDeployment ld = Workloads.appLosslessDeployment("web", 2, "web:1", Map.of(), 1, 0, new LifecycleSpec(), true);
+    ld.getMetadata().setNamespace("shop");
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (true) { // the CRD is served a moment after it is created
+      try {
+        admin.resource(ld).create();
+        break;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    admin.close();
+    plane.close();
+  }
+
+  static void setPhase(LosslessDeploymentPhase phase) {
+    admin.resources(LosslessDeployment.class).inNamespace("shop").withName("web").editStatus(l -> {
+      LosslessDeploymentStatus s = l.getStatus() == null ? new LosslessDeploymentStatus() : l.getStatus();
+      s.setPhase(phase);
+      s.setCurrentRevision("5d8f7c9b6");
+      s.setUpdateRevision("7b9c4d2f1");
+      l.setStatus(s);
+      return l;
+    });
+  }
+
+  @Test
+  void promotesTheRevisionAwaitingPromotionAndNothingElse() {
+    String kubeconfig = plane.adminKubeconfig().toString();
+    setPhase(LosslessDeploymentPhase.HEALTHY);
+    var healthy = ClusterCommandsTest.run("promote", "web", "--kubeconfig", kubeconfig, "-n", "shop");
+    assertThat(healthy.code()).isEqualTo(2);
+    assertThat(healthy.err()).isEqualTo("ferry promote: error: shop/web is not awaiting promotion (phase HEALTHY)\n");
+
+    var missing = ClusterCommandsTest.run("promote", "api", "--kubeconfig", kubeconfig, "-n", "shop");
+    assertThat(missing.code()).isEqualTo(2);
+    assertThat(missing.err()).isEqualTo("ferry promote: error: LosslessDeployment shop/api not found on " + plane.url() + "\n");
+
+    setPhase(LosslessDeploymentPhase.AWAITING_PROMOTION);
+    var promoted = ClusterCommandsTest.run("promote", "web", "--kubeconfig", kubeconfig, "--context", "lab", "-n", "shop");
+    assertThat(promoted.code()).as(promoted.err()).isZero();
+    assertThat(promoted.out()).isEqualTo("promoted shop/web to revision 7b9c4d2f1\n");
+    assertThat(admin.resources(LosslessDeployment.class).inNamespace("shop").withName("web").get()
+        .getMetadata().getAnnotations()).containsEntry(FerryNames.PROMOTE_ANNOTATION, "7b9c4d2f1");
+  }
+}
