@@ -39,8 +39,9 @@ public final class GenerateCrds {
     if (!dir.isDirectory() && !dir.mkdirs()) {
       throw new IllegalStateException("cannot create " + dir);
     }
-    int written = generator(dir).generate();
-    System.out.println("GenerateCrds: " + written + " CRDs in " + dir);
+    if (generator(dir).generate() != CUSTOM_RESOURCES.size()) {
+      throw new IllegalStateException("the generator did not write a CRD for each of " + CUSTOM_RESOURCES);
+    }
   }
 
   /** The generator as the build runs it, writing into {@code dir}. */
