@@ -165,40 +165,23 @@ public final class LabCommand implements Runnable {
     public Integer call() {
       PrintStream out = System.out;
       List<Scenario> chosen = new ArrayList<>();
+      // Every flag is checked before anything starts; an error names the flag (the top-level handler
+      // prints it as "ferry lab compare: error: ...", exit 2).
       try {
         scenarios.forEach(name -> chosen.add(Scenario.of(name)));
-        if (nodes < 1 || clients < 1 || rate < 1 || startup < 0 || initialDelay < 0 || waitTakeover < 0
-            || propagationMillis < -1 || publishRate < 0) {
-          throw new IllegalArgumentException("--nodes, --clients and --conn-evict-rate must be at least 1, the others 0 or more");
-        }
-        if (replicas < 1 || !(requestRate > 0) || requestRate > 5000 || warmup < 0) {
-          throw new IllegalArgumentException("--replicas must be at least 1, --request-rate in (0, 5000], --warmup 0 or more");
-        }
-        if (model && chosen.stream().anyMatch(sc -> sc.requestResponse() || sc.schemaMigration())) {
-          throw new IllegalArgumentException("--model runs the MQTT scenarios only");
-        }
-        if (rollbackWindow < 0) {
-          throw new IllegalArgumentException("--rollback-window must be 0 or more");
-        }
-        if (!dev.ferry.broker.BrokerConfig.validEvictionSlices(evictionSlices)) {
-          throw new IllegalArgumentException("--eviction-slices must divide 1000 and lie in 1..100, was " + evictionSlices);
-        }
         emqxProfile();
-        Kube k = Kube.of(kube);
-        if (k == Kube.REAL && model) {
-          throw new IllegalArgumentException("--kube real and --model exclude each other");
-        }
-        if (k == Kube.REAL && !dev.ferry.cluster.LabNetwork.inside()) {
-          throw new IllegalArgumentException("--kube real needs the lab's network namespace: run it through ./ferry, which"
-              + " starts it there (scripts/lab-network)");
-        }
-        if (drainParallel < 1 || drainParallel > 10 || drainParallel > rate) {
-          throw new IllegalArgumentException("--drain-parallel must be 1 to 10 and at most --conn-evict-rate, was "
-              + drainParallel);
-        }
       } catch (IllegalArgumentException e) {
-        System.err.println("ferry lab compare: " + e.getMessage());
-        return 2;
+        throw new CliError(e.getMessage(), e);
+      }
+      Kube k;
+      try {
+        k = Kube.of(kube);
+      } catch (IllegalArgumentException e) {
+        throw new CliError(e.getMessage(), e);
+      }
+      validate(chosen, k);
+      if (report != null) {
+        checkReportFolder(report);
       }
       List<ScenarioReport> results;
       Object settings;
@@ -248,8 +231,7 @@ public final class LabCommand implements Runnable {
           try {
             postgres = postgres();
           } catch (RuntimeException e) {
-            System.err.println("ferry lab compare: " + e.getMessage());
-            return 2;
+            throw new CliError(e.getMessage(), e);
           }
           out.printf(Locale.ROOT, "ferry lab: %d people pods, %.0f requests/s through an ingress over %d people,"
               + " propagation %d ms, rollback window %d s; PostgreSQL: %s%n", ss.replicas(), ss.ratePerSecond(),
@@ -322,6 +304,49 @@ public final class LabCommand implements Runnable {
         ReportWriter.write(report, mode, settings, results).forEach(p -> out.println("wrote " + p));
       }
       return 0;
+    }
+
+    private void validate(List<Scenario> chosen, Kube k) {
+      require(nodes >= 1, "--nodes must be at least 1, was " + nodes);
+      require(clients >= 1, "--clients must be at least 1, was " + clients);
+      require(rate >= 1, "--conn-evict-rate must be at least 1, was " + rate);
+      require(startup >= 0, "--startup must be 0 or more, was " + startup);
+      require(initialDelay >= 0, "--initial-delay must be 0 or more, was " + initialDelay);
+      require(waitTakeover >= 0, "--wait-takeover must be 0 or more, was " + waitTakeover);
+      require(propagationMillis >= -1, "--propagation-ms must be 0 or more, was " + propagationMillis);
+      require(publishRate >= 0, "--publish-rate must be 0 or more, was " + publishRate);
+      require(protocol.equals("5") || protocol.equals("3.1.1"), "--protocol must be 5 or 3.1.1, was " + protocol);
+      require(replicas >= 1, "--replicas must be at least 1, was " + replicas);
+      require(requestRate > 0 && requestRate <= 5000, "--request-rate must be in (0, 5000], was " + requestRate);
+      require(warmup >= 0, "--warmup must be 0 or more, was " + warmup);
+      require(rollbackWindow >= 0, "--rollback-window must be 0 or more, was " + rollbackWindow);
+      require(dev.ferry.broker.BrokerConfig.validEvictionSlices(evictionSlices),
+          "--eviction-slices must divide 1000 and lie in 1..100, was " + evictionSlices);
+      require(drainParallel >= 1 && drainParallel <= 10 && drainParallel <= rate,
+          "--drain-parallel must be 1 to 10 and at most --conn-evict-rate, was " + drainParallel);
+      require(!(model && chosen.stream().anyMatch(sc -> sc.requestResponse() || sc.schemaMigration())),
+          "--model runs the MQTT scenarios only");
+      require(!(k == Kube.REAL && model), "--kube real and --model exclude each other");
+      require(k != Kube.REAL || dev.ferry.cluster.LabNetwork.inside(), "--kube real needs the lab's network namespace:"
+          + " run it through ./ferry, which starts it there (scripts/lab-network)");
+    }
+
+    private static void require(boolean ok, String message) {
+      if (!ok) {
+        throw new CliError(message);
+      }
+    }
+
+    /** The report folder, made (or found) and writable now, not after a run of minutes. */
+    private static void checkReportFolder(Path folder) {
+      try {
+        java.nio.file.Files.createDirectories(folder);
+      } catch (java.io.IOException | RuntimeException e) {
+        throw new CliError("--report " + folder + ": cannot be made: " + e.getMessage(), e);
+      }
+      if (!java.nio.file.Files.isWritable(folder)) {
+        throw new CliError("--report " + folder + ": not writable");
+      }
     }
 
     /** The settings as report.json shows them: durations in seconds. */

@@ -78,6 +78,6 @@ class ClusterCommandsTest {
   void theVersionIsTheBuildsNotDev() {
     Run r = run("--version");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).matches("ferry \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?( \\(commit [0-9a-f]{7,}\\))?\\n");
+    assertThat(r.out()).matches("ferry \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?( \\(commit [0-9a-f]{7,}(-dirty)?\\))?\\n");
   }
 }
