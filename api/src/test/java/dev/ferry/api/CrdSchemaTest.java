@@ -63,11 +63,12 @@ class CrdSchemaTest {
 
   @Test
   void printerColumns() {
-    // The generator orders columns by JSON path, so kubectl shows Age first.
+    // In kubectl's order, as `kubectl get deploy` reads: READY first, AGE last (GenerateCrds keeps it).
     assertThat(Crds.onlyVersion(LD).getAdditionalPrinterColumns())
         .extracting(CustomResourceColumnDefinition::getName, CustomResourceColumnDefinition::getJsonPath,
             CustomResourceColumnDefinition::getType)
-        .containsExactlyInAnyOrder(
+        .containsExactly(
+            tuple("Ready", ".status.ready", "string"),
             tuple("Phase", ".status.phase", "string"),
             tuple("Current", ".status.currentRevision", "string"),
             tuple("Update", ".status.updateRevision", "string"),
@@ -76,7 +77,7 @@ class CrdSchemaTest {
     assertThat(Crds.onlyVersion(RB).getAdditionalPrinterColumns())
         .extracting(CustomResourceColumnDefinition::getName, CustomResourceColumnDefinition::getJsonPath,
             CustomResourceColumnDefinition::getType)
-        .containsExactlyInAnyOrder(
+        .containsExactly(
             tuple("Phase", ".status.phase", "string"),
             tuple("Target", ".spec.targetRef.name", "string"),
             tuple("Age", ".metadata.creationTimestamp", "date"));

@@ -63,20 +63,6 @@ class CrdsUpToDateTest {
         .isEmpty();
   }
 
-  @Test
-  void printerColumnsReadAsKubectlGetDeployDoes() {
-    String ld = RepoFiles.ymlFiles(RepoFiles.CRDS).get("losslessdeployments.ferry.dev-v1.yml");
-    int ready = ld.indexOf("name: Ready");
-    int phase = ld.indexOf("name: Phase");
-    int current = ld.indexOf("name: Current");
-    int update = ld.indexOf("name: Update");
-    int age = ld.indexOf("name: Age");
-    assertThat(List.of(ready, phase, current, update, age)).as("READY, PHASE, CURRENT, UPDATE, AGE").isSorted()
-        .doesNotContain(-1);
-    String rb = RepoFiles.ymlFiles(RepoFiles.CRDS).get("rebalances.ferry.dev-v1.yml");
-    assertThat(rb.indexOf("name: Age")).as("AGE last").isGreaterThan(rb.indexOf("name: Target")).isGreaterThan(rb.indexOf("name: Phase"));
-  }
-
   /** One line per file that is missing, unexpected or different, naming the first differing line. */
   private static List<String> differences(Map<String, String> expected, Map<String, String> actual) {
     List<String> differences = new ArrayList<>();

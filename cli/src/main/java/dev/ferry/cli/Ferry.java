@@ -33,7 +33,14 @@ public final class Ferry implements Runnable {
   boolean verbose;
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    int code;
+    try {
+      code = commandLine().execute(args);
+    } catch (Throwable t) { // an Error picocli lets through: never exit 1, which check uses for "risks found"
+      System.err.println("ferry: error: " + t);
+      code = ERROR;
+    }
+    System.exit(code);
   }
 
   static CommandLine commandLine() {
@@ -104,7 +111,8 @@ public final class Ferry implements Runnable {
         return where + " answered " + k.getCode() + ": " + said;
       }
       Throwable root = root(k);
-      return "cannot reach " + where + ": " + (root.getMessage() == null ? root.toString() : root.getMessage());
+      String why = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+      return root instanceof java.io.IOException ? "cannot reach " + where + ": " + why : where + ": " + why;
     }
     return e.getMessage() == null ? e.toString() : e.toString().replaceFirst("^java\\.lang\\.", "");
   }

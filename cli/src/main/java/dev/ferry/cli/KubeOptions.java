@@ -46,8 +46,7 @@ final class KubeOptions {
    */
   Config config() {
     Config config = longRunningConfig();
-    // Not fabric8's ten retries with backoff (about 20 s). KUBERNETES_REQUEST_RETRY_BACKOFFLIMIT
-    // still wins when set.
+    // Not fabric8's ten retries with backoff (about 20 s).
     if (Config.DEFAULT_REQUEST_RETRY_BACKOFFLIMIT.equals(config.getRequestRetryBackoffLimit())) {
       config.setRequestRetryBackoffLimit(1);
     }
@@ -60,14 +59,15 @@ final class KubeOptions {
     if (context != null) {
       requireContext(files);
     }
-    Config config;
-    if (kubeconfig != null) {
-      config = Config.fromKubeconfig(context, kubeconfig);
-    } else {
-      config = Config.autoConfigure(context);
+    if (files.isEmpty() && System.getenv("KUBERNETES_SERVICE_HOST") == null) {
+      throw new CliError("no cluster: no kubeconfig file (--kubeconfig, $KUBECONFIG, ~/.kube/config) and not in a pod");
     }
-    if (config.getMasterUrl() == null || config.getMasterUrl().isBlank()) {
-      throw new CliError("no cluster: no kubeconfig (" + describe(files) + ") and not in a pod; use --kubeconfig");
+    Config config;
+    try {
+      config = kubeconfig != null ? Config.fromKubeconfig(context, kubeconfig) : Config.autoConfigure(context);
+    } catch (RuntimeException e) {
+      // Not the parser's message: it may quote a line of the file, and a kubeconfig holds credentials.
+      throw new CliError("kubeconfig " + describe(files) + ": not a valid kubeconfig");
     }
     quietVersionWarnings();
     server = config.getMasterUrl().replaceFirst("/+$", "");
@@ -120,7 +120,8 @@ final class KubeOptions {
           known.add(c.getName());
         }
       } catch (RuntimeException e) {
-        throw new CliError("kubeconfig " + f + ": cannot be read: " + e.getMessage());
+        // Not the parser's message: it may quote a line of the file, and a kubeconfig holds credentials.
+        throw new CliError("kubeconfig " + f + ": not a valid kubeconfig");
       }
     }
     if (!known.contains(context)) {

@@ -313,7 +313,7 @@ public final class LabCommand implements Runnable {
       require(startup >= 0, "--startup must be 0 or more, was " + startup);
       require(initialDelay >= 0, "--initial-delay must be 0 or more, was " + initialDelay);
       require(waitTakeover >= 0, "--wait-takeover must be 0 or more, was " + waitTakeover);
-      require(propagationMillis >= -1, "--propagation-ms must be 0 or more, was " + propagationMillis);
+      require(propagationMillis >= -1, "--propagation-ms must be 0 or more (or -1: each scenario's own), was " + propagationMillis);
       require(publishRate >= 0, "--publish-rate must be 0 or more, was " + publishRate);
       require(protocol.equals("5") || protocol.equals("3.1.1"), "--protocol must be 5 or 3.1.1, was " + protocol);
       require(replicas >= 1, "--replicas must be at least 1, was " + replicas);

@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -62,6 +63,17 @@ class ClusterCommandsTest {
     assertThat(file.code()).isEqualTo(2);
     assertThat(file.err()).isEqualTo("ferry operator: error: --kubeconfig " + dir.resolve("missing")
         + ": no such file, or not readable\n");
+  }
+
+  @Test
+  void aKubeconfigThatIsNotOneIsNamedButNeverQuoted() throws Exception {
+    Path bad = Files.writeString(dir.resolve("bad"), "users: [{name: u, user: {token: s3cr3t-t0ken}}\n  - : [\n");
+    for (String[] args : List.of(new String[] {"promote", "web", "--kubeconfig", bad.toString()},
+        new String[] {"promote", "web", "--kubeconfig", bad.toString(), "--context", "x"})) {
+      Run r = run(args);
+      assertThat(r.code()).isEqualTo(2);
+      assertThat(r.err()).isEqualTo("ferry promote: error: kubeconfig " + bad + ": not a valid kubeconfig\n");
+    }
   }
 
   @Test

@@ -58,8 +58,8 @@ import org.slf4j.LoggerFactory;
  * server in CRUD mode ({@link ApiServer#FABRIC8_MOCK}, the lab's embedded mode), which has neither
  * the {@code binding} subresource nor graceful deletion. On the mock the kubelet binds a pod by
  * setting {@code spec.nodeName}, and graceful deletion stands on a finalizer
- * ({@link #GRACEFUL_DELETION_FINALIZER}): the kubelet adds it to each pod it admits (the lab's
- * controllers create pods with it), the mock then only sets {@code deletionTimestamp} on a DELETE,
+ * ({@link #GRACEFUL_DELETION_FINALIZER}): the kubelet adds it to each pod of its namespaces that
+ * lacks it, before admitting it (the lab's controllers create pods with it), the mock then only sets {@code deletionTimestamp} on a DELETE,
  * and the kubelet removes the finalizer where the real kubelet deletes with grace period 0.
  *
  * <p>Its loop is one thread; starting and stopping containers happen on others, so a slow container
@@ -136,7 +136,7 @@ public final class Kubelet implements AutoCloseable {
     final String uid;
     final String namespace;
     final String name;
-    /** The pod's address, once its container has started on it. */
+    /** The pod's address, once its container has started on it (or failed to, not for want of an address). */
     volatile String ip;
     State state = State.STARTING;
     CompletableFuture<ContainerRuntime.Container> starting;
@@ -162,6 +162,7 @@ public final class Kubelet implements AutoCloseable {
   private final Map<String, PodRun> runs = new ConcurrentHashMap<>();
   private final ScheduledExecutorService loop;
   private Instant leaseRenewed = Instant.EPOCH;
+  private String nodeUid;
   private final ExecutorService containers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("container-", 0).factory());
   /** HTTP calls from any address (to IPv6 pods from the node; everything on the mock). */
   private final HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -177,7 +178,9 @@ public final class Kubelet implements AutoCloseable {
     this.settings = settings;
     int n = nodes.getAndIncrement();
     this.nodeName = "node-" + n;
-    this.nodeAddress = LabNetwork.nodeAddress(n);
+    // On the mock there is no lab network: the node is this machine (and the static counter may pass
+    // the lab network's 200 node addresses in a long-lived JVM that makes many clusters).
+    this.nodeAddress = settings.apiServer() == ApiServer.KUBE_APISERVER ? LabNetwork.nodeAddress(n) : "127.0.0.1";
     // On the real apiserver the kubelet runs in the lab's network, where the node's address is
     // local; on the mock every address is loopback and there is no node address to call from.
     this.fromNode = settings.apiServer() == ApiServer.KUBE_APISERVER ? httpFrom(nodeAddress) : plain;
@@ -211,7 +214,7 @@ public final class Kubelet implements AutoCloseable {
     var node = new NodeBuilder().withNewMetadata().withName(nodeName)
         .addToLabels("kubernetes.io/hostname", nodeName).addToLabels("kubernetes.io/os", "linux").endMetadata()
         .build();
-    client.nodes().resource(node).create();
+    nodeUid = client.nodes().resource(node).create().getMetadata().getUid();
     Map<String, Quantity> capacity = Map.of("cpu", new Quantity("64"), "memory", new Quantity("256Gi"), "pods", new Quantity("1000"));
     client.nodes().withName(nodeName).editStatus(n -> {
       n.setStatus(new io.fabric8.kubernetes.api.model.NodeStatusBuilder()
@@ -240,7 +243,9 @@ public final class Kubelet implements AutoCloseable {
     java.time.ZonedDateTime renew = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC);
     if (leases.withName(nodeName).get() == null) {
       leases.resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
-          .withNewMetadata().withName(nodeName).withNamespace("kube-node-lease").endMetadata()
+          .withNewMetadata().withName(nodeName).withNamespace("kube-node-lease")
+            .addNewOwnerReference().withApiVersion("v1").withKind("Node").withName(nodeName).withUid(nodeUid).endOwnerReference()
+          .endMetadata()
           .withNewSpec().withHolderIdentity(nodeName).withLeaseDurationSeconds((int) LEASE_DURATION.toSeconds())
             .withRenewTime(renew).endSpec().build()).create();
     } else {
@@ -256,6 +261,7 @@ public final class Kubelet implements AutoCloseable {
     try {
       renewLease();
     } catch (RuntimeException e) {
+      leaseRenewed = Instant.now(); // tried again at the next renewal, not every pass
       log.warn("event=lease_renewal_failed node={} error={}", nodeName, e.toString());
     }
     try {
@@ -295,7 +301,9 @@ public final class Kubelet implements AutoCloseable {
         }
         return;
       }
-      if (pod.getSpec().getNodeName() == null && !bind(pod)) {
+      boolean mockWithoutFinalizer = settings.apiServer() == ApiServer.FABRIC8_MOCK && (pod.getMetadata().getFinalizers() == null
+          || !pod.getMetadata().getFinalizers().contains(GRACEFUL_DELETION_FINALIZER));
+      if ((pod.getSpec().getNodeName() == null || mockWithoutFinalizer) && !bind(pod)) {
         return;
       }
       admit(pod);
@@ -315,7 +323,9 @@ public final class Kubelet implements AutoCloseable {
       }
       case TERMINATING -> {
         if (run.stopping.isDone()) {
-          finish(run, "Succeeded");
+          // A run-to-completion container that exited by itself meanwhile ends the pod with its own outcome.
+          var exit = run.container.exited().getNow(null);
+          finish(run, exit != null && !exit.succeeded() ? "Failed" : "Succeeded");
         }
       }
     }
@@ -396,12 +406,19 @@ public final class Kubelet implements AutoCloseable {
   private ContainerRuntime.Container startContainer(PodRun run, Pod pod, Map<String, String> env, boolean ipv6) {
     Exception last = null;
     for (int attempt = 0; attempt < ADDRESS_ATTEMPTS; attempt++) {
-      String ip = settings.addresses().next(ipv6);
-      run.ip = ip;
+      String ip;
       try {
-        return runtime.start(pod, env, ip);
+        ip = settings.addresses().next(ipv6);
+      } catch (RuntimeException e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+      try {
+        ContainerRuntime.Container c = runtime.start(pod, env, ip);
+        run.ip = ip;
+        return c;
       } catch (Exception e) { // Netty's bind throws java.net.BindException unchecked
         if (!addressInUse(e)) {
+          run.ip = ip; // the sandbox has its address, though its container does not run
           throw new java.util.concurrent.CompletionException(e);
         }
         log.info("event=pod_address_taken pod={}/{} ip={}", run.namespace, run.name, ip);
@@ -412,10 +429,13 @@ public final class Kubelet implements AutoCloseable {
         new IllegalStateException("no free pod address after " + ADDRESS_ATTEMPTS + " attempts", last));
   }
 
-  /** True when {@code e} (or a cause) says the address is taken. */
+  /**
+   * True when {@code e} (or a cause) says the address is taken (EADDRINUSE), not that it cannot be
+   * had at all (EADDRNOTAVAIL: outside the lab network), which no other address would cure.
+   */
   static boolean addressInUse(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.net.BindException || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
+      if (t.getMessage() != null && t.getMessage().contains("Address already in use")) {
         return true;
       }
     }
@@ -448,8 +468,10 @@ public final class Kubelet implements AutoCloseable {
     PodStatuses.update(client, run.namespace, run.name, p -> {
       var s = p.getStatus();
       s.setPhase("Running");
-      s.setPodIP(run.ip);
-      s.setPodIPs(List.of(new PodIP(run.ip)));
+      if (run.ip != null) {
+        s.setPodIP(run.ip);
+        s.setPodIPs(List.of(new PodIP(run.ip)));
+      }
       s.setContainerStatuses(List.of(status));
       return true;
     });
@@ -680,15 +702,22 @@ public final class Kubelet implements AutoCloseable {
   @Override
   public void close() {
     loop.shutdownNow();
+    try {
+      // A pass in progress may still admit a pod: wait for it, so that no container starts unseen.
+      loop.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     List<CompletableFuture<Void>> stops = new ArrayList<>();
     for (PodRun run : runs.values()) {
       if (run.starting != null) {
-        stops.add(run.starting.handle((c, e) -> {
+        // Side by side: a broker in a JVM of its own can take seconds to stop.
+        stops.add(run.starting.handleAsync((c, e) -> {
           if (c != null) {
             c.kill();
           }
           return null;
-        }));
+        }, containers));
       }
     }
     try {

@@ -224,7 +224,12 @@ public final class EmbeddedCluster implements AutoCloseable {
       operator = FerryOperator.start(operatorClient, new FerryOperator.Options(Set.of(namespace()), real != null, metricsAddress));
     } catch (IOException e) {
       operatorClient.close();
+      operatorClient = null;
       throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      operatorClient.close();
+      operatorClient = null;
+      throw e;
     }
     return operator;
   }
