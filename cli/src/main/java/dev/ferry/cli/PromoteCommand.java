@@ -39,7 +39,7 @@ public final class PromoteCommand implements Callable<Integer> {
       var status = ld.getStatus();
       if (status == null || status.getPhase() != LosslessDeploymentPhase.AWAITING_PROMOTION) {
         throw new CliError(ns + "/" + name + " is not awaiting promotion (phase "
-            + (status == null ? "none" : status.getPhase()) + ")");
+            + (status == null || status.getPhase() == null ? "none" : ListCommand.jsonName(status.getPhase())) + ")");
       }
       String revision = status.getUpdateRevision();
       client.resources(LosslessDeployment.class).inNamespace(ns).withName(name).edit(l -> {

@@ -21,20 +21,21 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code ferry promote} against a real kube-apiserver, with kubectl's flags: it promotes exactly the
- * revision awaiting promotion, and says in one line (exit 2) when there is nothing to promote.
+ * The verbs against a real kube-apiserver, with kubectl's flags: {@code promote} promotes exactly
+ * the revision awaiting promotion, and says in one line (exit 2) when there is nothing to promote;
+ * {@code list} lists as {@code kubectl get deploy} does.
  */
 @Tag("real-kube")
-class PromoteOnApiServerTest {
+class VerbsOnApiServerTest {
   static ControlPlane plane;
   static KubernetesClient admin;
 
   @BeforeAll
   static void start() throws Exception {
-    plane = ControlPlane.start(ControlPlane.Settings.in(Path.of("target/kube/" + PromoteOnApiServerTest.class.getSimpleName())));
+    plane = ControlPlane.start(ControlPlane.Settings.in(Path.of("target/kube/" + VerbsOnApiServerTest.class.getSimpleName())));
     admin = plane.newAdminClient();
     for (String crd : new String[] {"losslessdeployments.ferry.dev-v1.yml", "rebalances.ferry.dev-v1.yml"}) {
-      try (InputStream in = PromoteOnApiServerTest.class.getClassLoader().getResourceAsStream("META-INF/fabric8/" + crd)) {
+      try (InputStream in = VerbsOnApiServerTest.class.getClassLoader().getResourceAsStream("META-INF/fabric8/" + crd)) {
         admin.apiextensions().v1().customResourceDefinitions()
             .resource(admin.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
       }
@@ -74,12 +75,40 @@ class PromoteOnApiServerTest {
   }
 
   @Test
+  void listsAsKubectlGetDeployDoes() {
+    String kubeconfig = plane.adminKubeconfig().toString();
+    setPhase(LosslessDeploymentPhase.HEALTHY);
+    admin.resources(LosslessDeployment.class).inNamespace("shop").withName("web").editStatus(l -> {
+      l.getStatus().setReady("2/2");
+      return l;
+    });
+    var table = ClusterCommandsTest.run("list", "--kubeconfig", kubeconfig, "-n", "shop");
+    assertThat(table.code()).as(table.err()).isZero();
+    assertThat(table.out().lines().toList()).hasSize(2);
+    assertThat(table.out().lines().toList().get(0)).matches("NAME +READY +PHASE +CURRENT +UPDATE +AGE");
+    assertThat(table.out().lines().toList().get(1)).matches("web +2/2 +Healthy +5d8f7c9b6 +7b9c4d2f1 +\\d+[smhd]");
+
+    var all = ClusterCommandsTest.run("list", "--kubeconfig", kubeconfig, "-A", "-o", "wide");
+    assertThat(all.out()).startsWith("NAMESPACE").contains("STRATEGY").contains("shop   ").contains("Rolling");
+    assertThat(ClusterCommandsTest.run("list", "--kubeconfig", kubeconfig, "-n", "shop", "-o", "name").out())
+        .isEqualTo("losslessdeployment.ferry.dev/web\n");
+    var json = ClusterCommandsTest.run("list", "--kubeconfig", kubeconfig, "-n", "shop", "-o", "json");
+    assertThat(json.out()).as(json.err())
+        .contains("\"kind\" : \"List\"").contains("\"name\" : \"web\"");
+    var empty = ClusterCommandsTest.run("list", "--kubeconfig", kubeconfig, "-n", "default");
+    assertThat(empty.code()).isZero();
+    assertThat(empty.err()).isEqualTo("No resources found in default namespace.\n");
+    assertThat(ClusterCommandsTest.run("list", "--kubeconfig", kubeconfig, "-o", "table").err())
+        .isEqualTo("ferry list: error: -o table: the formats are wide, json, yaml and name\n");
+  }
+
+  @Test
   void promotesTheRevisionAwaitingPromotionAndNothingElse() {
     String kubeconfig = plane.adminKubeconfig().toString();
     setPhase(LosslessDeploymentPhase.HEALTHY);
     var healthy = ClusterCommandsTest.run("promote", "web", "--kubeconfig", kubeconfig, "-n", "shop");
     assertThat(healthy.code()).isEqualTo(2);
-    assertThat(healthy.err()).isEqualTo("ferry promote: error: shop/web is not awaiting promotion (phase HEALTHY)\n");
+    assertThat(healthy.err()).isEqualTo("ferry promote: error: shop/web is not awaiting promotion (phase Healthy)\n");
 
     var missing = ClusterCommandsTest.run("promote", "api", "--kubeconfig", kubeconfig, "-n", "shop");
     assertThat(missing.code()).isEqualTo(2);
