@@ -7,6 +7,7 @@ import dev.ferry.api.v1alpha1.LifecycleSpec;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
 import dev.ferry.api.v1alpha1.LosslessDeploymentStatus;
+import dev.ferry.api.v1alpha1.Rebalance;
 import dev.ferry.cluster.ControlPlane;
 import dev.ferry.lab.cluster.Workloads;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -72,6 +73,29 @@ class VerbsOnApiServerTest {
       l.setStatus(s);
       return l;
     });
+  }
+
+  @Test
+  void rebalanceCreatesOneRebalanceAtTheDrainsRates() {
+    String kubeconfig = plane.adminKubeconfig().toString();
+    var created = ClusterCommandsTest.run("rebalance", "web", "--kubeconfig", kubeconfig, "-n", "shop", "--wait-takeover", "5");
+    assertThat(created.code()).as(created.err()).isZero();
+    assertThat(created.out()).matches("rebalance\\.ferry\\.dev/web-[a-z0-9]{5} created\n");
+    var all = admin.resources(Rebalance.class).inNamespace("shop").list().getItems();
+    assertThat(all).hasSize(1);
+    var spec = all.get(0).getSpec();
+    assertThat(spec.getTargetRef().getName()).isEqualTo("web");
+    assertThat(spec.getConnEvictRate()).as("the LosslessDeployment's drain rate").isEqualTo(1000);
+    assertThat(spec.getWaitTakeover()).isEqualTo(5);
+
+    var again = ClusterCommandsTest.run("rebalance", "web", "--kubeconfig", kubeconfig, "-n", "shop");
+    assertThat(again.code()).isEqualTo(2);
+    assertThat(again.err()).isEqualTo("ferry rebalance: error: a Rebalance of shop/web is already pending or in progress: "
+        + all.get(0).getMetadata().getName() + "\n");
+    assertThat(ClusterCommandsTest.run("rebalance", "api", "--kubeconfig", kubeconfig, "-n", "shop").err())
+        .isEqualTo("ferry rebalance: error: LosslessDeployment shop/api not found on " + plane.url() + "\n");
+    assertThat(ClusterCommandsTest.run("rebalance", "web", "--kubeconfig", kubeconfig, "--conn-evict-rate", "0").err())
+        .isEqualTo("ferry rebalance: error: --conn-evict-rate must be at least 1, was 0\n");
   }
 
   @Test
