@@ -99,6 +99,55 @@ class VerbsOnApiServerTest {
   }
 
   @Test
+  void getShowsTheReleaseAsATreeAndWatchesIt() {
+    String kubeconfig = plane.adminKubeconfig().toString();
+    String now = java.time.Instant.now().minusSeconds(10).toString();
+    admin.resources(LosslessDeployment.class).inNamespace("shop").withName("web").editStatus(l -> {
+      var s = l.getStatus() == null ? new LosslessDeploymentStatus() : l.getStatus();
+      s.setPhase(LosslessDeploymentPhase.DRAINING);
+      s.setCurrentRevision("7b9c4d2f1");
+      s.setUpdateRevision("7b9c4d2f1");
+      s.setReady("1/2");
+      s.setMessage("draining web-5d8f7c9b6-aaaaa");
+      var d = new dev.ferry.api.v1alpha1.DrainStatus();
+      d.setPod("web-5d8f7c9b6-aaaaa");
+      d.setState("evicting");
+      d.setStartedAt(now);
+      d.setInitialConnections(500);
+      d.setConnections(100);
+      s.setDrain(d);
+      l.setStatus(s);
+      return l;
+    });
+    for (String[] pod : new String[][] {{"web-5d8f7c9b6-aaaaa", "5d8f7c9b6"}, {"web-7b9c4d2f1-bbbbb", "7b9c4d2f1"}}) {
+      admin.pods().inNamespace("shop").resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
+          .withName(pod[0]).addToLabels(FerryNames.DEPLOYMENT_LABEL, "web").addToLabels(FerryNames.REVISION_LABEL, pod[1])
+          .endMetadata().withNewSpec().addNewContainer().withName("web").withImage("web:1").endContainer().endSpec().build())
+          .create();
+    }
+    admin.v1().events().inNamespace("shop").resource(new io.fabric8.kubernetes.api.model.EventBuilder()
+        .withNewMetadata().withName("web.drain").endMetadata()
+        .withNewInvolvedObject().withKind("LosslessDeployment").withName("web").withNamespace("shop").endInvolvedObject()
+        .withType("Normal").withReason("DrainStarted").withMessage("draining web-5d8f7c9b6-aaaaa")
+        .withLastTimestamp(now).build()).create();
+
+    var tree = ClusterCommandsTest.run("get", "web", "--kubeconfig", kubeconfig, "-n", "shop");
+    assertThat(tree.code()).as(tree.err()).isZero();
+    assertThat(tree.out()).contains("Name:       shop/web", "Strategy:   Rolling", "Phase:      Draining", "Ready:      1/2",
+        "├─ 7b9c4d2f1 (current)", "└─ 5d8f7c9b6 (old)", "web-5d8f7c9b6-aaaaa", "web-7b9c4d2f1-bbbbb",
+        "Drain:      web-5d8f7c9b6-aaaaa  evicting", "connections 100 left of 500", "ETA ",
+        "DrainStarted", "Events:");
+
+    var watched = ClusterCommandsTest.run("get", "web", "--kubeconfig", kubeconfig, "-n", "shop", "-w", "--timeout", "2");
+    assertThat(watched.code()).isZero();
+    assertThat(watched.out().split("Name:       shop/web", -1).length - 1).as("frames").isGreaterThanOrEqualTo(2);
+
+    assertThat(ClusterCommandsTest.run("get", "web", "--kubeconfig", kubeconfig, "-n", "shop", "-o", "yaml").out())
+        .containsPattern("kind: \"?LosslessDeployment").doesNotContain("managedFields");
+    admin.pods().inNamespace("shop").withLabel(FerryNames.DEPLOYMENT_LABEL, "web").withGracePeriod(0).delete();
+  }
+
+  @Test
   void listsAsKubectlGetDeployDoes() {
     String kubeconfig = plane.adminKubeconfig().toString();
     setPhase(LosslessDeploymentPhase.HEALTHY);
