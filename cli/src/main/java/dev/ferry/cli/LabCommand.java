@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -240,17 +241,27 @@ public final class LabCommand implements Runnable {
             out.printf(Locale.ROOT, "  Kubernetes: %s%n", describe(s.kube()));
           }
         }
+        if (!verbose()) {
+          Path log = LabLog.toFile(report != null ? report.resolve("lab.log")
+              : Path.of(System.getProperty("java.io.tmpdir"), "ferry-lab-" + System.currentTimeMillis() + ".log"));
+          if (log != null) {
+            out.println("  logs: " + log + " (-v shows them here too)");
+          }
+          dev.ferry.lab.cluster.ChildJvm.logLevel("ERROR"); // broker and fleet processes: errors only
+        }
         out.println();
         results = new ArrayList<>();
+        int width = terminalWidth();
+        java.util.function.Consumer<String> progress = line -> System.out.println(fit(line, width));
         try {
           for (Scenario sc : chosen) {
             out.println("[" + sc.id() + "] " + sc.description());
             long t = System.nanoTime();
             results.add(sc.requestResponse()
-                ? RequestScenarioRunner.run(sc, rs, s.kube(), line -> System.out.println(line))
+                ? RequestScenarioRunner.run(sc, rs, s.kube(), progress)
                 : sc.schemaMigration()
-                ? SchemaScenarioRunner.run(sc, ss, postgres, s.kube(), line -> System.out.println(line))
-                : ScenarioRunner.run(sc, s, line -> System.out.println(line)));
+                ? SchemaScenarioRunner.run(sc, ss, postgres, s.kube(), progress)
+                : ScenarioRunner.run(sc, s, progress));
             out.printf(Locale.ROOT, "[%s] done in %.0fs%n%n", sc.id(), (System.nanoTime() - t) / 1e9);
           }
         } finally {
@@ -304,6 +315,28 @@ public final class LabCommand implements Runnable {
         ReportWriter.write(report, mode, settings, results).forEach(p -> out.println("wrote " + p));
       }
       return 0;
+    }
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    /** {@code ferry -v} (an option of the root command that every subcommand takes). */
+    private boolean verbose() {
+      return spec != null && spec.root().userObject() instanceof Ferry f && f.verbose;
+    }
+
+    /** The terminal's width ($COLUMNS), 120 when it is not known. */
+    static int terminalWidth() {
+      try {
+        int c = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "120").trim());
+        return c >= 40 ? c : 120;
+      } catch (NumberFormatException e) {
+        return 120;
+      }
+    }
+
+    /** A progress line cut to the terminal's width, so that each tick is one line. */
+    static String fit(String line, int width) {
+      return line.length() <= width ? line : line.substring(0, width - 1) + "…";
     }
 
     private void validate(List<Scenario> chosen, Kube k) {
@@ -378,7 +411,7 @@ public final class LabCommand implements Runnable {
     static String describe(Kube k) {
       return k == Kube.REAL
           ? "real: etcd 3.6.16, kube-apiserver and kube-controller-manager v1.36.3, our kubelet"
-          : "embedded: fabric8's mock API server, the lab's own controllers and kubelet";
+          : "embedded: fabric8's mock API server, the lab's own controllers, our kubelet";
     }
 
     /** The EMQX the lab brokers behave as, from --emqx-api, --eviction-slices and --improve. */

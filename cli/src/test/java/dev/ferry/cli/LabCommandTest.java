@@ -30,6 +30,13 @@ class LabCommandTest {
   }
 
   @Test
+  void aProgressLineFitsTheTerminal() {
+    String line = "[ferry]  12s  2000 clients connected  nodes {mqtt-a=700, mqtt-b=650, mqtt-c=650}  DRAINING: evicting";
+    assertThat(LabCommand.Compare.fit(line, 200)).isEqualTo(line);
+    assertThat(LabCommand.Compare.fit(line, 60)).hasSize(60).endsWith("…").startsWith("[ferry]  12s  2000 clients");
+  }
+
+  @Test
   void aReportFolderThatCannotBeWrittenStopsTheRunBeforeItStarts() throws Exception {
     Path file = Files.writeString(dir.resolve("a-file"), "");
     var r = compare("--report", file.resolve("report").toString());

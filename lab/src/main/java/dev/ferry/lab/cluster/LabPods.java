@@ -53,7 +53,9 @@ final class LabPods implements ContainerRuntime, AutoCloseable {
       String dubboRegistry) {}
 
   /** A child broker's JVM: small heap, serial GC (a lab on two cores has no CPU for parallel GC threads). */
-  static final List<String> BROKER_JVM = ChildJvm.options("-Xmx2g", "-XX:+UseSerialGC", "-Xss512k");
+  static List<String> brokerJvm() {
+    return ChildJvm.options("-Xmx2g", "-XX:+UseSerialGC", "-Xss512k");
+  }
 
   private final Settings settings;
   /** The brokers that run now (terminating pods' too, until stopped), by pod name. */
@@ -125,7 +127,7 @@ final class LabPods implements ContainerRuntime, AutoCloseable {
         new InetSocketAddress(ip, settings.mqttPort()), new InetSocketAddress(ip, settings.apiPort()),
         new InetSocketAddress(ip, settings.clusterPort()), List.of(), settings.apiKey(), settings.apiSecret(),
         7200, 1000, 32, profile(settings.emqx(), image));
-    PodBroker broker = settings.brokerProcesses() ? BrokerProcess.start(config, BROKER_JVM) : PodBroker.inThisProcess(config);
+    PodBroker broker = settings.brokerProcesses() ? BrokerProcess.start(config, brokerJvm()) : PodBroker.inThisProcess(config);
     var labels = pod.getMetadata().getLabels();
     String group = labels == null || labels.get(settings.clusterLabel()) == null ? name : labels.get(settings.clusterLabel());
     // Pods start side by side: peering happens one pod at a time, or two brokers starting

@@ -23,7 +23,9 @@ public final class ShardedFleet implements FleetRun {
 
   private static final Logger log = LoggerFactory.getLogger(ShardedFleet.class);
   /** A shard's JVM: serial GC, as the lab's brokers (two cores have no room for parallel GC threads). */
-  static final List<String> SHARD_JVM = dev.ferry.lab.cluster.ChildJvm.options("-Xmx2g", "-XX:+UseSerialGC");
+  static List<String> shardJvm() {
+    return dev.ferry.lab.cluster.ChildJvm.options("-Xmx2g", "-XX:+UseSerialGC");
+  }
 
   private final List<Shard> shards = new ArrayList<>();
   private final int clients;
@@ -69,7 +71,7 @@ public final class ShardedFleet implements FleetRun {
         List<String> args = new ArrayList<>(List.of(
             "--control", "--clients=" + clients, "--shards=" + count, "--shard=" + k));
         args.addAll(options);
-        List<String> cmd = dev.ferry.workload.JavaProcess.command(FleetShard.class, SHARD_JVM, args);
+        List<String> cmd = dev.ferry.workload.JavaProcess.command(FleetShard.class, shardJvm(), args);
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         Shard s = new Shard(k, p);
         f.shards.add(s);
