@@ -87,6 +87,15 @@ class ClusterCommandsTest {
   }
 
   @Test
+  void verboseIsTakenBeforeOrAfterTheSubcommand() {
+    for (String[] args : List.of(new String[] {"-v", "lab", "compare"}, new String[] {"lab", "compare", "-v"})) {
+      CommandLine cl = Ferry.commandLine();
+      cl.parseArgs(args);
+      assertThat(((Ferry) cl.getCommand()).verbose).as(String.join(" ", args)).isTrue();
+    }
+  }
+
+  @Test
   void theVersionIsTheBuildsNotDev() {
     Run r = run("--version");
     assertThat(r.code()).isZero();
