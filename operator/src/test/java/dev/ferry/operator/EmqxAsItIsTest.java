@@ -58,11 +58,18 @@ class EmqxAsItIsTest {
 
   /** No broker runs an evacuation, as each says of itself. */
   void noEvacuationAnywhere() throws Exception {
-    for (var b : h.cluster.brokers().values()) {
+    for (var e : h.cluster.brokers().entrySet()) {
+      var b = e.getValue();
       EmqxClient api = new EmqxClient(EmqxClient.newHttpClient(),
           EmqxClient.baseOf(b.apiAddress().getHostString(), b.apiAddress().getPort()),
           new EmqxCredentials(TestPods.API_KEY, TestPods.API_SECRET));
-      assertThat(api.localStatus().enabled()).as("evacuation on " + b.name()).isFalse();
+      try {
+        assertThat(api.localStatus().enabled()).as("evacuation on " + b.name()).isFalse();
+      } catch (dev.ferry.operator.emqx.EmqxException x) {
+        if (h.cluster.brokers().containsKey(e.getKey())) {
+          throw x;
+        } // its pod stopped it while we asked: it evacuates nothing
+      }
     }
   }
 
