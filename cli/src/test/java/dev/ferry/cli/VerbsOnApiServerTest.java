@@ -3,6 +3,7 @@ package dev.ferry.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.api.FerryNames;
+import dev.ferry.api.crd.FerryCrds;
 import dev.ferry.api.v1alpha1.LifecycleSpec;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
@@ -11,9 +12,7 @@ import dev.ferry.api.v1alpha1.Rebalance;
 import dev.ferry.cluster.ControlPlane;
 import dev.ferry.lab.cluster.Workloads;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -35,12 +34,7 @@ class VerbsOnApiServerTest {
   static void start() throws Exception {
     plane = ControlPlane.start(ControlPlane.Settings.in(Path.of("target/kube/" + VerbsOnApiServerTest.class.getSimpleName())));
     admin = plane.newAdminClient();
-    for (String crd : new String[] {"losslessdeployments.ferry.dev-v1.yml", "rebalances.ferry.dev-v1.yml"}) {
-      try (InputStream in = VerbsOnApiServerTest.class.getClassLoader().getResourceAsStream("META-INF/fabric8/" + crd)) {
-        admin.apiextensions().v1().customResourceDefinitions()
-            .resource(admin.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
-      }
-    }
+    FerryCrds.apply(admin, java.time.Duration.ofSeconds(30));
     admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("shop").endMetadata().build()).create();
     LosslessDeployment ld = Workloads.appLosslessDeployment("web", 2, "web:1", Map.of(), 1, 0, new LifecycleSpec(), true);
     ld.getMetadata().setNamespace("shop");

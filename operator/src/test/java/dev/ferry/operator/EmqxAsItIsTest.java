@@ -5,11 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
-import dev.ferry.operator.emqx.EmqxClient;
-import dev.ferry.operator.emqx.EmqxCredentials;
 import dev.ferry.operator.support.Clients;
 import dev.ferry.operator.support.FaultyApi;
-import dev.ferry.operator.support.TestPods;
 import dev.ferry.operator.support.OperatorHarness;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -58,19 +55,7 @@ class EmqxAsItIsTest {
 
   /** No broker runs an evacuation, as each says of itself. */
   void noEvacuationAnywhere() throws Exception {
-    for (var e : h.cluster.brokers().entrySet()) {
-      var b = e.getValue();
-      EmqxClient api = new EmqxClient(EmqxClient.newHttpClient(),
-          EmqxClient.baseOf(b.apiAddress().getHostString(), b.apiAddress().getPort()),
-          new EmqxCredentials(TestPods.API_KEY, TestPods.API_SECRET));
-      try {
-        assertThat(api.localStatus().enabled()).as("evacuation on " + b.name()).isFalse();
-      } catch (dev.ferry.operator.emqx.EmqxException x) {
-        if (h.cluster.brokers().containsKey(e.getKey())) {
-          throw x;
-        } // its pod stopped it while we asked: it evacuates nothing
-      }
-    }
+    h.cluster.askEveryBroker((b, api) -> assertThat(api.localStatus().enabled()).as("evacuation on " + b.name()).isFalse());
   }
 
   @Test

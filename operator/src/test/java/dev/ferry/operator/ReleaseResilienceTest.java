@@ -6,12 +6,9 @@ import static org.awaitility.Awaitility.await;
 import dev.ferry.api.FerryNames;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
-import dev.ferry.operator.emqx.EmqxClient;
-import dev.ferry.operator.emqx.EmqxCredentials;
 import dev.ferry.operator.support.Clients;
 import dev.ferry.operator.support.FaultyApi;
 import dev.ferry.operator.support.Fixtures;
-import dev.ferry.operator.support.TestPods;
 import dev.ferry.operator.support.OperatorHarness;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -65,19 +62,7 @@ class ReleaseResilienceTest {
 
   /** No broker evacuates: none is left refusing clients. */
   void noEvacuationRunning() throws Exception {
-    for (var e : h.cluster.brokers().entrySet()) {
-      var b = e.getValue();
-      EmqxClient api = new EmqxClient(EmqxClient.newHttpClient(),
-          EmqxClient.baseOf(b.apiAddress().getHostString(), b.apiAddress().getPort()),
-          new EmqxCredentials(TestPods.API_KEY, TestPods.API_SECRET));
-      try {
-        assertThat(api.globalStatus().evacuations()).as("evacuations on " + b.name()).isEmpty();
-      } catch (dev.ferry.operator.emqx.EmqxException x) {
-        if (h.cluster.brokers().containsKey(e.getKey())) {
-          throw x;
-        } // its pod stopped it while we asked: it evacuates nothing
-      }
-    }
+    h.cluster.askEveryBroker((b, api) -> assertThat(api.globalStatus().evacuations()).as("evacuations on " + b.name()).isEmpty());
   }
 
   @Test

@@ -1,6 +1,6 @@
 package dev.ferry.lab.cluster;
 
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import dev.ferry.api.crd.FerryCrds;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,13 +15,9 @@ import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.logging.Level;
@@ -45,11 +41,6 @@ import org.slf4j.LoggerFactory;
 public final class ApiServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
-
-  /** Ferry's CRDs, as the crd-generator writes them into ferry-api's jar. */
-  static final List<String> FERRY_CRDS = List.of(
-      "META-INF/fabric8/losslessdeployments.ferry.dev-v1.yml",
-      "META-INF/fabric8/rebalances.ferry.dev-v1.yml");
 
   /** The mock server logs every request at INFO through java.util.logging; a strong reference keeps the level. */
   private static final java.util.logging.Logger QUIET_REQUEST_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
@@ -108,17 +99,7 @@ public final class ApiServer implements AutoCloseable {
     }
     ApiServer api = new ApiServer(server, host, defaultNamespace);
     try (KubernetesClient client = api.newClient()) {
-      for (String crd : FERRY_CRDS) {
-        try (InputStream in = ApiServer.class.getClassLoader().getResourceAsStream(crd)) {
-          if (in == null) {
-            throw new IllegalStateException(crd + " is not on the classpath (ferry-api's jar)");
-          }
-          CustomResourceDefinition d = client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
-          client.apiextensions().v1().customResourceDefinitions().resource(d).create();
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
+      FerryCrds.apply(client, null); // the mock serves a CRD at once
     } catch (RuntimeException e) {
       server.destroy();
       throw e;

@@ -1,12 +1,12 @@
 package dev.ferry.lab.cluster;
 
+import dev.ferry.api.crd.FerryCrds;
 import dev.ferry.cluster.ControlPlane;
 import dev.ferry.cluster.Kubelet;
 import dev.ferry.operator.kube.OperatorRbac;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +88,7 @@ final class RealKube implements AutoCloseable {
     KubernetesClient admin = null;
     try {
       admin = client(plane, config.namespace());
-      applyCrds(admin);
+      FerryCrds.apply(admin, Duration.ofSeconds(30));
       OperatorRbac.apply(admin);
       applyKubeProxyIdentity(admin);
       admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(config.namespace()).endMetadata().build()).create();
@@ -110,24 +109,6 @@ final class RealKube implements AutoCloseable {
     }
   }
 
-  private static void applyCrds(KubernetesClient admin) {
-    for (String crd : ApiServer.FERRY_CRDS) {
-      try (InputStream in = RealKube.class.getClassLoader().getResourceAsStream(crd)) {
-        if (in == null) {
-          throw new IllegalStateException(crd + " is not on the classpath (ferry-api's jar)");
-        }
-        CustomResourceDefinition d = admin.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
-        admin.apiextensions().v1().customResourceDefinitions().resource(d).create();
-        String name = d.getMetadata().getName();
-        if (!EmbeddedCluster.await(() -> established(admin, name), Duration.ofSeconds(30))) {
-          throw new IllegalStateException("CRD " + name + " not established in 30 s");
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  }
-
   /** kube-proxy's identity as kubeadm gives it: a ServiceAccount bound to the built-in {@code system:node-proxier}. */
   private static void applyKubeProxyIdentity(KubernetesClient admin) {
     admin.serviceAccounts().inNamespace(KUBE_PROXY_NAMESPACE).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
@@ -137,12 +118,6 @@ final class RealKube implements AutoCloseable {
         .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "system:node-proxier")
         .addNewSubject().withKind("ServiceAccount").withName(KUBE_PROXY).withNamespace(KUBE_PROXY_NAMESPACE).endSubject()
         .build()).create();
-  }
-
-  private static boolean established(KubernetesClient admin, String crd) {
-    var c = admin.apiextensions().v1().customResourceDefinitions().withName(crd).get();
-    return c != null && c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
-        .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus()));
   }
 
   private static KubernetesClient client(ControlPlane plane, String namespace) {

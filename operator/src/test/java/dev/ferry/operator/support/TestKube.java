@@ -1,23 +1,18 @@
 package dev.ferry.operator.support;
 
+import dev.ferry.api.crd.FerryCrds;
 import dev.ferry.cluster.ControlPlane;
 import dev.ferry.operator.kube.OperatorRbac;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -47,7 +42,7 @@ public final class TestKube {
       plane = ControlPlane.start(ControlPlane.Settings.in(Path.of("target/kube/operator-tests")));
       Runtime.getRuntime().addShutdownHook(new Thread(plane::close, "control-plane-stop"));
       admin = plane.newAdminClient();
-      applyCrds();
+      FerryCrds.apply(admin, Duration.ofSeconds(30));
       OperatorRbac.apply(admin);
     }
     return plane;
@@ -110,23 +105,5 @@ public final class TestKube {
   /** Deletes a test's namespace and does not wait (the namespace controller empties it). */
   public static void deleteNamespace(String name) {
     admin().namespaces().withName(name).withTimeout(0, TimeUnit.SECONDS).delete();
-  }
-
-  private static void applyCrds() {
-    for (String crd : List.of("losslessdeployments.ferry.dev-v1.yml", "rebalances.ferry.dev-v1.yml")) {
-      try (InputStream in = TestKube.class.getClassLoader().getResourceAsStream("META-INF/fabric8/" + crd)) {
-        CustomResourceDefinition d = admin.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
-        admin.apiextensions().v1().customResourceDefinitions().resource(d).create();
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> established(d.getMetadata().getName()));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  }
-
-  private static boolean established(String crd) {
-    var c = admin.apiextensions().v1().customResourceDefinitions().withName(crd).get();
-    return c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
-        .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus()));
   }
 }

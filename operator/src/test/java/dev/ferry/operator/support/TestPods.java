@@ -374,6 +374,32 @@ public final class TestPods implements ContainerRuntime, AutoCloseable {
     return brokers.get(pod);
   }
 
+  /** A question a test asks one broker through its EMQX API. */
+  @FunctionalInterface
+  public interface BrokerQuestion {
+    void ask(BrokerNode broker, dev.ferry.operator.emqx.EmqxClient api) throws Exception;
+  }
+
+  /**
+   * Asks every running broker, through its own EMQX API (not the proxy that tests can make fail).
+   * A broker whose pod stops it while it is asked is skipped: it has stopped running.
+   */
+  public void askEveryBroker(BrokerQuestion question) throws Exception {
+    for (var e : brokers().entrySet()) {
+      BrokerNode b = e.getValue();
+      var api = new dev.ferry.operator.emqx.EmqxClient(dev.ferry.operator.emqx.EmqxClient.newHttpClient(),
+          dev.ferry.operator.emqx.EmqxClient.baseOf(b.apiAddress().getHostString(), b.apiAddress().getPort()),
+          new dev.ferry.operator.emqx.EmqxCredentials(API_KEY, API_SECRET));
+      try {
+        question.ask(b, api);
+      } catch (dev.ferry.operator.emqx.EmqxException x) {
+        if (brokers.containsKey(e.getKey())) {
+          throw x;
+        }
+      }
+    }
+  }
+
   /** The brokers of the pods that run now (a stopping one no longer counts), by pod name. */
   public Map<String, BrokerNode> brokers() {
     return Map.copyOf(brokers);
