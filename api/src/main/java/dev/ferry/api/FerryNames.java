@@ -59,6 +59,35 @@ public final class FerryNames {
   public static final String PROMOTE_ANNOTATION = "ferry.dev/promote";
 
   /**
+   * Annotation on a LosslessDeployment that aborts the release of a revision ({@code ferry abort}):
+   * its value is the revision ({@code status.updateRevision}), so it never aborts a later release.
+   * The serving revision is brought back to full size, every client of the aborted one moves back
+   * the lossless way, and the phase stays Aborted until the template changes or the release is
+   * retried.
+   */
+  public static final String ABORT_ANNOTATION = "ferry.dev/abort";
+
+  /**
+   * Annotation on a LosslessDeployment that starts an aborted release over ({@code ferry retry}):
+   * {@code REVISION@ABORTED_AT}, the revision and the time its release was aborted
+   * ({@code status.phaseStartedAt}), so it retries that abort once and never a later one.
+   */
+  public static final String RETRY_ANNOTATION = "ferry.dev/retry";
+
+  /**
+   * Annotation on a revision set (ReplicaSet): the LosslessDeployment's {@code spec.template} it was
+   * made from, as JSON, so that {@code ferry undo} can set the template back to it.
+   */
+  public static final String SOURCE_TEMPLATE_ANNOTATION = "ferry.dev/source-template";
+
+  /**
+   * Annotation on a revision set: its number among the LosslessDeployment's revisions, 1 for the
+   * first, counting up as sets are created (as {@code deployment.kubernetes.io/revision} does), for
+   * {@code ferry undo --to-revision} and {@code ferry get}.
+   */
+  public static final String REVISION_NUMBER_ANNOTATION = "ferry.dev/revision-number";
+
+  /**
    * Pod annotation: the time (RFC 3339) the pod started to serve, i.e. the start of its warmup.
    * Weight-aware proxies and client libraries read it together with {@link #WARMUP_SECONDS_ANNOTATION}.
    */
@@ -129,4 +158,15 @@ public final class FerryNames {
   public static final String SESSION_CHECK_PASSWORD_KEY = "password";
 
   private FerryNames() {}
+
+  /** The name an enum value has in the API (its {@code @JsonProperty}), e.g. {@code AwaitingPromotion}. */
+  public static String jsonName(Enum<?> e) {
+    try {
+      com.fasterxml.jackson.annotation.JsonProperty p =
+          e.getDeclaringClass().getField(e.name()).getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class);
+      return p == null ? e.name() : p.value();
+    } catch (NoSuchFieldException x) {
+      return e.name();
+    }
+  }
 }

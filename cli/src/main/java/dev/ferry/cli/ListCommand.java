@@ -1,6 +1,5 @@
 package dev.ferry.cli;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -119,12 +118,7 @@ public final class ListCommand implements Callable<Integer> {
 
   /** The name an enum constant has in the API (its {@code @JsonProperty}), e.g. AwaitingPromotion. */
   static String jsonName(Enum<?> e) {
-    try {
-      JsonProperty p = e.getDeclaringClass().getField(e.name()).getAnnotation(JsonProperty.class);
-      return p == null ? e.name() : p.value();
-    } catch (NoSuchFieldException x) {
-      return e.name();
-    }
+    return dev.ferry.api.FerryNames.jsonName(e);
   }
 
   /** An age as kubectl prints it, in its largest unit: 45s (under 2 min), 12m (under 3 h), 5h (under 2 days), 3d. */

@@ -61,6 +61,12 @@ public class LosslessDeploymentSpec {
       + "starts, contract once no old revision is left and the rollback window has closed.")
   private MigrationsSpec migrations;
 
+  @JsonPropertyDescription("Holds a release between steps, as a paused Deployment holds its rollout: no new "
+      + "step starts, a drain that runs is stopped (and started again on resume), and the progress deadline "
+      + "does not run. A template changed while paused is released on resume. Scaling and a first "
+      + "deployment are not held. `ferry pause` and `ferry resume` set it.")
+  private Boolean paused;
+
   public Integer getReplicas() {
     return replicas;
   }
@@ -143,6 +149,19 @@ public class LosslessDeploymentSpec {
     this.migrations = migrations;
   }
 
+  public Boolean getPaused() {
+    return paused;
+  }
+
+  public void setPaused(Boolean paused) {
+    this.paused = paused;
+  }
+
+  /** Whether releases are held ({@code spec.paused: true}). */
+  public boolean paused() {
+    return Boolean.TRUE.equals(paused);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof LosslessDeploymentSpec that
@@ -154,19 +173,20 @@ public class LosslessDeploymentSpec {
         && Objects.equals(strategy, that.strategy)
         && Objects.equals(drain, that.drain)
         && Objects.equals(lifecycle, that.lifecycle)
-        && Objects.equals(migrations, that.migrations);
+        && Objects.equals(migrations, that.migrations)
+        && Objects.equals(paused, that.paused);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(replicas, selector, template, service, revisionHistoryLimit, strategy, drain,
-        lifecycle, migrations);
+        lifecycle, migrations, paused);
   }
 
   @Override
   public String toString() {
     return "LosslessDeploymentSpec{replicas=" + replicas + ", selector=" + selector + ", template=" + template
         + ", service=" + service + ", revisionHistoryLimit=" + revisionHistoryLimit + ", strategy=" + strategy
-        + ", drain=" + drain + ", lifecycle=" + lifecycle + ", migrations=" + migrations + "}";
+        + ", drain=" + drain + ", lifecycle=" + lifecycle + ", migrations=" + migrations + ", paused=" + paused + "}";
   }
 }

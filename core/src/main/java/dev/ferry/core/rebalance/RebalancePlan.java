@@ -36,10 +36,11 @@ import java.util.Optional;
  *       donors: a held pod that is not one goes back at once, a donor that is not held is taken
  *       out. While it runs, show what the donors still have to give. When the coordinator cannot
  *       be asked, wait (its silence proves nothing). When its entry is gone, finished, stopped or
- *       lost all look the same: put the held pods back, then judge as EMQX does — live connections
+ *       lost all look the same: put the held pods back, wait until the target serves with all its
+ *       pods again (their gates reopen a moment after), then judge as EMQX does — live connections
  *       and disconnected sessions within the thresholds → Completed; not → Failed. A target that
  *       starts a release meanwhile stops the rebalance (Failed): a release moves every client
- *       anyway.
+ *       anyway; one that stops serving with all its pods while it runs stops it too.
  *   <li><b>Completed / Failed</b>: put back any pod still held; nothing else.
  * </ol>
  */
@@ -57,6 +58,23 @@ public final class RebalancePlan {
     NO,
     /** The coordinator could not be asked: nothing can be concluded. */
     UNKNOWN
+  }
+
+  /**
+   * Why the target cannot be rebalanced now.
+   *
+   * @param releasing a release runs (it moves every client anyway, so a rebalance gives way to it);
+   *     false when the target is merely not serving with all its pods, or has no status yet
+   * @param message what the target's status says, for the condition
+   */
+  public record TargetIssue(boolean releasing, String message) {
+    public static TargetIssue releasing(String message) {
+      return new TargetIssue(true, message);
+    }
+
+    public static TargetIssue unhealthy(String message) {
+      return new TargetIssue(false, message);
+    }
   }
 
   /**
@@ -80,7 +98,7 @@ public final class RebalancePlan {
   /**
    * @param phase what status says
    * @param deleting the resource is being deleted
-   * @param targetIssue why the target cannot be rebalanced now (releasing, degraded, missing), or null
+   * @param targetIssue why the target cannot be rebalanced now (releasing, degraded, no status yet), or null
    * @param members the target's serving nodes that answered
    * @param silent serving pods whose broker did not answer, with why (null when all did): nothing
    *     is started, and a running rebalance is only watched, while the picture is incomplete
@@ -94,7 +112,7 @@ public final class RebalancePlan {
    * @param now the time
    */
   public record Observation(
-      Phase phase, boolean deleting, String targetIssue, List<Member> members, String silent, List<String> held,
+      Phase phase, boolean deleting, TargetIssue targetIssue, List<Member> members, String silent, List<String> held,
       String coordinator, Running running, List<String> donors, StartRefusal refusal,
       Thresholds connections, Thresholds sessions, Instant now) {
     public Observation {
@@ -161,7 +179,7 @@ public final class RebalancePlan {
     Optional<Step> back = putBack(o, Phase.Pending);
     if (o.targetIssue() != null || o.silent() != null) {
       return back.orElse(new Step(new Action.Wait(o.now().plusSeconds(5)), Phase.Pending, "WaitingForTarget",
-          o.targetIssue() != null ? o.targetIssue() : "brokers do not answer: " + o.silent()));
+          o.targetIssue() != null ? o.targetIssue().message() : "brokers do not answer: " + o.silent()));
     }
     List<NodeLoad> loads = loads(o);
     if (o.refusal() != null && (o.refusal().nothingToBalance() || o.refusal().attempts() >= START_ATTEMPTS)) {
@@ -198,16 +216,24 @@ public final class RebalancePlan {
       return new Step(new Action.Wait(o.now().plusSeconds(2)), Phase.Processing, "CoordinatorUnknown",
           "cannot ask the coordinator " + o.coordinator() + " how its rebalance goes; asking again");
     }
-    if (o.targetIssue() != null) {
+    if (o.targetIssue() != null && (o.running() == Running.YES || o.targetIssue().releasing())) {
       if (o.running() == Running.YES) {
-        return new Step(new Action.Stop(o.coordinator()), Phase.Processing, "Stopping", "stopping: " + o.targetIssue());
+        return new Step(new Action.Stop(o.coordinator()), Phase.Processing, "Stopping",
+            "stopping: " + o.targetIssue().message());
       }
       return putBack(o, Phase.Processing).orElse(new Step(new Action.Wait(o.now()), Phase.Failed, "TargetChanged",
-          "stopped: " + o.targetIssue()));
+          "stopped: " + o.targetIssue().message()));
     }
     Optional<Step> back = o.running() == Running.YES ? Optional.empty() : putBack(o, Phase.Processing);
     if (back.isPresent()) {
       return back.get();
+    }
+    if (o.targetIssue() != null) {
+      // The broker's rebalance has ended and every pod is let go; putting them back makes the target
+      // briefly short of serving pods until its own reconcile opens their gates. Judging waits for
+      // that instead of failing on a gap this Rebalance caused itself.
+      return new Step(new Action.Wait(o.now().plusSeconds(2)), Phase.Processing, "WaitingForTarget",
+          "ended; judging once the target serves with all its pods: " + o.targetIssue().message());
     }
     if (o.silent() != null) {
       // A partial picture: no hold is changed while it runs, and nothing is judged once it ended.

@@ -35,6 +35,10 @@ public enum Reason {
   DrainStopped,
   Aborting,
   Aborted,
+  /** An aborted release starts over (ferry retry). */
+  Retrying,
+  /** The release is held between steps (spec.paused): a running drain is stopped, nothing else moves. */
+  Paused,
   ReleaseComplete,
   ScalingUp,
   GatesOpened,

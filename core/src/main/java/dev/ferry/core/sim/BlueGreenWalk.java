@@ -4,6 +4,7 @@ import dev.ferry.core.bluegreen.BlueGreenObservation;
 import dev.ferry.core.bluegreen.BlueGreenPlan;
 import dev.ferry.core.bluegreen.BlueGreenSpec;
 import dev.ferry.core.release.Action.Wait;
+import dev.ferry.core.release.ReleaseControl;
 import dev.ferry.core.release.ReleaseStatus;
 import dev.ferry.core.release.Step;
 import java.time.Duration;
@@ -21,6 +22,7 @@ public final class BlueGreenWalk {
   private BlueGreenSpec spec;
   private String template;
   private String promoted;
+  private ReleaseControl.Requests requests = ReleaseControl.Requests.NONE;
   private ReleaseStatus status = ReleaseStatus.initial();
   private boolean operatorUp = true;
   private BiConsumer<BlueGreenObservation, Step> observer = (o, s) -> {};
@@ -48,6 +50,11 @@ public final class BlueGreenWalk {
 
   public void promote(String revision) {
     this.promoted = revision;
+  }
+
+  /** What people ask of the release (abort, retry, pause), as the reconciler reads it from the resource. */
+  public void request(ReleaseControl.Requests requests) {
+    this.requests = requests;
   }
 
   /** While down, no decision is made; the cluster goes on. Status survives, as it lives in the API. */
@@ -80,7 +87,7 @@ public final class BlueGreenWalk {
         // A few decisions may happen at one instant (phase changes that need no waiting).
         for (int i = 0; i < 20; i++) {
           BlueGreenObservation o = observe();
-          Step step = BlueGreenPlan.next(o);
+          Step step = ReleaseControl.gate(BlueGreenPlan.next(o), requests, template, status, o.drains(), o.now());
           observer.accept(o, step);
           cluster.apply(step.action());
           status = step.status();
@@ -98,9 +105,11 @@ public final class BlueGreenWalk {
     }
   }
 
+  /** What the plan is given: the template's revision and the status, as {@link ReleaseControl} turns them. */
   public BlueGreenObservation observe() {
     return new BlueGreenObservation(
-        spec, template, promoted, status, cluster.revisionSets(), cluster.pods(), cluster.drains(),
+        spec, ReleaseControl.planTarget(requests, template, status), promoted,
+        ReleaseControl.planStatus(requests, template, status), cluster.revisionSets(), cluster.pods(), cluster.drains(),
         cluster.now());
   }
 }

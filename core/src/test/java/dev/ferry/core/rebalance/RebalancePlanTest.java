@@ -9,6 +9,7 @@ import dev.ferry.core.rebalance.RebalancePlan.Phase;
 import dev.ferry.core.rebalance.RebalancePlan.Running;
 import dev.ferry.core.rebalance.RebalancePlan.StartRefusal;
 import dev.ferry.core.rebalance.RebalancePlan.Step;
+import dev.ferry.core.rebalance.RebalancePlan.TargetIssue;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +36,7 @@ class RebalancePlanTest {
   static final class Obs {
     Phase phase = Phase.Pending;
     boolean deleting;
-    String issue;
+    TargetIssue issue;
     List<Member> members = scaledOut(true);
     String silent;
     List<String> held = List.of();
@@ -55,7 +56,8 @@ class RebalancePlanTest {
       this.donors = donors;
       return this;
     }
-    Obs issue(String i) { issue = i; return this; }
+    Obs issue(String i) { issue = TargetIssue.releasing(i); return this; }
+    Obs unhealthy(String i) { issue = TargetIssue.unhealthy(i); return this; }
     Obs refusal(StartRefusal r) { refusal = r; return this; }
     Obs deleting() { deleting = true; return this; }
 
@@ -219,6 +221,21 @@ class RebalancePlanTest {
     s = obs().phase(Phase.Processing).issue("target is releasing").running(Running.NO, "emqx@n3", DONORS).next();
     assertThat(s.phase()).isEqualTo(Phase.Failed);
     assertThat(s.reason()).isEqualTo("TargetChanged");
+  }
+
+  @Test
+  void aTargetShortOfPodsOnlyBecauseTheDonorsWereJustPutBackIsWaitedForThenJudged() {
+    // The broker's rebalance ended and the donors were let go: until the target's own reconcile
+    // opens their gates, it reports Degraded. That gap is this Rebalance's own doing, not a change.
+    Step s = obs().phase(Phase.Processing).members(scaledOut(false)).unhealthy("target mqtt is not healthy")
+        .running(Running.NO, "emqx@n3", DONORS).next();
+    assertThat(s.phase()).isEqualTo(Phase.Processing);
+    assertThat(s.reason()).isEqualTo("WaitingForTarget");
+    assertThat(s.action()).isInstanceOf(Action.Wait.class);
+    // While it still runs, a target that stops serving with all its pods stops it, as before.
+    s = obs().phase(Phase.Processing).members(scaledOut(false)).held(DONOR_PODS).unhealthy("target mqtt is not healthy")
+        .running(Running.YES, "emqx@n3", DONORS).next();
+    assertThat(s.action()).isEqualTo(new Action.Stop("emqx@n3"));
   }
 
   @Test

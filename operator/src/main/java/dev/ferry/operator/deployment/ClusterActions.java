@@ -125,6 +125,11 @@ final class ClusterActions {
           .withNamespace(ns())
           .withLabels(labels)
           .addToAnnotations(FerryNames.TEMPLATE_DIGEST_ANNOTATION, dev.ferry.operator.kube.Revisions.digest(rendered))
+          // What `ferry undo` sets the template back to, and the number it names it by.
+          .addToAnnotations(FerryNames.SOURCE_TEMPLATE_ANNOTATION,
+              io.fabric8.kubernetes.client.utils.Serialization.asJson(ld.getSpec().getTemplate()))
+          .addToAnnotations(FerryNames.REVISION_NUMBER_ANNOTATION,
+              Integer.toString(dev.ferry.api.ReleaseVerbs.nextNumber(sets)))
           .withOwnerReferences(new OwnerReferenceBuilder()
               .withApiVersion(ld.getApiVersion()).withKind(ld.getKind())
               .withName(ld.getMetadata().getName()).withUid(ld.getMetadata().getUid())

@@ -14,6 +14,7 @@ import dev.ferry.core.migration.ReleaseGate;
 import dev.ferry.core.release.Action.Wait;
 import dev.ferry.core.release.DrainView;
 import dev.ferry.core.release.PodView;
+import dev.ferry.core.release.ReleaseControl;
 import dev.ferry.core.release.ReleaseStatus;
 import dev.ferry.core.release.RevisionSetView;
 import dev.ferry.core.release.Step;
@@ -215,35 +216,10 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
 
     ReleaseStatus remembered = StatusRecorder.releaseStatus(ld.getStatus());
 
-    // Schema migrations first: they decide whether the release may give the new revision pods.
-    SchemaMigrations.Pass migration = null;
-    Map<String, Job> jobs = Map.of();
-    if (SchemaMigrations.enabled(ld)) {
-      jobs = SchemaMigrations.jobs(client, ld);
-      migration = SchemaMigrations.decide(ld, revision, remembered, sets, allPods, jobs, () -> oldSessions(ld, now), now);
-    }
-    Decision decision = migration == null ? null : migration.decision();
-    String planTarget = decision == null ? revision : ReleaseGate.planTarget(decision, revision, remembered);
-    ReleaseStatus planStatus = decision == null ? remembered
-        : ReleaseGate.remembered(remembered, abortedByExpand(ld), decision);
-
-    Step step;
-    if (planTarget == null) {
-      step = ReleaseGate.nothingToRelease(decision, revision, remembered, now);
-    } else if (ld.getSpec().getStrategy().getType() == StrategyType.ROLLING) {
-      Set<String> inEndpoints = servingEndpoints(ld);
-      step = RollingPlan.next(new RollingObservation(
-          Specs.rolling(ld.getSpec()), planTarget, planStatus, setViews, views, drains,
-          inEndpoints, endpointsLeft(live, inEndpoints, now), now));
-    } else {
-      String promoted = ld.getMetadata().getAnnotations() == null ? null
-          : ld.getMetadata().getAnnotations().get(FerryNames.PROMOTE_ANNOTATION);
-      step = BlueGreenPlan.next(new BlueGreenObservation(
-          Specs.blueGreen(ld.getSpec()), planTarget, promoted, planStatus, setViews, views, drains, now));
-    }
-    if (decision != null && planTarget != null) {
-      step = ReleaseGate.gate(step, decision, revision, remembered, setViews, now);
-    }
+    Decided decided = decide(ld, revision, remembered, sets, allPods, setViews, views, live, drains, now);
+    Step step = decided.step();
+    SchemaMigrations.Pass migration = decided.migration();
+    Map<String, Job> jobs = decided.jobs();
 
     String failure = null;
     try {
@@ -295,6 +271,67 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
       delay = Duration.ofMillis(100);
     }
     return status(ld, next).rescheduleAfter(delay);
+  }
+
+  /** The step of one pass and, with schema migrations, what they decided (acted on and recorded with it). */
+  private record Decided(Step step, SchemaMigrations.Pass migration, Map<String, Job> jobs) {}
+
+  /**
+   * Decides the pass's step: the migrations' say first, then what people asked (ferry abort, retry,
+   * pause) around the release plan.
+   */
+  private Decided decide(LosslessDeployment ld, String revision, ReleaseStatus remembered, List<ReplicaSet> sets,
+      List<Pod> allPods, List<RevisionSetView> setViews, List<PodView> views, List<Pod> live,
+      Map<String, DrainView> drains, Instant now) {
+    // Schema migrations first: they decide whether the release may give the new revision pods.
+    SchemaMigrations.Pass migration = null;
+    Map<String, Job> jobs = Map.of();
+    if (SchemaMigrations.enabled(ld)) {
+      jobs = SchemaMigrations.jobs(client, ld);
+      migration = SchemaMigrations.decide(ld, revision, remembered, sets, allPods, jobs, () -> oldSessions(ld, now), now);
+    }
+    Decision decision = migration == null ? null : migration.decision();
+    String planTarget = decision == null ? revision : ReleaseGate.planTarget(decision, revision, remembered);
+    ReleaseStatus planStatus = decision == null ? remembered
+        : ReleaseGate.remembered(remembered, abortedByExpand(ld), decision);
+
+    // What people asked (ferry abort, retry, pause): around the plan, after the migrations' say.
+    ReleaseControl.Requests requests = requests(ld);
+    String templateTarget = planTarget;
+    if (templateTarget != null && templateTarget.equals(revision)) {
+      planTarget = ReleaseControl.planTarget(requests, templateTarget, planStatus);
+      planStatus = ReleaseControl.planStatus(requests, templateTarget, planStatus);
+    }
+
+    Step step;
+    if (planTarget == null) {
+      step = ReleaseGate.nothingToRelease(decision, revision, remembered, now);
+    } else if (ld.getSpec().getStrategy().getType() == StrategyType.ROLLING) {
+      Set<String> inEndpoints = servingEndpoints(ld);
+      step = RollingPlan.next(new RollingObservation(
+          Specs.rolling(ld.getSpec()), planTarget, planStatus, setViews, views, drains,
+          inEndpoints, endpointsLeft(live, inEndpoints, now), now));
+    } else {
+      String promoted = ld.getMetadata().getAnnotations() == null ? null
+          : ld.getMetadata().getAnnotations().get(FerryNames.PROMOTE_ANNOTATION);
+      step = BlueGreenPlan.next(new BlueGreenObservation(
+          Specs.blueGreen(ld.getSpec()), planTarget, promoted, planStatus, setViews, views, drains, now));
+    }
+    if (decision != null && planTarget != null) {
+      step = ReleaseGate.gate(step, decision, revision, remembered, setViews, now);
+    }
+    if (templateTarget != null && templateTarget.equals(revision)) {
+      step = ReleaseControl.gate(step, requests, revision, remembered, drains, now);
+    }
+
+    return new Decided(step, migration, jobs);
+  }
+
+  /** What people asked of the release: the abort and retry annotations, spec.paused. */
+  private static ReleaseControl.Requests requests(LosslessDeployment ld) {
+    var a = ld.getMetadata().getAnnotations() == null ? Map.<String, String>of() : ld.getMetadata().getAnnotations();
+    return new ReleaseControl.Requests(a.get(FerryNames.ABORT_ANNOTATION), a.get(FerryNames.RETRY_ANNOTATION),
+        ld.getSpec().paused());
   }
 
   /** Events for each action and each phase change; Warning when the release is stuck. */

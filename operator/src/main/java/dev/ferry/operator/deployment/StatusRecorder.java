@@ -9,6 +9,7 @@ import dev.ferry.core.release.Action.DeletePod;
 import dev.ferry.core.release.DrainView;
 import dev.ferry.core.release.Phase;
 import dev.ferry.core.release.PodView;
+import dev.ferry.core.release.Reason;
 import dev.ferry.core.release.ReleaseStatus;
 import dev.ferry.core.release.Step;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -103,7 +104,8 @@ final class StatusRecorder {
         serving >= want ? "MinimumPodsServing" : "NotEnoughPodsServing",
         serving + "/" + want + " pods serving", ld, now));
     String progressReason = step.reason().name();
-    String progressMessage = releasing || r.phase() == Phase.Aborted ? step.message() : "no release in progress";
+    String progressMessage = releasing || r.phase() == Phase.Aborted || step.reason() == Reason.Paused
+        ? step.message() : "no release in progress";
     if (r.phase() == Phase.Aborted && old.getPhase() == LosslessDeploymentPhase.ABORTED) {
       // Keep why it aborted (ProgressDeadlineExceeded, and what it waited for), as a Deployment does,
       // not the cleanup step's words.

@@ -13,6 +13,7 @@ import dev.ferry.core.rebalance.RebalancePlan.Action;
 import dev.ferry.core.rebalance.RebalancePlan.Observation;
 import dev.ferry.core.rebalance.RebalancePlan.Phase;
 import dev.ferry.core.rebalance.RebalancePlan.Step;
+import dev.ferry.core.rebalance.RebalancePlan.TargetIssue;
 import dev.ferry.core.rebalance.Thresholds;
 import dev.ferry.operator.drain.EmqxDrainer;
 import dev.ferry.operator.emqx.EmqxApi;
@@ -149,7 +150,7 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
 
   private Outcome decideActRecord(Pass p, RebalanceStatusRecorder record) {
     RebalanceObserver.Seen seen = p.seen();
-    String issue = issue(p.target());
+    TargetIssue issue = issue(p.target());
     String silent = seen.unanswered().isEmpty() ? null : seen.unanswered().toString();
     List<String> donors = seen.entry().map(RebalanceEntry::donors)
         .orElseGet(() -> RebalanceStatusRecorder.donors(p.old()));
@@ -272,19 +273,27 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
         : new Thresholds(spec.getAbsSessThreshold(), Double.parseDouble(spec.getRelSessThreshold()));
   }
 
-  /** Why the target cannot be rebalanced now, or null. */
-  static String issue(LosslessDeployment target) {
+  /**
+   * Why the target cannot be rebalanced now, or null. Only Degraded (short of serving pods, which
+   * putting held pods back causes for a moment) is a mere health issue; any other phase than
+   * Healthy, or two revisions, is a release under way or aborted: the target changed.
+   */
+  static TargetIssue issue(LosslessDeployment target) {
     var st = target.getStatus();
+    String name = target.getMetadata().getName();
     if (st == null || st.getPhase() == null) {
-      return "target " + target.getMetadata().getName() + " has no status yet";
+      return TargetIssue.unhealthy("target " + name + " has no status yet");
+    }
+    if (st.getPhase() == LosslessDeploymentPhase.DEGRADED) {
+      return TargetIssue.unhealthy("target " + name + " is not healthy (phase " + st.getPhase() + ")");
     }
     if (st.getPhase() != LosslessDeploymentPhase.HEALTHY) {
-      return "target " + target.getMetadata().getName() + " is "
-          + (LosslessDeploymentPhase.DEGRADED == st.getPhase() || LosslessDeploymentPhase.ABORTED == st.getPhase()
-              ? "not healthy" : "releasing") + " (phase " + st.getPhase() + ")";
+      return TargetIssue.releasing("target " + name + " is "
+          + (LosslessDeploymentPhase.ABORTED == st.getPhase() ? "not healthy" : "releasing") + " (phase "
+          + st.getPhase() + ")");
     }
     if (!Objects.equals(st.getCurrentRevision(), st.getUpdateRevision())) {
-      return "target " + target.getMetadata().getName() + " is releasing";
+      return TargetIssue.releasing("target " + name + " is releasing");
     }
     return null;
   }
