@@ -95,8 +95,9 @@ public final class ReleaseVerbs {
         : sets.stream().filter(rs -> number(rs) > 0 && !sameTemplate(rs, ld))
             .max(Comparator.comparingInt(ReleaseVerbs::number)).orElseThrow(() -> new Refused(
                 ld.getMetadata().getName() + " has no earlier revision to go back to (it has " + numbers(sets) + ")"));
-    PodTemplateSpec template = sourceTemplate(chosen).orElseThrow(() -> new Refused("revision " + number(chosen)
-        + " (" + chosen.getMetadata().getName() + ") does not record the template it was made from"));
+    PodTemplateSpec template = sourceTemplate(chosen).orElseThrow(() -> new Refused(ld.getMetadata().getName()
+        + ": revision " + number(chosen) + " (" + chosen.getMetadata().getName()
+        + ") does not record the template it was made from"));
     if (sameTemplate(chosen, ld)) {
       throw new Refused(ld.getMetadata().getName() + " runs the template of revision " + number(chosen) + " already");
     }

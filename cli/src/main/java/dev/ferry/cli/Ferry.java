@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Ferry.Version.class,
     description = "Releases services on Kubernetes without losing clients, messages or requests.",
-    subcommands = {LabCommand.class, OperatorCommand.class, GetCommand.class, ListCommand.class, PromoteCommand.class, RebalanceCommand.class, CheckCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {LabCommand.class, OperatorCommand.class, GetCommand.class, ListCommand.class, PromoteCommand.class,
+        ReleaseVerbCommands.Abort.class, ReleaseVerbCommands.Retry.class, ReleaseVerbCommands.Pause.class,
+        ReleaseVerbCommands.Resume.class, ReleaseVerbCommands.Undo.class, RebalanceCommand.class, CheckCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class Ferry implements Runnable {
 
   /** Exit code of a user's or cluster's error (a bad flag, an unreadable file, an unreachable server). */

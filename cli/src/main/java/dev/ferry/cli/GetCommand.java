@@ -1,11 +1,13 @@
 package dev.ferry.cli;
 
 import dev.ferry.api.FerryNames;
+import dev.ferry.api.ReleaseVerbs;
 import dev.ferry.api.v1alpha1.DrainStatus;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -81,10 +83,12 @@ public final class GetCommand implements Callable<Integer> {
         }
         List<Pod> pods = client.pods().inNamespace(ns).withLabel(FerryNames.DEPLOYMENT_LABEL, name).list().getItems();
         List<Event> events = client.v1().events().inNamespace(ns).withField("involvedObject.name", name).list().getItems();
+        List<ReplicaSet> sets = client.apps().replicaSets().inNamespace(ns).withLabel(FerryNames.DEPLOYMENT_LABEL, name)
+            .list().getItems();
         if (watch && frame > 0) {
           out.print(terminal ? "\033[H\033[2J" : "\n");
         }
-        out.print(render(ld, pods, events, Instant.now()));
+        out.print(render(ld, pods, sets, events, Instant.now()));
         out.flush();
         if (!watch || System.nanoTime() - end >= 0) {
           return 0;
@@ -94,8 +98,13 @@ public final class GetCommand implements Callable<Integer> {
     }
   }
 
-  /** The tree, from what the cluster says now. */
+  /** The tree, from what the cluster says now, without the revision history. */
   static String render(LosslessDeployment ld, List<Pod> pods, List<Event> events, Instant now) {
+    return render(ld, pods, List.of(), events, now);
+  }
+
+  /** The tree, from what the cluster says now. */
+  static String render(LosslessDeployment ld, List<Pod> pods, List<ReplicaSet> sets, List<Event> events, Instant now) {
     var s = ld.getStatus();
     StringBuilder b = new StringBuilder();
     String strategy = ld.getSpec() == null || ld.getSpec().getStrategy() == null || ld.getSpec().getStrategy().getType() == null
@@ -115,6 +124,7 @@ public final class GetCommand implements Callable<Integer> {
     }
     b.append('\n');
     revisions(b, s.getCurrentRevision(), s.getUpdateRevision(), pods);
+    history(b, sets);
     DrainStatus d = s.getDrain();
     if (d != null && d.getPod() != null) {
       b.append('\n').append(drain(d, now));
@@ -164,6 +174,23 @@ public final class GetCommand implements Callable<Integer> {
         b.append(last ? "   " : "│  ").append(j == ps.size() - 1 ? "└─ " : "├─ ")
             .append(String.format(Locale.ROOT, "%-34s %s%n", p.getMetadata().getName(), podState(p)));
       }
+    }
+  }
+
+  /** The numbered revision sets, oldest first, as `kubectl rollout history` lists them: what `ferry undo` goes back to. */
+  private static void history(StringBuilder b, List<ReplicaSet> sets) {
+    List<ReplicaSet> numbered = sets.stream().filter(rs -> ReleaseVerbs.number(rs) > 0)
+        .sorted(Comparator.comparingInt(ReleaseVerbs::number)).toList();
+    if (numbered.isEmpty()) {
+      return;
+    }
+    b.append(String.format(Locale.ROOT, "%nHistory:%n  %-9s%-12s%-6s%s%n", "REVISION", "HASH", "PODS", "IMAGES"));
+    for (ReplicaSet rs : numbered) {
+      String images = rs.getSpec().getTemplate() == null ? "" : rs.getSpec().getTemplate().getSpec().getContainers().stream()
+          .map(c -> c.getImage()).collect(java.util.stream.Collectors.joining(","));
+      b.append(String.format(Locale.ROOT, "  %-9d%-12s%-6d%s%n", ReleaseVerbs.number(rs),
+          rs.getMetadata().getLabels() == null ? "?" : rs.getMetadata().getLabels().getOrDefault(FerryNames.REVISION_LABEL, "?"),
+          rs.getSpec().getReplicas() == null ? 0 : rs.getSpec().getReplicas(), images));
     }
   }
 

@@ -5,11 +5,7 @@ import dev.ferry.api.v1alpha1.LosslessDeployment;
 import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.HashMap;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code ferry promote NAME}: lets a blue-green release that waits in AwaitingPromotion switch. The
@@ -19,39 +15,20 @@ import picocli.CommandLine.Parameters;
     name = "promote",
     mixinStandardHelpOptions = true,
     description = "Promotes the release a LosslessDeployment waits on (strategy.blueGreen.autoPromote: false).")
-public final class PromoteCommand implements Callable<Integer> {
-
-  @Parameters(index = "0", paramLabel = "NAME", description = "the LosslessDeployment")
-  String name;
-
-  @Mixin KubeOptions kube;
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+public final class PromoteCommand extends ReleaseVerbCommands.Verb {
 
   @Override
-  public Integer call() {
-    try (KubernetesClient client = kube.client()) {
-      String ns = kube.namespace(client);
-      LosslessDeployment ld = client.resources(LosslessDeployment.class).inNamespace(ns).withName(name).get();
-      if (ld == null) {
-        throw new CliError("LosslessDeployment " + ns + "/" + name + " not found on " + KubeOptions.server());
-      }
-      var status = ld.getStatus();
-      if (status == null || status.getPhase() != LosslessDeploymentPhase.AWAITING_PROMOTION) {
-        throw new CliError(ns + "/" + name + " is not awaiting promotion (phase "
-            + (status == null || status.getPhase() == null ? "none" : ListCommand.jsonName(status.getPhase())) + ")");
-      }
-      String revision = status.getUpdateRevision();
-      client.resources(LosslessDeployment.class).inNamespace(ns).withName(name).edit(l -> {
-        var a = l.getMetadata().getAnnotations() == null ? new HashMap<String, String>()
-            : new HashMap<>(l.getMetadata().getAnnotations());
-        a.put(FerryNames.PROMOTE_ANNOTATION, revision);
-        l.getMetadata().setAnnotations(a);
-        return l;
-      });
-      spec.commandLine().getOut().println("promoted " + ns + "/" + name + " to revision " + revision);
-      spec.commandLine().getOut().flush();
-      return 0;
+  String change(LosslessDeployment ld, KubernetesClient client) {
+    var status = ld.getStatus();
+    if (status == null || status.getPhase() != LosslessDeploymentPhase.AWAITING_PROMOTION) {
+      throw new CliError(ref(ld) + " is not awaiting promotion (phase "
+          + (status == null || status.getPhase() == null ? "none" : ListCommand.jsonName(status.getPhase())) + ")");
     }
+    String revision = status.getUpdateRevision();
+    var a = ld.getMetadata().getAnnotations() == null ? new HashMap<String, String>()
+        : new HashMap<>(ld.getMetadata().getAnnotations());
+    a.put(FerryNames.PROMOTE_ANNOTATION, revision);
+    ld.getMetadata().setAnnotations(a);
+    return "promoted " + ref(ld) + " to revision " + revision;
   }
 }

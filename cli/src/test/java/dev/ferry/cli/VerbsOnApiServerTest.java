@@ -188,4 +188,103 @@ class VerbsOnApiServerTest {
     assertThat(admin.resources(LosslessDeployment.class).inNamespace("shop").withName("web").get()
         .getMetadata().getAnnotations()).containsEntry(FerryNames.PROMOTE_ANNOTATION, "7b9c4d2f1");
   }
+
+  static void setStatus(LosslessDeploymentPhase phase, String current, String update, String since) {
+    admin.resources(LosslessDeployment.class).inNamespace("shop").withName("web").editStatus(l -> {
+      LosslessDeploymentStatus st = l.getStatus() == null ? new LosslessDeploymentStatus() : l.getStatus();
+      st.setPhase(phase);
+      st.setCurrentRevision(current);
+      st.setUpdateRevision(update);
+      st.setPhaseStartedAt(since);
+      l.setStatus(st);
+      return l;
+    });
+  }
+
+  static LosslessDeployment web() {
+    return admin.resources(LosslessDeployment.class).inNamespace("shop").withName("web").get();
+  }
+
+  @Test
+  void abortRetryPauseAndResumeWriteWhatTheOperatorActsOnOrSayWhyNot() {
+    String kubeconfig = plane.adminKubeconfig().toString();
+    setStatus(LosslessDeploymentPhase.HEALTHY, "5d8f7c9b6", "5d8f7c9b6", "2026-12-07T08:00:00Z");
+    var idle = ClusterCommandsTest.run("abort", "web", "--kubeconfig", kubeconfig, "-n", "shop");
+    assertThat(idle.code()).isEqualTo(2);
+    assertThat(idle.err()).isEqualTo("ferry abort: error: shop/web has no release in progress (phase Healthy, revision 5d8f7c9b6)\n");
+
+    setStatus(LosslessDeploymentPhase.DRAINING, "5d8f7c9b6", "7b9c4d2f1", "2026-12-07T08:01:00Z");
+    var notAborted = ClusterCommandsTest.run("retry", "web", "--kubeconfig", kubeconfig, "-n", "shop");
+    assertThat(notAborted.code()).isEqualTo(2);
+    assertThat(notAborted.err()).isEqualTo("ferry retry: error: shop/web is not aborted (phase Draining)\n");
+    var abort = ClusterCommandsTest.run("abort", "web", "--kubeconfig", kubeconfig, "-n", "shop");
+    assertThat(abort.code()).as(abort.err()).isZero();
+    assertThat(abort.out()).isEqualTo("aborting the release of revision 7b9c4d2f1 of shop/web; revision 5d8f7c9b6 keeps serving\n");
+    assertThat(web().getMetadata().getAnnotations()).containsEntry(FerryNames.ABORT_ANNOTATION, "7b9c4d2f1");
+
+    setStatus(LosslessDeploymentPhase.ABORTED, "5d8f7c9b6", "7b9c4d2f1", "2026-12-07T08:02:03Z");
+    var retry = ClusterCommandsTest.run("retry", "web", "--kubeconfig", kubeconfig, "-n", "shop");
+    assertThat(retry.code()).as(retry.err()).isZero();
+    assertThat(retry.out()).isEqualTo("retrying the release of revision 7b9c4d2f1 of shop/web\n");
+    assertThat(web().getMetadata().getAnnotations()).doesNotContainKey(FerryNames.ABORT_ANNOTATION)
+        .containsEntry(FerryNames.RETRY_ANNOTATION, "7b9c4d2f1@2026-12-07T08:02:03Z");
+
+    var pause = ClusterCommandsTest.run("pause", "web", "--kubeconfig", kubeconfig, "-n", "shop");
+    assertThat(pause.out()).isEqualTo("shop/web paused\n");
+    assertThat(web().getSpec().getPaused()).isTrue();
+    assertThat(ClusterCommandsTest.run("pause", "web", "--kubeconfig", kubeconfig, "-n", "shop").out())
+        .isEqualTo("shop/web is paused already\n");
+    var resume = ClusterCommandsTest.run("resume", "web", "--kubeconfig", kubeconfig, "-n", "shop");
+    assertThat(resume.out()).isEqualTo("shop/web resumed\n");
+    assertThat(web().getSpec().getPaused()).isNull();
+
+    var missing = ClusterCommandsTest.run("pause", "api", "--kubeconfig", kubeconfig, "-n", "shop");
+    assertThat(missing.code()).isEqualTo(2);
+    assertThat(missing.err()).isEqualTo("ferry pause: error: LosslessDeployment shop/api not found on " + plane.url() + "\n");
+  }
+
+  @Test
+  void undoSetsTheTemplateBackToAnEarlierRevisionAndNamesTheOnesThereAre() {
+    String kubeconfig = plane.adminKubeconfig().toString();
+    LosslessDeployment ld = web();
+    var older = io.fabric8.kubernetes.client.utils.Serialization.clone(ld.getSpec().getTemplate());
+    older.getSpec().getContainers().get(0).setImage("web:0");
+    revisionSet(ld, "aaa1", 1, older);
+    revisionSet(ld, "bbb2", 2, ld.getSpec().getTemplate());
+
+    var unknown = ClusterCommandsTest.run("undo", "web", "--to-revision", "9", "--kubeconfig", kubeconfig, "-n", "shop");
+    assertThat(unknown.code()).isEqualTo(2);
+    assertThat(unknown.err()).isEqualTo("ferry undo: error: shop/web has no revision 9 (it has revisions 1, 2)\n");
+
+    var undo = ClusterCommandsTest.run("undo", "web", "--kubeconfig", kubeconfig, "-n", "shop");
+    assertThat(undo.code()).as(undo.err()).isZero();
+    assertThat(undo.out()).isEqualTo("rolling shop/web back to revision 1 (aaa1)\n");
+    assertThat(web().getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("web:0");
+
+    var back = ClusterCommandsTest.run("undo", "web", "--to-revision", "2", "--kubeconfig", kubeconfig, "-n", "shop");
+    assertThat(back.out()).isEqualTo("rolling shop/web back to revision 2 (bbb2)\n");
+    assertThat(web().getSpec().getTemplate()).isEqualTo(ld.getSpec().getTemplate());
+
+    // `ferry get` lists what undo goes back to.
+    var get = ClusterCommandsTest.run("get", "web", "--kubeconfig", kubeconfig, "-n", "shop");
+    assertThat(get.out()).contains("History:").containsPattern("\\n  1 +aaa1 +0 +web:0\\n")
+        .containsPattern("\\n  2 +bbb2 +0 +web:1\\n");
+  }
+
+  /** A revision set as the operator makes it: owned by the LosslessDeployment, numbered, with its source template. */
+  static void revisionSet(LosslessDeployment ld, String revision, int number, io.fabric8.kubernetes.api.model.PodTemplateSpec source) {
+    var template = io.fabric8.kubernetes.client.utils.Serialization.clone(source);
+    template.getMetadata().getLabels().put(FerryNames.REVISION_LABEL, revision);
+    admin.apps().replicaSets().inNamespace("shop").resource(new io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder()
+        .withNewMetadata().withName("web-" + revision)
+          .addToLabels(FerryNames.DEPLOYMENT_LABEL, "web").addToLabels(FerryNames.REVISION_LABEL, revision)
+          .addToAnnotations(FerryNames.REVISION_NUMBER_ANNOTATION, Integer.toString(number))
+          .addToAnnotations(FerryNames.SOURCE_TEMPLATE_ANNOTATION, io.fabric8.kubernetes.client.utils.Serialization.asJson(source))
+          .addNewOwnerReference().withApiVersion("ferry.dev/v1alpha1").withKind("LosslessDeployment").withName("web")
+            .withUid(ld.getMetadata().getUid()).withController(true).endOwnerReference()
+        .endMetadata()
+        .withNewSpec().withReplicas(0).withNewSelector().addToMatchLabels(FerryNames.REVISION_LABEL, revision).endSelector()
+          .withTemplate(template).endSpec()
+        .build()).create();
+  }
 }
