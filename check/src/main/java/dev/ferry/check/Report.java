@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A {@link CheckResult} as a table for people or as JSON for programs. */
+/** A {@link CheckResult} as a table for people, or as JSON or YAML for programs. */
 public final class Report {
   private Report() {}
 
@@ -99,13 +101,32 @@ public final class Report {
   }
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final YAMLMapper YAML = new YAMLMapper()
+      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES);
 
   /**
-   * {@code {"clean", "findings": [{risk, object: {kind, namespace, name, source}, container, what, fix}],
-   * "ignored": [...], "checked": [{kind, namespace, name, source}], "skipped": [{apiVersion, kind, name,
-   * source, reason}], "assumptions": {propagationSeconds, shutdownSeconds}}}.
+   * {@code {"clean", "findings": [{risk, object: {kind, namespace, name, source}, container, what, fix,
+   * patch}], "ignored": [...], "checked": [{kind, namespace, name, source}], "skipped": [{apiVersion,
+   * kind, name, source, reason}], "assumptions": {propagationSeconds, shutdownSeconds}}}.
    */
   public static String json(CheckResult r) {
+    return write(JSON, r) + "\n";
+  }
+
+  /** The same as {@link #json}, as YAML: a finding's {@code patch} reads as the YAML to merge. */
+  public static String yaml(CheckResult r) {
+    return write(YAML, r);
+  }
+
+  private static String write(ObjectMapper mapper, CheckResult r) {
+    try {
+      return mapper.writeValueAsString(tree(r));
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static ObjectNode tree(CheckResult r) {
     ObjectNode root = JSON.createObjectNode();
     root.put("clean", r.clean());
     ArrayNode findings = root.putArray("findings");
@@ -119,11 +140,7 @@ public final class Report {
     ObjectNode a = root.putObject("assumptions");
     a.put("propagationSeconds", r.options().propagationSeconds());
     a.put("shutdownSeconds", r.options().shutdownSeconds());
-    try {
-      return JSON.writeValueAsString(root) + "\n";
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
+    return root;
   }
 
   private static ObjectNode finding(Finding f) {
@@ -133,6 +150,7 @@ public final class Report {
     n.put("container", f.container());
     n.put("what", f.what());
     n.put("fix", f.fix());
+    n.set("patch", f.patch());
     return n;
   }
 }

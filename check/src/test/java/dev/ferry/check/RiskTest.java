@@ -172,7 +172,8 @@ class RiskTest {
   void registryNoOfflineShowsHowTheServiceWasRecognised() throws Exception {
     Finding f = Fixtures.check("registry-no-offline.yaml").findings().get(0);
     assertThat(f.what()).contains("Dubbo provider (env DUBBO_REGISTRY_ADDRESS)", "its preStop does not");
-    assertThat(f.fix()).contains("http://127.0.0.1:22222/offline", "sleep 5");
+    // The hook's own 10 s sleep is kept, not cut to the 5 s of propagation.
+    assertThat(f.fix()).contains("http://127.0.0.1:22222/offline", "sleep 10", "in place of its sleep action");
   }
 
   @Test
