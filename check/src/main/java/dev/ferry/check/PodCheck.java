@@ -11,9 +11,10 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LifecycleHandler;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -45,6 +46,8 @@ final class PodCheck {
   private final CheckOptions options;
   private final Set<Risk> ignored;
   private final List<Finding> out = new ArrayList<>();
+  /** The preStop each container gets from the fixes found (not those of ignored risks), by container name. */
+  private final Map<String, ObjectNode> hookFixes = new HashMap<>();
 
   private PodCheck(ObjectRef ref, HasMetadata workload, CheckOptions options, Set<Risk> ignored) {
     this.ref = ref;
@@ -156,7 +159,8 @@ final class PodCheck {
     String callUrl = app.dubbo() ? Checker.QOS_OFFLINE_URL : offlineUrl;
     ObjectNode hookPatch = ownHook ? HookFix.preStop(hook, p, need, offlineMissing ? callUrl : null) : null;
     if (tooShort) {
-      ObjectNode patch = ownHook ? hookPatchOf(c, hookPatch)
+      Risk risk = p == null ? Risk.NO_PRESTOP : Risk.PRESTOP_TOO_SHORT;
+      ObjectNode patch = ownHook ? hookPatch(risk, c, hookPatch)
           : Patch.lifecycle("preStopSleepSeconds", IntNode.valueOf(need));
       if (p == null) {
         add(Risk.NO_PRESTOP, c.getName(), "container " + c.getName() + " has no preStop hook: it gets SIGTERM the "
@@ -172,6 +176,14 @@ final class PodCheck {
     if (offlineMissing) {
       offline(c, app, p, ownHook, hookPatch, callUrl);
     }
+  }
+
+  /** The patch that gives container {@code c} the hook {@code hook}; noted for the grace period unless {@code risk} is ignored. */
+  private ObjectNode hookPatch(Risk risk, Container c, ObjectNode hook) {
+    if (!ignored.contains(risk)) {
+      hookFixes.put(c.getName(), hook);
+    }
+    return hookPatchOf(c, hook);
   }
 
   private static ObjectNode hookPatchOf(Container c, ObjectNode hook) {
@@ -234,7 +246,7 @@ final class PodCheck {
         "container " + c.getName() + " is " + what + " but " + (p == null ? "has no preStop" : "its preStop does not")
             + " take it out of the registry: consumers keep calling it until they learn, after SIGTERM, "
             + "that it is gone",
-        fix, ownHook ? hookPatchOf(c, hook) : Patch.lifecycle("offlineUrl", TextNode.valueOf(url)));
+        fix, ownHook ? hookPatch(Risk.REGISTRY_NO_OFFLINE, c, hook) : Patch.lifecycle("offlineUrl", TextNode.valueOf(url)));
   }
 
   private void registryDelay(List<Container> containers, List<AppSettings> apps, boolean dubbo) {
@@ -269,23 +281,53 @@ final class PodCheck {
 
   // ---------------------------------------------------------------------------------------------
 
-  /** The workload as it is after the fixes found so far (not those of ignored risks). */
-  private HasMetadata fixed() {
-    List<Finding> fixes = out.stream().filter(f -> !ignored.contains(f.risk())).toList();
-    if (fixes.isEmpty()) {
-      return workload;
+  /**
+   * The pod template as it is after the fixes found so far (not those of ignored risks), and the
+   * lifecycle it is rendered with. A LosslessDeployment's fixes may change {@code spec.lifecycle}:
+   * it is patched and rendered again. A Deployment's change only preStop hooks: each is the
+   * hook of its patch, which says all of it.
+   */
+  private Pod fixedPod() {
+    if (ferry) {
+      List<Finding> fixes = out.stream().filter(f -> !ignored.contains(f.risk())).toList();
+      if (fixes.isEmpty()) {
+        return new Pod(rendered, lifecycle, false);
+      }
+      ObjectNode tree = YamlInput.MAPPER.valueToTree(workload);
+      fixes.forEach(f -> Patch.merge(tree, f.patch()));
+      LosslessDeployment fixed = YamlInput.K8S.convertValue(tree, LosslessDeployment.class);
+      return new Pod(TemplateRenderer.render(fixed), fixed.getSpec().getLifecycle(), true);
     }
-    ObjectNode tree = YamlInput.K8S.convertValue(workload, ObjectNode.class);
-    fixes.forEach(f -> Patch.merge(tree, f.patch()));
-    return YamlInput.K8S.convertValue(tree, workload.getClass());
+    if (hookFixes.isEmpty()) {
+      return new Pod(rendered, null, false);
+    }
+    PodTemplateSpec t = new PodTemplateSpec(rendered.getMetadata(), new io.fabric8.kubernetes.api.model.PodSpec());
+    t.getSpec().setTerminationGracePeriodSeconds(rendered.getSpec().getTerminationGracePeriodSeconds());
+    List<Container> containers = new ArrayList<>();
+    for (Container c : rendered.getSpec().getContainers()) {
+      ObjectNode hook = hookFixes.get(c.getName());
+      if (hook == null) {
+        containers.add(c);
+        continue;
+      }
+      ObjectNode set = hook.deepCopy();
+      set.properties().removeIf(e -> e.getValue().isNull()); // the actions the patch takes away
+      Container fixed = new io.fabric8.kubernetes.api.model.ContainerBuilder(c).withNewLifecycle()
+          .withPreStop(YamlInput.K8S.convertValue(set, LifecycleHandler.class)).endLifecycle().build();
+      containers.add(fixed);
+    }
+    t.getSpec().setContainers(containers);
+    return new Pod(t, null, true);
   }
 
+  /** A pod template as it would run, and the LosslessDeployment lifecycle it was rendered with (or null). */
+  private record Pod(PodTemplateSpec template, LifecycleSpec lifecycle, boolean withFixes) {}
+
   private void grace() {
-    HasMetadata fixed = fixed();
-    boolean withFixes = fixed != workload;
-    LifecycleSpec l = fixed instanceof LosslessDeployment ld ? ld.getSpec().getLifecycle() : null;
-    PodTemplateSpec t = fixed instanceof LosslessDeployment ld ? TemplateRenderer.render(ld)
-        : ((Deployment) fixed).getSpec().getTemplate();
+    Pod pod = fixedPod();
+    PodTemplateSpec t = pod.template();
+    LifecycleSpec l = pod.lifecycle();
+    boolean withFixes = pod.withFixes();
     List<Container> containers = t.getSpec().getContainers();
     Long set = t.getSpec().getTerminationGracePeriodSeconds();
     long grace = set == null ? Checker.DEFAULT_GRACE_SECONDS : set;

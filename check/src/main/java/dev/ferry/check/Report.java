@@ -9,7 +9,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /** A {@link CheckResult} as a table for people, or as JSON or YAML for programs. */
 public final class Report {
@@ -35,10 +38,7 @@ public final class Report {
       }
       out.append('\n');
     }
-    for (Skipped s : r.skipped()) {
-      out.append("skipped ").append(s.display()).append(" (").append(s.source()).append("): ").append(s.reason())
-          .append('\n');
-    }
+    skipped(out, r.skipped());
     long objects = r.findings().stream().map(Finding::object).distinct().count();
     if (r.clean()) {
       out.append("No traffic-loss risk found in ").append(r.checked().size()).append(r.checked().size() == 1
@@ -57,6 +57,25 @@ public final class Report {
         .append("s (--propagation-seconds), apps shut down in ").append(r.options().shutdownSeconds())
         .append("s (--shutdown-seconds) unless the object says. Why each risk loses requests: docs/check.md\n");
     return out.toString();
+  }
+
+  /** Above this many, skipped objects are counted by kind and reason rather than listed one by one. */
+  static final int SKIPPED_LISTED = 20;
+
+  private static void skipped(StringBuilder out, List<Skipped> skipped) {
+    if (skipped.size() <= SKIPPED_LISTED) {
+      for (Skipped s : skipped) {
+        out.append("skipped ").append(s.display()).append(" (").append(s.source()).append("): ").append(s.reason())
+            .append('\n');
+      }
+      return;
+    }
+    // A large input skips thousands of ConfigMaps: their count says as much as their list (-o json has it).
+    Map<String, Long> counts = skipped.stream().collect(Collectors.groupingBy(
+        s -> s.kind() + " (" + s.reason() + ")", LinkedHashMap::new, Collectors.counting()));
+    out.append("skipped ").append(skipped.size()).append(" objects (-o json lists them): ")
+        .append(String.join(", ", counts.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).toList()))
+        .append('\n');
   }
 
   private static void row(StringBuilder out, int[] widths, String... cells) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -63,7 +64,9 @@ public final class YamlInput {
   /** No limit on a document's size: a List of a whole cluster is one document. */
   private static final YAMLMapper YAML = new YAMLMapper(YAMLFactory.builder()
       .loaderOptions(loaderOptions()).build());
-  static final KubernetesSerialization K8S = new KubernetesSerialization();
+  /** fabric8's mapper, used directly for its treeToValue: it reads a tree without writing it out first. */
+  static final ObjectMapper MAPPER = new ObjectMapper();
+  static final KubernetesSerialization K8S = new KubernetesSerialization(MAPPER, true);
 
   private static LoaderOptions loaderOptions() {
     LoaderOptions o = new LoaderOptions();
@@ -274,8 +277,8 @@ public final class YamlInput {
       }
       HasMetadata o;
       try {
-        o = K8S.convertValue(node, type);
-      } catch (IllegalArgumentException e) {
+        o = MAPPER.treeToValue(node, type);
+      } catch (IllegalArgumentException | JsonProcessingException e) {
         throw new InputException(file + ": " + where + ": " + kind + "/" + name + " is not a valid " + kind + ": "
             + firstLine(e.getMessage()), e);
       }

@@ -42,6 +42,20 @@ class RiskTest {
   }
 
   @Test
+  void aPortTheContainerDoesNotDeclareIsAPlaceholderNotAGuess() throws Exception {
+    String yaml = java.nio.file.Files.readString(Fixtures.path("no-readiness-probe.yaml"))
+        .replace("          ports:\n            - {name: http, containerPort: 8080}\n", "");
+    Finding f = Checker.check(Fixtures.parse("noport.yaml", yaml), CheckOptions.defaults()).findings().stream()
+        .filter(x -> x.risk() == Risk.NO_READINESS_PROBE).findFirst().orElseThrow();
+    assertThat(f.fix()).contains("port: <port>", "<port>: the port it serves on, which the container does not declare")
+        .doesNotContain("8080");
+    assertThat(f.patch().at("/spec/template/spec/containers/0/readinessProbe/httpGet/port").asText())
+        .isEqualTo("<port>");
+    assertThat(f.patch().at("/spec/template/spec/containers/0/readinessProbe/httpGet/path").asText())
+        .isEqualTo("<path>");
+  }
+
+  @Test
   void noPreStopSuggestsTheAssumedPropagation() throws Exception {
     Finding f = Fixtures.check("no-prestop.yaml").findings().get(0);
     assertThat(f.what()).contains("5s (assumed, --propagation-seconds)");
