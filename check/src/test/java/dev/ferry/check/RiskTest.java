@@ -115,6 +115,22 @@ class RiskTest {
   }
 
   @Test
+  void aServiceSelectsOnlyWorkloadsOfItsNamespaceWithAllItsLabels() throws Exception {
+    // Pinned pods cannot move, so Local is fine in front of them: but only of those the Service selects.
+    String pinned = java.nio.file.Files.readString(Fixtures.path("external-traffic-local.yaml"))
+        .replace("      terminationGracePeriodSeconds: 40", "      terminationGracePeriodSeconds: 40\n"
+            + "      nodeSelector: {kubernetes.io/hostname: node-1}");
+    String inA = pinned.replace("  name: web\n", "  name: web\n  namespace: a\n");
+    assertThat(Checker.check(Fixtures.parse("a.yaml", inA), CheckOptions.defaults()).findings()).isEmpty();
+    String workloadInB = inA.replaceFirst("  namespace: a\n", "  namespace: b\n");
+    assertThat(Fixtures.risks(Checker.check(Fixtures.parse("b.yaml", workloadInB), CheckOptions.defaults())))
+        .containsExactly(Risk.EXTERNAL_TRAFFIC_LOCAL);
+    String moreLabels = inA.replace("selector: {app: web}", "selector: {app: web, tier: front}");
+    assertThat(Fixtures.risks(Checker.check(Fixtures.parse("c.yaml", moreLabels), CheckOptions.defaults())))
+        .containsExactly(Risk.EXTERNAL_TRAFFIC_LOCAL);
+  }
+
+  @Test
   void externalTrafficLocalWithoutAnyWorkloadInTheInputIsARisk() throws Exception {
     String yaml = """
         apiVersion: v1
