@@ -9,9 +9,12 @@ import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Reads what to check from a namespace of a cluster. With a name: the LosslessDeployment and/or the
@@ -45,9 +48,8 @@ public final class ClusterInput {
       List<IngressClass> classes = optional(() -> client.network().v1().ingressClasses().list().getItems(),
           null, skipped);
       if (name != null) {
-        services = services.stream().filter(s -> workloads.stream().anyMatch(w -> Relations.routesTo(s, w))).toList();
-        List<Service> routed = services;
-        ingresses = ingresses.stream().filter(i -> Relations.routesTo(i, routed)).toList();
+        services = servicesTo(workloads, services);
+        ingresses = ingressesTo(services, ingresses);
       }
       List<CheckInput.Entry> entries = new ArrayList<>();
       for (HasMetadata w : workloads) {
@@ -74,6 +76,22 @@ public final class ClusterInput {
           + (e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
               : rootCause(e)), e);
     }
+  }
+
+  /** The Services that route to these workloads: looked up in an index of the workloads. */
+  static List<Service> servicesTo(List<HasMetadata> workloads, List<Service> services) {
+    WorkloadIndex index = new WorkloadIndex();
+    workloads.forEach(w -> index.add(Relations.pods(w)));
+    return services.stream().filter(s -> !index.routedBy(s.getMetadata().getNamespace(), s.getMetadata().getName(),
+        s.getSpec() == null ? null : s.getSpec().getSelector()).isEmpty()).toList();
+  }
+
+  /** The Ingresses that route to these Services: by namespace and name. */
+  static List<Ingress> ingressesTo(List<Service> services, List<Ingress> ingresses) {
+    Set<List<String>> routed = services.stream()
+        .map(s -> Arrays.asList(s.getMetadata().getNamespace(), s.getMetadata().getName())).collect(Collectors.toSet());
+    return ingresses.stream().filter(i -> Relations.backendServices(i).stream()
+        .anyMatch(n -> routed.contains(Arrays.asList(i.getMetadata().getNamespace(), n)))).toList();
   }
 
   /**

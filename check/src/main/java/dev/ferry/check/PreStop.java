@@ -54,10 +54,16 @@ public record PreStop(double atLeastSeconds, boolean exact, boolean offline, Str
     return p.getIntVal() != null ? String.valueOf(p.getIntVal()) : p.getStrVal();
   }
 
+  /** Whether the command is {@code sh -c SCRIPT} (or another shell's): its third word is a script. */
+  static boolean shellScript(List<String> command) {
+    return SHELLS.contains(basename(command.get(0))) && command.size() >= 3 && command.get(1).startsWith("-")
+        && command.get(1).contains("c");
+  }
+
   static PreStop ofCommand(List<String> command) {
     String script;
     String first = basename(command.get(0));
-    if (SHELLS.contains(first) && command.size() >= 3 && command.get(1).startsWith("-") && command.get(1).contains("c")) {
+    if (shellScript(command)) {
       script = String.join(" ", command.subList(2, command.size()));
     } else if (first.equals("busybox") && command.size() >= 2) {
       script = String.join(" ", command.subList(1, command.size()));
@@ -109,7 +115,7 @@ public record PreStop(double atLeastSeconds, boolean exact, boolean offline, Str
     return text.toLowerCase(Locale.ROOT).contains("offline");
   }
 
-  private static String basename(String path) {
+  static String basename(String path) {
     String p = path.replaceAll("^[\"']|[\"']$", "");
     int slash = p.lastIndexOf('/');
     return slash >= 0 ? p.substring(slash + 1) : p;

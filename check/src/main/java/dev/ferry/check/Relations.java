@@ -2,16 +2,15 @@ package dev.ferry.check;
 
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
-import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
-import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
 /** Which Service sends traffic to which workload, which Ingress to which Service, which Ingress is nginx's. */
@@ -23,13 +22,6 @@ public final class Relations {
   public static final String INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class";
   public static final String DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class";
 
-  /** Objects from files often name no namespace: they match any. */
-  static boolean sameNamespace(HasMetadata a, HasMetadata b) {
-    String na = a.getMetadata().getNamespace();
-    String nb = b.getMetadata().getNamespace();
-    return na == null || nb == null || na.equals(nb);
-  }
-
   static PodTemplateSpec template(HasMetadata workload) {
     if (workload instanceof Deployment d) {
       return d.getSpec() == null ? null : d.getSpec().getTemplate();
@@ -40,22 +32,55 @@ public final class Relations {
     return null;
   }
 
-  /** Whether the Service routes to the workload's pods: its selector matches their labels, or a LosslessDeployment names it. */
-  public static boolean routesTo(Service s, HasMetadata workload) {
-    if (!sameNamespace(s, workload)) {
+  /** What the index keeps of a workload: only what a Service's check asks. */
+  static WorkloadIndex.Pods pods(HasMetadata workload) {
+    PodTemplateSpec t = template(workload);
+    Map<String, String> labels = t == null || t.getMetadata() == null || t.getMetadata().getLabels() == null
+        ? Map.of() : Map.copyOf(t.getMetadata().getLabels());
+    String service = workload instanceof LosslessDeployment ld && ld.getSpec() != null
+        && ld.getSpec().getService() != null ? ld.getSpec().getService().getName() : null;
+    return new WorkloadIndex.Pods(workload.getMetadata().getNamespace(), labels, service, pinnedToOneNode(t));
+  }
+
+  /** Whether every pod of the template must run on one and the same node: they cannot move. */
+  static boolean pinnedToOneNode(PodTemplateSpec t) {
+    if (t == null || t.getSpec() == null) {
       return false;
     }
-    if (workload instanceof LosslessDeployment ld && ld.getSpec() != null && ld.getSpec().getService() != null
-        && Objects.equals(ld.getSpec().getService().getName(), s.getMetadata().getName())) {
+    PodSpec s = t.getSpec();
+    if (s.getNodeName() != null) {
       return true;
     }
-    Map<String, String> selector = s.getSpec() == null ? null : s.getSpec().getSelector();
-    PodTemplateSpec t = template(workload);
-    if (selector == null || selector.isEmpty() || t == null || t.getMetadata() == null
-        || t.getMetadata().getLabels() == null) {
+    if (s.getNodeSelector() != null && s.getNodeSelector().containsKey("kubernetes.io/hostname")) {
+      return true;
+    }
+    var affinity = s.getAffinity() == null || s.getAffinity().getNodeAffinity() == null ? null
+        : s.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution();
+    if (affinity == null || affinity.getNodeSelectorTerms() == null || affinity.getNodeSelectorTerms().isEmpty()) {
       return false;
     }
-    return t.getMetadata().getLabels().entrySet().containsAll(selector.entrySet());
+    Set<String> hosts = new HashSet<>();
+    for (var term : affinity.getNodeSelectorTerms()) {
+      Set<String> pinnedTo = new HashSet<>();
+      if (term.getMatchExpressions() != null) {
+        term.getMatchExpressions().stream().filter(r -> "kubernetes.io/hostname".equals(r.getKey()))
+            .forEach(r -> pinnedTo.addAll(singleIn(r)));
+      }
+      if (term.getMatchFields() != null) {
+        term.getMatchFields().stream().filter(r -> "metadata.name".equals(r.getKey()))
+            .forEach(r -> pinnedTo.addAll(singleIn(r)));
+      }
+      if (pinnedTo.isEmpty()) {
+        return false; // a term that does not pin lets pods go anywhere it allows
+      }
+      hosts.addAll(pinnedTo);
+    }
+    return hosts.size() == 1;
+  }
+
+  private static Set<String> singleIn(io.fabric8.kubernetes.api.model.NodeSelectorRequirement r) {
+    return "In".equals(r.getOperator()) && r.getValues() != null && r.getValues().size() == 1
+        ? Set.of(r.getValues().get(0)) : Set.of();
   }
 
   /** The names of the Services an Ingress sends traffic to. */
@@ -83,12 +108,6 @@ public final class Relations {
     }
   }
 
-  /** Whether the Ingress sends traffic to one of these Services. */
-  public static boolean routesTo(Ingress i, Collection<Service> services) {
-    Set<String> backends = backendServices(i);
-    return services.stream().anyMatch(s -> sameNamespace(i, s) && backends.contains(s.getMetadata().getName()));
-  }
-
   /** The Ingress's class: {@code spec.ingressClassName}, else the legacy annotation, else null. */
   public static String ingressClass(Ingress i) {
     if (i.getSpec() != null && i.getSpec().getIngressClassName() != null) {
@@ -99,21 +118,28 @@ public final class Relations {
   }
 
   /**
-   * Whether ingress-nginx serves the Ingress: its class is one of {@code nginxClasses}, or an
-   * IngressClass that names the ingress-nginx controller; an Ingress with no class, when the default
-   * IngressClass is ingress-nginx's.
+   * The IngressClasses of ingress-nginx that the input holds: their names, and whether one of them is
+   * the default class (which serves Ingresses that name none).
    */
-  public static boolean servedByNginx(Ingress i, Set<String> nginxClasses, Collection<IngressClass> classes) {
-    String cls = ingressClass(i);
-    if (cls == null) {
-      return classes.stream().anyMatch(c -> isNginx(c) && c.getMetadata().getAnnotations() != null
-          && "true".equals(c.getMetadata().getAnnotations().get(DEFAULT_CLASS_ANNOTATION)));
-    }
-    return nginxClasses.contains(cls)
-        || classes.stream().anyMatch(c -> isNginx(c) && cls.equals(c.getMetadata().getName()));
-  }
+  static final class NginxClasses {
+    private final Set<String> names = new HashSet<>();
+    private boolean isDefault;
 
-  static boolean isNginx(IngressClass c) {
-    return c.getSpec() != null && NGINX_CONTROLLER.equals(c.getSpec().getController());
+    void add(IngressClass c) {
+      if (c.getSpec() == null || !NGINX_CONTROLLER.equals(c.getSpec().getController())) {
+        return;
+      }
+      names.add(c.getMetadata().getName());
+      var a = c.getMetadata().getAnnotations();
+      isDefault |= a != null && "true".equals(a.get(DEFAULT_CLASS_ANNOTATION));
+    }
+
+    /**
+     * Whether ingress-nginx serves an Ingress of class {@code cls} (null: none named): it is one of
+     * {@code nginxClasses} or of these IngressClasses; with no class, when the default is nginx's.
+     */
+    boolean serve(String cls, Set<String> nginxClasses) {
+      return cls == null ? isDefault : nginxClasses.contains(cls) || names.contains(cls);
+    }
   }
 }

@@ -5,11 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
-/** A {@link CheckResult} as a table for people or as JSON for programs. */
+/** A {@link CheckResult} as a table for people, or as JSON or YAML for programs. */
 public final class Report {
   private Report() {}
 
@@ -33,10 +38,7 @@ public final class Report {
       }
       out.append('\n');
     }
-    for (Skipped s : r.skipped()) {
-      out.append("skipped ").append(s.display()).append(" (").append(s.source()).append("): ").append(s.reason())
-          .append('\n');
-    }
+    skipped(out, r.skipped());
     long objects = r.findings().stream().map(Finding::object).distinct().count();
     if (r.clean()) {
       out.append("No traffic-loss risk found in ").append(r.checked().size()).append(r.checked().size() == 1
@@ -55,6 +57,25 @@ public final class Report {
         .append("s (--propagation-seconds), apps shut down in ").append(r.options().shutdownSeconds())
         .append("s (--shutdown-seconds) unless the object says. Why each risk loses requests: docs/check.md\n");
     return out.toString();
+  }
+
+  /** Above this many, skipped objects are counted by kind and reason rather than listed one by one. */
+  static final int SKIPPED_LISTED = 20;
+
+  private static void skipped(StringBuilder out, List<Skipped> skipped) {
+    if (skipped.size() <= SKIPPED_LISTED) {
+      for (Skipped s : skipped) {
+        out.append("skipped ").append(s.display()).append(" (").append(s.source()).append("): ").append(s.reason())
+            .append('\n');
+      }
+      return;
+    }
+    // A large input skips thousands of ConfigMaps: their count says as much as their list (-o json has it).
+    Map<String, Long> counts = skipped.stream().collect(Collectors.groupingBy(
+        s -> s.kind() + " (" + s.reason() + ")", LinkedHashMap::new, Collectors.counting()));
+    out.append("skipped ").append(skipped.size()).append(" objects (-o json lists them): ")
+        .append(String.join(", ", counts.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).toList()))
+        .append('\n');
   }
 
   private static void row(StringBuilder out, int[] widths, String... cells) {
@@ -99,13 +120,32 @@ public final class Report {
   }
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final YAMLMapper YAML = new YAMLMapper()
+      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES);
 
   /**
-   * {@code {"clean", "findings": [{risk, object: {kind, namespace, name, source}, container, what, fix}],
-   * "ignored": [...], "checked": [{kind, namespace, name, source}], "skipped": [{apiVersion, kind, name,
-   * source, reason}], "assumptions": {propagationSeconds, shutdownSeconds}}}.
+   * {@code {"clean", "findings": [{risk, object: {kind, namespace, name, source}, container, what, fix,
+   * patch}], "ignored": [...], "checked": [{kind, namespace, name, source}], "skipped": [{apiVersion,
+   * kind, name, source, reason}], "assumptions": {propagationSeconds, shutdownSeconds}}}.
    */
   public static String json(CheckResult r) {
+    return write(JSON, r) + "\n";
+  }
+
+  /** The same as {@link #json}, as YAML: a finding's {@code patch} reads as the YAML to merge. */
+  public static String yaml(CheckResult r) {
+    return write(YAML, r);
+  }
+
+  private static String write(ObjectMapper mapper, CheckResult r) {
+    try {
+      return mapper.writeValueAsString(tree(r));
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static ObjectNode tree(CheckResult r) {
     ObjectNode root = JSON.createObjectNode();
     root.put("clean", r.clean());
     ArrayNode findings = root.putArray("findings");
@@ -119,11 +159,7 @@ public final class Report {
     ObjectNode a = root.putObject("assumptions");
     a.put("propagationSeconds", r.options().propagationSeconds());
     a.put("shutdownSeconds", r.options().shutdownSeconds());
-    try {
-      return JSON.writeValueAsString(root) + "\n";
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
+    return root;
   }
 
   private static ObjectNode finding(Finding f) {
@@ -133,6 +169,7 @@ public final class Report {
     n.put("container", f.container());
     n.put("what", f.what());
     n.put("fix", f.fix());
+    n.set("patch", f.patch());
     return n;
   }
 }

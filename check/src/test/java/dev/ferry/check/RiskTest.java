@@ -42,6 +42,20 @@ class RiskTest {
   }
 
   @Test
+  void aPortTheContainerDoesNotDeclareIsAPlaceholderNotAGuess() throws Exception {
+    String yaml = java.nio.file.Files.readString(Fixtures.path("no-readiness-probe.yaml"))
+        .replace("          ports:\n            - {name: http, containerPort: 8080}\n", "");
+    Finding f = Checker.check(Fixtures.parse("noport.yaml", yaml), CheckOptions.defaults()).findings().stream()
+        .filter(x -> x.risk() == Risk.NO_READINESS_PROBE).findFirst().orElseThrow();
+    assertThat(f.fix()).contains("port: <port>", "<port>: the port it serves on, which the container does not declare")
+        .doesNotContain("8080");
+    assertThat(f.patch().at("/spec/template/spec/containers/0/readinessProbe/httpGet/port").asText())
+        .isEqualTo("<port>");
+    assertThat(f.patch().at("/spec/template/spec/containers/0/readinessProbe/httpGet/path").asText())
+        .isEqualTo("<path>");
+  }
+
+  @Test
   void noPreStopSuggestsTheAssumedPropagation() throws Exception {
     Finding f = Fixtures.check("no-prestop.yaml").findings().get(0);
     assertThat(f.what()).contains("5s (assumed, --propagation-seconds)");
@@ -98,6 +112,22 @@ class RiskTest {
             + "      nodeSelector: {kubernetes.io/hostname: node-1}");
     CheckResult r = Checker.check(Fixtures.parse("pinned.yaml", yaml), CheckOptions.defaults());
     assertThat(r.findings()).isEmpty();
+  }
+
+  @Test
+  void aServiceSelectsOnlyWorkloadsOfItsNamespaceWithAllItsLabels() throws Exception {
+    // Pinned pods cannot move, so Local is fine in front of them: but only of those the Service selects.
+    String pinned = java.nio.file.Files.readString(Fixtures.path("external-traffic-local.yaml"))
+        .replace("      terminationGracePeriodSeconds: 40", "      terminationGracePeriodSeconds: 40\n"
+            + "      nodeSelector: {kubernetes.io/hostname: node-1}");
+    String inA = pinned.replace("  name: web\n", "  name: web\n  namespace: a\n");
+    assertThat(Checker.check(Fixtures.parse("a.yaml", inA), CheckOptions.defaults()).findings()).isEmpty();
+    String workloadInB = inA.replaceFirst("  namespace: a\n", "  namespace: b\n");
+    assertThat(Fixtures.risks(Checker.check(Fixtures.parse("b.yaml", workloadInB), CheckOptions.defaults())))
+        .containsExactly(Risk.EXTERNAL_TRAFFIC_LOCAL);
+    String moreLabels = inA.replace("selector: {app: web}", "selector: {app: web, tier: front}");
+    assertThat(Fixtures.risks(Checker.check(Fixtures.parse("c.yaml", moreLabels), CheckOptions.defaults())))
+        .containsExactly(Risk.EXTERNAL_TRAFFIC_LOCAL);
   }
 
   @Test
@@ -172,7 +202,8 @@ class RiskTest {
   void registryNoOfflineShowsHowTheServiceWasRecognised() throws Exception {
     Finding f = Fixtures.check("registry-no-offline.yaml").findings().get(0);
     assertThat(f.what()).contains("Dubbo provider (env DUBBO_REGISTRY_ADDRESS)", "its preStop does not");
-    assertThat(f.fix()).contains("http://127.0.0.1:22222/offline", "sleep 5");
+    // The hook's own 10 s sleep is kept, not cut to the 5 s of propagation.
+    assertThat(f.fix()).contains("http://127.0.0.1:22222/offline", "sleep 10", "in place of its sleep action");
   }
 
   @Test

@@ -136,6 +136,42 @@ class YamlInputTest {
   }
 
   @Test
+  void aListAsKubectlPrintsItWithItemsBeforeKind() throws Exception {
+    String f = file("list.yaml", """
+        apiVersion: v1
+        items:
+          - apiVersion: v1
+            kind: Service
+            metadata: {name: a}
+          - apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: c}
+        kind: List
+        metadata: {resourceVersion: ""}
+        """);
+    CheckInput in = YamlInput.read(List.of(f), System.in);
+    assertThat(in.entries()).extracting(CheckInput.Entry::source).containsExactly(f + "#1.items[0]");
+    assertThat(in.skipped()).extracting(Skipped::source).containsExactly(f + "#1.items[1]");
+  }
+
+  @Test
+  void recursiveSkipsAHelmChartsDirectoryWithTheCommandThatChecksIt() throws Exception {
+    Path chart = Files.createDirectories(dir.resolve("charts").resolve("web"));
+    Files.writeString(chart.resolve("Chart.yaml"), "apiVersion: v2\nname: web\nversion: 1.0.0\n");
+    Files.createDirectories(chart.resolve("templates"));
+    Files.writeString(chart.resolve("templates").resolve("svc.yaml"), "metadata: {name: {{ .Release.Name }}}\n");
+    Path hidden = Files.createDirectories(dir.resolve(".git"));
+    Files.writeString(hidden.resolve("x.yaml"), "not: [a kubernetes object\n");
+    Files.writeString(dir.resolve("svc.yaml"), SERVICE);
+    List<Skipped> skipped = YamlInput.read(List.of(dir.toString()), true, System.in, (o, source) -> { });
+    assertThat(skipped).singleElement().satisfies(s -> {
+      assertThat(s.display()).isEqualTo("HelmChart/web");
+      assertThat(s.source()).isEqualTo(chart.toString());
+      assertThat(s.reason()).contains("helm template NAME " + chart + " | ferry check -f -");
+    });
+  }
+
+  @Test
   void jsonIsYamlToo() throws Exception {
     String f = file("svc.json", "{\"apiVersion\": \"v1\", \"kind\": \"Service\", \"metadata\": {\"name\": \"j\"},"
         + " \"spec\": {\"type\": \"NodePort\", \"externalTrafficPolicy\": \"Local\", \"ports\": [{\"port\": 80}]}}");

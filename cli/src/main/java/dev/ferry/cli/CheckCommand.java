@@ -1,6 +1,5 @@
 package dev.ferry.cli;
 
-import dev.ferry.check.CheckInput;
 import dev.ferry.check.CheckOptions;
 import dev.ferry.check.CheckResult;
 import dev.ferry.check.Checker;
@@ -8,6 +7,7 @@ import dev.ferry.check.ClusterInput;
 import dev.ferry.check.InputException;
 import dev.ferry.check.Report;
 import dev.ferry.check.Risk;
+import dev.ferry.check.Skipped;
 import dev.ferry.check.YamlInput;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.InputStream;
@@ -36,7 +36,7 @@ import picocli.CommandLine.Parameters;
             + "short preStop, a grace period shorter than preStop plus shutdown, externalTrafficPolicy: Local, "
             + "ingress-nginx routing to pod IPs, a registry-based (Dubbo) service without registry offline or "
             + "delayed registration.",
-        "Reads a LosslessDeployment or Deployment with its Services and Ingresses from YAML files (-f, as "
+        "Reads a LosslessDeployment or Deployment with its Services and Ingresses from YAML files (-f, -R, as "
             + "kubectl takes them) or from a cluster's namespace (the current kubeconfig context). Each risk, why "
             + "it loses requests and the YAML that fixes it: docs/check.md.",
         ""},
@@ -48,17 +48,23 @@ import picocli.CommandLine.Parameters;
             + "bad options)"})
 public final class CheckCommand implements Callable<Integer> {
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "NAME",
-      description = "the LosslessDeployment or Deployment to check in the cluster (default: everything in the namespace)")
-  String name;
+  @Parameters(arity = "0..*", paramLabel = "NAME|PATH",
+      description = "the LosslessDeployment or Deployment to check in the cluster (default: everything in the "
+          + "namespace); or, when it has a /, a file or directory to read, as with -f (e.g. deploy/)")
+  List<String> arguments = new ArrayList<>();
 
   @Option(names = {"-f", "--filename"}, paramLabel = "FILE",
       description = "a YAML or JSON file of one or more documents, a directory of them, or - for standard input; "
           + "repeatable. Reads files instead of a cluster.")
   List<String> files = new ArrayList<>();
 
+  @Option(names = {"-R", "--recursive"},
+      description = "read the directories given with -f, and their subdirectories, recursively (as kubectl -R); "
+          + "a Helm chart's directory is skipped")
+  boolean recursive;
+
   @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
-      description = "table (default) or json")
+      description = "table (default), json or yaml")
   String output;
 
   @Option(names = "--propagation-seconds", paramLabel = "SECONDS",
@@ -103,26 +109,50 @@ public final class CheckCommand implements Callable<Integer> {
     // error goes to the top-level handler, which exits 2.
     try {
       CheckOptions options = options();
-      if (!output.equals("table") && !output.equals("json")) {
-        throw new InputException("-o " + output + ": the formats are table and json");
+      if (!FORMATS.contains(output)) {
+        throw new InputException("-o " + output + ": no such format; the formats are " + String.join(", ", FORMATS));
       }
-      CheckInput input;
-      if (!files.isEmpty()) {
-        if (name != null || kube.given()) {
-          throw new InputException("-f reads files: NAME, -n, --context and --kubeconfig are for a cluster");
-        }
-        input = YamlInput.read(files, stdin);
-      } else {
-        try (KubernetesClient client = kube.client()) {
-          input = ClusterInput.read(client, kube.namespace, name);
-        }
-      }
-      CheckResult result = Checker.check(input, options);
-      out.print(output.equals("json") ? Report.json(result) : Report.table(result));
+      CheckResult result = check(options);
+      out.print(switch (output) {
+        case "json" -> Report.json(result);
+        case "yaml" -> Report.yaml(result);
+        default -> Report.table(result);
+      });
       out.flush();
       return result.clean() ? 0 : 1;
     } catch (InputException e) {
       throw new CliError(e.getMessage(), e);
+    }
+  }
+
+  static final List<String> FORMATS = List.of("table", "json", "yaml");
+
+  private CheckResult check(CheckOptions options) throws InputException {
+    // Kubernetes names never hold a /: an argument with one is a path.
+    List<String> paths = new ArrayList<>(files);
+    List<String> names = new ArrayList<>();
+    for (String a : arguments) {
+      (a.contains("/") ? paths : names).add(a);
+    }
+    if (names.size() > 1) {
+      throw new InputException(String.join(" ", names) + ": one NAME at most (a path needs a /, e.g. ./" + names.get(1)
+          + ")");
+    }
+    String name = names.isEmpty() ? null : names.get(0);
+    if (!paths.isEmpty()) {
+      if (name != null || kube.given()) {
+        throw new InputException("-f reads files: NAME, -n, --context and --kubeconfig are for a cluster");
+      }
+      // Streamed: the checker keeps what it needs of each object as it is read, not the input.
+      Checker checker = new Checker(options);
+      List<Skipped> skipped = YamlInput.read(paths, recursive, stdin, checker::accept);
+      return checker.result(skipped);
+    }
+    if (recursive) {
+      throw new InputException("-R reads directories: give them with -f DIR (or as a path, e.g. deploy/)");
+    }
+    try (KubernetesClient client = kube.client()) {
+      return Checker.check(ClusterInput.read(client, kube.namespace, name), options);
     }
   }
 

@@ -147,8 +147,49 @@ class CheckCommandTest {
   }
 
   @Test
+  void theProjectsOwnManifestsPass() {
+    // What CI runs: `ferry check -R deploy/`. The Helm chart's directory is skipped, not misread.
+    Run r = run("-R", Path.of("..", "deploy") + "/");
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("LosslessDeployment/mqtt", "LosslessDeployment/orders", "Deployment/ferry-operator",
+        "Service/ferry-operator-metrics").contains("skipped HelmChart/ferry");
+  }
+
+  @Test
+  void recursiveReadsSubdirectoriesAndAPathNeedsNoDashF() throws Exception {
+    Path sub = Files.createDirectories(dir.resolve("apps").resolve("web"));
+    Files.copy(FIXTURES.resolve("no-prestop.yaml"), sub.resolve("web.yaml"));
+    Run flat = run("-f", dir.resolve("apps").toString());
+    assertThat(flat.code()).isEqualTo(2);
+    assertThat(flat.err()).contains("no .yaml, .yml or .json file in this directory", "-R");
+    Run deep = run("-R", dir.resolve("apps") + "/");
+    assertThat(deep.code()).as(deep.err()).isEqualTo(1);
+    assertThat(deep.out()).contains("no-prestop", "Deployment/web");
+    assertThat(run("-R").code()).isEqualTo(2);
+  }
+
+  @Test
+  void yamlForMachinesCarriesThePatchToMerge() throws Exception {
+    Run r = run("-f", fixture("no-prestop.yaml"), "-o", "yaml");
+    assertThat(r.code()).as(r.err()).isEqualTo(1);
+    JsonNode yaml = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(r.out());
+    JsonNode f = yaml.get("findings").get(0);
+    assertThat(f.get("risk").asText()).isEqualTo("no-prestop");
+    assertThat(f.at("/patch/spec/template/spec/containers/0/name").asText()).isEqualTo("web");
+    assertThat(f.at("/patch/spec/template/spec/containers/0/lifecycle/preStop/sleep/seconds").asInt()).isEqualTo(5);
+  }
+
+  @Test
+  void anUnknownFormatIsOneLineNamingTheFlag() {
+    Run r = run("-f", fixture("clean.yaml"), "-o", "xml");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).isEqualTo("ferry check: error: -o xml: no such format; the formats are table, json, yaml"
+        + System.lineSeparator());
+  }
+
+  @Test
   void badOptionsAreTwo() {
-    assertThat(run("-f", fixture("clean.yaml"), "-o", "yaml").code()).isEqualTo(2);
     Run ignore = run("-f", fixture("clean.yaml"), "--ignore", "no-such-risk");
     assertThat(ignore.code()).isEqualTo(2);
     assertThat(ignore.err()).contains("no such risk", "no-readiness-probe");
