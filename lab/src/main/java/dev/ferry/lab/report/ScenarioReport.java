@@ -91,8 +91,16 @@ public record ScenarioReport(
    * @param connected clients connected at the end of each second
    * @param reconnects reconnects in each second
    * @param connectionsPerNode clients on each node per second (-1 where the node did not exist)
+   * @param steps what the release did and when ({@code switch}, {@code drain <pod>}, {@code <pod> drained}),
+   *     at seconds of the series; empty where the strategy does not say (a StatefulSet's rollout)
    */
-  public record Timeline(int[] connected, int[] reconnects, Map<String, int[]> connectionsPerNode) {}
+  public record Timeline(int[] connected, int[] reconnects, Map<String, int[]> connectionsPerNode, List<Event> steps) {
+
+    /** A timeline with no release step marked. */
+    public Timeline(int[] connected, int[] reconnects, Map<String, int[]> connectionsPerNode) {
+      this(connected, reconnects, connectionsPerNode, List.of());
+    }
+  }
 
   /**
    * What a request/response scenario's load saw.
