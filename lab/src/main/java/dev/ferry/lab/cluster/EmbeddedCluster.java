@@ -529,6 +529,11 @@ public final class EmbeddedCluster implements AutoCloseable {
     return Optional.ofNullable(ip).map(a -> new InetSocketAddress(a, config.mqttPort()));
   }
 
+  /** The operator {@link #startOperator()} started, or null. */
+  public synchronized FerryOperator operator() {
+    return operator;
+  }
+
   /** Connected clients (and sessions) per pod, one sample per second since the start. */
   public List<NodeSecond> nodeSeconds() {
     return sampler.seconds();

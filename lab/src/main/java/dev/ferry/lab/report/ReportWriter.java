@@ -114,7 +114,7 @@ public final class ReportWriter {
 
   /**
    * Writes {@code dir/report.json}, {@code dir/report.html} and, when there are MQTT scenarios,
-   * {@code dir/timeline.png}; returns their paths.
+   * {@code dir/timeline.png} (and {@code dir/operator.png} when the operator released); returns their paths.
    */
   public static List<Path> write(Path dir, String mode, Object settings, List<ScenarioReport> scenarios) {
     try {
@@ -140,8 +140,13 @@ public final class ReportWriter {
     // No window is ever opened: drawing must work over ssh and in CI.
     System.setProperty("java.awt.headless", "true");
     try {
-      Path timeline = TimelineChart.write(dir, scenarios);
-      return timeline == null ? List.of() : List.of(timeline);
+      List<Path> written = new java.util.ArrayList<>();
+      for (Path png : new Path[] {TimelineChart.write(dir, scenarios), OperatorChart.write(dir, scenarios)}) {
+        if (png != null) {
+          written.add(png);
+        }
+      }
+      return written;
     } catch (RuntimeException | LinkageError | java.awt.AWTError e) {
       System.err.println("no PNG charts: " + e);
       return List.of();

@@ -83,9 +83,17 @@ public final class ScenarioRunner {
         }
         fleet.startPublishing();
         sleep(Duration.ofSeconds(3)); // steady traffic before the release
+        OperatorSampler operator = cluster.operator() == null ? null
+            : new OperatorSampler(cluster.operator().registry(), APP);
+        if (operator != null) {
+          operator.sample(); // the counters' values before the release
+        }
         long t0 = System.currentTimeMillis();
         ReleaseSteps steps = new ReleaseSteps(t0);
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+        if (operator != null) {
+          ticker.scheduleAtFixedRate(operator::sample, 1, 1, TimeUnit.SECONDS);
+        }
         Set<String> before = servingPods(cluster);
         ticker.scheduleAtFixedRate(() -> progress.accept(progressLine(scenario, s, cluster, fleet, t0, before, steps)),
             2, 2, TimeUnit.SECONDS);
@@ -101,7 +109,8 @@ public final class ScenarioRunner {
         fleet.awaitConnected(s.clients(), Duration.ofSeconds(30));
         sleep(Duration.ofSeconds(3));
         FleetReport report = fleet.finish(Duration.ofSeconds(5));
-        return report(scenario, s, cluster.nodeSeconds(), report, t0, t1, steps.steps());
+        return report(scenario, s, cluster.nodeSeconds(), report, t0, t1, steps.steps(),
+            operator == null ? null : operator.samples());
       }
     }
   }
@@ -295,7 +304,7 @@ public final class ScenarioRunner {
   /** The figures of DESIGN §6 over the release, from the fleet's and the nodes' per-second series. */
   static ScenarioReport report(
       Scenario scenario, LabSettings s, List<NodeSecond> nodeSeconds, FleetReport fleet, long t0, long t1,
-      List<ScenarioReport.Event> steps) {
+      List<ScenarioReport.Event> steps, List<OperatorSampler.Sample> operator) {
     long end = t1 + 3000;
     int n = (int) Math.max(1, (end - t0 + 999) / 1000);
     int[] connected = new int[n];
@@ -351,7 +360,8 @@ public final class ScenarioRunner {
         scenario.id(), scenario.description(), s.clients(), fleet.maxDisconnectsPerClient(),
         fleet.meanDisconnectsPerClient(), histogram, fleet.messagesLost(), fleet.messagesDuplicated(), peak,
         scenario == Scenario.FERRY || scenario == Scenario.REBALANCE ? s.connEvictRate() : 0, (double) minConnected / s.clients(), (double) lowestConnected / s.clients(), imbalance,
-        Math.round((t1 - t0) / 1000.0), floor, new ScenarioReport.Timeline(connected, reconnects, perNode, steps));
+        Math.round((t1 - t0) / 1000.0), floor, new ScenarioReport.Timeline(connected, reconnects, perNode, steps,
+            operator == null ? null : OperatorSampler.perSecond(operator, t0, n)));
   }
 
   /** Sleeps; an interrupt ends the scenario. The scenario runners share it. */

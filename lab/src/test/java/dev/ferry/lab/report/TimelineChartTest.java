@@ -83,6 +83,30 @@ class TimelineChartTest {
   }
 
   @Test
+  void theOperatorsPanelsAreDrawnWhereTheOperatorReleased(@TempDir Path dir) throws Exception {
+    ScenarioReport f = ferry();
+    String[] phase = new String[60];
+    Arrays.fill(phase, 0, 10, "Provisioning");
+    Arrays.fill(phase, 10, 60, "Draining");
+    int[] none = new int[60];
+    double[] ms = new double[60];
+    var operator = new ScenarioReport.Operator(phase, filled(60, -1), none, Map.of("StartDrain", none), none, ms);
+    var t = f.timeline();
+    ScenarioReport withOperator = mqtt("ferry", t.connected(), t.connectionsPerNode(), t.steps(), operator);
+
+    assertThat(OperatorChart.write(dir, List.of(rolling()))).isNull();
+    BufferedImage png = ImageIO.read(OperatorChart.write(dir, List.of(rolling(), withOperator)).toFile());
+
+    Rectangle band = OperatorChart.phaseArea();
+    int y = band.y + 3; // over the phase's name
+    Color provisioning = new Color(png.getRGB(Plot.x(5, 60, band.x, band.width), y));
+    Color draining = new Color(png.getRGB(Plot.x(40, 60, band.x, band.width), y));
+    assertThat(provisioning).isNotEqualTo(draining).isNotEqualTo(Plot.PANEL);
+    assertThat(png.getRGB(Plot.x(20, 60, band.x, band.width), OperatorChart.panelArea(2).y + 50))
+        .as("the drain's start marked on every panel").isEqualTo(Plot.STEP.getRGB());
+  }
+
+  @Test
   void noMqttScenarioNoPicture(@TempDir Path dir) {
     assertThat(TimelineChart.write(dir, List.of(ReportWriterTest.httpFerry()))).isNull();
     assertThat(dir.resolve("timeline.png")).doesNotExist();
@@ -130,7 +154,12 @@ class TimelineChartTest {
 
   private static ScenarioReport mqtt(String name, int[] total, Map<String, int[]> nodes,
       List<ScenarioReport.Event> steps) {
+    return mqtt(name, total, nodes, steps, null);
+  }
+
+  private static ScenarioReport mqtt(String name, int[] total, Map<String, int[]> nodes,
+      List<ScenarioReport.Event> steps, ScenarioReport.Operator operator) {
     return new ScenarioReport(name, name, 100, 0, 0, Map.of(), 0, 0, 0, 0, 1, 1, 0, total.length, 0,
-        new ScenarioReport.Timeline(total, new int[total.length], nodes, steps));
+        new ScenarioReport.Timeline(total, new int[total.length], nodes, steps, operator));
   }
 }
