@@ -3,15 +3,11 @@ package dev.ferry.lab.report;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.Rectangle;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import javax.imageio.ImageIO;
 
 /**
  * {@code operator.png}: the Grafana dashboard's panels (deploy/grafana/ferry-dashboard.json) drawn
@@ -36,13 +32,11 @@ public final class OperatorChart {
     if (ferry == null) {
       return null;
     }
-    Path png = dir.resolve("operator.png");
-    try {
-      ImageIO.write(draw(ferry), "png", png.toFile());
-      return png;
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing " + png, e);
-    }
+    Rectangle last = panelArea(PANELS - 1);
+    return Plot.write(dir.resolve("operator.png"), WIDTH, last.y + last.height + 30,
+        "Ferry dashboard's panels, from the operator's metrics during the lab's " + ferry.scenario()
+            + " release (seconds since it started; dashed: its steps)",
+        g -> draw(g, ferry));
   }
 
   /** Where the phase band is; the time-series panels follow it, {@code PANEL + ROOM} apart. */
@@ -55,28 +49,16 @@ public final class OperatorChart {
     return new Rectangle(p.x, p.y + p.height + ROOM + i * (PANEL + ROOM), p.width, PANEL);
   }
 
-  static BufferedImage draw(ScenarioReport r) {
+  private static void draw(Graphics2D g, ScenarioReport r) {
     ScenarioReport.Operator o = r.timeline().operator();
     int seconds = r.timeline().connected().length;
     Rectangle last = panelArea(PANELS - 1);
-    BufferedImage image = new BufferedImage(WIDTH, last.y + last.height + 30, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = image.createGraphics();
-    try {
-      g.setColor(Plot.BACKGROUND);
-      g.fillRect(0, 0, image.getWidth(), image.getHeight());
-      g.setFont(Plot.TITLE);
-      g.setColor(Plot.TEXT);
-      g.drawString("Ferry dashboard's panels, from the operator's metrics during the lab's " + r.scenario()
-          + " release (seconds since it started; dashed: its steps)", TimelineChart.LEFT, 22);
-      phases(g, o.phase(), seconds);
-      drawPanels(g, o, seconds);
-      Map<String, String> names = TimelineChart.shortNamesOf(r.timeline().connectionsPerNode());
-      Plot.marks(g, TimelineChart.renamed(r.timeline().steps(), names), seconds, phaseArea(), phaseArea().y,
-          last.y + last.height);
-    } finally {
-      g.dispose();
-    }
-    return image;
+    phases(g, o.phase(), seconds);
+    drawPanels(g, o, seconds);
+    Map<String, String> names = TimelineChart.shortNamesOf(r.timeline().connectionsPerNode());
+    // Labelled under the phase band, whose own names they would hide.
+    Plot.marks(g, TimelineChart.renamed(r.timeline().steps(), names), seconds, phaseArea(), phaseArea().y,
+        last.y + last.height, panelArea(0).y);
   }
 
   private static void drawPanels(Graphics2D g, ScenarioReport.Operator o, int seconds) {

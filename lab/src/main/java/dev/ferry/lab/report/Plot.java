@@ -7,8 +7,14 @@ import java.awt.Graphics2D;
 import java.awt.Rectangle;
 import java.awt.RenderingHints;
 import java.awt.geom.Path2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
+import javax.imageio.ImageIO;
 
 /**
  * One panel of a PNG chart, drawn like a Grafana time series: a dark plot area, a y grid with its
@@ -144,6 +150,12 @@ final class Plot {
    * top in the first of three text rows where it does not run into another label.
    */
   static void marks(Graphics2D g, List<ScenarioReport.Event> steps, int seconds, Rectangle xs, int from, int to) {
+    marks(g, steps, seconds, xs, from, to, from);
+  }
+
+  /** As above, the labels from {@code labels} down. */
+  static void marks(Graphics2D g, List<ScenarioReport.Event> steps, int seconds, Rectangle xs, int from, int to,
+      int labels) {
     g.setFont(SMALL);
     int[] rowEnds = {Integer.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE};
     for (ScenarioReport.Event step : steps) {
@@ -155,11 +167,36 @@ final class Plot {
       int w = g.getFontMetrics().stringWidth(step.what());
       for (int row = 0; row < rowEnds.length; row++) {
         if (x + 3 > rowEnds[row] + 6) {
-          g.drawString(step.what(), x + 3, from + 12 + 12 * row);
+          g.drawString(step.what(), x + 3, labels + 12 + 12 * row);
           rowEnds[row] = x + 3 + w;
           break;
         }
       }
+    }
+  }
+
+  /**
+   * Writes a {@code width} x {@code height} picture to {@code png}: the dark background, the title at
+   * its top, then what {@code body} draws.
+   */
+  static Path write(Path png, int width, int height, String title, Consumer<Graphics2D> body) {
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = image.createGraphics();
+    try {
+      g.setColor(BACKGROUND);
+      g.fillRect(0, 0, width, height);
+      g.setFont(TITLE);
+      g.setColor(TEXT);
+      g.drawString(title, TimelineChart.LEFT, 22);
+      body.accept(g);
+    } finally {
+      g.dispose();
+    }
+    try {
+      ImageIO.write(image, "png", png.toFile());
+      return png;
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing " + png, e);
     }
   }
 

@@ -3,16 +3,12 @@ package dev.ferry.lab.report;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.Rectangle;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import javax.imageio.ImageIO;
 
 /**
  * {@code timeline.png}: every MQTT scenario of a comparison in one picture, one row each, all on the
@@ -37,13 +33,15 @@ public final class TimelineChart {
     if (mqtt.isEmpty()) {
       return null;
     }
-    Path png = dir.resolve("timeline.png");
-    try {
-      ImageIO.write(draw(mqtt), "png", png.toFile());
-      return png;
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing " + png, e);
-    }
+    int seconds = seconds(mqtt);
+    return Plot.write(dir.resolve("timeline.png"), WIDTH, HEADER + mqtt.size() * ROW,
+        "Ferry lab: connections per node and in all, reconnects per second; seconds since the release"
+            + " started; dashed: the release's steps",
+        g -> {
+          for (int i = 0; i < mqtt.size(); i++) {
+            row(g, i, mqtt.get(i), seconds);
+          }
+        });
   }
 
   static List<ScenarioReport> mqtt(List<ScenarioReport> scenarios) {
@@ -63,26 +61,6 @@ public final class TimelineChart {
   static Rectangle reconnectsArea(int row) {
     Rectangle c = connectionsArea(row);
     return new Rectangle(c.x, c.y + c.height + 22, c.width, RECONNECTS);
-  }
-
-  static BufferedImage draw(List<ScenarioReport> mqtt) {
-    int seconds = seconds(mqtt);
-    BufferedImage image = new BufferedImage(WIDTH, HEADER + mqtt.size() * ROW, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = image.createGraphics();
-    try {
-      g.setColor(Plot.BACKGROUND);
-      g.fillRect(0, 0, image.getWidth(), image.getHeight());
-      g.setFont(Plot.TITLE);
-      g.setColor(Plot.TEXT);
-      g.drawString("Ferry lab: connections per node and in all, reconnects per second; seconds since the release"
-          + " started; dashed: the release's steps", LEFT, 22);
-      for (int i = 0; i < mqtt.size(); i++) {
-        row(g, i, mqtt.get(i), seconds);
-      }
-    } finally {
-      g.dispose();
-    }
-    return image;
   }
 
   private static void row(Graphics2D g, int row, ScenarioReport r, int seconds) {

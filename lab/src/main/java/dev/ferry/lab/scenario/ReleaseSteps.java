@@ -4,14 +4,18 @@ import dev.ferry.lab.report.ScenarioReport;
 import io.fabric8.kubernetes.api.model.Event;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The steps of one release, at seconds since its template change, for the charts' marks: the ones
  * the lab takes itself (a plain blue-green's switch) as it takes them, and the operator's from the
- * Events it records on the LosslessDeployment, which say when it switched and drained each pod.
+ * Events it records on the LosslessDeployment, which say when it switched, started each drain and
+ * deleted each drained pod, and its metrics, which say when each drain was empty.
  */
 final class ReleaseSteps {
   private final long t0;
@@ -44,9 +48,30 @@ final class ReleaseSteps {
     return all.isEmpty() ? null : all.get(all.size() - 1).what();
   }
 
-  /** The steps in time order. */
+  /** The steps in time order, each once (the operator announces a switch both as a phase and as an action). */
   List<ScenarioReport.Event> steps() {
-    return steps.stream().sorted(Comparator.comparingInt(ScenarioReport.Event::second)).toList();
+    Map<String, ScenarioReport.Event> first = new LinkedHashMap<>();
+    steps.stream().sorted(Comparator.comparingInt(ScenarioReport.Event::second))
+        .forEach(e -> first.putIfAbsent(e.what(), e));
+    return List.copyOf(first.values());
+  }
+
+  /**
+   * Where each drain ended: the Events say when a drain started and when its pod was deleted, not
+   * when it was empty, which the operator's {@code ferry_drain_connections} shows (per second, -1
+   * when none drains): the second it reached 0, for the pod whose drain started last before.
+   */
+  static List<ScenarioReport.Event> drainEnds(List<ScenarioReport.Event> steps, int[] drainConnections) {
+    List<ScenarioReport.Event> ends = new ArrayList<>();
+    for (int i = 1; i < drainConnections.length; i++) {
+      if (drainConnections[i] == 0 && drainConnections[i - 1] > 0) {
+        int second = i;
+        steps.stream().filter(s -> s.second() <= second && s.what().startsWith("drain "))
+            .reduce((a, b) -> b)
+            .ifPresent(s -> ends.add(new ScenarioReport.Event(second, s.what().substring("drain ".length()) + " drained")));
+      }
+    }
+    return ends;
   }
 
   /**
@@ -62,7 +87,7 @@ final class ReleaseSteps {
       case "Switching" -> "switch";
       case "DrainStarted" -> m.startsWith("draining ") ? "drain " + firstWord(m.substring("draining ".length())) : null;
       case "DeletingPod" -> m.startsWith("deleting ") && m.endsWith(": drained")
-          ? firstWord(m.substring("deleting ".length())).replaceAll(":$", "") + " drained" : null;
+          ? firstWord(m.substring("deleting ".length())).replaceAll(":$", "") + " deleted" : null;
       default -> null;
     };
   }

@@ -356,12 +356,15 @@ public final class ScenarioRunner {
       imbalance = avg == 0 ? 0 : max / avg - 1;
     }
     long floor = floor(scenario, s);
+    ScenarioReport.Operator operatorSeconds = operator == null ? null : OperatorSampler.perSecond(operator, t0, n);
+    List<ScenarioReport.Event> marks = operatorSeconds == null ? steps : java.util.stream.Stream.concat(steps.stream(),
+        ReleaseSteps.drainEnds(steps, operatorSeconds.drainConnections()).stream())
+        .sorted(java.util.Comparator.comparingInt(ScenarioReport.Event::second)).toList();
     return new ScenarioReport(
         scenario.id(), scenario.description(), s.clients(), fleet.maxDisconnectsPerClient(),
         fleet.meanDisconnectsPerClient(), histogram, fleet.messagesLost(), fleet.messagesDuplicated(), peak,
         scenario == Scenario.FERRY || scenario == Scenario.REBALANCE ? s.connEvictRate() : 0, (double) minConnected / s.clients(), (double) lowestConnected / s.clients(), imbalance,
-        Math.round((t1 - t0) / 1000.0), floor, new ScenarioReport.Timeline(connected, reconnects, perNode, steps,
-            operator == null ? null : OperatorSampler.perSecond(operator, t0, n)));
+        Math.round((t1 - t0) / 1000.0), floor, new ScenarioReport.Timeline(connected, reconnects, perNode, marks, operatorSeconds));
   }
 
   /** Sleeps; an interrupt ends the scenario. The scenario runners share it. */
