@@ -288,7 +288,8 @@ public final class LabCommand implements Runnable {
       if (results.stream().anyMatch(r -> r.requests() == null && r.schema() == null)) {
         out.println("max/mean disc.: disconnects per client; lost/dup msgs: QoS 1 messages acknowledged to the");
         out.println("publisher and never delivered / delivered twice; min conn.: the lowest share of clients");
-        out.println("connected in any second of the release; imbalance: max/avg - 1 of clients per node at the end.");
+        out.println("connected in any second of the release; imbalance: max/avg - 1 of clients per node at the end;");
+        out.println("peak recon/s: the most reconnects in one second; duration/floor: the release took, the least it can.");
         if (settings instanceof java.util.Map<?, ?> sm && sm.get("emqx") instanceof java.util.Map<?, ?> e) {
           out.println("Brokers: EMQX " + e.get("edition") + " " + e.get("version") + " (API " + e.get("api") + ")"
               + (((List<?>) e.get("improvements")).isEmpty() ? ", as it is (one burst of the rate a second, flaws included)."

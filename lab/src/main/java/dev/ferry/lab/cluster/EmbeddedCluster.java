@@ -377,12 +377,19 @@ public final class EmbeddedCluster implements AutoCloseable {
    * clients are cut off and reconnect through the Service), and wait until those pods are gone.
    */
   public void releasePlainBlueGreen(String app, String from, String to, String image, Duration afterSwitch, Duration timeout) {
+    releasePlainBlueGreen(app, from, to, image, afterSwitch, timeout, step -> { });
+  }
+
+  /** As above, telling {@code steps} when it switches the Service and deletes the old pods. */
+  public void releasePlainBlueGreen(String app, String from, String to, String image, Duration afterSwitch,
+      Duration timeout, java.util.function.Consumer<String> steps) {
     int replicas = client.apps().replicaSets().inNamespace(namespace()).withName(app + "-" + from).get().getSpec().getReplicas();
     create(Workloads.brokerReplicaSet(app, to, replicas, image));
     if (!awaitReadyPods(Map.of("app", app, "color", to), replicas, timeout)) {
       throw new IllegalStateException("replicaset " + app + "-" + to + " not ready after " + timeout);
     }
     setServiceSelector(app, Map.of("app", app, "color", to));
+    steps.accept("switch");
     try {
       Thread.sleep(afterSwitch.toMillis());
     } catch (InterruptedException e) {
@@ -390,6 +397,7 @@ public final class EmbeddedCluster implements AutoCloseable {
       throw new IllegalStateException("interrupted", e);
     }
     deleteReplicaSet(app + "-" + from);
+    steps.accept("delete " + from);
     Map<String, String> old = Map.of("app", app, "color", from);
     if (!await(() -> pods().stream().noneMatch(p -> Pods.matches(old, p)), timeout)) {
       throw new IllegalStateException("pods of " + app + "-" + from + " still there after " + timeout);
@@ -519,6 +527,11 @@ public final class EmbeddedCluster implements AutoCloseable {
   public Optional<InetSocketAddress> podMqttAddress(String pod) {
     String ip = kubelet.ipOf(pod);
     return Optional.ofNullable(ip).map(a -> new InetSocketAddress(a, config.mqttPort()));
+  }
+
+  /** The operator {@link #startOperator()} started, or null. */
+  public synchronized FerryOperator operator() {
+    return operator;
   }
 
   /** Connected clients (and sessions) per pod, one sample per second since the start. */

@@ -112,7 +112,10 @@ public final class ReportWriter {
     }
   }
 
-  /** Writes {@code dir/report.json} and {@code dir/report.html}; returns their paths. */
+  /**
+   * Writes {@code dir/report.json}, {@code dir/report.html} and, when there are MQTT scenarios,
+   * {@code dir/timeline.png} (and {@code dir/operator.png} when the operator released); returns their paths.
+   */
   public static List<Path> write(Path dir, String mode, Object settings, List<ScenarioReport> scenarios) {
     try {
       Files.createDirectories(dir);
@@ -124,9 +127,29 @@ public final class ReportWriter {
       JSON.writeValue(json.toFile(), doc);
       Path html = dir.resolve("report.html");
       Files.writeString(html, html(mode, JSON.writeValueAsString(doc), scenarios), StandardCharsets.UTF_8);
-      return List.of(json, html);
+      List<Path> written = new java.util.ArrayList<>(List.of(json, html));
+      written.addAll(pictures(dir, scenarios));
+      return written;
     } catch (IOException e) {
       throw new UncheckedIOException("writing the report into " + dir, e);
+    }
+  }
+
+  /** The PNG charts; none where this Java cannot draw (no fonts), which the HTML does not need. */
+  private static List<Path> pictures(Path dir, List<ScenarioReport> scenarios) {
+    // No window is ever opened: drawing must work over ssh and in CI.
+    System.setProperty("java.awt.headless", "true");
+    try {
+      List<Path> written = new java.util.ArrayList<>();
+      for (Path png : new Path[] {TimelineChart.write(dir, scenarios), OperatorChart.write(dir, scenarios)}) {
+        if (png != null) {
+          written.add(png);
+        }
+      }
+      return written;
+    } catch (RuntimeException | LinkageError | java.awt.AWTError e) {
+      System.err.println("no PNG charts: " + e);
+      return List.of();
     }
   }
 

@@ -91,8 +91,37 @@ public record ScenarioReport(
    * @param connected clients connected at the end of each second
    * @param reconnects reconnects in each second
    * @param connectionsPerNode clients on each node per second (-1 where the node did not exist)
+   * @param steps what the release did and when ({@code switch}, {@code drain <pod>}, {@code <pod> drained}),
+   *     at seconds of the series; empty where the strategy does not say (a StatefulSet's rollout)
+   * @param operator the operator's metrics over the same seconds, where the operator released (else null)
    */
-  public record Timeline(int[] connected, int[] reconnects, Map<String, int[]> connectionsPerNode) {}
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Timeline(int[] connected, int[] reconnects, Map<String, int[]> connectionsPerNode, List<Event> steps,
+      Operator operator) {
+
+    /** A timeline with no release step marked. */
+    public Timeline(int[] connected, int[] reconnects, Map<String, int[]> connectionsPerNode) {
+      this(connected, reconnects, connectionsPerNode, List.of(), null);
+    }
+
+    /** A timeline with the release's steps, and no operator. */
+    public Timeline(int[] connected, int[] reconnects, Map<String, int[]> connectionsPerNode, List<Event> steps) {
+      this(connected, reconnects, connectionsPerNode, steps, null);
+    }
+  }
+
+  /**
+   * The operator's metrics in each second, as the Grafana dashboard's panels ask for them.
+   *
+   * @param phase the release's phase ({@code ferry_phase} at 1), null before the first sample
+   * @param drainConnections connections left on the pod being drained ({@code ferry_drain_connections}, -1: none)
+   * @param evictions connections that left the pods being drained ({@code ferry_drain_evictions_total}'s increase)
+   * @param actions actions carried out, by type ({@code ferry_actions_total}'s increase)
+   * @param errors failed reconciles ({@code ferry_reconcile_errors_total}'s increase)
+   * @param reconcileMeanMs the mean reconcile time in the second, -1 where none ran
+   */
+  public record Operator(String[] phase, int[] drainConnections, int[] evictions, Map<String, int[]> actions,
+      int[] errors, double[] reconcileMeanMs) {}
 
   /**
    * What a request/response scenario's load saw.

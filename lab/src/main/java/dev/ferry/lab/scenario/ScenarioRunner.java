@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -82,20 +83,34 @@ public final class ScenarioRunner {
         }
         fleet.startPublishing();
         sleep(Duration.ofSeconds(3)); // steady traffic before the release
+        OperatorSampler operator = cluster.operator() == null ? null
+            : new OperatorSampler(cluster.operator().registry(), APP);
+        if (operator != null) {
+          operator.sample(); // the counters' values before the release
+        }
         long t0 = System.currentTimeMillis();
+        ReleaseSteps steps = new ReleaseSteps(t0);
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
-        ticker.scheduleAtFixedRate(() -> progress.accept(progressLine(scenario, cluster, fleet, t0)),
+        if (operator != null) {
+          ticker.scheduleAtFixedRate(operator::sample, 1, 1, TimeUnit.SECONDS);
+        }
+        Set<String> before = servingPods(cluster);
+        ticker.scheduleAtFixedRate(() -> progress.accept(progressLine(scenario, s, cluster, fleet, t0, before, steps)),
             2, 2, TimeUnit.SECONDS);
         try {
-          release(scenario, s, cluster);
+          release(scenario, s, cluster, steps);
         } finally {
           ticker.shutdownNow();
         }
         long t1 = System.currentTimeMillis();
+        if (scenario == Scenario.FERRY) {
+          steps.addOperatorEvents(operatorEvents(cluster));
+        }
         fleet.awaitConnected(s.clients(), Duration.ofSeconds(30));
         sleep(Duration.ofSeconds(3));
         FleetReport report = fleet.finish(Duration.ofSeconds(5));
-        return report(scenario, s, cluster.nodeSeconds(), report, t0, t1);
+        return report(scenario, s, cluster.nodeSeconds(), report, t0, t1, steps.steps(),
+            operator == null ? null : operator.samples());
       }
     }
   }
@@ -136,7 +151,15 @@ public final class ScenarioRunner {
     }
   }
 
-  private static void release(Scenario scenario, LabSettings s, EmbeddedCluster c) {
+  /** What the operator announced about the release (its steps among them). */
+  private static List<io.fabric8.kubernetes.api.model.Event> operatorEvents(EmbeddedCluster c) {
+    return c.client().v1().events().inNamespace(c.namespace()).list().getItems().stream()
+        .filter(e -> e.getInvolvedObject() != null && APP.equals(e.getInvolvedObject().getName())
+            && "LosslessDeployment".equals(e.getInvolvedObject().getKind()))
+        .toList();
+  }
+
+  private static void release(Scenario scenario, LabSettings s, EmbeddedCluster c, ReleaseSteps steps) {
     Duration t = s.timeout();
     switch (scenario) {
       case ROLLING -> {
@@ -146,7 +169,7 @@ public final class ScenarioRunner {
           throw new IllegalStateException("the StatefulSet did not roll out within " + t);
         }
       }
-      case BLUEGREEN_PLAIN -> c.releasePlainBlueGreen(APP, "blue", "green", v2(s), s.initialDelay(), t);
+      case BLUEGREEN_PLAIN -> c.releasePlainBlueGreen(APP, "blue", "green", v2(s), s.initialDelay(), t, steps::mark);
       case REBALANCE -> rebalance(s, c);
       case FERRY -> {
         String before = ld(c).getStatus().getCurrentRevision();
@@ -230,25 +253,58 @@ public final class ScenarioRunner {
     return o;
   }
 
-  private static String progressLine(Scenario scenario, EmbeddedCluster c, FleetRun fleet, long t0) {
-    StringBuilder line = new StringBuilder(String.format("[%s] %3ds  %d clients connected",
-        scenario.id(), (System.currentTimeMillis() - t0) / 1000, fleet.connectedClients()));
+  /**
+   * The tick's line: the release's phase (the operator's, or the lab's last step), clients connected,
+   * the time left, connections per node; {@code before}: the pods that served when it started.
+   */
+  private static String progressLine(Scenario scenario, LabSettings s, EmbeddedCluster c, FleetRun fleet, long t0,
+      Set<String> before, ReleaseSteps steps) {
+    long elapsed = (System.currentTimeMillis() - t0) / 1000;
     List<NodeSecond> seconds = c.nodeSeconds();
-    if (!seconds.isEmpty()) {
-      line.append("  nodes ").append(new TreeMap<>(seconds.get(seconds.size() - 1).connections()));
-    }
-    if (scenario == Scenario.FERRY) {
+    String phase = steps.last() == null ? "releasing" : steps.last();
+    Long drain = null;
+    if (scenario == Scenario.FERRY || scenario == Scenario.REBALANCE) {
       LosslessDeployment ld = ld(c);
-      if (ld != null && ld.getStatus() != null) {
-        line.append("  ").append(ld.getStatus().getPhase()).append(": ").append(ld.getStatus().getMessage());
+      var status = ld == null ? null : ld.getStatus();
+      phase = status == null ? null : ProgressLine.phase(status.getPhase());
+      if (scenario == Scenario.FERRY && status != null && status.getPhase() == LosslessDeploymentPhase.DRAINING
+          && !seconds.isEmpty()) {
+        NodeSecond now = seconds.get(seconds.size() - 1);
+        drain = ProgressLine.drainSeconds(ProgressLine.connectionsLeft(before, now), ProgressLine.podsLeft(before, now),
+            s.connEvictRate(), s.drainParallel(), s.waitTakeover().toSeconds());
       }
     }
-    return line.toString();
+    return new ProgressLine(scenario.id(), elapsed, phase, fleet.connectedClients(), s.clients(),
+        ProgressLine.nodes(seconds), ProgressLine.eta(drain, floor(scenario, s), elapsed)).format();
+  }
+
+  /** The pods whose brokers serve now. */
+  private static Set<String> servingPods(EmbeddedCluster c) {
+    List<NodeSecond> seconds = c.nodeSeconds();
+    return seconds.isEmpty() ? Set.of() : Set.copyOf(seconds.get(seconds.size() - 1).connections().keySet());
+  }
+
+  /** The least a release of this kind can take with these settings (DESIGN §6's floor). */
+  static long floor(Scenario scenario, LabSettings s) {
+    long startup = s.podStartup().toSeconds();
+    return switch (scenario) {
+      case ROLLING -> s.nodes() * startup;
+      case BLUEGREEN_PLAIN -> startup + s.initialDelay().toSeconds();
+      case FERRY -> startup + s.initialDelay().toSeconds()
+          + (long) Math.ceil((double) s.clients() / s.connEvictRate())
+          + (long) Math.ceil((double) s.nodes() / s.drainParallel()) * s.waitTakeover().toSeconds();
+      // Scale-out start-up, then a fair share for the new node moved at the rate (donors evict in
+      // parallel, each at the rate, so this is an upper bound), then the takeover wait.
+      case REBALANCE -> startup + (long) Math.ceil((double) s.clients() / (s.nodes() + 1) / s.connEvictRate())
+          + s.waitTakeover().toSeconds();
+      default -> 0;
+    };
   }
 
   /** The figures of DESIGN §6 over the release, from the fleet's and the nodes' per-second series. */
   static ScenarioReport report(
-      Scenario scenario, LabSettings s, List<NodeSecond> nodeSeconds, FleetReport fleet, long t0, long t1) {
+      Scenario scenario, LabSettings s, List<NodeSecond> nodeSeconds, FleetReport fleet, long t0, long t1,
+      List<ScenarioReport.Event> steps, List<OperatorSampler.Sample> operator) {
     long end = t1 + 3000;
     int n = (int) Math.max(1, (end - t0 + 999) / 1000);
     int[] connected = new int[n];
@@ -299,24 +355,16 @@ public final class ScenarioRunner {
       int max = last.connections().values().stream().mapToInt(Integer::intValue).max().orElse(0);
       imbalance = avg == 0 ? 0 : max / avg - 1;
     }
-    long startup = s.podStartup().toSeconds();
-    long floor = switch (scenario) {
-      case ROLLING -> s.nodes() * startup;
-      case BLUEGREEN_PLAIN -> startup + s.initialDelay().toSeconds();
-      case FERRY -> startup + s.initialDelay().toSeconds()
-          + (long) Math.ceil((double) s.clients() / s.connEvictRate())
-          + (long) Math.ceil((double) s.nodes() / s.drainParallel()) * s.waitTakeover().toSeconds();
-      // Scale-out start-up, then a fair share for the new node moved at the rate (donors evict in
-      // parallel, each at the rate, so this is an upper bound), then the takeover wait.
-      case REBALANCE -> startup + (long) Math.ceil((double) s.clients() / (s.nodes() + 1) / s.connEvictRate())
-          + s.waitTakeover().toSeconds();
-      default -> 0;
-    };
+    long floor = floor(scenario, s);
+    ScenarioReport.Operator operatorSeconds = operator == null ? null : OperatorSampler.perSecond(operator, t0, n);
+    List<ScenarioReport.Event> marks = operatorSeconds == null ? steps : java.util.stream.Stream.concat(steps.stream(),
+        ReleaseSteps.drainEnds(steps, operatorSeconds.drainConnections()).stream())
+        .sorted(java.util.Comparator.comparingInt(ScenarioReport.Event::second)).toList();
     return new ScenarioReport(
         scenario.id(), scenario.description(), s.clients(), fleet.maxDisconnectsPerClient(),
         fleet.meanDisconnectsPerClient(), histogram, fleet.messagesLost(), fleet.messagesDuplicated(), peak,
         scenario == Scenario.FERRY || scenario == Scenario.REBALANCE ? s.connEvictRate() : 0, (double) minConnected / s.clients(), (double) lowestConnected / s.clients(), imbalance,
-        Math.round((t1 - t0) / 1000.0), floor, new ScenarioReport.Timeline(connected, reconnects, perNode));
+        Math.round((t1 - t0) / 1000.0), floor, new ScenarioReport.Timeline(connected, reconnects, perNode, marks, operatorSeconds));
   }
 
   /** Sleeps; an interrupt ends the scenario. The scenario runners share it. */

@@ -49,12 +49,27 @@ public final class OperatorMetrics {
     }
   }
 
-  /** Connections and sessions left on the pod being drained (-1 when none drains). */
+  /**
+   * Connections and sessions left on the pod being drained (-1 when none drains); the connections
+   * that left it since the last pass count as evictions, so that a dashboard shows their rate.
+   */
   public void drain(String namespace, String name, long connections, long sessions) {
-    gauge("ferry_drain_connections", "connections left on the pod being drained",
-        Tags.of("namespace", namespace, "name", name)).set(connections);
-    gauge("ferry_drain_sessions", "sessions left on the pod being drained",
-        Tags.of("namespace", namespace, "name", name)).set(sessions);
+    Tags release = Tags.of("namespace", namespace, "name", name);
+    long before = gauge("ferry_drain_connections", "connections left on the pod being drained", release)
+        .getAndSet(connections);
+    gauge("ferry_drain_sessions", "sessions left on the pod being drained", release).set(sessions);
+    Counter evictions = Counter.builder("ferry_drain_evictions")
+        .description("connections that left the pods being drained, as the operator saw them fall")
+        .tags(release).register(registry);
+    evictions.increment(evicted(before, connections));
+  }
+
+  /**
+   * How many connections a drain moved between two passes: only a fall counts, not the rise when the
+   * next pod's drain starts, nor the -1 a finished drain leaves.
+   */
+  static long evicted(long before, long now) {
+    return before >= 0 && now >= 0 && now < before ? before - now : 0;
   }
 
   /** A migration Job started, succeeded or failed ({@code step}: expand or contract). */

@@ -1,0 +1,111 @@
+package dev.ferry.lab.scenario;
+
+import dev.ferry.lab.report.ScenarioReport;
+import io.fabric8.kubernetes.api.model.Event;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The steps of one release, at seconds since its template change, for the charts' marks: the ones
+ * the lab takes itself (a plain blue-green's switch) as it takes them, and the operator's from the
+ * Events it records on the LosslessDeployment, which say when it switched, started each drain and
+ * deleted each drained pod, and its metrics, which say when each drain was empty.
+ */
+final class ReleaseSteps {
+  private final long t0;
+  private final List<ScenarioReport.Event> steps = new CopyOnWriteArrayList<>();
+
+  /** @param t0 epoch millis of the template change: second 0 of the charts */
+  ReleaseSteps(long t0) {
+    this.t0 = t0;
+  }
+
+  /** A step the lab takes now. */
+  void mark(String what) {
+    steps.add(new ScenarioReport.Event(second(System.currentTimeMillis(), t0), what));
+  }
+
+  /** The steps among the operator's Events about the release (others are left out). */
+  void addOperatorEvents(List<Event> events) {
+    for (Event e : events) {
+      String what = label(e.getReason(), e.getMessage());
+      Long at = epochMillis(e.getLastTimestamp());
+      if (what != null && at != null && at >= t0) {
+        steps.add(new ScenarioReport.Event(second(at, t0), what));
+      }
+    }
+  }
+
+  /** What the last step was, null before the first. */
+  String last() {
+    List<ScenarioReport.Event> all = steps();
+    return all.isEmpty() ? null : all.get(all.size() - 1).what();
+  }
+
+  /** The steps in time order, each once (the operator announces a switch both as a phase and as an action). */
+  List<ScenarioReport.Event> steps() {
+    Map<String, ScenarioReport.Event> first = new LinkedHashMap<>();
+    steps.stream().sorted(Comparator.comparingInt(ScenarioReport.Event::second))
+        .forEach(e -> first.putIfAbsent(e.what(), e));
+    return List.copyOf(first.values());
+  }
+
+  /**
+   * Where each drain ended: the Events say when a drain started and when its pod was deleted, not
+   * when it was empty, which the operator's {@code ferry_drain_connections} shows (per second, -1
+   * when none drains): the second it reached 0, for the pod whose drain started last before.
+   */
+  static List<ScenarioReport.Event> drainEnds(List<ScenarioReport.Event> steps, int[] drainConnections) {
+    List<ScenarioReport.Event> ends = new ArrayList<>();
+    for (int i = 1; i < drainConnections.length; i++) {
+      if (drainConnections[i] == 0 && drainConnections[i - 1] > 0) {
+        int second = i;
+        steps.stream().filter(s -> s.second() <= second && s.what().startsWith("drain "))
+            .reduce((a, b) -> b)
+            .ifPresent(s -> ends.add(new ScenarioReport.Event(second, s.what().substring("drain ".length()) + " drained")));
+      }
+    }
+    return ends;
+  }
+
+  /**
+   * A chart mark for an operator Event, or null when the event is no step of the release: the switch,
+   * a drain's start ({@code draining <pod> to ...}) and its end (the drained pod's deletion).
+   */
+  static String label(String reason, String message) {
+    if (reason == null || message == null) {
+      return null;
+    }
+    String m = message.startsWith("[") && message.contains("] ") ? message.substring(message.indexOf("] ") + 2) : message;
+    return switch (reason) {
+      case "Switching" -> "switch";
+      case "DrainStarted" -> m.startsWith("draining ") ? "drain " + firstWord(m.substring("draining ".length())) : null;
+      case "DeletingPod" -> m.startsWith("deleting ") && m.endsWith(": drained")
+          ? firstWord(m.substring("deleting ".length())).replaceAll(":$", "") + " deleted" : null;
+      default -> null;
+    };
+  }
+
+  private static String firstWord(String s) {
+    int space = s.indexOf(' ');
+    return space < 0 ? s : s.substring(0, space);
+  }
+
+  static int second(long epochMillis, long t0) {
+    return (int) Math.floorDiv(epochMillis - t0, 1000);
+  }
+
+  private static Long epochMillis(String timestamp) {
+    try {
+      return timestamp == null ? null : Instant.parse(timestamp).toEpochMilli();
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+}
