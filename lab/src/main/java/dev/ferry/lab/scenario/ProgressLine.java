@@ -86,13 +86,6 @@ record ProgressLine(String scenario, long elapsedSeconds, String phase, int conn
 
   /** {@code DRAINING} as the API spells it: {@code Draining}; {@code AWAITING_PROMOTION}: {@code AwaitingPromotion}. */
   static String phase(Enum<?> phase) {
-    if (phase == null) {
-      return null;
-    }
-    StringBuilder s = new StringBuilder();
-    for (String word : phase.name().split("_")) {
-      s.append(word.charAt(0)).append(word.substring(1).toLowerCase(Locale.ROOT));
-    }
-    return s.toString();
+    return phase == null ? null : dev.ferry.api.FerryNames.jsonName(phase);
   }
 }
