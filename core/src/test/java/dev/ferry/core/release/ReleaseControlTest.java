@@ -153,6 +153,76 @@ class ReleaseControlTest {
         .containsExactly(Phase.Healthy, "v2");
   }
 
+  /** The rolling plan, with the same requests around it: an abort mid-roll rolls back to v1, then holds. */
+  @Test
+  void aRollingReleaseAbortedMidRollEndsAbortedOnTheServingRevisionAndResumesAfterAPause() {
+    SimulatedCluster c = new SimulatedCluster(2000, Duration.ofSeconds(5), Duration.ofSeconds(2), 200, START, 11);
+    dev.ferry.core.rolling.RollingSpec spec = new dev.ferry.core.rolling.RollingSpec(4,
+        dev.ferry.core.rolling.IntOrPercent.parse("1"), dev.ferry.core.rolling.IntOrPercent.parse("0"),
+        Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(600),
+        new DrainSettings(DrainType.EMQX, Duration.ofSeconds(3), Duration.ofSeconds(300)), 2);
+    Rolling walk = new Rolling(c, spec);
+    walk.run("v1", Requests.NONE, 60);
+    assertThat(walk.status.phase()).isEqualTo(Phase.Healthy);
+
+    walk.runUntil("v2", Requests.NONE, () -> c.pods().stream().anyMatch(p -> p.revision().equals("v2") && p.serving())
+        && c.pods().stream().anyMatch(p -> p.revision().equals("v1") && p.live()));
+    walk.run("v2", new Requests("v2", null, false), 300);
+    assertThat(walk.status).extracting(ReleaseStatus::phase, ReleaseStatus::currentRevision,
+        ReleaseStatus::updateRevision).containsExactly(Phase.Aborted, "v1", "v2");
+    assertThat(c.pods().stream().filter(PodView::live)).hasSize(4).allMatch(p -> p.revision().equals("v1") && p.serving());
+    assertThat(c.dropped()).isZero();
+
+    walk.run("v3", new Requests(null, null, true), 60);
+    assertThat(c.revisionSets()).noneMatch(r -> r.revision().equals("v3"));
+    walk.run("v3", Requests.NONE, 300);
+    assertThat(walk.status).extracting(ReleaseStatus::phase, ReleaseStatus::currentRevision)
+        .containsExactly(Phase.Healthy, "v3");
+    assertThat(c.dropped()).isZero();
+  }
+
+  /** Runs the rolling plan as the reconciler does, with {@link ReleaseControl} around it. */
+  static final class Rolling {
+    final SimulatedCluster cluster;
+    final dev.ferry.core.rolling.RollingSpec spec;
+    ReleaseStatus status = ReleaseStatus.initial();
+
+    Rolling(SimulatedCluster cluster, dev.ferry.core.rolling.RollingSpec spec) {
+      this.cluster = cluster;
+      this.spec = spec;
+    }
+
+    void run(String template, Requests r, long seconds) {
+      Instant end = cluster.now().plusSeconds(seconds);
+      while (cluster.now().isBefore(end)) {
+        tick(template, r);
+      }
+    }
+
+    void runUntil(String template, Requests r, java.util.function.BooleanSupplier done) {
+      for (int i = 0; i < 600 && !done.getAsBoolean(); i++) {
+        tick(template, r);
+      }
+      assertThat(done.getAsBoolean()).as("reached in time").isTrue();
+    }
+
+    private void tick(String template, Requests r) {
+      for (int i = 0; i < 20; i++) {
+        var o = new dev.ferry.core.rolling.RollingObservation(spec, ReleaseControl.planTarget(r, template, status),
+            ReleaseControl.planStatus(r, template, status), cluster.revisionSets(), cluster.pods(), cluster.drains(),
+            cluster.servingEndpoints(), cluster.now());
+        Step step = ReleaseControl.gate(dev.ferry.core.rolling.RollingPlan.next(o), r, template, status, o.drains(),
+            o.now());
+        cluster.apply(step.action());
+        status = step.status();
+        if (step.action() instanceof Action.Wait w && w.recheckAt().isAfter(cluster.now())) {
+          break;
+        }
+      }
+      cluster.advance(Duration.ofSeconds(1));
+    }
+  }
+
   private int onRevision(String revision) {
     return cluster.load().entrySet().stream().filter(e -> e.getKey().startsWith(revision + "-"))
         .mapToInt(java.util.Map.Entry::getValue).sum();
