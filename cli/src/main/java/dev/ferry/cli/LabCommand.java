@@ -47,7 +47,9 @@ public final class LabCommand implements Runnable {
       description = {
         "Runs release strategies one after the other, each on a fresh embedded cluster (the real operator,",
         "an embedded Kubernetes API, lab brokers on loopback addresses) with the same fleet of real MQTT",
-        "clients, and reports what each did to them: a table, report.json and report.html."
+        "clients, and reports what each did to them: a table, report.json, report.html and PNG charts",
+        "(timeline.png: every strategy on one time axis with the release's steps; operator.png: the operator's",
+        "dashboard during the Ferry release)."
       })
   static final class Compare implements Callable<Integer> {
     @Option(names = "--scenarios", split = ",", defaultValue = "rolling,bluegreen-plain,ferry",
