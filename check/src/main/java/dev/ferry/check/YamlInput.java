@@ -98,9 +98,11 @@ public final class YamlInput {
       if (f.equals("-")) {
         r.parse("<stdin>", new InputStreamReader(stdin, StandardCharsets.UTF_8));
       } else if (Files.isDirectory(Path.of(f))) {
+        r.foundInDirectory = true;
         for (Path p : inDirectory(f, recursive, r.skipped)) {
           r.parse(p.toString(), open(p));
         }
+        r.foundInDirectory = false;
       } else {
         r.parse(f, open(Path.of(f)));
       }
@@ -176,6 +178,12 @@ public final class YamlInput {
     final Sink sink;
     final List<Skipped> skipped = new ArrayList<>();
     boolean checkable;
+    /**
+     * The file was found by reading a directory, not named: a document with neither apiVersion nor
+     * kind is some other file kept beside the manifests (a Grafana dashboard, a values file) and is
+     * passed over, as a Helm chart is. Named files and half-set objects stay errors.
+     */
+    boolean foundInDirectory;
 
     Reading(Sink sink) {
       this.sink = sink;
@@ -255,6 +263,11 @@ public final class YamlInput {
     }
 
     private void add(String file, String source, String where, JsonNode node) throws InputException {
+      if (foundInDirectory && node instanceof ObjectNode obj && !obj.has("apiVersion") && !obj.has("kind")) {
+        skipped.add(new Skipped(null, "File", Path.of(file).getFileName().toString(), source,
+            "not a Kubernetes object (no apiVersion, no kind)"));
+        return;
+      }
       kubernetesObject(file, where, node);
       String apiVersion = node.path("apiVersion").asText();
       String kind = node.path("kind").asText();

@@ -18,6 +18,7 @@ class YamlInputTest {
 
   private String file(String name, String text) throws Exception {
     Path p = dir.resolve(name);
+    Files.createDirectories(p.getParent());
     Files.writeString(p, text);
     return p.toString();
   }
@@ -93,6 +94,20 @@ class YamlInputTest {
     String g = file("nokind.yaml", "apiVersion: v1\nmetadata: {name: x}\n");
     assertThatThrownBy(() -> YamlInput.read(List.of(g), System.in))
         .isInstanceOf(InputException.class).hasMessage(g + ": document 1: not a Kubernetes object: kind is not set");
+  }
+
+  @Test
+  void aFileWithoutApiVersionOrKindFoundInADirectoryIsSkippedButNamedItIsAnError() throws Exception {
+    String dashboard = file("dir/dashboard.json", "{\"title\": \"Ferry\", \"panels\": []}");
+    file("dir/svc.yaml", SERVICE);
+    String dir = Path.of(dashboard).getParent().toString();
+    CheckInput in = YamlInput.read(List.of(dir), System.in);
+    assertThat(in.skipped()).singleElement().satisfies(s -> {
+      assertThat(s.display()).isEqualTo("File/dashboard.json");
+      assertThat(s.reason()).isEqualTo("not a Kubernetes object (no apiVersion, no kind)");
+    });
+    assertThatThrownBy(() -> YamlInput.read(List.of(dashboard), System.in))
+        .isInstanceOf(InputException.class).hasMessage(dashboard + ": document 1: not a Kubernetes object: kind is not set");
   }
 
   @Test

@@ -117,7 +117,8 @@ public final class GetCommand implements Callable<Integer> {
     }
     String phase = s.getPhase() == null ? "?" : ListCommand.jsonName(s.getPhase());
     String since = s.getPhaseStartedAt() == null ? "" : " for " + ListCommand.age(s.getPhaseStartedAt(), now);
-    b.append(String.format(Locale.ROOT, "Phase:      %s%s%n", phase, since));
+    String paused = ld.getSpec() != null && ld.getSpec().paused() ? " (paused: ferry resume goes on)" : "";
+    b.append(String.format(Locale.ROOT, "Phase:      %s%s%s%n", phase, since, paused));
     b.append(String.format(Locale.ROOT, "Ready:      %s%n", s.getReady() == null ? "?" : s.getReady()));
     if (s.getMessage() != null) {
       b.append(String.format(Locale.ROOT, "Message:    %s%n", s.getMessage()));

@@ -232,6 +232,8 @@ class VerbsOnApiServerTest {
     var pause = ClusterCommandsTest.run("pause", "web", "--kubeconfig", kubeconfig, "-n", "shop");
     assertThat(pause.out()).isEqualTo("shop/web paused\n");
     assertThat(web().getSpec().getPaused()).isTrue();
+    assertThat(ClusterCommandsTest.run("get", "web", "--kubeconfig", kubeconfig, "-n", "shop").out())
+        .contains("Phase:      Aborted for ").contains(" (paused: ferry resume goes on)\n");
     assertThat(ClusterCommandsTest.run("pause", "web", "--kubeconfig", kubeconfig, "-n", "shop").out())
         .isEqualTo("shop/web is paused already\n");
     var resume = ClusterCommandsTest.run("resume", "web", "--kubeconfig", kubeconfig, "-n", "shop");

@@ -29,7 +29,7 @@ class ScenarioRunnerTest {
     assertThat(ferry.messagesLost()).isZero();
     assertThat(ferry.connEvictRate()).isEqualTo(100);
     assertThat(ferry.timeline().connectionsPerNode()).hasSizeGreaterThanOrEqualTo(4); // old and new nodes
-    assertThat(progress).anyMatch(l -> l.startsWith("[ferry]") && l.contains("clients connected"));
+    assertThat(progress).anyMatch(l -> l.startsWith("[ferry]") && l.contains(" Draining ") && l.contains("/150 connected eta "));
 
     ScenarioReport rolling = ScenarioRunner.run(Scenario.ROLLING, SMALL, l -> {});
     assertThat(rolling.maxDisconnectsPerClient()).isGreaterThan(1);
