@@ -33,7 +33,9 @@ public class RebalanceSpec {
   @Required
   private TargetReference targetRef;
 
-  @JsonPropertyDescription("Connections per second a donor pod may disconnect (EMQX conn_evict_rate).")
+  @JsonPropertyDescription("Connections per second the rebalance may disconnect, across the cluster: Ferry "
+      + "asks each of the broker's donors for its share (EMQX's conn_evict_rate is per donor, taken in one burst "
+      + "a second), less when what is left to move is smaller, so that no tick overshoots.")
   @Required
   @Min(1)
   private Integer connEvictRate;

@@ -50,6 +50,19 @@ public class RebalanceStatus {
   @JsonPropertyDescription("The broker's answer to the last refused start.")
   private String startError;
 
+  @JsonPropertyDescription("Live connections of the target's serving nodes when the first round started: "
+      + "the total the nodes are evened out against (evicted clients on their way count in it).")
+  private Long initialConnections;
+
+  @JsonPropertyDescription("The round of the broker's rebalance under way or last run: Ferry asks EMQX for "
+      + "rates no tick of which can overshoot, stops a round before it would, and starts another while the "
+      + "nodes are outside the thresholds in either direction, a bounded number of times.")
+  private Integer round;
+
+  @JsonPropertyDescription("When the last round ended (RFC 3339): the next is judged once evicted clients "
+      + "had waitTakeover seconds to land.")
+  private String roundEndedAt;
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -130,6 +143,30 @@ public class RebalanceStatus {
     this.startError = startError;
   }
 
+  public Long getInitialConnections() {
+    return initialConnections;
+  }
+
+  public void setInitialConnections(Long initialConnections) {
+    this.initialConnections = initialConnections;
+  }
+
+  public Integer getRound() {
+    return round;
+  }
+
+  public void setRound(Integer round) {
+    this.round = round;
+  }
+
+  public String getRoundEndedAt() {
+    return roundEndedAt;
+  }
+
+  public void setRoundEndedAt(String roundEndedAt) {
+    this.roundEndedAt = roundEndedAt;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof RebalanceStatus that
@@ -142,13 +179,16 @@ public class RebalanceStatus {
         && Objects.equals(message, that.message)
         && Objects.equals(heldPods, that.heldPods)
         && Objects.equals(startFailures, that.startFailures)
-        && Objects.equals(startError, that.startError);
+        && Objects.equals(startError, that.startError)
+        && Objects.equals(initialConnections, that.initialConnections)
+        && Objects.equals(round, that.round)
+        && Objects.equals(roundEndedAt, that.roundEndedAt);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(observedGeneration, phase, startedTime, completedTime, rebalanceStates, conditions, message,
-        heldPods, startFailures, startError);
+        heldPods, startFailures, startError, initialConnections, round, roundEndedAt);
   }
 
   @Override
@@ -156,6 +196,7 @@ public class RebalanceStatus {
     return "RebalanceStatus{observedGeneration=" + observedGeneration + ", phase=" + phase + ", startedTime="
         + startedTime + ", completedTime=" + completedTime + ", rebalanceStates=" + rebalanceStates
         + ", conditions=" + conditions + ", message=" + message + ", heldPods=" + heldPods + ", startFailures="
-        + startFailures + ", startError=" + startError + "}";
+        + startFailures + ", startError=" + startError + ", initialConnections=" + initialConnections + ", round="
+        + round + ", roundEndedAt=" + roundEndedAt + "}";
   }
 }

@@ -166,6 +166,60 @@ public final class RebalanceMath {
     return lo;
   }
 
+  /**
+   * The per-donor rate of a round that cannot overshoot: each donor's share of {@code rate} (the
+   * broker takes it from every donor at once, so the cluster sees donors × the rate), and at most
+   * half of what the donor nearest the mean has above it, so that the round can be stopped between
+   * two ticks before any donor goes below. At least 1.
+   *
+   * @param total the clients the nodes share (live connections, plus any on their way)
+   */
+  public static int landingRate(List<NodeLoad> nodes, List<String> donors, long total, int rate) {
+    if (nodes.isEmpty() || donors.isEmpty()) {
+      return Math.max(1, rate);
+    }
+    double mean = (double) total / nodes.size();
+    double nearest = nodes.stream().filter(n -> donors.contains(n.node()))
+        .mapToDouble(n -> n.connections() - mean).min().orElse(0);
+    long share = rate / donors.size();
+    long half = (long) Math.floor(nearest / 2);
+    return (int) Math.max(1, Math.min(share, half));
+  }
+
+  /**
+   * The nodes of one of Ferry's rounds: donors are those at least one above the mean of
+   * {@code total}, recipients those below it. Nodes at the mean are left out of the round: EMQX
+   * would take the full rate from every donor it has, and they have nothing to give.
+   */
+  public static Split roundSplit(List<NodeLoad> nodes, long total) {
+    double mean = nodes.isEmpty() ? 0 : (double) total / nodes.size();
+    List<String> donors = new ArrayList<>();
+    List<String> recipients = new ArrayList<>();
+    for (NodeLoad n : nodes) {
+      if (n.connections() - mean >= 1) {
+        donors.add(n.node());
+      } else if (n.connections() < mean) {
+        recipients.add(n.node());
+      }
+    }
+    return new Split(donors, recipients);
+  }
+
+  /**
+   * Balanced both ways: the busiest node is within the thresholds above the mean, and the mean
+   * within them above the idlest. EMQX's test only asks the donors' average to come down to the
+   * recipients', which a rebalance that overshot passes.
+   */
+  public static boolean balancedBothWays(List<NodeLoad> nodes, Thresholds t) {
+    if (nodes.size() < 2) {
+      return true;
+    }
+    double mean = average(nodes, NodeLoad::connections);
+    long max = nodes.stream().mapToLong(NodeLoad::connections).max().orElse(0);
+    long min = nodes.stream().mapToLong(NodeLoad::connections).min().orElse(0);
+    return t.balanced(max, mean) && t.balanced(mean, min);
+  }
+
   private static long sum(List<String> names, Map<String, NodeLoad> loads, ToLongFunction<NodeLoad> c) {
     long s = 0;
     for (String n : names) {

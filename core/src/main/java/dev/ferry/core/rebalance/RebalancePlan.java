@@ -35,10 +35,12 @@ import java.util.Optional;
  *   <li><b>Processing</b>: follow the broker, as its coordinator reports it. EMQX picks its own
  *       donors: a held pod that is not one goes back at once, a donor that is not held is taken
  *       out. While it runs, show what the donors still have to give. When the coordinator cannot
- *       be asked, wait (its silence proves nothing). When its entry is gone, finished, stopped or
- *       lost all look the same: put the held pods back, wait until the target serves with all its
- *       pods again (their gates reopen a moment after), then judge as EMQX does — live connections
- *       and disconnected sessions within the thresholds → Completed; not → Failed. A target that
+ *       be asked, wait (its silence proves nothing). Ferry runs it in {@link Rounds}: a round is
+ *       stopped before a tick could take a donor below the mean; once its entry is gone (finished,
+ *       stopped or lost look the same) and its clients had {@code waitTakeover} to land, the nodes
+ *       are judged both ways: balanced → every pod back, Completed; not → another round from the
+ *       donors the counts now give, at most {@link #MAX_ROUNDS}, then Failed. A rebalance started
+ *       before rounds existed is judged as EMQX judges (held pods back first). A target that
  *       starts a release meanwhile stops the rebalance (Failed): a release moves every client
  *       anyway; one that stops serving with all its pods while it runs stops it too.
  *   <li><b>Completed / Failed</b>: put back any pod still held; nothing else.
@@ -78,6 +80,33 @@ public final class RebalancePlan {
   }
 
   /**
+   * Ferry's rounds around the broker's rebalance. EMQX takes {@code conn_evict_rate} from every
+   * donor above the recipients' average in one burst a tick, and judges the balance one-sided on
+   * live counts that miss the clients still on their way: left alone it overshoots (a new node ends
+   * with twice the old ones). So Ferry asks for a rate no tick of which can take a donor below the
+   * mean, stops a round when the next ticks could, waits for the evicted clients to land, and judges
+   * the nodes both ways; outside the thresholds it runs another round, at most {@link #MAX_ROUNDS}.
+   *
+   * @param rate connections a second the spec allows across the cluster (split among the donors)
+   * @param initialConnections live connections when the first round started (the mean is taken
+   *     against it, so clients on their way count); -1 before, or for a rebalance started before
+   *     rounds existed (then it is judged as EMQX judges)
+   * @param round the round under way or last run; 0 before the first
+   * @param roundRate the per-donor rate asked of the broker this round (0 when unknown)
+   * @param roundEndedAt when the last round was seen ended, or null while it runs (or before)
+   * @param settle how long evicted clients get to land before an ended round is judged
+   */
+  public record Rounds(int rate, long initialConnections, int round, int roundRate, Instant roundEndedAt,
+      java.time.Duration settle) {
+    public static Rounds none(int rate) {
+      return new Rounds(rate, -1, 0, 0, null, java.time.Duration.ZERO);
+    }
+  }
+
+  /** Rounds run at most: each ends closer to the mean, and a rebalance that cannot land must end. */
+  public static final int MAX_ROUNDS = 5;
+
+  /**
    * One serving node of the target.
    *
    * @param pod its pod
@@ -109,12 +138,13 @@ public final class RebalancePlan {
    * @param refusal the last start the broker refused, or null
    * @param connections thresholds for connections
    * @param sessions thresholds for sessions
+   * @param rounds Ferry's rounds so far
    * @param now the time
    */
   public record Observation(
       Phase phase, boolean deleting, TargetIssue targetIssue, List<Member> members, String silent, List<String> held,
       String coordinator, Running running, List<String> donors, StartRefusal refusal,
-      Thresholds connections, Thresholds sessions, Instant now) {
+      Thresholds connections, Thresholds sessions, Rounds rounds, Instant now) {
     public Observation {
       members = List.copyOf(members);
       held = List.copyOf(held);
@@ -140,7 +170,15 @@ public final class RebalancePlan {
       }
     }
 
-    record Start(String coordinator, List<String> nodes, List<String> donors) implements Action {}
+    /**
+     * Start a round on the coordinator.
+     *
+     * @param connRate connections a second each donor evicts this round
+     * @param initialConnections the total the round evens out against
+     * @param round its number, 1 for the first
+     */
+    record Start(String coordinator, List<String> nodes, List<String> donors, int connRate, long initialConnections,
+        int round) implements Action {}
 
     record Stop(String coordinator) implements Action {}
 
@@ -199,16 +237,39 @@ public final class RebalancePlan {
       return back.orElse(new Step(new Action.Wait(o.now()), Phase.Completed, "NothingToBalance",
           "already balanced: " + describe(loads)));
     }
-    List<String> close = toHold(o, split.donors());
+    long total = loads.stream().mapToLong(NodeLoad::connections).sum();
+    return startRound(o, Phase.Pending, total, 1);
+  }
+
+  /**
+   * Holds the round's donors, then starts it at a rate that cannot overshoot: a donor's share of the
+   * spec's rate, and at most half of what the donor nearest the mean has above it.
+   */
+  private static Step startRound(Observation o, Phase holding, long total, int round) {
+    List<NodeLoad> loads = loads(o);
+    Split split = RebalanceMath.roundSplit(loads, total);
+    if (!split.movable()) {
+      return putBack(o, holding).orElse(new Step(new Action.Wait(o.now()), Phase.Completed, "NothingToBalance",
+          "no node is above the mean: " + describe(loads)));
+    }
+    // Every node but the recipients leaves the Service for the round: the clients the donors give
+    // then land on the recipients only, not on nodes that are at the mean already.
+    List<String> outOfService = loads.stream().map(NodeLoad::node).filter(n -> !split.recipients().contains(n)).toList();
+    List<String> close = toHold(o, outOfService);
     if (!close.isEmpty()) {
-      return new Step(new Action.Hold(close), Phase.Pending, "ClosingDonors",
-          "taking the donors " + String.join(", ", close) + " out of the Service before the rebalance");
+      return new Step(new Action.Hold(close), holding, "ClosingDonors",
+          "taking " + String.join(", ", close) + " out of the Service before round " + round + ": clients go to "
+              + String.join(", ", split.recipients()) + " only");
     }
     String coordinator = split.recipients().stream().sorted().findFirst().orElseThrow();
-    List<String> nodes = loads.stream().map(NodeLoad::node).toList();
-    return new Step(new Action.Start(coordinator, nodes, split.donors()), Phase.Processing, "Started",
-        "rebalancing from " + String.join(", ", split.donors()) + " to " + String.join(", ", split.recipients())
-            + " (coordinator " + coordinator + "): " + describe(loads));
+    List<String> nodes = loads.stream().map(NodeLoad::node)
+        .filter(n -> split.donors().contains(n) || split.recipients().contains(n)).toList();
+    int rate = RebalanceMath.landingRate(loads, split.donors(), total, o.rounds().rate());
+    return new Step(new Action.Start(coordinator, nodes, split.donors(), rate, total, round), Phase.Processing,
+        round == 1 ? "Started" : "NextRound",
+        (round == 1 ? "rebalancing" : "round " + round + ": rebalancing") + " from " + String.join(", ", split.donors())
+            + " to " + String.join(", ", split.recipients()) + " at " + rate + "/s each (coordinator " + coordinator
+            + "): " + describe(loads));
   }
 
   private static Step processing(Observation o) {
@@ -223,6 +284,9 @@ public final class RebalancePlan {
       }
       return putBack(o, Phase.Processing).orElse(new Step(new Action.Wait(o.now()), Phase.Failed, "TargetChanged",
           "stopped: " + o.targetIssue().message()));
+    }
+    if (o.running() == Running.NO && o.rounds().initialConnections() > 0) {
+      return roundEnded(o);
     }
     Optional<Step> back = o.running() == Running.YES ? Optional.empty() : putBack(o, Phase.Processing);
     if (back.isPresent()) {
@@ -244,7 +308,8 @@ public final class RebalancePlan {
     Map<String, NodeLoad> m = index(loads);
     Split split = split(o, loads);
     if (o.running() == Running.YES) {
-      return followDonors(o).orElseGet(() -> new Step(new Action.Wait(o.now().plusSeconds(1)), Phase.Processing,
+      return followDonors(o).or(() -> landing(o, loads))
+          .orElseGet(() -> new Step(new Action.Wait(o.now().plusSeconds(1)), Phase.Processing,
           "Rebalancing", RebalanceMath.stillToGive(split, m, o.connections(), NodeLoad::connections)
               + " connections still to move: " + describe(loads)));
     }
@@ -258,6 +323,75 @@ public final class RebalancePlan {
   }
 
   /**
+   * Stops the round once a tick would take a donor below the mean of the clients there are
+   * (counted when the rebalance started, so the evicted ones on their way count): the broker would
+   * take the full rate from it however little is left. One more tick may land before the stop does;
+   * the rate was chosen at most half of what the donor had, and the next round evens out what it
+   * took.
+   */
+  private static Optional<Step> landing(Observation o, List<NodeLoad> loads) {
+    Rounds r = o.rounds();
+    if (r.initialConnections() <= 0 || r.roundRate() <= 0 || loads.isEmpty()) {
+      return Optional.empty();
+    }
+    double mean = (double) r.initialConnections() / loads.size();
+    Optional<NodeLoad> nearest = loads.stream().filter(l -> o.donors().contains(l.node()))
+        .min(java.util.Comparator.comparingLong(NodeLoad::connections));
+    if (nearest.isEmpty() || nearest.get().connections() - mean >= r.roundRate()) {
+      return Optional.empty();
+    }
+    NodeLoad d = nearest.get();
+    return Optional.of(new Step(new Action.Stop(o.coordinator()), Phase.Processing, "EndingRound",
+        "ending round " + r.round() + ": " + d.node() + " is " + Math.round(d.connections() - mean)
+            + " above the mean of " + Math.round(mean) + " and a tick takes " + r.roundRate() + ": " + describe(loads)));
+  }
+
+  /**
+   * A round ended (stopped by Ferry, or done as EMQX judges it). Its donors stay out of the Service
+   * while the evicted clients land, so that none comes back to them; then the nodes are judged both
+   * ways — none above or below the mean by more than the thresholds. Balanced, or after
+   * {@link #MAX_ROUNDS}: every pod is put back, and it ends. Otherwise another round, from the
+   * donors the counts now give (the ones held that are not go back first).
+   */
+  private static Step roundEnded(Observation o) {
+    Rounds r = o.rounds();
+    List<NodeLoad> loads = loads(o);
+    if (o.silent() != null || o.targetIssue() != null) {
+      // A partial picture, or a target short of pods (a moment after pods were put back): not judged.
+      return new Step(new Action.Wait(o.now().plusSeconds(1)), Phase.Processing,
+          o.silent() != null ? "BrokersSilent" : "WaitingForTarget", o.silent() != null
+              ? "brokers do not answer: " + o.silent() + "; asking again"
+              : "round " + r.round() + " ended; judging once the target serves with all its pods: "
+                  + o.targetIssue().message());
+    }
+    if (r.roundEndedAt() == null || o.now().isBefore(r.roundEndedAt().plus(r.settle()))) {
+      Instant at = r.roundEndedAt() == null ? o.now().plusSeconds(1) : r.roundEndedAt().plus(r.settle());
+      return new Step(new Action.Wait(at), Phase.Processing, "RoundEnded",
+          "round " + r.round() + " ended; judging once the evicted clients landed: " + describe(loads));
+    }
+    Map<String, NodeLoad> m = index(loads);
+    boolean balanced = RebalanceMath.balancedBothWays(loads, o.connections())
+        && RebalanceMath.disconnectedSessionsBalanced(split(o, loads), m, o.sessions());
+    long total = loads.stream().mapToLong(NodeLoad::connections).sum();
+    Split next = RebalanceMath.roundSplit(loads, total);
+    if (balanced || r.round() >= MAX_ROUNDS || !next.movable()) {
+      return putBack(o, Phase.Processing).orElse(balanced
+          ? new Step(new Action.Wait(o.now()), Phase.Completed, "Balanced", "balanced both ways after " + r.round()
+              + (r.round() == 1 ? " round: " : " rounds: ") + describe(loads))
+          : new Step(new Action.Wait(o.now()), Phase.Failed, "NotBalanced",
+              "still outside the thresholds after " + r.round() + " rounds: " + describe(loads)));
+    }
+    List<String> nextRecipients = o.members().stream().filter(mb -> next.recipients().contains(mb.load().node()))
+        .map(Member::pod).toList();
+    List<String> letGo = o.held().stream().filter(nextRecipients::contains).sorted().toList();
+    if (!letGo.isEmpty()) {
+      return new Step(new Action.Unhold(letGo), Phase.Processing, "OpeningDonors",
+          "putting " + String.join(", ", letGo) + " back into the Service: a recipient of round " + (r.round() + 1));
+    }
+    return startRound(o, Phase.Processing, total, r.round() + 1);
+  }
+
+  /**
    * While it runs, the held pods are exactly the broker's donors: a predicted donor the broker did
    * not pick goes back into the Service, a donor nobody predicted comes out (it refuses clients
    * once the health-check wait ends).
@@ -265,7 +399,13 @@ public final class RebalancePlan {
   private static Optional<Step> followDonors(Observation o) {
     List<String> donorPods = o.members().stream().filter(mb -> o.donors().contains(mb.load().node()))
         .map(Member::pod).toList();
-    List<String> notDonors = o.held().stream().filter(pod -> !donorPods.contains(pod)).sorted().toList();
+    // In Ferry's rounds the nodes at the mean are held too, on purpose, until the round ends; a
+    // recipient (below the mean) never is: the clients must have somewhere to go.
+    double mean = o.rounds().initialConnections() > 0 && !o.members().isEmpty()
+        ? (double) o.rounds().initialConnections() / o.members().size() : Double.NaN;
+    List<String> below = o.members().stream().filter(mb -> mb.load().connections() < mean).map(Member::pod).toList();
+    List<String> notDonors = o.held().stream()
+        .filter(pod -> !donorPods.contains(pod) && (Double.isNaN(mean) || below.contains(pod))).sorted().toList();
     if (!notDonors.isEmpty()) {
       return Optional.of(new Step(new Action.Unhold(notDonors), Phase.Processing, "FollowingDonors",
           "letting go of " + String.join(", ", notDonors) + ": the broker did not pick them as donors"));

@@ -156,7 +156,8 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
         .orElseGet(() -> RebalanceStatusRecorder.donors(p.old()));
     Step step = RebalancePlan.next(new Observation(RebalanceStatusRecorder.phase(p.old()), p.deleting(), issue,
         seen.members(), silent, seen.held(), RebalanceStatusRecorder.coordinator(p.old()), seen.running(),
-        donors == null ? List.of() : donors, RebalanceObserver.refusal(p.old()), p.conns(), p.sessions(), p.now()));
+        donors == null ? List.of() : donors, RebalanceObserver.refusal(p.old()), p.conns(), p.sessions(),
+        RebalanceStatusRecorder.rounds(p.rb().getSpec(), p.old()), p.now()));
     Optional<EmqxException> refused;
     try {
       refused = act(p, step);
@@ -193,8 +194,8 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
       case Action.Unhold u -> unhold(ns, u.pods());
       case Action.Start s -> {
         try {
-          apiOf(p, s.coordinator()).startRebalance(s.coordinator(), request(p.rb().getSpec(), p.conns(), p.sessions(),
-              s.nodes()));
+          apiOf(p, s.coordinator()).startRebalance(s.coordinator(), request(p.rb().getSpec(), s.connRate(), p.conns(),
+              p.sessions(), s.nodes()));
         } catch (EmqxException e) {
           // Refused, unreachable or timed out: counted either way, so that held donors wait a
           // bounded time for a start that may never come.
@@ -258,8 +259,10 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
         client, target.getMetadata().getNamespace(), target.getSpec().getDrain().getEmqx())::connect;
   }
 
-  private static RebalanceRequest request(RebalanceSpec spec, Thresholds conns, Thresholds sessions, List<String> nodes) {
-    return new RebalanceRequest(spec.getConnEvictRate(), spec.getSessEvictRate(), spec.getWaitTakeover(),
+  /** What the broker is asked: this round's per-donor rate (chosen by the plan), the rest as the spec says. */
+  private static RebalanceRequest request(RebalanceSpec spec, int connRate, Thresholds conns, Thresholds sessions,
+      List<String> nodes) {
+    return new RebalanceRequest(connRate, spec.getSessEvictRate(), spec.getWaitTakeover(),
         spec.getWaitHealthCheck(), spec.getAbsConnThreshold(), conns.relative(), spec.getAbsSessThreshold(),
         sessions.relative(), nodes);
   }

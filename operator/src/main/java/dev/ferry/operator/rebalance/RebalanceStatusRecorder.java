@@ -5,6 +5,7 @@ import dev.ferry.api.v1alpha1.Rebalance;
 import dev.ferry.api.v1alpha1.RebalancePhase;
 import dev.ferry.api.v1alpha1.RebalanceState;
 import dev.ferry.api.v1alpha1.RebalanceStatus;
+import dev.ferry.core.rebalance.RebalancePlan;
 import dev.ferry.core.rebalance.RebalancePlan.Action;
 import dev.ferry.core.rebalance.RebalancePlan.Phase;
 import dev.ferry.core.rebalance.RebalancePlan.Step;
@@ -75,6 +76,36 @@ final class RebalanceStatusRecorder {
         : s.getRebalanceStates().get(0).getDonors();
   }
 
+  /** Ferry's rounds so far, as status records them. */
+  static RebalancePlan.Rounds rounds(dev.ferry.api.v1alpha1.RebalanceSpec spec, RebalanceStatus s) {
+    int rate = spec.getConnEvictRate() == null ? 1 : spec.getConnEvictRate();
+    if (s.getInitialConnections() == null || s.getRound() == null) {
+      return RebalancePlan.Rounds.none(rate);
+    }
+    Integer roundRate = s.getRebalanceStates() == null || s.getRebalanceStates().isEmpty() ? null
+        : s.getRebalanceStates().get(0).getConnectionEvictionRate();
+    return new RebalancePlan.Rounds(rate, s.getInitialConnections(), s.getRound(), roundRate == null ? 0 : roundRate,
+        s.getRoundEndedAt() == null ? null : Instant.parse(s.getRoundEndedAt()),
+        Duration.ofSeconds(spec.getWaitTakeover() == null ? 0 : spec.getWaitTakeover()));
+  }
+
+  /**
+   * The rounds' record after this step: a start begins one; a round the broker no longer runs is
+   * marked ended once (its clients' landing is timed from then).
+   */
+  private void recordRounds(RebalanceStatus s, Step step, RebalanceObserver.Seen seen) {
+    if (step.action() instanceof Action.Start st) {
+      s.setInitialConnections(st.initialConnections());
+      s.setRound(st.round());
+      s.setRoundEndedAt(null);
+      return;
+    }
+    s.setInitialConnections(old.getInitialConnections());
+    s.setRound(old.getRound());
+    boolean ended = old.getRound() != null && seen.running() == RebalancePlan.Running.NO;
+    s.setRoundEndedAt(old.getRoundEndedAt() != null ? old.getRoundEndedAt() : ended ? now.toString() : null);
+  }
+
   /** The status after a step the plan chose and that was carried out. */
   Outcome stepped(Step step, RebalanceObserver.Seen seen, List<String> donors) {
     RebalanceStatus s = new RebalanceStatus();
@@ -91,6 +122,7 @@ final class RebalanceStatusRecorder {
     s.setCompletedTime(old.getCompletedTime() != null ? old.getCompletedTime() : over ? now.toString() : null);
     s.setRebalanceStates(List.of(state(step, seen, donors, over)));
     s.setHeldPods(heldAfter(step, seen.held()));
+    recordRounds(s, step, seen);
     boolean started = step.action() instanceof Action.Start;
     s.setStartFailures(started ? null : old.getStartFailures());
     s.setStartError(started ? null : old.getStartError());
@@ -128,6 +160,7 @@ final class RebalanceStatusRecorder {
     state.setRecipients(seen.members().stream().map(m -> m.load().node()).filter(n -> !d.contains(n)).toList());
     if (step.action() instanceof Action.Start st) {
       state.setCoordinatorNode(st.coordinator());
+      state.setConnectionEvictionRate(st.connRate());
     } else if (old.getRebalanceStates() != null && !old.getRebalanceStates().isEmpty()) {
       state.setCoordinatorNode(old.getRebalanceStates().get(0).getCoordinatorNode());
     }
