@@ -5,7 +5,6 @@ import dev.ferry.api.ReleaseVerbs;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -16,8 +15,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code ferry abort|retry|pause|resume|undo NAME}: each writes on the LosslessDeployment what
- * {@link ReleaseVerbs} says (an annotation or a spec field) and the operator carries it out; each
- * says in one line what it asked, or why it does not apply (exit 2).
+ * {@link ReleaseVerbs} says (an annotation or a spec field), as a patch of that change only, and the
+ * operator carries it out; each says in one line what it asked, or why it does not apply (exit 2).
  */
 final class ReleaseVerbCommands {
   private ReleaseVerbCommands() {}
@@ -38,27 +37,21 @@ final class ReleaseVerbCommands {
     public Integer call() {
       try (KubernetesClient client = kube.client()) {
         String ns = kube.namespace(client);
-        String[] said = new String[1];
-        for (int attempt = 1; ; attempt++) {
-          LosslessDeployment ld = client.resources(LosslessDeployment.class).inNamespace(ns).withName(name).get();
-          if (ld == null) {
-            throw new CliError("LosslessDeployment " + ns + "/" + name + " not found on " + KubeOptions.server());
-          }
-          try {
-            said[0] = change(ld, client);
-            // An update carries the resourceVersion read above: a write in between (the operator's
-            // status, another user) is a conflict, and the verb is decided again on the fresh object.
-            client.resource(ld).update();
-            break;
-          } catch (ReleaseVerbs.Refused e) {
-            throw new CliError(ns + "/" + e.getMessage());
-          } catch (KubernetesClientException e) {
-            if (e.getCode() != 409 || attempt >= 10) {
-              throw e;
-            }
-          }
+        LosslessDeployment ld = client.resources(LosslessDeployment.class).inNamespace(ns).withName(name).get();
+        if (ld == null) {
+          throw new CliError("LosslessDeployment " + ns + "/" + name + " not found on " + KubeOptions.server());
         }
-        spec.commandLine().getOut().println(said[0]);
+        LosslessDeployment changed = client.getKubernetesSerialization().clone(ld);
+        String said;
+        try {
+          said = change(changed, client);
+        } catch (ReleaseVerbs.Refused e) {
+          throw new CliError(ns + "/" + e.getMessage());
+        }
+        // A patch of what changed only (an annotation, spec.paused, the template): fields this ferry
+        // does not know, from a newer CRD, are left as they are.
+        client.resource(ld).edit(l -> changed);
+        spec.commandLine().getOut().println(said);
         spec.commandLine().getOut().flush();
         return 0;
       }
@@ -76,8 +69,8 @@ final class ReleaseVerbCommands {
   static final class Abort extends Verb {
     @Override
     String change(LosslessDeployment ld, KubernetesClient client) {
-      return "aborting the release of revision " + ReleaseVerbs.abort(ld) + " of " + ref(ld) + "; revision "
-          + ld.getStatus().getCurrentRevision() + " keeps serving";
+      return "aborting the release of revision " + ReleaseVerbs.abort(ld) + " of " + ref(ld) + ": revision "
+          + ld.getStatus().getCurrentRevision() + " comes back";
     }
   }
 

@@ -219,7 +219,7 @@ class VerbsOnApiServerTest {
     assertThat(notAborted.err()).isEqualTo("ferry retry: error: shop/web is not aborted (phase Draining)\n");
     var abort = ClusterCommandsTest.run("abort", "web", "--kubeconfig", kubeconfig, "-n", "shop");
     assertThat(abort.code()).as(abort.err()).isZero();
-    assertThat(abort.out()).isEqualTo("aborting the release of revision 7b9c4d2f1 of shop/web; revision 5d8f7c9b6 keeps serving\n");
+    assertThat(abort.out()).isEqualTo("aborting the release of revision 7b9c4d2f1 of shop/web: revision 5d8f7c9b6 comes back\n");
     assertThat(web().getMetadata().getAnnotations()).containsEntry(FerryNames.ABORT_ANNOTATION, "7b9c4d2f1");
 
     setStatus(LosslessDeploymentPhase.ABORTED, "5d8f7c9b6", "7b9c4d2f1", "2026-12-07T08:02:03Z");

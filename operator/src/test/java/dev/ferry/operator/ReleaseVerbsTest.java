@@ -88,6 +88,16 @@ class ReleaseVerbsTest {
       assertThat(h.events()).extracting(Event::getReason).contains("Retrying");
       await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected() == 40);
     }
+    // An abort of a revision the template no longer names is over: the operator removes it, so that
+    // a later release of that revision (a revert, an undo) is not aborted by it.
+    h.edit("mqtt", ld -> {
+      ld.getMetadata().getAnnotations().put(FerryNames.ABORT_ANNOTATION, v1);
+      return ld;
+    });
+    await().atMost(Duration.ofSeconds(30)).until(() -> !h.ld("mqtt").getMetadata().getAnnotations()
+        .containsKey(FerryNames.ABORT_ANNOTATION));
+    assertThat(h.events()).extracting(Event::getReason).contains("AbortCleared");
+    assertThat(h.phase("mqtt")).isEqualTo(LosslessDeploymentPhase.HEALTHY);
   }
 
   @Test

@@ -238,7 +238,13 @@ public final class RebalancePlan {
           "already balanced: " + describe(loads)));
     }
     long total = loads.stream().mapToLong(NodeLoad::connections).sum();
-    return startRound(o, Phase.Pending, total, 1);
+    // Back in Pending after a refused start: the rounds go on counting, so the limit holds.
+    int round = o.rounds().round() + 1;
+    if (round > MAX_ROUNDS) {
+      return back.orElse(new Step(new Action.Wait(o.now()), Phase.Failed, "NotBalanced",
+          "still outside the thresholds after " + MAX_ROUNDS + " rounds: " + describe(loads)));
+    }
+    return startRound(o, Phase.Pending, total, round);
   }
 
   /**
@@ -274,8 +280,18 @@ public final class RebalancePlan {
 
   private static Step processing(Observation o) {
     if (o.running() == Running.UNKNOWN) {
-      return new Step(new Action.Wait(o.now().plusSeconds(2)), Phase.Processing, "CoordinatorUnknown",
-          "cannot ask the coordinator " + o.coordinator() + " how its rebalance goes; asking again");
+      // Only the broker's donors stay out meanwhile (they refuse clients while it may run): the nodes
+      // a round held at the mean go back, so that the Service is never left with the recipients
+      // alone, whose coordinator is the one that does not answer.
+      Optional<Step> middle = letGoOfNonDonors(o);
+      return middle.orElse(new Step(new Action.Wait(o.now().plusSeconds(2)), Phase.Processing, "CoordinatorUnknown",
+          "cannot ask the coordinator " + o.coordinator() + " how its rebalance goes; asking again"));
+    }
+    if (o.running() == Running.YES && o.silent() != null && o.rounds().initialConnections() > 0) {
+      // Without every donor's count, no one watches how close to the mean they are: stop the round
+      // rather than let the broker evict blind.
+      return new Step(new Action.Stop(o.coordinator()), Phase.Processing, "EndingRound",
+          "ending round " + o.rounds().round() + ": brokers do not answer: " + o.silent());
     }
     if (o.targetIssue() != null && (o.running() == Running.YES || o.targetIssue().releasing())) {
       if (o.running() == Running.YES) {
@@ -356,6 +372,13 @@ public final class RebalancePlan {
   private static Step roundEnded(Observation o) {
     Rounds r = o.rounds();
     List<NodeLoad> loads = loads(o);
+    if (o.targetIssue() != null) {
+      // A target short of pods may be short of the very recipients: nothing stays held meanwhile.
+      Optional<Step> back = putBack(o, Phase.Processing);
+      if (back.isPresent()) {
+        return back.get();
+      }
+    }
     if (o.silent() != null || o.targetIssue() != null) {
       // A partial picture, or a target short of pods (a moment after pods were put back): not judged.
       return new Step(new Action.Wait(o.now().plusSeconds(1)), Phase.Processing,
@@ -416,6 +439,15 @@ public final class RebalancePlan {
           "taking " + String.join(", ", hold) + " out of the Service: the broker picked them as donors"));
     }
     return Optional.empty();
+  }
+
+  /** The held pods whose nodes are not the broker's donors, let go; empty when there are none. */
+  private static Optional<Step> letGoOfNonDonors(Observation o) {
+    List<String> donorPods = o.members().stream().filter(mb -> o.donors().contains(mb.load().node()))
+        .map(Member::pod).toList();
+    List<String> others = o.held().stream().filter(p -> !donorPods.contains(p)).sorted().toList();
+    return others.isEmpty() ? Optional.empty() : Optional.of(new Step(new Action.Unhold(others), Phase.Processing,
+        "OpeningDonors", "putting " + String.join(", ", others) + " back into the Service: not a donor"));
   }
 
   /** Every pod this Rebalance holds, let go; empty when it holds none. */

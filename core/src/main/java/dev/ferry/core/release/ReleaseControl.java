@@ -5,7 +5,6 @@ import dev.ferry.core.release.Action.Wait;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * What people ask of a release in progress ({@code ferry abort}, {@code retry}, {@code pause},
@@ -23,13 +22,18 @@ import java.util.Objects;
  *       starts from the serving revision as in a steady state, so the release of T starts over. The
  *       time makes each retry good for one abort: a retried release that is aborted again (by its
  *       deadline, say) stays aborted.
- *   <li><b>Pause</b> (while a release runs, or would start): hold between steps. A drain that runs
- *       is stopped (the pod accepts clients again; its gate keeps the Service from sending it new
- *       ones); nothing else is done; the phase stays. Resuming starts the stopped drain again. The
- *       progress deadline does not run while paused: the phase's clock restarts on every paused
- *       pass. Outside a release (steady, first deployment) pause changes nothing: scaling and
- *       opening gates go on, as with a paused Deployment.
+ *   <li><b>Pause</b> while a release runs: hold between steps. A drain that runs is stopped (the
+ *       pod accepts clients again; its gate keeps the Service from sending it new ones); nothing
+ *       else is done; the phase stays. Resuming starts the stopped drain again. The progress
+ *       deadline does not run while paused: the phase's clock restarts once a poll. A template
+ *       changed while paused and steady is not released: the plan aims at the serving revision and
+ *       keeps it up (scaling, gates, leftovers), as with a paused Deployment; so does a first
+ *       deployment. Abort and retry are carried out even while paused.
  * </ul>
+ *
+ * <p>An abort names a revision; once the template names another, the operator removes the abort
+ * (it was for a release that no longer is), so a later release of the same revision is not aborted
+ * by an old request.</p>
  */
 public final class ReleaseControl {
   private ReleaseControl() {}
@@ -63,9 +67,19 @@ public final class ReleaseControl {
         && retryToken(target, s.phaseStartedAt()).equals(r.retry());
   }
 
-  /** The revision the plan aims at: the serving one while the template's release is aborted. */
+  /**
+   * The revision the plan aims at: the serving one while the template's release is aborted, or
+   * while a paused LosslessDeployment has a template it has not started to release (the plan then
+   * keeps up the serving revision — scaling, gates, leftovers — and the new one waits).
+   */
   public static String planTarget(Requests r, String target, ReleaseStatus s) {
-    return aborting(r, target, s) ? s.currentRevision() : target;
+    return aborting(r, target, s) || heldBeforeStart(r, target, s) ? s.currentRevision() : target;
+  }
+
+  /** Paused, steady on a serving revision, and the template names another: its release waits. */
+  private static boolean heldBeforeStart(Requests r, String target, ReleaseStatus s) {
+    return r.paused() && s.currentRevision() != null && !target.equals(s.currentRevision())
+        && !s.phase().releasing();
   }
 
   /** The status the plan starts from: an Aborted release that stays aborted, or is retried, is steady on C. */
@@ -94,9 +108,15 @@ public final class ReleaseControl {
           "retrying the release of " + target + " (ferry retry); " + planned.message(), planned.stalled(),
           planned.drainPod());
     }
-    boolean releasing = before.phase().releasing() || planned.status().phase().releasing();
-    if (r.paused() && releasing && before.currentRevision() != null) {
-      return paused(planned, target, before, drains, now);
+    if (heldBeforeStart(r, target, before)) {
+      // An Aborted release stays on record as such while the new template waits.
+      ReleaseStatus status = before.phase() == Phase.Aborted ? before : planned.status();
+      return new Step(planned.action(), status, planned.action() instanceof Wait ? Reason.Paused
+          : planned.reason(), "paused: the release of " + target + " waits for ferry resume; " + planned.message(),
+          planned.stalled(), planned.drainPod());
+    }
+    if (r.paused() && before.phase().releasing() && before.currentRevision() != null) {
+      return paused(planned, before, drains, now);
     }
     return planned;
   }
@@ -121,11 +141,12 @@ public final class ReleaseControl {
         true, null);
   }
 
-  private static Step paused(
-      Step planned, String target, ReleaseStatus before, Map<String, DrainView> drains, Instant now) {
-    ReleaseStatus held = before.phase().releasing()
-        ? new ReleaseStatus(before.phase(), before.currentRevision(), before.updateRevision(), now)
-        : before;
+  private static Step paused(Step planned, ReleaseStatus before, Map<String, DrainView> drains, Instant now) {
+    // The phase's clock restarts while paused, so that the deadline does not run; only when it is a
+    // poll old, so that status is written once a poll, not on every pass its own write would wake.
+    boolean stale = before.phaseStartedAt() == null || before.phaseStartedAt().plus(PAUSED_POLL).isBefore(now);
+    ReleaseStatus held = stale
+        ? new ReleaseStatus(before.phase(), before.currentRevision(), before.updateRevision(), now) : before;
     String running = drains.entrySet().stream()
         .filter(e -> e.getValue().state() == DrainView.State.RUNNING)
         .map(Map.Entry::getKey).sorted().findFirst().orElse(null);
@@ -135,11 +156,8 @@ public final class ReleaseControl {
           "paused: stopping the drain of " + running + (d.connections() >= 0 ? " (" + d.connections()
               + " connections left)" : "") + "; ferry resume starts it again", false, running);
     }
-    String what = before.phase().releasing()
-        ? "the release of " + Objects.requireNonNullElse(before.updateRevision(), target) + " is held in "
-            + before.phase()
-        : "the release of " + target + " waits";
     return new Step(new Wait(now.plus(PAUSED_POLL)), held, Reason.Paused,
-        "paused: " + what + "; ferry resume goes on", false, null);
+        "paused: the release of " + before.updateRevision() + " is held in " + before.phase()
+            + "; ferry resume goes on", false, null);
   }
 }

@@ -216,6 +216,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
 
     ReleaseStatus remembered = StatusRecorder.releaseStatus(ld.getStatus());
 
+    forgetObsoleteAbort(ld, revision);
     Decided decided = decide(ld, revision, remembered, sets, allPods, setViews, views, live, drains, now);
     Step step = decided.step();
     SchemaMigrations.Pass migration = decided.migration();
@@ -325,6 +326,27 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     }
 
     return new Decided(step, migration, jobs);
+  }
+
+  /**
+   * An abort names the revision whose release it stops; once the template names another, that
+   * release is over, and the abort is removed so that it never stops a later release of the same
+   * revision (a revert, an undo).
+   */
+  private void forgetObsoleteAbort(LosslessDeployment ld, String revision) {
+    var a = ld.getMetadata().getAnnotations();
+    String abort = a == null ? null : a.get(FerryNames.ABORT_ANNOTATION);
+    if (abort == null || abort.equals(revision)) {
+      return;
+    }
+    client.resources(LosslessDeployment.class).inNamespace(ld.getMetadata().getNamespace())
+        .withName(ld.getMetadata().getName())
+        .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"metadata\":{\"annotations\":{\"" + FerryNames.ABORT_ANNOTATION + "\":null}}}");
+    var left = new HashMap<>(a);
+    left.remove(FerryNames.ABORT_ANNOTATION);
+    ld.getMetadata().setAnnotations(left);
+    events.normal(ld, "AbortCleared", "the abort of " + abort + " is over: the template is " + revision + " now");
   }
 
   /** What people asked of the release: the abort and retry annotations, spec.paused. */

@@ -83,8 +83,12 @@ final class RebalanceObserver {
       try {
         Optional<EmqxApi> api = coordinatorApi(coordinator, pods, apis);
         if (api.isPresent()) {
-          entry = api.get().globalStatus().rebalances().stream()
-              .filter(e -> coordinator.equals(e.coordinatorNode()) || coordinator.equals(e.node())).findFirst();
+          List<RebalanceEntry> all = api.get().globalStatus().rebalances();
+          // Its own entry first; else one on another coordinator: a round whose start was made but
+          // whose record was lost (the operator killed in between) is found and followed, not started
+          // again.
+          entry = all.stream().filter(e -> coordinator.equals(e.coordinatorNode()) || coordinator.equals(e.node()))
+              .findFirst().or(() -> all.stream().filter(e -> e.coordinatorNode() != null).findFirst());
         }
         running = entry.isPresent() ? Running.YES : Running.NO;
       } catch (EmqxException e) {

@@ -155,7 +155,9 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
     List<String> donors = seen.entry().map(RebalanceEntry::donors)
         .orElseGet(() -> RebalanceStatusRecorder.donors(p.old()));
     Step step = RebalancePlan.next(new Observation(RebalanceStatusRecorder.phase(p.old()), p.deleting(), issue,
-        seen.members(), silent, seen.held(), RebalanceStatusRecorder.coordinator(p.old()), seen.running(),
+        seen.members(), silent, seen.held(),
+        seen.entry().map(RebalanceEntry::coordinatorNode).orElse(RebalanceStatusRecorder.coordinator(p.old())),
+        seen.running(),
         donors == null ? List.of() : donors, RebalanceObserver.refusal(p.old()), p.conns(), p.sessions(),
         RebalanceStatusRecorder.rounds(p.rb().getSpec(), p.old()), p.now()));
     Optional<EmqxException> refused;

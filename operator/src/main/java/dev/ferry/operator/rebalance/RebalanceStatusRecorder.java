@@ -102,8 +102,10 @@ final class RebalanceStatusRecorder {
     }
     s.setInitialConnections(old.getInitialConnections());
     s.setRound(old.getRound());
+    // A round seen running has not ended (even if a lost status write left an older round's end).
     boolean ended = old.getRound() != null && seen.running() == RebalancePlan.Running.NO;
-    s.setRoundEndedAt(old.getRoundEndedAt() != null ? old.getRoundEndedAt() : ended ? now.toString() : null);
+    s.setRoundEndedAt(seen.running() == RebalancePlan.Running.YES ? null
+        : old.getRoundEndedAt() != null ? old.getRoundEndedAt() : ended ? now.toString() : null);
   }
 
   /** The status after a step the plan chose and that was carried out. */
