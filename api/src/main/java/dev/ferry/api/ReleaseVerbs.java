@@ -111,6 +111,12 @@ public final class ReleaseVerbs {
     return chosen;
   }
 
+  /** Whether a revision set belongs to this LosslessDeployment (its owner reference has its uid). */
+  public static boolean ownedBy(ReplicaSet rs, LosslessDeployment ld) {
+    return rs.getMetadata().getOwnerReferences() != null && ld.getMetadata().getUid() != null
+        && rs.getMetadata().getOwnerReferences().stream().anyMatch(o -> ld.getMetadata().getUid().equals(o.getUid()));
+  }
+
   /** A revision set's number (1 for the first), or 0 when it has none. */
   public static int number(ReplicaSet rs) {
     String n = rs.getMetadata().getAnnotations() == null ? null

@@ -84,7 +84,7 @@ public final class GetCommand implements Callable<Integer> {
         List<Pod> pods = client.pods().inNamespace(ns).withLabel(FerryNames.DEPLOYMENT_LABEL, name).list().getItems();
         List<Event> events = client.v1().events().inNamespace(ns).withField("involvedObject.name", name).list().getItems();
         List<ReplicaSet> sets = client.apps().replicaSets().inNamespace(ns).withLabel(FerryNames.DEPLOYMENT_LABEL, name)
-            .list().getItems();
+            .list().getItems().stream().filter(rs -> ReleaseVerbs.ownedBy(rs, ld)).toList();
         if (watch && frame > 0) {
           out.print(terminal ? "\033[H\033[2J" : "\n");
         }
@@ -108,14 +108,14 @@ public final class GetCommand implements Callable<Integer> {
     var s = ld.getStatus();
     StringBuilder b = new StringBuilder();
     String strategy = ld.getSpec() == null || ld.getSpec().getStrategy() == null || ld.getSpec().getStrategy().getType() == null
-        ? "?" : ListCommand.jsonName(ld.getSpec().getStrategy().getType());
+        ? "?" : FerryNames.jsonName(ld.getSpec().getStrategy().getType());
     b.append(String.format(Locale.ROOT, "Name:       %s/%s%n", ld.getMetadata().getNamespace(), ld.getMetadata().getName()));
     b.append(String.format(Locale.ROOT, "Strategy:   %s%n", strategy));
     if (s == null) {
       b.append("Status:     (not reconciled yet)\n");
       return b.toString();
     }
-    String phase = s.getPhase() == null ? "?" : ListCommand.jsonName(s.getPhase());
+    String phase = s.getPhase() == null ? "?" : FerryNames.jsonName(s.getPhase());
     String since = s.getPhaseStartedAt() == null ? "" : " for " + ListCommand.age(s.getPhaseStartedAt(), now);
     String paused = ld.getSpec() != null && ld.getSpec().paused() ? " (paused: ferry resume goes on)" : "";
     b.append(String.format(Locale.ROOT, "Phase:      %s%s%s%n", phase, since, paused));

@@ -1,5 +1,6 @@
 package dev.ferry.cli;
 
+import dev.ferry.api.FerryNames;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -102,13 +103,13 @@ public final class ListCommand implements Callable<Integer> {
       }
       row.add(l.getMetadata().getName());
       row.add(s == null || s.getReady() == null ? "" : s.getReady());
-      row.add(s == null || s.getPhase() == null ? "" : jsonName(s.getPhase()));
+      row.add(s == null || s.getPhase() == null ? "" : FerryNames.jsonName(s.getPhase()));
       row.add(s == null || s.getCurrentRevision() == null ? "" : s.getCurrentRevision());
       row.add(s == null || s.getUpdateRevision() == null ? "" : s.getUpdateRevision());
       row.add(age(l.getMetadata().getCreationTimestamp(), now));
       if (wide) {
         var strategy = l.getSpec() == null || l.getSpec().getStrategy() == null ? null : l.getSpec().getStrategy().getType();
-        row.add(strategy == null ? "" : jsonName(strategy));
+        row.add(strategy == null ? "" : FerryNames.jsonName(strategy));
         row.add(s == null || s.getMessage() == null ? "" : s.getMessage());
       }
       rows.add(row);
@@ -116,10 +117,6 @@ public final class ListCommand implements Callable<Integer> {
     return Columns.format(rows);
   }
 
-  /** The name an enum constant has in the API (its {@code @JsonProperty}), e.g. AwaitingPromotion. */
-  static String jsonName(Enum<?> e) {
-    return dev.ferry.api.FerryNames.jsonName(e);
-  }
 
   /** An age as kubectl prints it, in its largest unit: 45s (under 2 min), 12m (under 3 h), 5h (under 2 days), 3d. */
   static String age(String created, Instant now) {

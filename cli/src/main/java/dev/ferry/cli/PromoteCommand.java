@@ -22,7 +22,7 @@ public final class PromoteCommand extends ReleaseVerbCommands.Verb {
     var status = ld.getStatus();
     if (status == null || status.getPhase() != LosslessDeploymentPhase.AWAITING_PROMOTION) {
       throw new CliError(ref(ld) + " is not awaiting promotion (phase "
-          + (status == null || status.getPhase() == null ? "none" : ListCommand.jsonName(status.getPhase())) + ")");
+          + (status == null || status.getPhase() == null ? "none" : FerryNames.jsonName(status.getPhase())) + ")");
     }
     String revision = status.getUpdateRevision();
     var a = ld.getMetadata().getAnnotations() == null ? new HashMap<String, String>()

@@ -123,9 +123,7 @@ final class ReleaseVerbCommands {
       }
       List<ReplicaSet> sets = client.apps().replicaSets().inNamespace(ld.getMetadata().getNamespace())
           .withLabel(FerryNames.DEPLOYMENT_LABEL, ld.getMetadata().getName()).list().getItems().stream()
-          .filter(rs -> rs.getMetadata().getOwnerReferences() != null && rs.getMetadata().getOwnerReferences().stream()
-              .anyMatch(o -> o.getUid() != null && o.getUid().equals(ld.getMetadata().getUid())))
-          .toList();
+          .filter(rs -> ReleaseVerbs.ownedBy(rs, ld)).toList();
       ReplicaSet chosen = ReleaseVerbs.undo(ld, sets, toRevision);
       return "rolling " + ref(ld) + " back to revision " + ReleaseVerbs.number(chosen) + " ("
           + chosen.getMetadata().getLabels().get(FerryNames.REVISION_LABEL) + ")";

@@ -178,7 +178,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     PodTemplateSpec rendered = TemplateRenderer.render(ld);
     String revision = Revisions.hash(rendered, collisions);
     List<ReplicaSet> sets = client.apps().replicaSets().inNamespace(ns).withLabel(FerryNames.DEPLOYMENT_LABEL, name)
-        .list().getItems().stream().filter(rs -> ReplicaSets.ownedBy(rs, ld)).toList();
+        .list().getItems().stream().filter(rs -> dev.ferry.api.ReleaseVerbs.ownedBy(rs, ld)).toList();
     String digest = Revisions.digest(rendered);
     for (ReplicaSet rs : sets) {
       String theirs = rs.getMetadata().getAnnotations() == null ? null

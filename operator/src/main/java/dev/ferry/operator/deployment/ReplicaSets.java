@@ -19,12 +19,6 @@ final class ReplicaSets {
     return l == null ? "" : l.getOrDefault(FerryNames.REVISION_LABEL, "");
   }
 
-  static boolean ownedBy(ReplicaSet rs, LosslessDeployment ld) {
-    return rs.getMetadata().getOwnerReferences() != null
-        && rs.getMetadata().getOwnerReferences().stream()
-            .anyMatch(o -> ld.getMetadata().getUid() != null && ld.getMetadata().getUid().equals(o.getUid()));
-  }
-
   static RevisionSetView view(ReplicaSet rs) {
     String created = rs.getMetadata().getCreationTimestamp();
     return new RevisionSetView(
