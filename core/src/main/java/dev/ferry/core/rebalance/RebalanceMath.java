@@ -168,9 +168,10 @@ public final class RebalanceMath {
 
   /**
    * The per-donor rate of a round that cannot overshoot: each donor's share of {@code rate} (the
-   * broker takes it from every donor at once, so the cluster sees donors × the rate), and at most
-   * half of what the donor nearest the mean has above it, so that the round can be stopped between
-   * two ticks before any donor goes below. At least 1.
+   * broker takes it from every donor at once, so the cluster sees donors × the rate), at most half
+   * of what the donor nearest the mean has above it, and at most half of what the recipient lacks,
+   * shared by the donors, so that the round can be stopped between two ticks before any donor goes
+   * below the mean or the recipient above it. At least 1.
    *
    * @param total the clients the nodes share (live connections, plus any on their way)
    */
@@ -183,26 +184,32 @@ public final class RebalanceMath {
         .mapToDouble(n -> n.connections() - mean).min().orElse(0);
     long share = rate / donors.size();
     long half = (long) Math.floor(nearest / 2);
-    return (int) Math.max(1, Math.min(share, half));
+    // Nor more than half of what the recipients still lack, a tick bringing them every donor's rate.
+    double lacking = nodes.stream().filter(n -> !donors.contains(n.node()) && n.connections() < mean)
+        .mapToDouble(n -> mean - n.connections()).max().orElse(0);
+    long fill = (long) Math.floor(lacking / (2.0 * donors.size()));
+    return (int) Math.max(1, Math.min(share, Math.min(half, fill)));
   }
 
   /**
    * The nodes of one of Ferry's rounds: donors are those at least one above the mean of
-   * {@code total}, recipients those below it. Nodes at the mean are left out of the round: EMQX
-   * would take the full rate from every donor it has, and they have nothing to give.
+   * {@code total}; the recipient is the one furthest below it, alone. The Service spreads the
+   * donors' clients evenly over the nodes it sends to, so a second recipient a little below the mean
+   * would fill past it and give clients back in a later round: each moved client must move once.
+   * Nodes at the mean are left out of the round: EMQX would take the full rate from every donor it
+   * has, and they have nothing to give.
    */
   public static Split roundSplit(List<NodeLoad> nodes, long total) {
     double mean = nodes.isEmpty() ? 0 : (double) total / nodes.size();
     List<String> donors = new ArrayList<>();
-    List<String> recipients = new ArrayList<>();
     for (NodeLoad n : nodes) {
       if (n.connections() - mean >= 1) {
         donors.add(n.node());
-      } else if (n.connections() < mean) {
-        recipients.add(n.node());
       }
     }
-    return new Split(donors, recipients);
+    List<String> recipient = nodes.stream().filter(n -> mean - n.connections() >= 1)
+        .min(java.util.Comparator.comparingLong(NodeLoad::connections)).map(NodeLoad::node).stream().toList();
+    return new Split(donors, recipient);
   }
 
   /**

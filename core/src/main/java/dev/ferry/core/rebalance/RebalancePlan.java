@@ -353,13 +353,30 @@ public final class RebalancePlan {
     double mean = (double) r.initialConnections() / loads.size();
     Optional<NodeLoad> nearest = loads.stream().filter(l -> o.donors().contains(l.node()))
         .min(java.util.Comparator.comparingLong(NodeLoad::connections));
-    if (nearest.isEmpty() || nearest.get().connections() - mean >= r.roundRate()) {
-      return Optional.empty();
+    if (nearest.isPresent() && nearest.get().connections() - mean < r.roundRate()) {
+      NodeLoad d = nearest.get();
+      return Optional.of(endRound(o, d.node() + " is " + Math.round(d.connections() - mean) + " above the mean of "
+          + Math.round(mean) + " and a tick takes " + r.roundRate(), loads));
     }
-    NodeLoad d = nearest.get();
-    return Optional.of(new Step(new Action.Stop(o.coordinator()), Phase.Processing, "EndingRound",
-        "ending round " + r.round() + ": " + d.node() + " is " + Math.round(d.connections() - mean)
-            + " above the mean of " + Math.round(mean) + " and a tick takes " + r.roundRate() + ": " + describe(loads)));
+    // The recipients are the nodes in the Service that are no donors: with the clients on their way
+    // (they land there), one more tick from every donor must not take one past the mean.
+    long live = loads.stream().mapToLong(NodeLoad::connections).sum();
+    long onTheirWay = Math.max(0, r.initialConnections() - live);
+    long tick = (long) r.roundRate() * o.donors().size();
+    Optional<Member> fullest = o.members().stream()
+        .filter(mb -> !o.donors().contains(mb.load().node()) && !o.held().contains(mb.pod()))
+        .max(java.util.Comparator.comparingLong(mb -> mb.load().connections()));
+    if (fullest.isPresent() && fullest.get().load().connections() + onTheirWay + tick > mean) {
+      NodeLoad f = fullest.get().load();
+      return Optional.of(endRound(o, f.node() + " has " + f.connections() + " and " + onTheirWay
+          + " on their way, of a mean of " + Math.round(mean) + ", and a tick brings " + tick, loads));
+    }
+    return Optional.empty();
+  }
+
+  private static Step endRound(Observation o, String why, List<NodeLoad> loads) {
+    return new Step(new Action.Stop(o.coordinator()), Phase.Processing, "EndingRound",
+        "ending round " + o.rounds().round() + ": " + why + ": " + describe(loads));
   }
 
   /**
@@ -404,8 +421,7 @@ public final class RebalancePlan {
           : new Step(new Action.Wait(o.now()), Phase.Failed, "NotBalanced",
               "still outside the thresholds after " + r.round() + " rounds: " + describe(loads)));
     }
-    List<String> nextRecipients = o.members().stream().filter(mb -> next.recipients().contains(mb.load().node()))
-        .map(Member::pod).toList();
+    List<String> nextRecipients = podsOf(o, next.recipients());
     List<String> letGo = o.held().stream().filter(nextRecipients::contains).sorted().toList();
     if (!letGo.isEmpty()) {
       return new Step(new Action.Unhold(letGo), Phase.Processing, "OpeningDonors",
@@ -420,15 +436,14 @@ public final class RebalancePlan {
    * once the health-check wait ends).
    */
   private static Optional<Step> followDonors(Observation o) {
-    List<String> donorPods = o.members().stream().filter(mb -> o.donors().contains(mb.load().node()))
-        .map(Member::pod).toList();
-    // In Ferry's rounds the nodes at the mean are held too, on purpose, until the round ends; a
-    // recipient (below the mean) never is: the clients must have somewhere to go.
-    double mean = o.rounds().initialConnections() > 0 && !o.members().isEmpty()
-        ? (double) o.rounds().initialConnections() / o.members().size() : Double.NaN;
-    List<String> below = o.members().stream().filter(mb -> mb.load().connections() < mean).map(Member::pod).toList();
+    List<String> donorPods = podsOf(o, o.donors());
+    // In Ferry's rounds every node but the recipient is held, on purpose, until the round ends; the
+    // recipient (the emptiest node that is no donor) never is: the clients must have somewhere to go.
+    boolean rounds = o.rounds().initialConnections() > 0;
+    List<String> recipient = o.members().stream().filter(mb -> !donorPods.contains(mb.pod()))
+        .min(java.util.Comparator.comparingLong(mb -> mb.load().connections())).map(Member::pod).stream().toList();
     List<String> notDonors = o.held().stream()
-        .filter(pod -> !donorPods.contains(pod) && (Double.isNaN(mean) || below.contains(pod))).sorted().toList();
+        .filter(pod -> !donorPods.contains(pod) && (!rounds || recipient.contains(pod))).sorted().toList();
     if (!notDonors.isEmpty()) {
       return Optional.of(new Step(new Action.Unhold(notDonors), Phase.Processing, "FollowingDonors",
           "letting go of " + String.join(", ", notDonors) + ": the broker did not pick them as donors"));
@@ -443,8 +458,7 @@ public final class RebalancePlan {
 
   /** The held pods whose nodes are not the broker's donors, let go; empty when there are none. */
   private static Optional<Step> letGoOfNonDonors(Observation o) {
-    List<String> donorPods = o.members().stream().filter(mb -> o.donors().contains(mb.load().node()))
-        .map(Member::pod).toList();
+    List<String> donorPods = podsOf(o, o.donors());
     List<String> others = o.held().stream().filter(p -> !donorPods.contains(p)).sorted().toList();
     return others.isEmpty() ? Optional.empty() : Optional.of(new Step(new Action.Unhold(others), Phase.Processing,
         "OpeningDonors", "putting " + String.join(", ", others) + " back into the Service: not a donor"));
@@ -457,6 +471,11 @@ public final class RebalancePlan {
     }
     return Optional.of(new Step(new Action.Unhold(o.held()), phase, "OpeningDonors",
         "putting " + String.join(", ", o.held()) + " back into the Service"));
+  }
+
+  /** The pods of these nodes. */
+  private static List<String> podsOf(Observation o, List<String> nodes) {
+    return o.members().stream().filter(mb -> nodes.contains(mb.load().node())).map(Member::pod).toList();
   }
 
   /** The pods of these nodes that are not held and closed yet. */

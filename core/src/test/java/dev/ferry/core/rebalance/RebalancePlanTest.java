@@ -283,6 +283,19 @@ class RebalancePlanTest {
   }
 
   @Test
+  void aRoundIsStoppedBeforeATickCouldFillTheRecipientPastTheMean() {
+    // Mean 750. Two donors at 800, a node at 700 held out of the Service (below the mean, but not
+    // the round's recipient), the recipient at 660 with 40 on their way: two donors at 30 a tick
+    // would bring 60 more, 760, past the mean, though each donor still has 50 to give.
+    Rounds r2 = new Rounds(300, 3000, 2, 30, null, java.time.Duration.ofSeconds(2));
+    Step s = obs().phase(Phase.Processing).members(loads(3, 800, 800, 700, 660))
+        .held(List.of("mqtt-0", "mqtt-1", "mqtt-2")).rounds(r2)
+        .running(Running.YES, "emqx@n3", List.of("emqx@n0", "emqx@n1")).next();
+    assertThat(s.reason()).isEqualTo("EndingRound");
+    assertThat(s.message()).contains("emqx@n3 has 660 and 40 on their way, of a mean of 750, and a tick brings 60");
+  }
+
+  @Test
   void aRoundIsStoppedBeforeATickCouldTakeADonorBelowTheMeanCountingClientsOnTheirWay() {
     // 3,000 clients when it started, 100 a tick from each donor. 240 are on their way: live counts
     // say the mean is 690, but it is 750, and a donor at 840 has 90 left, less than a tick.
@@ -307,21 +320,26 @@ class RebalancePlanTest {
     assertThat(s.reason()).isEqualTo("RoundEnded");
     assertThat(s.action()).isEqualTo(new Action.Wait(NOW.plusSeconds(1)));
 
-    // EMQX's one-sided test passes this (donors 600 ≤ recipient 1,200); Ferry's does not: the old
-    // donors go back, the new node is the next round's donor.
+    // EMQX's one-sided test passes this (donors 600 ≤ recipient 1,200); Ferry's does not. The new
+    // node is the next round's donor, one old node its recipient (the Service spreads clients evenly
+    // over the nodes it sends to: one recipient cannot be overfilled by its neighbours' share).
     Rounds settled = new Rounds(300, 3000, 1, 0, NOW.minusSeconds(3), settle);
     s = obs().phase(Phase.Processing).members(loads(3, 600, 600, 600, 1200)).held(DONOR_PODS).rounds(settled)
         .running(Running.NO, "emqx@n3", DONORS).next();
-    assertThat(s.action()).isEqualTo(new Action.Unhold(DONOR_PODS));
-    s = obs().phase(Phase.Processing).members(loads(0, 600, 600, 600, 1200)).rounds(settled)
+    assertThat(s.action()).isEqualTo(new Action.Unhold(List.of("mqtt-0")));
+    List<Member> afterUnhold = loads(0, 600, 600, 600, 1200);
+    afterUnhold.set(1, new Member("mqtt-1", new NodeLoad("emqx@n1", 600, 600), false));
+    afterUnhold.set(2, new Member("mqtt-2", new NodeLoad("emqx@n2", 600, 600), false));
+    s = obs().phase(Phase.Processing).members(afterUnhold).held(List.of("mqtt-1", "mqtt-2")).rounds(settled)
         .running(Running.NO, "emqx@n3", DONORS).next();
     assertThat(s.action()).isEqualTo(new Action.Hold(List.of("mqtt-3")));
-    List<Member> held = loads(0, 600, 600, 600, 1200);
+    List<Member> held = new ArrayList<>(afterUnhold);
     held.set(3, new Member("mqtt-3", new NodeLoad("emqx@n3", 1200, 1200), false));
-    s = obs().phase(Phase.Processing).members(held).held(List.of("mqtt-3")).rounds(settled)
+    s = obs().phase(Phase.Processing).members(held).held(List.of("mqtt-1", "mqtt-2", "mqtt-3")).rounds(settled)
         .running(Running.NO, "emqx@n3", DONORS).next();
-    assertThat(s.action()).isEqualTo(new Action.Start("emqx@n0",
-        List.of("emqx@n0", "emqx@n1", "emqx@n2", "emqx@n3"), List.of("emqx@n3"), 225, 3000, 2));
+    // 75 a tick: half of what the recipient lacks (150), so the round can stop before it is full.
+    assertThat(s.action()).isEqualTo(new Action.Start("emqx@n0", List.of("emqx@n0", "emqx@n3"), List.of("emqx@n3"),
+        75, 3000, 2));
     assertThat(s.reason()).isEqualTo("NextRound");
 
     s = obs().phase(Phase.Processing).members(loads(0, 755, 745, 750, 750)).rounds(settled)
