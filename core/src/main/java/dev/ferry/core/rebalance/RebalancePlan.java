@@ -410,7 +410,9 @@ public final class RebalancePlan {
           "round " + r.round() + " ended; judging once the evicted clients landed: " + describe(loads));
     }
     Map<String, NodeLoad> m = index(loads);
+    // Both ways, and as EMQX judges the round's own donors against the rest.
     boolean balanced = RebalanceMath.balancedBothWays(loads, o.connections())
+        && RebalanceMath.connectionsBalanced(split(o, loads), m, o.connections())
         && RebalanceMath.disconnectedSessionsBalanced(split(o, loads), m, o.sessions());
     long total = loads.stream().mapToLong(NodeLoad::connections).sum();
     Split next = RebalanceMath.roundSplit(loads, total);
@@ -437,13 +439,17 @@ public final class RebalancePlan {
    */
   private static Optional<Step> followDonors(Observation o) {
     List<String> donorPods = podsOf(o, o.donors());
-    // In Ferry's rounds every node but the recipient is held, on purpose, until the round ends; the
-    // recipient (the emptiest node that is no donor) never is: the clients must have somewhere to go.
+    // In Ferry's rounds every node but the recipient is held, on purpose, until the round ends; but
+    // some node that is no donor always serves: the clients must have somewhere to go. If none does
+    // (someone closed it), the emptiest goes back.
     boolean rounds = o.rounds().initialConnections() > 0;
-    List<String> recipient = o.members().stream().filter(mb -> !donorPods.contains(mb.pod()))
+    boolean someoneServes = o.members().stream()
+        .anyMatch(mb -> !donorPods.contains(mb.pod()) && !o.held().contains(mb.pod()));
+    List<String> emptiest = o.members().stream().filter(mb -> !donorPods.contains(mb.pod()))
         .min(java.util.Comparator.comparingLong(mb -> mb.load().connections())).map(Member::pod).stream().toList();
     List<String> notDonors = o.held().stream()
-        .filter(pod -> !donorPods.contains(pod) && (!rounds || recipient.contains(pod))).sorted().toList();
+        .filter(pod -> !donorPods.contains(pod) && (!rounds || (!someoneServes && emptiest.contains(pod))))
+        .sorted().toList();
     if (!notDonors.isEmpty()) {
       return Optional.of(new Step(new Action.Unhold(notDonors), Phase.Processing, "FollowingDonors",
           "letting go of " + String.join(", ", notDonors) + ": the broker did not pick them as donors"));
