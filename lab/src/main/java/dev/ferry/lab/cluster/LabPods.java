@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *       readiness probe is EMQX's {@code GET /status}, first run after the start-up time;
  *   <li>a request/response application ({@link PodApp}), which has its own start-up time;
  *   <li>a run-to-completion container ({@link PodTask}: a migration Job's pod);
- *   <li>an image matching {@code crashingImage} never starts (CrashLoopBackOff).
+ *   <li>an image matching {@code crashingImage} never starts (CrashLoopBackOff);
+ *   <li>an image tagged {@code ...joins-after-<n>s} runs and is Ready n seconds before it joins its cluster.
  * </ul>
  */
 final class LabPods implements ContainerRuntime, AutoCloseable {
@@ -130,19 +131,23 @@ final class LabPods implements ContainerRuntime, AutoCloseable {
     PodBroker broker = settings.brokerProcesses() ? BrokerProcess.start(config, brokerJvm()) : PodBroker.inThisProcess(config);
     var labels = pod.getMetadata().getLabels();
     String group = labels == null || labels.get(settings.clusterLabel()) == null ? name : labels.get(settings.clusterLabel());
-    // Pods start side by side: peering happens one pod at a time, or two brokers starting
-    // together would each miss the other and form two clusters.
-    synchronized (brokers) {
-      brokers.forEach((other, b) -> {
-        if (Objects.equals(groups.get(other), group)) {
-          broker.join(b.clusterAddress());
-          b.join(broker.clusterAddress());
+    Duration joinDelay = joinDelay(image);
+    if (joinDelay.isZero()) {
+      joinGroup(name, broker, group);
+    } else {
+      // Running and answering /status (so Ready), but not in the cluster until the delay is over.
+      synchronized (brokers) {
+        brokers.put(name, broker);
+        groups.put(name, "not-joined:" + name);
+      }
+      CompletableFuture.delayedExecutor(joinDelay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).execute(() -> {
+        if (brokers.get(name) == broker) {
+          joinGroup(name, broker, group);
+          log.info("event=broker_joined_late pod={} after_ms={}", name, joinDelay.toMillis());
         }
       });
-      brokers.put(name, broker);
-      groups.put(name, group);
     }
-    log.info("event=broker_started pod={} ip={} group={}", name, ip, group);
+    log.info("event=broker_started pod={} ip={} group={} join_delay_ms={}", name, ip, group, joinDelay.toMillis());
     Runnable stop = () -> {
       try {
         broker.close(); // SIGTERM: the broker disconnects its clients (MQTT 5: 0x8B) and stops
@@ -169,6 +174,35 @@ final class LabPods implements ContainerRuntime, AutoCloseable {
         stop.run();
       }
     };
+  }
+
+  /**
+   * Joins a broker to every running broker of its group, both ways. Pods start side by side:
+   * peering happens one pod at a time, or two brokers starting together would each miss the other
+   * and form two clusters.
+   */
+  private void joinGroup(String name, PodBroker broker, String group) {
+    synchronized (brokers) {
+      brokers.forEach((other, b) -> {
+        if (!other.equals(name) && Objects.equals(groups.get(other), group)) {
+          broker.join(b.clusterAddress());
+          b.join(broker.clusterAddress());
+        }
+      });
+      brokers.put(name, broker);
+      groups.put(name, group);
+    }
+  }
+
+  /**
+   * How long a broker of this image runs before it joins its cluster: an image whose tag has
+   * {@code joins-after-<n>s} (e.g. {@code emqx:5.8.1-joins-after-20s}) starts, answers its readiness
+   * probe and takes clients, but is in no cluster for n seconds: a pod Ready before it has joined,
+   * as EMQX's {@code GET /status} allows. Zero for every other image.
+   */
+  static Duration joinDelay(String image) {
+    var m = java.util.regex.Pattern.compile("joins-after-(\\d+)s").matcher(image == null ? "" : image);
+    return m.find() ? Duration.ofSeconds(Long.parseLong(m.group(1))) : Duration.ZERO;
   }
 
   /** The brokers that run now (terminating pods' too, until stopped), by pod name. */

@@ -27,13 +27,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The StatefulSet controller, with Kubernetes' defaults: {@code podManagementPolicy: OrderedReady}
- * and {@code updateStrategy: RollingUpdate} without partition or maxUnavailable. Pods are named
- * {@code <set>-<ordinal>}. Every pass, for each StatefulSet, it makes at most one change:
+ * (or {@code Parallel}) and {@code updateStrategy: RollingUpdate} without partition or
+ * maxUnavailable. Pods are named {@code <set>-<ordinal>}. Every pass, for each StatefulSet, it makes
+ * at most one change:
  *
  * <ol>
  *   <li>While any of its pods is terminating, it waits.
  *   <li>Ordinals {@code 0..replicas-1} in turn: a missing one is created (from the current
- *       template), and the controller waits until it is Running and Ready before the next.
+ *       template), and the controller waits until it is Running and Ready before the next; with
+ *       {@code Parallel}, every missing one is created in the same pass, without waiting.
  *   <li>Ordinals at or above {@code replicas} are deleted, highest first, one at a time.
  *   <li>Rolling update, once every pod is Running and Ready: the highest ordinal whose
  *       {@code controller-revision-hash} is not the template's is deleted; step 2 recreates it with
@@ -94,15 +96,22 @@ final class StatefulSetController {
     int replicas = sts.getSpec().getReplicas() == null ? 1 : sts.getSpec().getReplicas();
     Map<Integer, Pod> byOrdinal = new TreeMap<>();
     owned.forEach(p -> byOrdinal.put(ordinal(sts, p), p));
+    boolean parallel = "Parallel".equals(sts.getSpec().getPodManagementPolicy());
+    boolean created = false;
     for (int i = 0; i < replicas; i++) {
       Pod p = byOrdinal.get(i);
       if (p == null) {
         create(sts, i);
+        if (!parallel) {
+          return;
+        }
+        created = true;
+      } else if (!parallel && !runningAndReady(p)) {
         return;
       }
-      if (!runningAndReady(p)) {
-        return;
-      }
+    }
+    if (created) {
+      return;
     }
     for (int i : byOrdinal.keySet().stream().sorted((a, b) -> b - a).toList()) {
       if (i >= replicas) {

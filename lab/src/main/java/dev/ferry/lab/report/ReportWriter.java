@@ -96,7 +96,8 @@ public final class ReportWriter {
   }
 
   static void mqttTable(PrintStream out, List<ScenarioReport> scenarios) {
-    String row = "%-16s %8s %8s %8s %8s %12s %10s %10s %15s%n";
+    int w = scenarios.stream().mapToInt(r -> r.scenario().length()).max().orElse(0);
+    String row = "%-" + Math.max(16, w) + "s %8s %8s %8s %8s %12s %10s %10s %15s%n";
     out.printf(Locale.ROOT, row, "scenario", "max", "mean", "lost", "dup", "peak recon/s", "min conn.",
         "imbalance", "duration/floor");
     out.printf(Locale.ROOT, row, "", "disc.", "disc.", "msgs", "msgs", "", "", "", "");
@@ -109,6 +110,27 @@ public final class ReportWriter {
           String.format(Locale.ROOT, "%.1f%%", 100 * r.minConnectedFraction()),
           String.format(Locale.ROOT, "%.2f", r.imbalance()),
           r.durationSeconds() + "s/" + r.floorSeconds() + "s");
+    }
+    if (scenarios.stream().anyMatch(r -> r.outcome() != null)) {
+      outcomeTable(out, scenarios);
+    }
+  }
+
+  /** How each release ended: finished or stuck, nodes left refusing clients, what was left behind. */
+  static void outcomeTable(PrintStream out, List<ScenarioReport> scenarios) {
+    int w = scenarios.stream().mapToInt(r -> r.scenario().length()).max().orElse(0);
+    String row = "%-" + Math.max(16, w) + "s %-9s %9s %8s %9s  %s%n";
+    out.println();
+    out.printf(Locale.ROOT, row, "scenario", "release", "refusing", "stopped", "leftover", "end");
+    out.printf(Locale.ROOT, row, "", "", "nodes", "listed", "pods", "");
+    for (ScenarioReport r : scenarios) {
+      ScenarioReport.Outcome o = r.outcome();
+      if (o == null) {
+        continue;
+      }
+      String end = o.end() + (o.detail() == null || o.detail().isEmpty() ? "" : "; " + o.detail());
+      out.printf(Locale.ROOT, row, r.scenario(), o.finished() ? "finished" : "STUCK", o.nodesRefusing(),
+          o.stoppedNodesListed(), o.leftoverPods(), end.length() > 160 ? end.substring(0, 160) + "..." : end);
     }
   }
 

@@ -33,6 +33,8 @@ import java.util.Map;
  * @param requests request/response scenarios: per path and per second (null for MQTT)
  * @param schema schema-migration scenarios ({@code schema}, {@code schema-bigbang}): requests,
  *     the data's consistency and every rollback's outcome (null for the others)
+ * @param outcome MQTT scenarios that report it: finished or stuck, nodes left refusing clients
+ *     (null for the others)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ScenarioReport(
@@ -56,7 +58,43 @@ public record ScenarioReport(
     Long requestsFailed,
     Double p99Ms,
     Requests requests,
-    Schema schema) {
+    Schema schema,
+    Outcome outcome) {
+
+  /** Every figure but the release's outcome (scenarios that do not report one). */
+  public ScenarioReport(String scenario, String description, int clients, int maxDisconnectsPerClient,
+      double meanDisconnectsPerClient, Map<Integer, Integer> disconnectsHistogram, long messagesLost,
+      long messagesDuplicated, int peakReconnectsPerSecond, int connEvictRate, double minConnectedFraction,
+      double lowestConnectedFraction, double imbalance, long durationSeconds, long floorSeconds, Timeline timeline,
+      Long requestsSent, Long requestsFailed, Double p99Ms, Requests requests, Schema schema) {
+    this(scenario, description, clients, maxDisconnectsPerClient, meanDisconnectsPerClient, disconnectsHistogram,
+        messagesLost, messagesDuplicated, peakReconnectsPerSecond, connEvictRate, minConnectedFraction,
+        lowestConnectedFraction, imbalance, durationSeconds, floorSeconds, timeline, requestsSent, requestsFailed, p99Ms,
+        requests, schema, null);
+  }
+
+  /** The same report with the release's outcome. */
+  public ScenarioReport withOutcome(Outcome o) {
+    return new ScenarioReport(scenario, description, clients, maxDisconnectsPerClient, meanDisconnectsPerClient,
+        disconnectsHistogram, messagesLost, messagesDuplicated, peakReconnectsPerSecond, connEvictRate,
+        minConnectedFraction, lowestConnectedFraction, imbalance, durationSeconds, floorSeconds, timeline, requestsSent,
+        requestsFailed, p99Ms, requests, schema, o);
+  }
+
+  /**
+   * How an MQTT release ended.
+   *
+   * @param finished the release reached its end state within the run's bound; false: it was stuck
+   *     and the run gave up
+   * @param end the end state as the operator reported it (e.g. Ready, Healthy, or where it stuck)
+   * @param nodesRefusing broker nodes still running at the end whose availability_check answers 503
+   *     (an evacuation left on: they refuse clients)
+   * @param stoppedNodesListed nodes a serving broker's {@code /nodes} still lists as stopped at the end
+   * @param leftoverPods pods of the cluster not of the revision that serves at the end
+   * @param detail what else happened, for people
+   */
+  public record Outcome(boolean finished, String end, int nodesRefusing, int stoppedNodesListed, int leftoverPods,
+      String detail) {}
 
   /** A request/response scenario's report: no schema figures. */
   public ScenarioReport(String scenario, String description, int clients, int maxDisconnectsPerClient,

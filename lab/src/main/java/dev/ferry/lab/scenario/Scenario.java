@@ -9,6 +9,22 @@ public enum Scenario {
   BLUEGREEN_PLAIN("bluegreen-plain", "Plain blue-green: start a new set, switch the Service, delete the old pods"),
   FERRY("ferry", "Ferry blue-green: switch, then evacuate each old node at the rate through the EMQX API"),
   REBALANCE("rebalance", "Scale out by one node, then a Rebalance moves clients to it at the rate"),
+  EMQX_OPERATOR("emqx-operator", "The EMQX Operator's blue-green (imitated from its source): a new StatefulSet,"
+      + " the old pods out of the Service once it is Available, then one old node at a time evacuated"
+      + " (EMQX's default 60 s health-check wait included) and scaled down"),
+  EMQX_OPERATOR_ROLLBACK("emqx-operator-rollback", "The EMQX Operator's release, set back to the old image as the"
+      + " first old node starts draining"),
+  EMQX_OPERATOR_BAD_IMAGE("emqx-operator-bad-image", "The EMQX Operator's release to an image that never starts,"
+      + " corrected to the good one 20 s later"),
+  EMQX_OPERATOR_LATE_JOIN("emqx-operator-late-join", "The EMQX Operator's release; the new pods are Ready 20 s"
+      + " before they join the cluster"),
+  EMQX_OPERATOR_REBALANCE_BALANCED("emqx-operator-rebalance-balanced", "No release: the EMQX Operator's Rebalance"
+      + " (its CRD's defaults) on a cluster the Service spread evenly"),
+  FERRY_ROLLBACK("ferry-rollback", "Ferry's release, set back to the old image as the first old node starts draining"),
+  FERRY_BAD_IMAGE("ferry-bad-image", "Ferry's release to an image that never starts, corrected to the good one 20 s later"),
+  FERRY_LATE_JOIN("ferry-late-join", "Ferry's release; the new pods are Ready 20 s before they join the cluster"),
+  FERRY_REBALANCE_BALANCED("ferry-rebalance-balanced", "No release: Ferry's Rebalance (the EMQX Operator's default"
+      + " thresholds) on a cluster the Service spread evenly"),
   HTTP_K8S("http-k8s", "HTTP service, Deployment-style rolling update as users have it today: readiness probe,"
       + " no delayed online, no preStop, default grace period, no drain"),
   HTTP_FERRY("http-ferry", "HTTP service, Ferry Rolling with lifecycle: delayed online, gate off -> endpoints"
@@ -46,6 +62,27 @@ public enum Scenario {
   /** A schema-migration scenario (PostgreSQL, migration Jobs, rollbacks). */
   public boolean schemaMigration() {
     return this == SCHEMA || this == SCHEMA_BIGBANG;
+  }
+
+  /** The EMQX Operator's imitation releases (or rebalances) the cluster. */
+  public boolean emqxOperator() {
+    return name().startsWith("EMQX_OPERATOR");
+  }
+
+  /** The Ferry operator releases the MQTT cluster (its happy path or a fault variant). */
+  public boolean ferryMqtt() {
+    return this == FERRY || name().startsWith("FERRY_");
+  }
+
+  /** What goes wrong in this scenario: {@link ReleaseFault#NONE} on a happy path. */
+  public ReleaseFault fault() {
+    return switch (this) {
+      case EMQX_OPERATOR_ROLLBACK, FERRY_ROLLBACK -> ReleaseFault.ROLLBACK_MID_DRAIN;
+      case EMQX_OPERATOR_BAD_IMAGE, FERRY_BAD_IMAGE -> ReleaseFault.BAD_IMAGE;
+      case EMQX_OPERATOR_LATE_JOIN, FERRY_LATE_JOIN -> ReleaseFault.LATE_JOIN;
+      case EMQX_OPERATOR_REBALANCE_BALANCED, FERRY_REBALANCE_BALANCED -> ReleaseFault.REBALANCE_BALANCED;
+      default -> ReleaseFault.NONE;
+    };
   }
 
   /** Ferry runs the release (rather than plain Kubernetes). */

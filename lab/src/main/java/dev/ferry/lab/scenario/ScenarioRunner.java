@@ -47,7 +47,10 @@ public final class ScenarioRunner {
 
   private ScenarioRunner() {}
 
-  public static ScenarioReport run(Scenario scenario, LabSettings s, Consumer<String> progress) {
+  public static ScenarioReport run(Scenario scenario, LabSettings settings, Consumer<String> progress) {
+    // The EMQX Operator's releases wait EMQX's 60 s per node: the run, and the fleet's traffic, last longer.
+    LabSettings s = scenario.emqxOperator() || scenario.fault() != ReleaseFault.NONE
+        ? EmqxOperatorScenario.settings(settings) : settings;
     if (scenario.requestResponse()) {
       return RequestScenarioRunner.run(scenario, RequestSettings.defaults(), progress);
     }
@@ -64,8 +67,13 @@ public final class ScenarioRunner {
         .brokerProcesses(s.brokerProcesses())
         .kube(s.kube())
         .build();
+    EmqxOperatorScenario emqxOperator = null;
     try (EmbeddedCluster cluster = EmbeddedCluster.start(config)) {
-      deploy(scenario, s, cluster);
+      if (scenario.emqxOperator()) {
+        emqxOperator = EmqxOperatorScenario.deploy(cluster, s, APP, v1(s));
+      } else {
+        deploy(scenario, s, cluster);
+      }
       InetSocketAddress service = cluster.awaitServiceAddress(APP, "mqtt", Duration.ofSeconds(30));
       FleetConfig fleetConfig = FleetConfig.builder(s.clients())
           .protocol(s.protocol())
@@ -97,20 +105,32 @@ public final class ScenarioRunner {
         Set<String> before = servingPods(cluster);
         ticker.scheduleAtFixedRate(() -> progress.accept(progressLine(scenario, s, cluster, fleet, t0, before, steps)),
             2, 2, TimeUnit.SECONDS);
+        ScenarioReport.Outcome outcome;
         try {
-          release(scenario, s, cluster, steps);
+          if (emqxOperator != null) {
+            outcome = emqxOperator.release(scenario.fault(), v1(s), v2(s), steps, s);
+          } else if (scenario.fault() != ReleaseFault.NONE) {
+            outcome = FerryFaults.release(scenario.fault(), cluster, s, APP, v1(s), v2(s), steps);
+          } else {
+            release(scenario, s, cluster, steps);
+            outcome = ReleaseOutcome.measure(cluster, APP, true, "released", "", null);
+          }
         } finally {
           ticker.shutdownNow();
         }
         long t1 = System.currentTimeMillis();
-        if (scenario == Scenario.FERRY) {
+        if (scenario.ferryMqtt()) {
           steps.addOperatorEvents(operatorEvents(cluster));
         }
         fleet.awaitConnected(s.clients(), Duration.ofSeconds(30));
         sleep(Duration.ofSeconds(3));
         FleetReport report = fleet.finish(Duration.ofSeconds(5));
         return report(scenario, s, cluster.nodeSeconds(), report, t0, t1, steps.steps(),
-            operator == null ? null : operator.samples());
+            operator == null ? null : operator.samples()).withOutcome(outcome);
+      } finally {
+        if (emqxOperator != null) {
+          emqxOperator.close();
+        }
       }
     }
   }
@@ -133,7 +153,7 @@ public final class ScenarioRunner {
     switch (scenario) {
       case ROLLING -> c.deployStatefulSet(APP, s.nodes(), v1(s), t);
       case BLUEGREEN_PLAIN -> c.deployPlainBlueGreen(APP, "blue", s.nodes(), v1(s), t);
-      case FERRY, REBALANCE -> {
+      case FERRY, REBALANCE, FERRY_ROLLBACK, FERRY_BAD_IMAGE, FERRY_LATE_JOIN, FERRY_REBALANCE_BALANCED -> {
         c.startOperator();
         c.createApiKeySecret("mqtt-api-key");
         var ld = Workloads.brokerLosslessDeployment(APP, s.nodes(), v1(s), s.connEvictRate(),
@@ -263,7 +283,7 @@ public final class ScenarioRunner {
     List<NodeSecond> seconds = c.nodeSeconds();
     String phase = steps.last() == null ? "releasing" : steps.last();
     Long drain = null;
-    if (scenario == Scenario.FERRY || scenario == Scenario.REBALANCE) {
+    if (scenario.ferryMqtt() || scenario == Scenario.REBALANCE) {
       LosslessDeployment ld = ld(c);
       var status = ld == null ? null : ld.getStatus();
       phase = status == null ? null : ProgressLine.phase(status.getPhase());
@@ -290,6 +310,9 @@ public final class ScenarioRunner {
     return switch (scenario) {
       case ROLLING -> s.nodes() * startup;
       case BLUEGREEN_PLAIN -> startup + s.initialDelay().toSeconds();
+      case EMQX_OPERATOR -> startup + s.initialDelay().toSeconds()
+          + (long) Math.ceil((double) s.clients() / s.connEvictRate())
+          + s.nodes() * (EmqxOperatorScenario.EMQX_DEFAULT_WAIT_HEALTH_CHECK + s.waitTakeover().toSeconds());
       case FERRY -> startup + s.initialDelay().toSeconds()
           + (long) Math.ceil((double) s.clients() / s.connEvictRate())
           + (long) Math.ceil((double) s.nodes() / s.drainParallel()) * s.waitTakeover().toSeconds();
@@ -363,7 +386,7 @@ public final class ScenarioRunner {
     return new ScenarioReport(
         scenario.id(), scenario.description(), s.clients(), fleet.maxDisconnectsPerClient(),
         fleet.meanDisconnectsPerClient(), histogram, fleet.messagesLost(), fleet.messagesDuplicated(), peak,
-        scenario == Scenario.FERRY || scenario == Scenario.REBALANCE ? s.connEvictRate() : 0, (double) minConnected / s.clients(), (double) lowestConnected / s.clients(), imbalance,
+        scenario.ferryMqtt() || scenario.emqxOperator() || scenario == Scenario.REBALANCE ? s.connEvictRate() : 0, (double) minConnected / s.clients(), (double) lowestConnected / s.clients(), imbalance,
         Math.round((t1 - t0) / 1000.0), floor, new ScenarioReport.Timeline(connected, reconnects, perNode, marks, operatorSeconds));
   }
 
