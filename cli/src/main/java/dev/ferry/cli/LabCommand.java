@@ -54,8 +54,11 @@ public final class LabCommand implements Runnable {
   static final class Compare implements Callable<Integer> {
     @Option(names = "--scenarios", split = ",", defaultValue = "rolling,bluegreen-plain,ferry",
         description = "which to run, in order (default ${DEFAULT-VALUE}); MQTT: rolling, bluegreen-plain, ferry,"
-            + " rebalance; request/response: http-k8s, http-ferry, dubbo-k8s, dubbo-ferry; schema migrations"
-            + " (PostgreSQL): schema, schema-bigbang")
+            + " rebalance, emqx-operator (the EMQX Operator's blue-green, imitated from its source); under the faults"
+            + " its users met, each against it and against Ferry: emqx-operator-rollback, ferry-rollback,"
+            + " emqx-operator-bad-image, ferry-bad-image, emqx-operator-late-join, ferry-late-join,"
+            + " emqx-operator-rebalance-balanced, ferry-rebalance-balanced; request/response: http-k8s, http-ferry,"
+            + " dubbo-k8s, dubbo-ferry; schema migrations (PostgreSQL): schema, schema-bigbang")
     List<String> scenarios;
 
     @Option(names = "--replicas", defaultValue = "4",
@@ -292,6 +295,9 @@ public final class LabCommand implements Runnable {
         out.println("publisher and never delivered / delivered twice; min conn.: the lowest share of clients");
         out.println("connected in any second of the release; imbalance: max/avg - 1 of clients per node at the end;");
         out.println("peak recon/s: the most reconnects in one second; duration/floor: the release took, the least it can.");
+        out.println("release: finished, or STUCK (its end state not reached within the run's bound); refusing nodes:");
+        out.println("running brokers whose availability_check answers 503 at the end (an evacuation left on); stopped");
+        out.println("listed: nodes a serving broker's /nodes still lists as stopped; leftover pods: not of the serving revision.");
         if (settings instanceof java.util.Map<?, ?> sm && sm.get("emqx") instanceof java.util.Map<?, ?> e) {
           out.println("Brokers: EMQX " + e.get("edition") + " " + e.get("version") + " (API " + e.get("api") + ")"
               + (((List<?>) e.get("improvements")).isEmpty() ? ", as it is (one burst of the rate a second, flaws included)."
