@@ -4,7 +4,6 @@ import dev.ferry.lab.cluster.EmbeddedCluster;
 import dev.ferry.lab.cluster.Workloads;
 import dev.ferry.lab.emqxoperator.EmqxOperator;
 import dev.ferry.lab.emqxoperator.RebalanceJob;
-import dev.ferry.lab.report.ScenarioReport;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -65,7 +64,7 @@ final class EmqxOperatorScenario implements AutoCloseable {
   }
 
   /** The release (or the Rebalance) under {@code fault}, bounded; how it ended. */
-  ScenarioReport.Outcome release(ReleaseFault fault, String v1, String v2, ReleaseSteps marks, LabSettings s) {
+  ReleaseOutcome.End release(ReleaseFault fault, String v1, String v2, ReleaseSteps marks, LabSettings s) {
     steps.set(marks::mark);
     Duration bound = bound(s);
     if (fault == ReleaseFault.REBALANCE_BALANCED) {
@@ -92,7 +91,7 @@ final class EmqxOperatorScenario implements AutoCloseable {
     long sets = operator.events().stream().filter(e -> e.startsWith("CreateNewStatefulSet")).count();
     String detail = operator.evacuationCalls().stream().map(EmqxOperator.EvacuationCall::node).distinct().count()
         + " evacuations, " + operator.scaledDown().size() + " scale-downs, " + sets + " StatefulSets made (the first deploy's included)";
-    return ReleaseOutcome.measure(cluster, app, finished,
+    return new ReleaseOutcome.End(finished,
         "EMQX " + operator.state() + (finished ? "" : " after " + bound.toSeconds() + " s"), detail,
         Map.of(EmqxOperator.HASH_LABEL, operator.updateRevision()));
   }
@@ -103,12 +102,12 @@ final class EmqxOperatorScenario implements AutoCloseable {
   }
 
   /** A Rebalance resource with the CRD's defaults but the lab's rate, on the balanced cluster. */
-  private ScenarioReport.Outcome rebalance(LabSettings s, ReleaseSteps marks) {
+  private ReleaseOutcome.End rebalance(LabSettings s, ReleaseSteps marks) {
     marks.mark("rebalance");
     RebalanceJob.Result r = RebalanceJob.run(operator, RebalanceJob.Strategy.defaults(s.connEvictRate()),
         Duration.ofSeconds(90));
     boolean ended = !"Processing".equals(r.phase());
-    return ReleaseOutcome.measure(cluster, app, ended,
+    return new ReleaseOutcome.End(ended,
         "Rebalance " + r.phase() + (r.message().isEmpty() ? "" : ": " + r.message()), "", null);
   }
 

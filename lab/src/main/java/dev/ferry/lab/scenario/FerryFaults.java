@@ -6,7 +6,6 @@ import dev.ferry.api.v1alpha1.LosslessDeploymentPhase;
 import dev.ferry.api.v1alpha1.Rebalance;
 import dev.ferry.api.v1alpha1.RebalancePhase;
 import dev.ferry.lab.cluster.EmbeddedCluster;
-import dev.ferry.lab.report.ScenarioReport;
 import java.time.Duration;
 import java.util.Map;
 
@@ -18,7 +17,7 @@ import java.util.Map;
 final class FerryFaults {
   private FerryFaults() {}
 
-  static ScenarioReport.Outcome release(ReleaseFault fault, EmbeddedCluster c, LabSettings s, String app, String v1,
+  static ReleaseOutcome.End release(ReleaseFault fault, EmbeddedCluster c, LabSettings s, String app, String v1,
       String v2, ReleaseSteps marks) {
     Duration bound = EmqxOperatorScenario.bound(s);
     if (fault == ReleaseFault.REBALANCE_BALANCED) {
@@ -50,7 +49,7 @@ final class FerryFaults {
     }, bound);
     LosslessDeployment ld = ld(c, app);
     String message = ld.getStatus().getMessage();
-    return ReleaseOutcome.measure(c, app, finished, "LosslessDeployment " + ld.getStatus().getPhase()
+    return new ReleaseOutcome.End(finished, "LosslessDeployment " + ld.getStatus().getPhase()
             + (finished ? "" : " after " + bound.toSeconds() + " s") + (message == null ? "" : ": " + message),
         "", Map.of(FerryNames.REVISION_LABEL, ld.getStatus().getCurrentRevision()));
   }
@@ -62,7 +61,7 @@ final class FerryFaults {
   }
 
   /** A Rebalance with the EMQX Operator's default thresholds (abs 1000, rel 1.1) and the lab's rate. */
-  private static ScenarioReport.Outcome rebalance(EmbeddedCluster c, LabSettings s, String app, ReleaseSteps marks) {
+  private static ReleaseOutcome.End rebalance(EmbeddedCluster c, LabSettings s, String app, ReleaseSteps marks) {
     var spec = new dev.ferry.api.v1alpha1.RebalanceSpec();
     var target = new dev.ferry.api.v1alpha1.TargetReference();
     target.setName(app);
@@ -86,7 +85,7 @@ final class FerryFaults {
     }, Duration.ofSeconds(90));
     Rebalance r = c.client().resources(Rebalance.class).inNamespace(c.namespace()).withName("on-balanced").get();
     String message = r.getStatus() == null ? null : r.getStatus().getMessage();
-    return ReleaseOutcome.measure(c, app, ended, "Rebalance " + rebalancePhase(c)
+    return new ReleaseOutcome.End(ended, "Rebalance " + rebalancePhase(c)
         + (message == null ? "" : ": " + message), "", null);
   }
 

@@ -27,11 +27,16 @@ final class ReleaseOutcome {
   private ReleaseOutcome() {}
 
   /**
+   * How the release ended, as its driver saw it, before the cluster is measured.
+   *
    * @param servingLabels labels (key and value) that mark the serving revision's pods; pods of the
    *     app without them are left over (null: none is counted)
    */
-  static ScenarioReport.Outcome measure(EmbeddedCluster c, String app, boolean finished, String end, String detail,
-      Map<String, String> servingLabels) {
+  record End(boolean finished, String end, String detail, Map<String, String> servingLabels) {}
+
+  /** The outcome: the release's end and what the cluster shows now. */
+  static ScenarioReport.Outcome measure(EmbeddedCluster c, String app, End end) {
+    Map<String, String> servingLabels = end.servingLabels();
     int refusing = 0;
     int stopped = 0;
     int leftover = 0;
@@ -55,7 +60,7 @@ final class ReleaseOutcome {
         stopped = stoppedNodes(get(c, ip, "nodes").body);
       }
     }
-    return new ScenarioReport.Outcome(finished, end, refusing, stopped, leftover, detail);
+    return new ScenarioReport.Outcome(end.finished(), end.end(), refusing, stopped, leftover, end.detail());
   }
 
   private static int stoppedNodes(String nodesJson) {

@@ -105,15 +105,15 @@ public final class ScenarioRunner {
         Set<String> before = servingPods(cluster);
         ticker.scheduleAtFixedRate(() -> progress.accept(progressLine(scenario, s, cluster, fleet, t0, before, steps)),
             2, 2, TimeUnit.SECONDS);
-        ScenarioReport.Outcome outcome;
+        ReleaseOutcome.End end;
         try {
           if (emqxOperator != null) {
-            outcome = emqxOperator.release(scenario.fault(), v1(s), v2(s), steps, s);
+            end = emqxOperator.release(scenario.fault(), v1(s), v2(s), steps, s);
           } else if (scenario.fault() != ReleaseFault.NONE) {
-            outcome = FerryFaults.release(scenario.fault(), cluster, s, APP, v1(s), v2(s), steps);
+            end = FerryFaults.release(scenario.fault(), cluster, s, APP, v1(s), v2(s), steps);
           } else {
             release(scenario, s, cluster, steps);
-            outcome = ReleaseOutcome.measure(cluster, APP, true, "released", "", null);
+            end = new ReleaseOutcome.End(true, "released", "", null);
           }
         } finally {
           ticker.shutdownNow();
@@ -124,6 +124,7 @@ public final class ScenarioRunner {
         }
         fleet.awaitConnected(s.clients(), Duration.ofSeconds(30));
         sleep(Duration.ofSeconds(3));
+        ScenarioReport.Outcome outcome = ReleaseOutcome.measure(cluster, APP, end);
         FleetReport report = fleet.finish(Duration.ofSeconds(5));
         return report(scenario, s, cluster.nodeSeconds(), report, t0, t1, steps.steps(),
             operator == null ? null : operator.samples()).withOutcome(outcome);
