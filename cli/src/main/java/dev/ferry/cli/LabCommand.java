@@ -56,7 +56,8 @@ public final class LabCommand implements Runnable {
         description = "which to run, in order (default ${DEFAULT-VALUE}); MQTT: rolling, bluegreen-plain, ferry,"
             + " rebalance, emqx-operator (the EMQX Operator's blue-green, imitated from its source); under the faults"
             + " its users met, each against it and against Ferry: emqx-operator-rollback, ferry-rollback,"
-            + " emqx-operator-bad-image, ferry-bad-image, emqx-operator-late-join, ferry-late-join,"
+            + " emqx-operator-bad-image, ferry-bad-image, emqx-operator-bad-image-revert, ferry-bad-image-revert,"
+            + " emqx-operator-late-join, ferry-late-join,"
             + " emqx-operator-rebalance-balanced, ferry-rebalance-balanced; request/response: http-k8s, http-ferry,"
             + " dubbo-k8s, dubbo-ferry; schema migrations (PostgreSQL): schema, schema-bigbang")
     List<String> scenarios;

@@ -84,10 +84,18 @@ final class EmqxOperatorScenario implements AutoCloseable {
         operator.setImage(v2);
         marks.mark("image fixed");
       }
+      case BAD_IMAGE_REVERTED -> {
+        ScenarioRunner.sleep(ReleaseFault.BAD_IMAGE_FIXED_AFTER);
+        operator.setImage(v1);
+        marks.mark("image reverted");
+      }
       default -> { }
     }
-    boolean finished = EmbeddedCluster.await(() -> operator.ready() && !operator.currentRevision().equals(before)
-        && operator.currentRevision().equals(operator.updateRevision()) && oldPodsGone(before), bound);
+    // Done: Ready on one revision; a new one with the old pods gone, unless the user went back.
+    boolean finished = EmbeddedCluster.await(() -> operator.ready()
+        && operator.currentRevision().equals(operator.updateRevision())
+        && (fault == ReleaseFault.BAD_IMAGE_REVERTED || !operator.currentRevision().equals(before) && oldPodsGone(before)),
+        bound);
     long sets = operator.events().stream().filter(e -> e.startsWith("CreateNewStatefulSet")).count();
     String detail = operator.evacuationCalls().stream().map(EmqxOperator.EvacuationCall::node).distinct().count()
         + " evacuations, " + operator.scaledDown().size() + " scale-downs, " + sets + " StatefulSets made (the first deploy's included)";

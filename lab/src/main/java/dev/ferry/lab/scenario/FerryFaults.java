@@ -37,15 +37,21 @@ final class FerryFaults {
         c.setLosslessDeploymentImage(app, v2);
         marks.mark("image fixed");
       }
+      case BAD_IMAGE_REVERTED -> {
+        ScenarioRunner.sleep(ReleaseFault.BAD_IMAGE_FIXED_AFTER);
+        c.setLosslessDeploymentImage(app, v1);
+        marks.mark("image reverted");
+      }
       default -> { }
     }
-    // A rollback may end on the revision it started from: then Healthy is enough, once it left it.
+    // A rollback may end on the revision it started from: then Healthy is enough, once it left it;
+    // after a revert the pods of the bad revision are counted as left over rather than waited for.
     ScenarioRunner.sleep(Duration.ofSeconds(1));
     boolean finished = EmbeddedCluster.await(() -> {
       LosslessDeployment ld = ld(c, app);
       return ld.getStatus() != null && ld.getStatus().getPhase() == LosslessDeploymentPhase.HEALTHY
-          && (fault == ReleaseFault.ROLLBACK_MID_DRAIN || !before.equals(ld.getStatus().getCurrentRevision()))
-          && onlyRevision(c, app, ld.getStatus().getCurrentRevision());
+          && (fault.endsWhereItStarted() || !before.equals(ld.getStatus().getCurrentRevision()))
+          && (fault == ReleaseFault.BAD_IMAGE_REVERTED || onlyRevision(c, app, ld.getStatus().getCurrentRevision()));
     }, bound);
     LosslessDeployment ld = ld(c, app);
     String message = ld.getStatus().getMessage();

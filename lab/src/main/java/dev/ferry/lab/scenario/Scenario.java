@@ -16,12 +16,16 @@ public enum Scenario {
       + " first old node starts draining"),
   EMQX_OPERATOR_BAD_IMAGE("emqx-operator-bad-image", "The EMQX Operator's release to an image that never starts,"
       + " corrected to the good one 20 s later"),
+  EMQX_OPERATOR_BAD_IMAGE_REVERT("emqx-operator-bad-image-revert", "The EMQX Operator's release to an image that"
+      + " never starts, set back to the old image 20 s later"),
   EMQX_OPERATOR_LATE_JOIN("emqx-operator-late-join", "The EMQX Operator's release; the new pods are Ready 20 s"
       + " before they join the cluster"),
   EMQX_OPERATOR_REBALANCE_BALANCED("emqx-operator-rebalance-balanced", "No release: the EMQX Operator's Rebalance"
       + " (its CRD's defaults) on a cluster the Service spread evenly"),
   FERRY_ROLLBACK("ferry-rollback", "Ferry's release, set back to the old image as the first old node starts draining"),
   FERRY_BAD_IMAGE("ferry-bad-image", "Ferry's release to an image that never starts, corrected to the good one 20 s later"),
+  FERRY_BAD_IMAGE_REVERT("ferry-bad-image-revert", "Ferry's release to an image that never starts, set back to the"
+      + " old image 20 s later"),
   FERRY_LATE_JOIN("ferry-late-join", "Ferry's release; the new pods are Ready 20 s before they join the cluster"),
   FERRY_REBALANCE_BALANCED("ferry-rebalance-balanced", "No release: Ferry's Rebalance (the EMQX Operator's default"
       + " thresholds) on a cluster the Service spread evenly"),
@@ -79,6 +83,7 @@ public enum Scenario {
     return switch (this) {
       case EMQX_OPERATOR_ROLLBACK, FERRY_ROLLBACK -> ReleaseFault.ROLLBACK_MID_DRAIN;
       case EMQX_OPERATOR_BAD_IMAGE, FERRY_BAD_IMAGE -> ReleaseFault.BAD_IMAGE;
+      case EMQX_OPERATOR_BAD_IMAGE_REVERT, FERRY_BAD_IMAGE_REVERT -> ReleaseFault.BAD_IMAGE_REVERTED;
       case EMQX_OPERATOR_LATE_JOIN, FERRY_LATE_JOIN -> ReleaseFault.LATE_JOIN;
       case EMQX_OPERATOR_REBALANCE_BALANCED, FERRY_REBALANCE_BALANCED -> ReleaseFault.REBALANCE_BALANCED;
       default -> ReleaseFault.NONE;

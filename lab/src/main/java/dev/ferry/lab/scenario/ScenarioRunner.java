@@ -154,7 +154,8 @@ public final class ScenarioRunner {
     switch (scenario) {
       case ROLLING -> c.deployStatefulSet(APP, s.nodes(), v1(s), t);
       case BLUEGREEN_PLAIN -> c.deployPlainBlueGreen(APP, "blue", s.nodes(), v1(s), t);
-      case FERRY, REBALANCE, FERRY_ROLLBACK, FERRY_BAD_IMAGE, FERRY_LATE_JOIN, FERRY_REBALANCE_BALANCED -> {
+      case FERRY, REBALANCE, FERRY_ROLLBACK, FERRY_BAD_IMAGE, FERRY_BAD_IMAGE_REVERT, FERRY_LATE_JOIN,
+          FERRY_REBALANCE_BALANCED -> {
         c.startOperator();
         c.createApiKeySecret("mqtt-api-key");
         var ld = Workloads.brokerLosslessDeployment(APP, s.nodes(), v1(s), s.connEvictRate(),
