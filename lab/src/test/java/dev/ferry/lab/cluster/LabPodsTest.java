@@ -19,6 +19,14 @@ class LabPodsTest {
   }
 
   @Test
+  void anImageTaggedJoinsAfterJoinsItsClusterThatLateAndStillHasItsVersion() {
+    assertThat(LabPods.joinDelay("emqx:5.8.1-joins-after-20s")).isEqualTo(java.time.Duration.ofSeconds(20));
+    assertThat(LabPods.joinDelay("emqx:5.8.1")).isZero();
+    assertThat(LabPods.joinDelay(null)).isZero();
+    assertThat(LabPods.version("emqx:5.8.1-joins-after-20s")).isEqualTo("5.8.1");
+  }
+
+  @Test
   void endpointConditionsAreKubernetesOnes() {
     Pod readyPod = new PodBuilder().withNewMetadata().endMetadata().withNewStatus()
         .withConditions(new PodConditionBuilder().withType("Ready").withStatus("True").build()).endStatus().build();

@@ -49,6 +49,18 @@ class ReportWriterTest {
     assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("ferry").contains("99.0%").contains("30s/28s");
   }
 
+  @Test
+  void theOutcomeTableSaysStuckAndNodesLeftRefusing() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    ScenarioReport stuck = ferry().withOutcome(new ScenarioReport.Outcome(false, "EMQX Available after 500 s", 1, 3, 2, ""));
+    ReportWriter.table(new PrintStream(bytes, true, StandardCharsets.UTF_8), List.of(stuck));
+    String table = bytes.toString(StandardCharsets.UTF_8);
+    assertThat(table).contains("refusing").contains("STUCK").contains("EMQX Available after 500 s");
+    bytes.reset();
+    ReportWriter.table(new PrintStream(bytes, true, StandardCharsets.UTF_8), List.of(ferry()));
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).doesNotContain("refusing"); // no outcome, no table
+  }
+
   static ScenarioReport httpFerry() {
     var service = new ScenarioReport.Path("Service", 600, 600, 0, Map.of(), 10.5, 15.0, List.of());
     var ingress = new ScenarioReport.Path("ingress", 600, 598, 2, Map.of("HTTP_5XX", 2L), 10.6, 21.0, List.of("HTTP_5XX: status 502 (x2)"));
