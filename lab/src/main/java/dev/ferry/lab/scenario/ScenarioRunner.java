@@ -67,11 +67,11 @@ public final class ScenarioRunner {
         .brokerProcesses(s.brokerProcesses())
         .kube(s.kube())
         .build();
-    EmqxOperatorScenario emqxOperator = null;
-    try (EmbeddedCluster cluster = EmbeddedCluster.start(config)) {
-      if (scenario.emqxOperator()) {
-        emqxOperator = EmqxOperatorScenario.deploy(cluster, s, APP, v1(s));
-      } else {
+    // The EMQX Operator's imitation (null for the others) stops before the cluster does.
+    try (EmbeddedCluster cluster = EmbeddedCluster.start(config);
+        EmqxOperatorScenario emqxOperator = scenario.emqxOperator()
+            ? EmqxOperatorScenario.deploy(cluster, s, APP, v1(s)) : null) {
+      if (emqxOperator == null) {
         deploy(scenario, s, cluster);
       }
       InetSocketAddress service = cluster.awaitServiceAddress(APP, "mqtt", Duration.ofSeconds(30));
@@ -128,10 +128,6 @@ public final class ScenarioRunner {
         FleetReport report = fleet.finish(Duration.ofSeconds(5));
         return report(scenario, s, cluster.nodeSeconds(), report, t0, t1, steps.steps(),
             operator == null ? null : operator.samples()).withOutcome(outcome);
-      } finally {
-        if (emqxOperator != null) {
-          emqxOperator.close();
-        }
       }
     }
   }
