@@ -67,6 +67,11 @@ public class LosslessDeploymentSpec {
       + "deployment are not held. `ferry pause` and `ferry resume` set it.")
   private Boolean paused;
 
+  @JsonPropertyDescription("Automatic rebalance after new pods joined outside a release (a scale-out, a pod "
+      + "replaced): the operator judges the brokers' load once it has settled and, when it is outside the "
+      + "thresholds either way, runs a Rebalance of its own with these settings. Needs spec.drain.type emqx.")
+  private AutoRebalanceSpec rebalance;
+
   public Integer getReplicas() {
     return replicas;
   }
@@ -162,6 +167,19 @@ public class LosslessDeploymentSpec {
     return Boolean.TRUE.equals(paused);
   }
 
+  public AutoRebalanceSpec getRebalance() {
+    return rebalance;
+  }
+
+  public void setRebalance(AutoRebalanceSpec rebalance) {
+    this.rebalance = rebalance;
+  }
+
+  /** Whether the operator rebalances on its own ({@code spec.rebalance.auto: true}). */
+  public boolean autoRebalance() {
+    return rebalance != null && rebalance.auto();
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof LosslessDeploymentSpec that
@@ -174,19 +192,21 @@ public class LosslessDeploymentSpec {
         && Objects.equals(drain, that.drain)
         && Objects.equals(lifecycle, that.lifecycle)
         && Objects.equals(migrations, that.migrations)
-        && Objects.equals(paused, that.paused);
+        && Objects.equals(paused, that.paused)
+        && Objects.equals(rebalance, that.rebalance);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(replicas, selector, template, service, revisionHistoryLimit, strategy, drain,
-        lifecycle, migrations, paused);
+        lifecycle, migrations, paused, rebalance);
   }
 
   @Override
   public String toString() {
     return "LosslessDeploymentSpec{replicas=" + replicas + ", selector=" + selector + ", template=" + template
         + ", service=" + service + ", revisionHistoryLimit=" + revisionHistoryLimit + ", strategy=" + strategy
-        + ", drain=" + drain + ", lifecycle=" + lifecycle + ", migrations=" + migrations + ", paused=" + paused + "}";
+        + ", drain=" + drain + ", lifecycle=" + lifecycle + ", migrations=" + migrations + ", paused=" + paused
+        + ", rebalance=" + rebalance + "}";
   }
 }

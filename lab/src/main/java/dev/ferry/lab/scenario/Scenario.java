@@ -9,6 +9,8 @@ public enum Scenario {
   BLUEGREEN_PLAIN("bluegreen-plain", "Plain blue-green: start a new set, switch the Service, delete the old pods"),
   FERRY("ferry", "Ferry blue-green: switch, then evacuate each old node at the rate through the EMQX API"),
   REBALANCE("rebalance", "Scale out by one node, then a Rebalance moves clients to it at the rate"),
+  SCALE_OUT("scale-out", "Scale out by one node with spec.rebalance.auto: the operator judges the load once it"
+      + " settles and runs a Rebalance of its own; nobody writes one"),
   HTTP_K8S("http-k8s", "HTTP service, Deployment-style rolling update as users have it today: readiness probe,"
       + " no delayed online, no preStop, default grace period, no drain"),
   HTTP_FERRY("http-ferry", "HTTP service, Ferry Rolling with lifecycle: delayed online, gate off -> endpoints"

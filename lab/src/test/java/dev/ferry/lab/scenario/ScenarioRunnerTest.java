@@ -56,4 +56,20 @@ class ScenarioRunnerTest {
     assertThat(ferry.timeline().connectionsPerNode()).hasSizeGreaterThanOrEqualTo(4); // counts from the child JVMs
     assertThat(ferry.imbalance()).isLessThan(0.5);
   }
+
+  /**
+   * Scale-out with spec.rebalance.auto and no Rebalance written by hand: the new node ends with its
+   * share, each moved client moved once, nothing lost, no second with more reconnects than the rate.
+   */
+  @Test
+  void aScaleOutRebalancesOnItsOwnAndLandsBalancedBothWays() {
+    ScenarioReport r = ScenarioRunner.run(Scenario.SCALE_OUT, SMALL, l -> {});
+    assertThat(r.maxDisconnectsPerClient()).isEqualTo(1);
+    assertThat(r.disconnectsHistogram().getOrDefault(1, 0)).as("the clients the new node needed")
+        .isBetween(150 / 4 - 5, 150 / 4 + 5);
+    assertThat(r.messagesLost()).isZero();
+    assertThat(r.imbalance()).isLessThanOrEqualTo(0.10);
+    assertThat(r.peakReconnectsPerSecond()).isLessThanOrEqualTo(r.connEvictRate());
+    assertThat(r.timeline().nodesStartToEnd()).as("the new node started empty").contains("/0").doesNotStartWith("-");
+  }
 }

@@ -95,6 +95,7 @@ final class StatusRecorder {
     s.setDrained(drained);
     s.setDrain(drainStatus(old.getDrain(), step, drains, now));
     s.setSchema(old.getSchema());
+    s.setRebalance(old.getRebalance()); // the automatic rebalance's part of the pass replaces it when it runs
 
     boolean releasing = r.phase().releasing();
     long serving = live.stream().filter(PodView::serving).count();
