@@ -63,10 +63,15 @@ class ScenarioRunnerTest {
    */
   @Test
   void aScaleOutRebalancesOnItsOwnAndLandsBalancedBothWays() {
-    ScenarioReport r = ScenarioRunner.run(Scenario.SCALE_OUT, SMALL, l -> {});
+    // 400 clients: thresholds of 5 (5% of a node's share, as at the default size); at 150 they are 1
+    // client, finer than a tick.
+    LabSettings s = new LabSettings(3, 400, MqttProtocol.V5, 50, false, 100,
+        Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(300),
+        Duration.ofMinutes(2), LabSettings.EMQX, 0, false, 1, dev.ferry.lab.cluster.Kube.EMBEDDED);
+    ScenarioReport r = ScenarioRunner.run(Scenario.SCALE_OUT, s, l -> {});
     assertThat(r.maxDisconnectsPerClient()).isEqualTo(1);
-    assertThat(r.disconnectsHistogram().getOrDefault(1, 0)).as("the clients the new node needed")
-        .isBetween(150 / 4 - 5, 150 / 4 + 5);
+    assertThat(r.disconnectsHistogram().getOrDefault(1, 0)).as("about the clients the new node needed")
+        .isBetween(400 / 4 - 15, 400 / 4 + 15);
     assertThat(r.messagesLost()).isZero();
     assertThat(r.imbalance()).isLessThanOrEqualTo(0.10);
     assertThat(r.peakReconnectsPerSecond()).isLessThanOrEqualTo(r.connEvictRate());
