@@ -54,10 +54,11 @@ without template actions: DeployManifestsTest reads it as YAML and checks it aga
 - apiGroups: ["ferry.dev"]
   resources: ["losslessdeployments", "rebalances"]
   verbs: ["get", "list", "watch", "patch", "update"]
-# A LosslessDeployment with spec.rebalance.auto gets a Rebalance of its own after a scale-out.
+# A LosslessDeployment with spec.rebalance.auto gets a Rebalance of its own after a scale-out
+# (and the previous one, ended, is deleted).
 - apiGroups: ["ferry.dev"]
   resources: ["rebalances"]
-  verbs: ["create"]
+  verbs: ["create", "delete"]
 - apiGroups: ["ferry.dev"]
   resources: ["losslessdeployments/status", "rebalances/status"]
   verbs: ["get", "patch", "update"]

@@ -128,6 +128,22 @@ class AutoRebalanceTest {
   }
 
   @Test
+  void aSecondScaleOutGetsItsOwnRebalanceAndTheEndedOneIsDeleted() throws Exception {
+    deploy(1);
+    clients = Clients.connect(60, h::routeNewConnection);
+    scaleTo(4);
+    await().atMost(Duration.ofSeconds(90)).until(() -> auto() != null && auto().getPhase() == AutoRebalancePhase.COMPLETED);
+    String first = auto().getRebalance();
+    scaleTo(5);
+    await().atMost(Duration.ofSeconds(90)).until(() -> auto().getPhase() == AutoRebalancePhase.COMPLETED
+        && !first.equals(auto().getRebalance()));
+    assertThat(rebalances()).extracting(rb -> rb.getMetadata().getName()).containsExactly(auto().getRebalance());
+    assertThat(auto().getPods()).hasSize(5);
+    await().atMost(Duration.ofSeconds(10)).until(() -> h.serving().size() == 5 && clients.connected() == 60);
+    assertThat(RebalanceMath.balancedBothWays(loads(), new Thresholds(3, 1.1))).as("balanced: " + loads()).isTrue();
+  }
+
+  @Test
   void aBalancedScaleOutNeedsNoRebalance() {
     deploy(0); // no clients: every broker at 0 is balanced both ways
     scaleTo(4);

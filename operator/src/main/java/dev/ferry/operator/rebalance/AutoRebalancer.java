@@ -70,8 +70,16 @@ public final class AutoRebalancer {
       next.setRebalance(null);
       return null;
     }
-    Observation o = observe(ld, next, live, old, now);
+    // The Rebalances are listed only when they matter (one of ours runs, or the load is about to be
+    // judged), not on every pass of a release.
+    Record recorded = record(old);
+    boolean following = recorded != null && recorded.state() == State.RUNNING;
+    Observation o = observe(ld, next, live, recorded, following ? rebalancesOf(ld) : List.of(), now);
     Decision d = AutoRebalancePlan.next(o);
+    if (d.action() instanceof Action.Judge && !following) {
+      o = observe(ld, next, live, recorded, rebalancesOf(ld), now);
+      d = AutoRebalancePlan.next(o);
+    }
     if (d.action() instanceof Action.Judge) {
       d = judge(ld, o, d, live, apis);
     }
@@ -82,16 +90,16 @@ public final class AutoRebalancer {
     return d.recheck();
   }
 
+  /** {@code rebalances}: those of the deployment, or none when they were not listed. */
   private Observation observe(LosslessDeployment ld, LosslessDeploymentStatus next, List<Pod> live,
-      AutoRebalanceStatus old, Instant now) {
+      Record recorded, List<Rebalance> rebalances, Instant now) {
     String revision = next.getCurrentRevision();
     List<String> pods = live.stream().filter(p -> Objects.equals(revision, PodStates.revision(p)))
         .map(p -> p.getMetadata().getName()).sorted().toList();
-    Record recorded = record(old);
     Owned owned = Owned.NONE;
     String ownedMessage = null;
     List<String> others = new ArrayList<>();
-    for (Rebalance rb : rebalancesOf(ld)) {
+    for (Rebalance rb : rebalances) {
       String name = rb.getMetadata().getName();
       RebalancePhase phase = rb.getStatus() == null ? null : rb.getStatus().getPhase();
       if (recorded != null && name.equals(recorded.rebalance())) {
@@ -101,7 +109,7 @@ public final class AutoRebalancer {
         others.add(name);
       }
     }
-    if (recorded != null && recorded.rebalance() != null && owned == Owned.NONE) {
+    if (recorded != null && recorded.state() == State.RUNNING && owned == Owned.NONE) {
       owned = Owned.GONE;
     }
     AutoRebalanceSpec spec = ld.getSpec().getRebalance();
@@ -187,6 +195,7 @@ public final class AutoRebalancer {
     Rebalance rb = rebalance(ld, name);
     try {
       client.resource(rb).create();
+      forgetPrevious(ld, o.recorded().rebalance(), name);
       log.info("event=auto_rebalance_created resource={}/{} rebalance={} {}", ld.getMetadata().getNamespace(),
           ld.getMetadata().getName(), name, d.record().message());
       return d;
@@ -199,6 +208,22 @@ public final class AutoRebalancer {
       Record r = new Record(State.WAITING, o.recorded().revision(), o.recorded().pods(), o.recorded().podsChangedAt(),
           o.recorded().rebalance(), why);
       return new Decision(new Action.None(), r, "RebalanceNotCreated", true, Duration.ofSeconds(10));
+    }
+  }
+
+  /**
+   * The previous automatic Rebalance, ended, is deleted once a new one is made: one per scale-out
+   * would pile up. Its outcome stays in the events; one made by hand is never touched.
+   */
+  private void forgetPrevious(LosslessDeployment ld, String previous, String name) {
+    if (previous == null || previous.equals(name)) {
+      return;
+    }
+    var resource = client.resources(Rebalance.class).inNamespace(ld.getMetadata().getNamespace()).withName(previous);
+    Rebalance rb = resource.get();
+    RebalancePhase phase = rb == null || rb.getStatus() == null ? null : rb.getStatus().getPhase();
+    if (ownedBy(rb, ld) && (phase == RebalancePhase.COMPLETED || phase == RebalancePhase.FAILED)) {
+      resource.delete();
     }
   }
 
