@@ -67,6 +67,11 @@ public class LosslessDeploymentSpec {
       + "deployment are not held. `ferry pause` and `ferry resume` set it.")
   private Boolean paused;
 
+  @JsonPropertyDescription("A running StatefulSet or Deployment and the Service of spec.service to take over "
+      + "without a restart: Ferry's pods start beside the adopted ones, the Service's selector gains "
+      + "ferry.dev/deployment once, and the adopted pods are drained one at a time (docs/adopt.md).")
+  private AdoptSpec adopt;
+
   public Integer getReplicas() {
     return replicas;
   }
@@ -162,6 +167,14 @@ public class LosslessDeploymentSpec {
     return Boolean.TRUE.equals(paused);
   }
 
+  public AdoptSpec getAdopt() {
+    return adopt;
+  }
+
+  public void setAdopt(AdoptSpec adopt) {
+    this.adopt = adopt;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof LosslessDeploymentSpec that
@@ -174,19 +187,21 @@ public class LosslessDeploymentSpec {
         && Objects.equals(drain, that.drain)
         && Objects.equals(lifecycle, that.lifecycle)
         && Objects.equals(migrations, that.migrations)
-        && Objects.equals(paused, that.paused);
+        && Objects.equals(paused, that.paused)
+        && Objects.equals(adopt, that.adopt);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(replicas, selector, template, service, revisionHistoryLimit, strategy, drain,
-        lifecycle, migrations, paused);
+        lifecycle, migrations, paused, adopt);
   }
 
   @Override
   public String toString() {
     return "LosslessDeploymentSpec{replicas=" + replicas + ", selector=" + selector + ", template=" + template
         + ", service=" + service + ", revisionHistoryLimit=" + revisionHistoryLimit + ", strategy=" + strategy
-        + ", drain=" + drain + ", lifecycle=" + lifecycle + ", migrations=" + migrations + ", paused=" + paused + "}";
+        + ", drain=" + drain + ", lifecycle=" + lifecycle + ", migrations=" + migrations + ", paused=" + paused
+        + ", adopt=" + adopt + "}";
   }
 }

@@ -74,6 +74,9 @@ public class LosslessDeploymentStatus {
   @JsonPropertyDescription("Schema version and migration phase, when spec.migrations is set.")
   private SchemaStatus schema;
 
+  @JsonPropertyDescription("The take-over of spec.adopt, once it started.")
+  private AdoptionStatus adoption;
+
   @JsonPropertyDescription("A human-readable summary of the current state.")
   private String message;
 
@@ -205,6 +208,14 @@ public class LosslessDeploymentStatus {
     this.message = message;
   }
 
+  public AdoptionStatus getAdoption() {
+    return adoption;
+  }
+
+  public void setAdoption(AdoptionStatus adoption) {
+    this.adoption = adoption;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof LosslessDeploymentStatus that
@@ -223,13 +234,15 @@ public class LosslessDeploymentStatus {
         && Objects.equals(drain, that.drain)
         && Objects.equals(drained, that.drained)
         && Objects.equals(schema, that.schema)
-        && Objects.equals(message, that.message);
+        && Objects.equals(message, that.message)
+        && Objects.equals(adoption, that.adoption);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(observedGeneration, phase, phaseStartedAt, currentRevision, updateRevision, collisionCount,
-        replicas, readyReplicas, ready, updatedReplicas, selector, conditions, drain, drained, schema, message);
+        replicas, readyReplicas, ready, updatedReplicas, selector, conditions, drain, drained, schema, message,
+        adoption);
   }
 
   @Override
@@ -239,6 +252,6 @@ public class LosslessDeploymentStatus {
         + updateRevision + ", collisionCount=" + collisionCount + ", replicas=" + replicas + ", readyReplicas="
         + readyReplicas + ", updatedReplicas=" + updatedReplicas + ", selector=" + selector + ", conditions="
         + conditions + ", drain=" + drain + ", drained=" + drained + ", schema=" + schema + ", message="
-        + message + "}";
+        + message + ", adoption=" + adoption + "}";
   }
 }

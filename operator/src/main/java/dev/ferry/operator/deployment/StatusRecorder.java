@@ -95,6 +95,7 @@ final class StatusRecorder {
     s.setDrained(drained);
     s.setDrain(drainStatus(old.getDrain(), step, drains, now));
     s.setSchema(old.getSchema());
+    s.setAdoption(old.getAdoption()); // the take-over, once over, is kept as it ended
 
     boolean releasing = r.phase().releasing();
     long serving = live.stream().filter(PodView::serving).count();
