@@ -62,9 +62,13 @@ class AdoptionTest {
         .withNewSpec().withSelector(APP)
           .addNewPort().withName("mqtt").withPort(1883).withTargetPort(new IntOrString("mqtt")).endPort()
         .endSpec().build()).create();
+    h.startOperator();
+  }
+
+  /** The StatefulSet of 3 brokers, all ready. */
+  void statefulSetRunning() {
     client.apps().statefulSets().resource(statefulSet(3)).create();
     await().atMost(Duration.ofSeconds(60)).until(this::statefulSetSteady);
-    h.startOperator();
   }
 
   @AfterEach
@@ -75,6 +79,7 @@ class AdoptionTest {
 
   @Test
   void aStatefulSetIsTakenOverHighestOrdinalFirstEachClientMovedOnceAndNoPodCreatedAgain() throws Exception {
+    statefulSetRunning();
     try (Clients clients = Clients.connect(30, this::routeAsTheService)) {
       assertThat(clients.connected()).isEqualTo(30);
       client.resources(LosslessDeployment.class).resource(adopting()).create();
@@ -110,6 +115,7 @@ class AdoptionTest {
 
   @Test
   void anAbortMidDrainGivesTheClientsBackToTheStatefulSetAndRestoresItsObjects() throws Exception {
+    statefulSetRunning();
     try (Clients clients = Clients.connect(30, this::routeAsTheService)) {
       LosslessDeployment ld = adopting();
       ld.getSpec().getDrain().setConnEvictRate(4); // slow enough to abort while emqx-1 drains
@@ -140,6 +146,7 @@ class AdoptionTest {
 
   @Test
   void theLosslessDeploymentDeletedMidAdoptionRollsBackBeforeItGoes() throws Exception {
+    statefulSetRunning();
     try (Clients clients = Clients.connect(30, this::routeAsTheService)) {
       LosslessDeployment ld = adopting();
       ld.getSpec().getDrain().setConnEvictRate(4);
@@ -159,6 +166,7 @@ class AdoptionTest {
 
   @Test
   void aStatefulSetThatIsNotSelectedByTheServiceIsNotTouched() throws Exception {
+    statefulSetRunning();
     client.services().withName("mqtt").edit(s -> {
       s.getSpec().setSelector(Map.of("app", "other"));
       return s;
@@ -171,6 +179,36 @@ class AdoptionTest {
     assertThat(client.apps().statefulSets().withName(STS).get().getMetadata().getAnnotations()).isNullOrEmpty();
     assertThat(client.apps().replicaSets().list().getItems()).isEmpty();
     assertThat(h.ld("mqtt").getMetadata().getFinalizers()).doesNotContain(AdoptSpec.ADOPTION_FINALIZER);
+  }
+
+  @Test
+  void aDeploymentIsTakenOverOnePodAtATimeByPodDeletionCostAndDeletedAfterwards() throws Exception {
+    client.apps().deployments().resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+        .withNewMetadata().withName("web").endMetadata()
+        .withNewSpec().withReplicas(2).withNewSelector().withMatchLabels(APP).endSelector()
+          .withTemplate(statefulSet(2).getSpec().getTemplate())
+        .endSpec().build()).create();
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      var d = client.apps().deployments().withName("web").get();
+      return d.getStatus() != null && Integer.valueOf(2).equals(d.getStatus().getReadyReplicas());
+    });
+    List<String> before = routable().stream().map(p -> p.getMetadata().getName()).sorted().toList();
+    try (Clients clients = Clients.connect(20, this::routeAsTheService)) {
+      LosslessDeployment ld = adopting();
+      ld.getSpec().setReplicas(2);
+      ld.getSpec().getAdopt().setKind(AdoptKind.DEPLOYMENT);
+      ld.getSpec().getAdopt().setName("web");
+      ld.getSpec().getAdopt().setAfterwards(dev.ferry.api.v1alpha1.AdoptAfterwards.DELETE);
+      client.resources(LosslessDeployment.class).resource(ld).create();
+
+      await().atMost(Duration.ofSeconds(120)).until(() -> adoptionPhase() == AdoptionPhase.COMPLETED);
+      await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected() == 20);
+      assertThat(h.ld("mqtt").getStatus().getAdoption().getRemoved()).containsExactlyInAnyOrderElementsOf(before);
+      assertThat(clients.disconnectsPerClient()).containsOnly(1);
+      assertThat(client.apps().deployments().withName("web").get()).isNull();
+      // The ReplicaSet removed exactly the drained pods: no pod of the Deployment other than the first two.
+      assertThat(h.cluster.deletedPods()).filteredOn(p -> p.startsWith("web-")).containsExactlyInAnyOrderElementsOf(before);
+    }
   }
 
   /** The StatefulSet at its 3 replicas, all ready; the Service's selector and both objects as before. */

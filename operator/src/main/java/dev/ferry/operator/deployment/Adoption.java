@@ -104,7 +104,7 @@ final class Adoption {
     AdoptSpec adopt = ld.getSpec().getAdopt();
     AdoptionStatus recorded = ld.getStatus() == null ? null : ld.getStatus().getAdoption();
     State state = state(recorded);
-    List<SpecProblem> problems = problems(ld, adopt, state);
+    List<SpecProblem> problems = problems(ld, adopt, state, templateRevision);
     if (!problems.isEmpty()) {
       return invalid(ld, problems, now);
     }
@@ -133,22 +133,20 @@ final class Adoption {
 
   // ---- validation ----
 
-  private List<SpecProblem> problems(LosslessDeployment ld, AdoptSpec adopt, State state) {
+  /** What stands in the way; the cluster is checked only before the adoption (re)starts. */
+  private List<SpecProblem> problems(LosslessDeployment ld, AdoptSpec adopt, State state, String templateRevision) {
     if (adopt == null) {
       return List.of(new SpecProblem("spec.adopt", "cannot be removed while the adoption runs ("
           + state.phase() + "): abort it (ferry abort) and let it roll back first"));
     }
-    boolean starting = state == null || (state.phase() == AdoptionPhase.RolledBack && !ld.isMarkedForDeletion());
-    if (!starting) {
+    boolean starting = state == null || !AdoptionPlan.revision(state, templateRevision).equals(state.revision());
+    if (!starting || ld.isMarkedForDeletion()) {
       return List.of();
     }
     var s = ld.getStatus();
     if (state == null && s != null && s.getCurrentRevision() != null) {
       return List.of(new SpecProblem("spec.adopt", "this LosslessDeployment runs pods of its own already: only a "
           + "new one takes a workload over"));
-    }
-    if (state != null || ld.isMarkedForDeletion()) {
-      return List.of(); // a rolled-back adoption starts again only with a new template, checked as it starts
     }
     String ns = ld.getMetadata().getNamespace();
     StatefulSet sts = adopt.getKind() == AdoptKind.STATEFUL_SET
