@@ -114,6 +114,33 @@ class AdoptionTest {
   }
 
   @Test
+  void anOperatorKilledMidDrainIsFollowedByOneThatFinishesTheAdoptionFromWhatItFinds() throws Exception {
+    statefulSetRunning();
+    try (Clients clients = Clients.connect(30, this::routeAsTheService)) {
+      LosslessDeployment ld = adopting();
+      ld.getSpec().getDrain().setConnEvictRate(4);
+      ld.getSpec().getDrain().setSessEvictRate(4);
+      client.resources(LosslessDeployment.class).resource(ld).create();
+      await().atMost(Duration.ofSeconds(120)).until(() -> {
+        var st = h.ld("mqtt").getStatus();
+        return st != null && st.getAdoption() != null && st.getAdoption().getRemoved().contains("emqx-2")
+            && st.getDrain() != null && "emqx-1".equals(st.getDrain().getPod())
+            && "evicting_conns".equals(st.getDrain().getState());
+      });
+      h.stopOperator();
+      Thread.sleep(1500); // EMQX goes on evacuating emqx-1 with no operator
+      h.startOperator();
+
+      await().atMost(Duration.ofSeconds(120)).until(() -> adoptionPhase() == AdoptionPhase.COMPLETED);
+      await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected() == 30);
+      assertThat(h.ld("mqtt").getStatus().getAdoption().getRemoved()).containsExactly("emqx-2", "emqx-1", "emqx-0");
+      assertThat(stsPodsCreated).hasSize(3);
+      assertThat(clients.disconnectsPerClient()).containsOnly(1);
+      h.cluster.askEveryBroker((b, api) -> assertThat(api.globalStatus().evacuations()).isEmpty());
+    }
+  }
+
+  @Test
   void anAbortMidDrainGivesTheClientsBackToTheStatefulSetAndRestoresItsObjects() throws Exception {
     statefulSetRunning();
     try (Clients clients = Clients.connect(30, this::routeAsTheService)) {

@@ -128,6 +128,7 @@ final class Adoption {
       return new Outcome(ld.getStatus(), AFTER_ACTION); // the finalizer is gone, and with it the resource
     }
     LosslessDeploymentStatus next = record(ld, adopt, step, w, recorded, now);
+    observe(ld, step, w.observation().drains());
     return new Outcome(next, delay(step, now));
   }
 
@@ -361,6 +362,16 @@ final class Adoption {
     a.setRemoved(removed);
     next.setAdoption(a);
     return next;
+  }
+
+  /** The same gauges as a release: ferry_phase (the release phase the adoption shows) and the drain's counts. */
+  private void observe(LosslessDeployment ld, AdoptionStep step, Map<String, DrainView> drains) {
+    String ns = ld.getMetadata().getNamespace();
+    String name = ld.getMetadata().getName();
+    metrics.phase(LosslessDeploymentReconciler.KIND, ns, name, phase(step.state().phase()).name(),
+        java.util.Arrays.stream(Phase.values()).map(Enum::name).toList());
+    DrainView d = step.drainPod() == null ? null : drains.get(step.drainPod());
+    metrics.drain(ns, name, d == null ? -1 : d.connections(), d == null ? -1 : d.sessions());
   }
 
   private static Phase phase(AdoptionPhase p) {
