@@ -52,6 +52,7 @@ import java.util.stream.Stream;
  *       ordinal's count, and its controller removes exactly that pod (a StatefulSet pod deleted
  *       directly would be created again at once). A Deployment's victim gets pod-deletion-cost
  *       -99999 and its Deployment one replica less. The next victim waits until the last is gone.
+ *       A pod of R that comes back meanwhile (its ReplicaSet replaced one) gets its gate opened.
  *       None left: the workload at zero, deleted if asked, the finalizer removed: Completed.
  *   <li><b>RollingBack</b> (an abort of R, the deadline, the LosslessDeployment deleted): stop the
  *       adopted pods' drains, bring the workload back to its recorded replicas and wait until
@@ -188,6 +189,13 @@ public final class AdoptionPlan {
 
   private static AdoptionStep draining(AdoptionObservation o) {
     State s = o.state();
+    Map<String, Boolean> open = new LinkedHashMap<>();
+    ferryLive(o).filter(p -> p.canTakeOver() && !p.gateTrue()).forEach(p -> open.put(p.name(), true));
+    if (!open.isEmpty()) {
+      // A pod of R that came back (its ReplicaSet replaced one) serves as soon as it can.
+      return step(new Release(new SetGates(open)), s, Reason.GatesOpened,
+          "opening the gates of " + String.join(", ", open.keySet()) + ": Ferry's pods serve");
+    }
     List<AdoptedPod> live = o.adopted().stream().filter(p -> p.view().live()).toList();
     Optional<AdoptedPod> going = o.adopted().stream().filter(p -> !p.view().live()).findFirst();
     if (going.isPresent()) {

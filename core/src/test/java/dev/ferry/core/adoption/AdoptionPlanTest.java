@@ -273,6 +273,16 @@ class AdoptionPlanTest {
     }
 
     @Test
+    void aPodOfFerrysSetThatCameBackServesBeforeAnythingElse() {
+      World w = draining();
+      w.ferry.put("mqtt-r1-3", new PodView("mqtt-r1-3", "r1", true, null, null, T0, false, false));
+      w.ferry.remove("mqtt-r1-0");
+      AdoptionStep s = w.next();
+      assertThat(s.action()).isEqualTo(new Release(new SetGates(Map.of("mqtt-r1-3", true))));
+      assertThat(s.reason()).isEqualTo(Reason.GatesOpened);
+    }
+
+    @Test
     void aDeploymentsDrainedPodIsMarkedAndItsDeploymentScaledDownByOne() {
       World w = draining();
       w.kind = Kind.Deployment;
