@@ -154,7 +154,7 @@ class AdoptionTest {
           && h.ld("mqtt").getStatus().getDrain() != null);
       String revision = h.ld("mqtt").getStatus().getAdoption().getRevision();
       h.edit("mqtt", x -> {
-        x.getMetadata().getAnnotations().put(FerryNames.ABORT_ANNOTATION, revision); // what `ferry abort` writes
+        assertThat(dev.ferry.api.ReleaseVerbs.abort(x)).isEqualTo(revision); // what `ferry abort` writes
         return x;
       });
 
