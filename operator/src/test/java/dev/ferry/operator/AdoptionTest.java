@@ -141,7 +141,7 @@ class AdoptionTest {
   }
 
   @Test
-  void anAbortMidDrainGivesTheClientsBackToTheStatefulSetAndRestoresItsObjects() throws Exception {
+  void anAbortMidDrainGivesTheClientsBackToTheStatefulSetAndRestoresItsObjectsAndARetryAdoptsAgain() throws Exception {
     statefulSetRunning();
     try (Clients clients = Clients.connect(30, this::routeAsTheService)) {
       LosslessDeployment ld = adopting();
@@ -168,6 +168,15 @@ class AdoptionTest {
       assertThat(stsReplicas).containsSubsequence(3, 2, 3);
       assertThat(h.events()).extracting(Event::getReason).contains("RollingBack", "ServiceRestored",
           "AdoptionRolledBack");
+
+      // `ferry retry`: the rolled-back adoption starts again, and completes.
+      h.edit("mqtt", x -> {
+        dev.ferry.api.ReleaseVerbs.retry(x);
+        return x;
+      });
+      await().atMost(Duration.ofSeconds(120)).until(() -> adoptionPhase() == AdoptionPhase.COMPLETED);
+      await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected() == 30);
+      assertThat(h.ld("mqtt").getStatus().getAdoption().getRemoved()).containsExactly("emqx-2", "emqx-1", "emqx-0");
     }
   }
 
@@ -188,6 +197,7 @@ class AdoptionTest {
           && h.pods().stream().noneMatch(p -> p.getMetadata().getLabels().containsKey(FerryNames.DEPLOYMENT_LABEL)));
       assertRestored();
       assertThat(stsPodsCreated.stream().filter(p -> p.startsWith("emqx-0/") || p.startsWith("emqx-1/"))).hasSize(2);
+      assertThat(clients.disconnectsPerClient()).allMatch(n -> n <= 2); // to Ferry's pods and back, at most
     }
   }
 

@@ -56,7 +56,8 @@ import java.util.stream.Stream;
  *       None left: the workload at zero, deleted if asked, the finalizer removed: Completed.
  *   <li><b>RollingBack</b> (an abort of R, the deadline, the LosslessDeployment deleted): stop the
  *       adopted pods' drains, bring the workload back to its recorded replicas and wait until
- *       they all can take clients, restore the Service's selector, close R's gates, drain R's pods
+ *       they all can take clients, restore the Service's selector, close R's gates, settle
+ *       {@code initialDelay} (as after any switch), drain R's pods
  *       to the adopted ones one at a time and delete them, R's set to zero, remove the annotations
  *       and the finalizer: RolledBack.
  *   <li><b>RolledBack</b> stays until the template names another revision, which starts again.
@@ -285,6 +286,10 @@ public final class AdoptionPlan {
       return step(new Release(new SetGates(close)), s, Reason.GateClosed,
           "closing the gates of Ferry's pods: only the adopted pods get new clients");
     }
+    Optional<AdoptionStep> settle = settleBeforeDrainingBack(o, ferry, c);
+    if (settle.isPresent()) {
+      return settle.get();
+    }
     Optional<PodView> victim = PodRemoval.pick(ferry.stream().toList(), c);
     if (victim.isPresent()) {
       List<String> targets = o.adopted().stream().map(AdoptedPod::view).filter(PodView::canTakeOver)
@@ -298,6 +303,24 @@ public final class AdoptionPlan {
     State done = new State(AdoptionPhase.RolledBack, s.revision(), o.now());
     return step(new Finish(true), done, Reason.AdoptionRolledBack, workload(o) + " serves as before the adoption;"
         + " its annotations and the Service's are removed");
+  }
+
+  /**
+   * After the selector went back and Ferry's gates closed, {@code initialDelay} before the first of
+   * Ferry's pods is drained, as after any switch: proxies that learn late would send the moved
+   * clients to another of Ferry's pods, to be moved again. A drain that runs already goes on.
+   */
+  private static Optional<AdoptionStep> settleBeforeDrainingBack(AdoptionObservation o, List<PodView> ferry,
+      PodRemoval.Context c) {
+    boolean draining = ferry.stream().anyMatch(p -> c.drainOf(p.name()).active() || p.markedForDeletion());
+    Instant closed = ferry.stream().map(PodView::gateChangedAt).filter(java.util.Objects::nonNull)
+        .max(Comparator.naturalOrder()).orElse(null);
+    if (draining || closed == null || !o.now().isBefore(closed.plus(o.spec().initialDelay()))) {
+      return Optional.empty();
+    }
+    Instant until = closed.plus(o.spec().initialDelay());
+    return Optional.of(step(new Release(new Wait(until)), o.state(), Reason.Settling,
+        "the adopted pods serve again; waiting until " + until + " before Ferry's pods are drained back to them"));
   }
 
   /** The workload back at its recorded replicas, all of them able to take clients, before anything else. */

@@ -352,7 +352,12 @@ class AdoptionPlanTest {
       assertThat(w.next().action()).isEqualTo(new Release(new SetGates(Map.of("mqtt-r1-0", false, "mqtt-r1-1", false,
           "mqtt-r1-2", false))));
 
-      w.ferryPods(3, true, false);
+      w.ferryPods(3, true, false); // gates closed at T0
+      AdoptionStep settle = w.next();
+      assertThat(settle.reason()).isEqualTo(Reason.Settling);
+      assertThat(settle.action()).isEqualTo(new Release(new Wait(T0.plusSeconds(10))));
+
+      w.now = T0.plusSeconds(10);
       assertThat(w.next().action()).isEqualTo(new Release(new StartDrain("mqtt-r1-0", List.of("emqx-0", "emqx-1",
           "emqx-2"))));
 

@@ -103,7 +103,7 @@ final class Adoption {
       Drainer drainer, Instant now) {
     AdoptSpec adopt = ld.getSpec().getAdopt();
     AdoptionStatus recorded = ld.getStatus() == null ? null : ld.getStatus().getAdoption();
-    State state = state(recorded);
+    State state = retried(ld, state(recorded)) ? null : state(recorded);
     List<SpecProblem> problems = problems(ld, adopt, state, templateRevision);
     if (!problems.isEmpty()) {
       return invalid(ld, problems, now);
@@ -130,6 +130,14 @@ final class Adoption {
     LosslessDeploymentStatus next = record(ld, adopt, step, w, recorded, now);
     observe(ld, step, w.observation().drains());
     return new Outcome(next, delay(step, now));
+  }
+
+  /** {@code ferry retry} of a rolled-back adoption, named with when it was rolled back: it starts again, once. */
+  private static boolean retried(LosslessDeployment ld, State state) {
+    var a = ld.getMetadata().getAnnotations();
+    String retry = a == null ? null : a.get(FerryNames.RETRY_ANNOTATION);
+    return retry != null && state != null && state.phase() == AdoptionPhase.RolledBack && !ld.isMarkedForDeletion()
+        && retry.equals(dev.ferry.core.release.ReleaseControl.retryToken(state.revision(), state.phaseStartedAt()));
   }
 
   // ---- validation ----
@@ -353,7 +361,8 @@ final class Adoption {
     a.setRevision(s.revision());
     a.setWorkload(adopt == null ? before.getWorkload() : adopt.getKind().kindName() + "/" + adopt.getName());
     List<String> removed = new ArrayList<>();
-    if (before != null && Objects.equals(before.getRevision(), s.revision()) && before.getRemoved() != null) {
+    if (before != null && Objects.equals(before.getRevision(), s.revision()) && before.getRemoved() != null
+        && (before.getPhase() != dev.ferry.api.v1alpha1.AdoptionPhase.ROLLED_BACK || s.phase() == AdoptionPhase.RolledBack)) {
       removed.addAll(before.getRemoved());
     }
     if (step.removedPod() != null && !removed.contains(step.removedPod())) {
