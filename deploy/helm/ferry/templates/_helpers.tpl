@@ -54,6 +54,10 @@ without template actions: DeployManifestsTest reads it as YAML and checks it aga
 - apiGroups: ["ferry.dev"]
   resources: ["losslessdeployments", "rebalances"]
   verbs: ["get", "list", "watch", "patch", "update"]
+# A LosslessDeployment with spec.rebalance.auto gets a Rebalance of its own after a scale-out.
+- apiGroups: ["ferry.dev"]
+  resources: ["rebalances"]
+  verbs: ["create"]
 - apiGroups: ["ferry.dev"]
   resources: ["losslessdeployments/status", "rebalances/status"]
   verbs: ["get", "patch", "update"]

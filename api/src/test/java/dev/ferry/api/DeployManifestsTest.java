@@ -81,7 +81,7 @@ class DeployManifestsTest {
    */
   static final List<Rule> OPERATOR_RULES = List.of(
       new Rule("ferry.dev", "losslessdeployments", "get list watch patch update"),
-      new Rule("ferry.dev", "rebalances", "get list watch patch update"),
+      new Rule("ferry.dev", "rebalances", "get list watch patch update create"),
       new Rule("ferry.dev", "losslessdeployments/status", "get patch update"),
       new Rule("ferry.dev", "rebalances/status", "get patch update"),
       new Rule("ferry.dev", "losslessdeployments/finalizers", "update"),

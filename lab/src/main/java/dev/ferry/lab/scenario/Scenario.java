@@ -11,6 +11,8 @@ public enum Scenario {
   ADOPT("adopt", "A StatefulSet broker cluster taken over by Ferry (spec.adopt): Ferry's pods start beside it, the"
       + " Service's selector switches once, each StatefulSet pod drained highest ordinal first, then scaled away"),
   REBALANCE("rebalance", "Scale out by one node, then a Rebalance moves clients to it at the rate"),
+  SCALE_OUT("scale-out", "Scale out by one node with spec.rebalance.auto: the operator judges the load once it"
+      + " settles and runs a Rebalance of its own; nobody writes one"),
   HTTP_K8S("http-k8s", "HTTP service, Deployment-style rolling update as users have it today: readiness probe,"
       + " no delayed online, no preStop, default grace period, no drain"),
   HTTP_FERRY("http-ferry", "HTTP service, Ferry Rolling with lifecycle: delayed online, gate off -> endpoints"

@@ -90,6 +90,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Clock clock;
+  private final dev.ferry.operator.rebalance.AutoRebalancer autoRebalancer;
   private final Adoption adoption;
   /** The emqx drains' progress as last seen, by resource: a cache, status.drain restores the one it reports. */
   private final Map<String, Map<String, EmqxDrainer.Progress>> drainProgress = new java.util.concurrent.ConcurrentHashMap<>();
@@ -108,6 +109,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     this.events = new EventRecorder(client, "ferry-operator");
     this.metrics = metrics;
     this.clock = clock;
+    this.autoRebalancer = new dev.ferry.operator.rebalance.AutoRebalancer(client, events);
     this.adoption = new Adoption(client, events, metrics);
   }
 
@@ -125,6 +127,13 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
             InformerEventSourceConfiguration.from(ReplicaSet.class, LosslessDeployment.class)
                 .withLabelSelector(FerryNames.DEPLOYMENT_LABEL)
                 .withSecondaryToPrimaryMapper(rs -> byLabel(rs.getMetadata()))
+                .build(),
+            context),
+        // The Rebalances spec.rebalance.auto creates (labelled with their deployment): their end is recorded at once.
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(dev.ferry.api.v1alpha1.Rebalance.class, LosslessDeployment.class)
+                .withLabelSelector(FerryNames.DEPLOYMENT_LABEL)
+                .withSecondaryToPrimaryMapper(rb -> byLabel(rb.getMetadata()))
                 .build(),
             context),
         // Migration Jobs: a Job that completes or fails lets the release (or the contract) go on.
@@ -266,6 +275,8 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
 
     next = StatusRecorder.record(ld, step, views, drains, collisions == 0 ? null : collisions, selector(ld), now);
     announce(ld, step, remembered);
+    Duration rebalanceRecheck = autoRebalancer.pass(ld, next, live,
+        () -> emqxApis(client, ns, ld.getSpec().getDrain().getEmqx())::connect, now);
     Duration migrationRecheck = null;
     if (migration != null) {
       recordMigration(ld, migration, jobs, next, now);
@@ -277,8 +288,10 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     metrics.drain(ns, name, d == null ? -1 : d.connections(), d == null ? -1 : d.sessions());
     Duration delay = step.action() instanceof Wait w
         ? Duration.between(now, w.recheckAt()) : AFTER_ACTION;
-    if (migrationRecheck != null && migrationRecheck.compareTo(delay) < 0) {
-      delay = migrationRecheck;
+    for (Duration recheck : Arrays.asList(migrationRecheck, rebalanceRecheck)) {
+      if (recheck != null && recheck.compareTo(delay) < 0) {
+        delay = recheck;
+      }
     }
     if (delay.compareTo(Duration.ofMillis(100)) < 0) {
       delay = Duration.ofMillis(100);
