@@ -219,6 +219,15 @@ public final class AdoptionPlan {
     Move m = PodRemoval.next(adoptedView(o, victim), targets, c);
     if (m.action() instanceof DeletePod d) {
       boolean sts = o.spec().kind() == Kind.StatefulSet;
+      Optional<AdoptedPod> unready = live.stream()
+          .filter(p -> !p.view().name().equals(d.pod()) && !p.view().containersReady()).findFirst();
+      if (!sts && unready.isPresent()) {
+        // A ReplicaSet removes a pod that is not Ready before it looks at pod-deletion-cost: it would
+        // take that one, with what it may hold, and leave the drained one.
+        return stalledStep(new Release(new Wait(o.now().plus(POD_POLL))), s, Reason.WaitingForPodRemoval,
+            "not scaling " + workload(o) + " down: " + unready.get().view().name() + " is not Ready, and its "
+                + "ReplicaSet would remove it before the drained " + d.pod(), d.pod());
+      }
       int replicas = sts ? victim.ordinal() : d.revisionSetReplicas();
       String how = sts ? "its controller removes the highest ordinal, " + d.pod() : d.pod() + " is marked to go first";
       return new AdoptionStep(new ScaleWorkload(replicas, sts ? null : d.pod()), s, Reason.DeletingPod,

@@ -293,6 +293,20 @@ class AdoptionPlanTest {
     }
 
     @Test
+    void aDeploymentIsNotScaledDownWhileAnotherOfItsPodsIsNotReadySinceItsReplicaSetWouldTakeThatOne() {
+      World w = draining();
+      w.kind = Kind.Deployment;
+      w.adopted.clear();
+      w.adopt("web-a", -1).adopt("web-c", -1);
+      w.adopted.put("web-b", new AdoptedPod(new PodView("web-b", "", false, null, null, null, false, false), -1));
+      w.drains.put("web-a", finished());
+      AdoptionStep s = w.next();
+      assertThat(s.action()).isInstanceOf(Release.class);
+      assertThat(s.stalled()).isTrue();
+      assertThat(s.message()).contains("web-b is not Ready");
+    }
+
+    @Test
     void noPodLeftTheWorkloadGoesToZeroThenIsDeletedIfAskedThenCompleted() {
       World w = draining();
       w.adopted.clear();
