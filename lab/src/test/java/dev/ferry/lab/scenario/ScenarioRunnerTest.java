@@ -70,8 +70,10 @@ class ScenarioRunnerTest {
         Duration.ofMinutes(2), LabSettings.EMQX, 0, false, 1, dev.ferry.lab.cluster.Kube.EMBEDDED);
     ScenarioReport r = ScenarioRunner.run(Scenario.SCALE_OUT, s, l -> {});
     assertThat(r.maxDisconnectsPerClient()).isEqualTo(1);
-    assertThat(r.disconnectsHistogram().getOrDefault(1, 0)).as("about the clients the new node needed")
-        .isBetween(400 / 4 - 15, 400 / 4 + 15);
+    // The new node needs its 100; an old node below the mean may need a few: never twice as many
+    // (a round started before the proxies dropped the held nodes once moved 209).
+    assertThat(r.disconnectsHistogram().getOrDefault(1, 0)).as("about the clients the nodes needed")
+        .isBetween(400 / 4 - 15, 400 / 4 + 40);
     assertThat(r.messagesLost()).isZero();
     assertThat(r.imbalance()).isLessThanOrEqualTo(0.10);
     assertThat(r.peakReconnectsPerSecond()).isLessThanOrEqualTo(r.connEvictRate());

@@ -651,25 +651,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
 
   /** Pods an EndpointSlice of the Service lists as serving (rolling only). */
   private Set<String> servingEndpoints(LosslessDeployment ld) {
-    if (ld.getSpec().getService() == null || ld.getSpec().getService().getName() == null) {
-      return Set.of();
-    }
-    Set<String> out = new TreeSet<>();
-    client.discovery().v1().endpointSlices().inNamespace(ld.getMetadata().getNamespace())
-        .withLabel("kubernetes.io/service-name", ld.getSpec().getService().getName()).list().getItems()
-        .stream()
-        // A slice with no endpoints omits the list (the EndpointSlice controller writes such a
-        // slice for a Service whose selector matches no pod yet).
-        .filter(slice -> slice.getEndpoints() != null)
-        .forEach(slice -> slice.getEndpoints().forEach(e -> {
-          boolean serving = e.getConditions() == null || e.getConditions().getServing() == null
-              ? e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady())
-              : e.getConditions().getServing();
-          if (serving && e.getTargetRef() != null && "Pod".equals(e.getTargetRef().getKind())) {
-            out.add(e.getTargetRef().getName());
-          }
-        }));
-    return out;
+    return dev.ferry.operator.kube.Endpoints.serving(client, ld);
   }
 
   /** Creates the Service if it is missing; an existing one is adopted as it is (its selector never changes). */
