@@ -79,10 +79,16 @@ without template actions: DeployManifestsTest reads it as YAML and checks it aga
 - apiGroups: [""]
   resources: ["pods/status"]
   verbs: ["get", "update", "patch"]
-# The Service of a LosslessDeployment is created or adopted, never changed or deleted.
+# The Service of a LosslessDeployment is created or adopted; its selector is changed only by
+# spec.adopt (once, recorded in an annotation first, restored on a rollback). Never deleted.
 - apiGroups: [""]
   resources: ["services"]
-  verbs: ["get", "list", "watch", "create"]
+  verbs: ["get", "list", "watch", "create", "patch"]
+# spec.adopt: the StatefulSet or Deployment taken over is read, annotated and scaled down one pod
+# at a time (back up on a rollback), and deleted at the end only with afterwards: Delete.
+- apiGroups: ["apps"]
+  resources: ["statefulsets", "deployments"]
+  verbs: ["get", "patch", "delete"]
 # Endpoints as the cluster sees them, to know when a pod is out of the Service (rolling): one
 # list per pass by the label kubernetes.io/service-name; no get, no watch.
 - apiGroups: ["discovery.k8s.io"]

@@ -54,7 +54,7 @@ public final class LabCommand implements Runnable {
   static final class Compare implements Callable<Integer> {
     @Option(names = "--scenarios", split = ",", defaultValue = "rolling,bluegreen-plain,ferry",
         description = "which to run, in order (default ${DEFAULT-VALUE}); MQTT: rolling, bluegreen-plain, ferry,"
-            + " rebalance, scale-out; request/response: http-k8s, http-ferry, dubbo-k8s, dubbo-ferry; schema migrations"
+            + " rebalance, scale-out, adopt; request/response: http-k8s, http-ferry, dubbo-k8s, dubbo-ferry; schema migrations"
             + " (PostgreSQL): schema, schema-bigbang")
     List<String> scenarios;
 

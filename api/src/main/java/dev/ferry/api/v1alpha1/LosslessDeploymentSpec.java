@@ -72,6 +72,11 @@ public class LosslessDeploymentSpec {
       + "thresholds either way, runs a Rebalance of its own with these settings. Needs spec.drain.type emqx.")
   private AutoRebalanceSpec rebalance;
 
+  @JsonPropertyDescription("A running StatefulSet or Deployment and the Service of spec.service to take over "
+      + "without a restart: Ferry's pods start beside the adopted ones, the Service's selector gains "
+      + "ferry.dev/deployment once, and the adopted pods are drained one at a time (docs/adopt.md).")
+  private AdoptSpec adopt;
+
   public Integer getReplicas() {
     return replicas;
   }
@@ -180,6 +185,14 @@ public class LosslessDeploymentSpec {
     return rebalance != null && rebalance.auto();
   }
 
+  public AdoptSpec getAdopt() {
+    return adopt;
+  }
+
+  public void setAdopt(AdoptSpec adopt) {
+    this.adopt = adopt;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof LosslessDeploymentSpec that
@@ -193,13 +206,14 @@ public class LosslessDeploymentSpec {
         && Objects.equals(lifecycle, that.lifecycle)
         && Objects.equals(migrations, that.migrations)
         && Objects.equals(paused, that.paused)
-        && Objects.equals(rebalance, that.rebalance);
+        && Objects.equals(rebalance, that.rebalance)
+        && Objects.equals(adopt, that.adopt);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(replicas, selector, template, service, revisionHistoryLimit, strategy, drain,
-        lifecycle, migrations, paused, rebalance);
+        lifecycle, migrations, paused, rebalance, adopt);
   }
 
   @Override
@@ -207,6 +221,6 @@ public class LosslessDeploymentSpec {
     return "LosslessDeploymentSpec{replicas=" + replicas + ", selector=" + selector + ", template=" + template
         + ", service=" + service + ", revisionHistoryLimit=" + revisionHistoryLimit + ", strategy=" + strategy
         + ", drain=" + drain + ", lifecycle=" + lifecycle + ", migrations=" + migrations + ", paused=" + paused
-        + ", rebalance=" + rebalance + "}";
+        + ", rebalance=" + rebalance + ", adopt=" + adopt + "}";
   }
 }

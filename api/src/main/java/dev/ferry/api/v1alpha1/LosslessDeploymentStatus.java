@@ -77,6 +77,9 @@ public class LosslessDeploymentStatus {
   @JsonPropertyDescription("The automatic rebalance, when spec.rebalance.auto is set.")
   private AutoRebalanceStatus rebalance;
 
+  @JsonPropertyDescription("The take-over of spec.adopt, once it started.")
+  private AdoptionStatus adoption;
+
   @JsonPropertyDescription("A human-readable summary of the current state.")
   private String message;
 
@@ -216,6 +219,14 @@ public class LosslessDeploymentStatus {
     this.rebalance = rebalance;
   }
 
+  public AdoptionStatus getAdoption() {
+    return adoption;
+  }
+
+  public void setAdoption(AdoptionStatus adoption) {
+    this.adoption = adoption;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof LosslessDeploymentStatus that
@@ -235,13 +246,15 @@ public class LosslessDeploymentStatus {
         && Objects.equals(drained, that.drained)
         && Objects.equals(schema, that.schema)
         && Objects.equals(rebalance, that.rebalance)
-        && Objects.equals(message, that.message);
+        && Objects.equals(message, that.message)
+        && Objects.equals(adoption, that.adoption);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(observedGeneration, phase, phaseStartedAt, currentRevision, updateRevision, collisionCount,
-        replicas, readyReplicas, ready, updatedReplicas, selector, conditions, drain, drained, schema, rebalance, message);
+        replicas, readyReplicas, ready, updatedReplicas, selector, conditions, drain, drained, schema, rebalance, message,
+        adoption);
   }
 
   @Override
@@ -251,7 +264,6 @@ public class LosslessDeploymentStatus {
         + updateRevision + ", collisionCount=" + collisionCount + ", replicas=" + replicas + ", readyReplicas="
         + readyReplicas + ", updatedReplicas=" + updatedReplicas + ", selector=" + selector + ", conditions="
         + conditions + ", drain=" + drain + ", drained=" + drained + ", schema=" + schema + ", rebalance=" + rebalance
-        + ", message="
-        + message + "}";
+        + ", message=" + message + ", adoption=" + adoption + "}";
   }
 }

@@ -103,7 +103,7 @@ public final class ScenarioRunner {
           ticker.shutdownNow();
         }
         long t1 = System.currentTimeMillis();
-        if (scenario == Scenario.FERRY) {
+        if (scenario == Scenario.FERRY || scenario == Scenario.ADOPT) {
           steps.addOperatorEvents(operatorEvents(cluster));
         }
         fleet.awaitConnected(s.clients(), Duration.ofSeconds(30));
@@ -132,6 +132,7 @@ public final class ScenarioRunner {
     Duration t = s.timeout();
     switch (scenario) {
       case ROLLING -> c.deployStatefulSet(APP, s.nodes(), v1(s), t);
+      case ADOPT -> AdoptScenario.deploy(APP, s, c, v1(s));
       case BLUEGREEN_PLAIN -> c.deployPlainBlueGreen(APP, "blue", s.nodes(), v1(s), t);
       case FERRY, REBALANCE, SCALE_OUT -> {
         c.startOperator();
@@ -179,6 +180,7 @@ public final class ScenarioRunner {
       case BLUEGREEN_PLAIN -> c.releasePlainBlueGreen(APP, "blue", "green", v2(s), s.initialDelay(), t, steps::mark);
       case REBALANCE -> rebalance(s, c);
       case SCALE_OUT -> scaleOut(s, c);
+      case ADOPT -> AdoptScenario.adopt(APP, s, c, v1(s), steps::mark);
       case FERRY -> {
         String before = ld(c).getStatus().getCurrentRevision();
         c.setLosslessDeploymentImage(APP, v2(s));
@@ -313,7 +315,8 @@ public final class ScenarioRunner {
     List<NodeSecond> seconds = c.nodeSeconds();
     String phase = steps.last() == null ? "releasing" : steps.last();
     Long drain = null;
-    if (scenario == Scenario.FERRY || scenario == Scenario.REBALANCE || scenario == Scenario.SCALE_OUT) {
+    if (scenario == Scenario.FERRY || scenario == Scenario.REBALANCE || scenario == Scenario.SCALE_OUT
+        || scenario == Scenario.ADOPT) {
       LosslessDeployment ld = ld(c);
       var status = ld == null ? null : ld.getStatus();
       phase = status == null ? null : ProgressLine.phase(status.getPhase());
@@ -321,7 +324,8 @@ public final class ScenarioRunner {
           && status.getPhase() == LosslessDeploymentPhase.HEALTHY) {
         phase = "rebalance " + status.getRebalance().getPhase().name().toLowerCase(java.util.Locale.ROOT);
       }
-      if (scenario == Scenario.FERRY && status != null && status.getPhase() == LosslessDeploymentPhase.DRAINING
+      if ((scenario == Scenario.FERRY || scenario == Scenario.ADOPT) && status != null
+          && status.getPhase() == LosslessDeploymentPhase.DRAINING
           && !seconds.isEmpty()) {
         NodeSecond now = seconds.get(seconds.size() - 1);
         drain = ProgressLine.drainSeconds(ProgressLine.connectionsLeft(before, now), ProgressLine.podsLeft(before, now),
@@ -344,7 +348,7 @@ public final class ScenarioRunner {
     return switch (scenario) {
       case ROLLING -> s.nodes() * startup;
       case BLUEGREEN_PLAIN -> startup + s.initialDelay().toSeconds();
-      case FERRY -> startup + s.initialDelay().toSeconds()
+      case FERRY, ADOPT -> startup + s.initialDelay().toSeconds()
           + (long) Math.ceil((double) s.clients() / s.connEvictRate())
           + (long) Math.ceil((double) s.nodes() / s.drainParallel()) * s.waitTakeover().toSeconds();
       // Scale-out start-up, then a fair share for the new node moved at the rate (donors evict in
@@ -419,6 +423,7 @@ public final class ScenarioRunner {
         scenario.id(), scenario.description(), s.clients(), fleet.maxDisconnectsPerClient(),
         fleet.meanDisconnectsPerClient(), histogram, fleet.messagesLost(), fleet.messagesDuplicated(), peak,
         scenario == Scenario.FERRY || scenario == Scenario.REBALANCE || scenario == Scenario.SCALE_OUT
+            || scenario == Scenario.ADOPT
             ? s.connEvictRate() : 0, (double) minConnected / s.clients(), (double) lowestConnected / s.clients(), imbalance,
         Math.round((t1 - t0) / 1000.0), floor, new ScenarioReport.Timeline(connected, reconnects, perNode, marks, operatorSeconds));
   }

@@ -74,7 +74,10 @@ import org.slf4j.LoggerFactory;
  * below only wake the reconciler when something changes.
  */
 // Not generation-aware: a promotion is an annotation, which does not bump the generation.
-@ControllerConfiguration(name = "losslessdeployment", generationAwareEventProcessing = false)
+// On all events: a LosslessDeployment being deleted mid-adoption is reconciled too (its finalizer,
+// ferry.dev/adoption, is the reconciler's own, not the framework's).
+@ControllerConfiguration(name = "losslessdeployment", generationAwareEventProcessing = false,
+    triggerReconcilerOnAllEvents = true)
 public final class LosslessDeploymentReconciler implements Reconciler<LosslessDeployment> {
 
   private static final Logger log = LoggerFactory.getLogger(LosslessDeploymentReconciler.class);
@@ -88,6 +91,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
   private final OperatorMetrics metrics;
   private final Clock clock;
   private final dev.ferry.operator.rebalance.AutoRebalancer autoRebalancer;
+  private final Adoption adoption;
   /** The emqx drains' progress as last seen, by resource: a cache, status.drain restores the one it reports. */
   private final Map<String, Map<String, EmqxDrainer.Progress>> drainProgress = new java.util.concurrent.ConcurrentHashMap<>();
   private final HttpClient drainHttp = HttpDrainer.newHttpClient();
@@ -106,6 +110,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     this.metrics = metrics;
     this.clock = clock;
     this.autoRebalancer = new dev.ferry.operator.rebalance.AutoRebalancer(client, events);
+    this.adoption = new Adoption(client, events, metrics);
   }
 
   @Override
@@ -170,6 +175,9 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     Instant now = clock.instant();
     String ns = ld.getMetadata().getNamespace();
     String name = ld.getMetadata().getName();
+    if (ld.isMarkedForDeletion() && !Adoption.holdsDeletion(ld)) {
+      return UpdateControl.noUpdate(); // only a running adoption holds a deletion (docs/adopt.md)
+    }
 
     List<SpecProblem> problems = SpecValidator.validate(ld.getSpec(), secretName -> secret(ns, secretName));
     if (!problems.isEmpty()) {
@@ -201,6 +209,10 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
       }
     }
 
+    if (Adoption.applies(ld)) {
+      Adoption.Outcome taken = adoption.pass(ld, rendered, revision, sets, drainer(ld), now);
+      return status(ld, taken.status()).rescheduleAfter(taken.delay());
+    }
     ensureService(ld);
     List<Pod> pods = client.pods().inNamespace(ns).withLabel(FerryNames.DEPLOYMENT_LABEL, name).list().getItems();
     List<Pod> allPods = pods;

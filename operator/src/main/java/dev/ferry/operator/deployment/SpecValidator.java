@@ -56,6 +56,7 @@ public final class SpecValidator {
     lifecycle(spec, p);
     autoRebalance(spec, p);
     migrations(spec.getMigrations(), p);
+    AdoptionCheck.spec(spec, p);
     if (spec.getMigrations() != null && spec.getMigrations().getContract() != null
         && spec.getRevisionHistoryLimit() != null && spec.getRevisionHistoryLimit() == 0) {
       p.add(new SpecProblem("spec.revisionHistoryLimit", "must be at least 1 with a contract migration: the "
