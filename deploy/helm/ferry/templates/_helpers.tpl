@@ -89,8 +89,8 @@ without template actions: DeployManifestsTest reads it as YAML and checks it aga
 - apiGroups: ["apps"]
   resources: ["statefulsets", "deployments"]
   verbs: ["get", "patch", "delete"]
-# Endpoints as the cluster sees them, to know when a pod is out of the Service (rolling): one
-# list per pass by the label kubernetes.io/service-name; no get, no watch.
+# Endpoints as the cluster sees them, to know when a pod is out of the Service (rolling, a
+# Rebalance round): one list per pass by the label kubernetes.io/service-name; no get, no watch.
 - apiGroups: ["discovery.k8s.io"]
   resources: ["endpointslices"]
   verbs: ["list"]

@@ -24,8 +24,9 @@ public class RebalanceSpec extends RebalanceSettings {
   private TargetReference targetRef;
 
   @JsonPropertyDescription("Connections per second the rebalance may disconnect, across the cluster: Ferry "
-      + "asks each of the broker's donors for its share (EMQX's conn_evict_rate is per donor, taken in one burst "
-      + "a second), less when what is left to move is smaller, so that no tick overshoots.")
+      + "asks each of the broker's donors for its share of half of it a tick (EMQX's conn_evict_rate is per donor, "
+      + "taken in one burst a second, and the clients of two bursts can come back within one second), less when "
+      + "what is left to move is smaller, so that no tick overshoots.")
   @Required
   @Min(1)
   private Integer connEvictRate;

@@ -64,6 +64,7 @@ public final class AutoRebalancePlan {
    *
    * @param deployment the LosslessDeployment's name
    * @param notSteady why the deployment is not steady (a release, Degraded, paused), or null when it is
+   * @param releasing a release runs (or was aborted and not yet steady): it places clients itself
    * @param revision the current revision
    * @param pods the live pods of the current revision
    * @param recorded what status remembers, or null
@@ -71,7 +72,7 @@ public final class AutoRebalancePlan {
    * @param ownedMessage that Rebalance's own message, for the record
    * @param others other Rebalances of this deployment that have not ended
    */
-  public record Observation(String deployment, String notSteady, String revision, List<String> pods, Record recorded, Owned owned,
+  public record Observation(String deployment, String notSteady, boolean releasing, String revision, List<String> pods, Record recorded, Owned owned,
       String ownedMessage, List<String> others, Duration settle, Instant now) {}
 
   /** What to do: nothing, judge the load (then {@link #judged}), or create the named Rebalance. */
@@ -81,6 +82,9 @@ public final class AutoRebalancePlan {
     record Judge() implements Action {}
 
     record Create(String name) implements Action {}
+
+    /** Delete the named Rebalance of the deployment, which has not started. */
+    record Cancel(String name) implements Action {}
   }
 
   /**
@@ -95,11 +99,15 @@ public final class AutoRebalancePlan {
     }
   }
 
-  static final Duration FOLLOW = Duration.ofSeconds(5);
-  static final Duration RETRY = Duration.ofSeconds(10);
+  public static final Duration FOLLOW = Duration.ofSeconds(5);
+  public static final Duration RETRY = Duration.ofSeconds(10);
 
   public static Decision next(Observation o) {
     Record r = o.recorded();
+    if (r != null && r.state() == State.RUNNING && o.releasing() && o.owned() == Owned.PENDING) {
+      // It would wait through the release, then move the clients the release has just placed.
+      return new Decision(new Action.Cancel(r.rebalance()), afterRelease(r), "RebalanceCancelled", false, null);
+    }
     if (r != null && r.state() == State.RUNNING) {
       Decision followed = follow(o, r);
       if (followed != null) {
@@ -108,6 +116,10 @@ public final class AutoRebalancePlan {
       Record ended = r.with(o.owned() == Owned.COMPLETED ? State.COMPLETED : State.FAILED, ended(o));
       return new Decision(new Action.None(), ended, o.owned() == Owned.COMPLETED ? "RebalanceCompleted" : "RebalanceFailed",
           o.owned() != Owned.COMPLETED, null);
+    }
+    if (o.releasing()) {
+      // A release (a rollback too) places clients itself: the pods it leaves are the new baseline.
+      return Decision.quiet(afterRelease(r), null);
     }
     if (r == null || !Objects.equals(r.revision(), o.revision())) {
       // A first deployment or a release: it placed the clients itself. Its pods, once steady, are the baseline.
@@ -146,6 +158,14 @@ public final class AutoRebalancePlan {
       return waiting(base, joined, "Rebalance " + String.join(", ", o.others()) + " has not ended", RETRY);
     }
     return new Decision(new Action.Judge(), base, null, false, null);
+  }
+
+  /** The record while a release runs: no baseline (the next steady pass takes one), the last Rebalance kept. */
+  private static Record afterRelease(Record r) {
+    String cancelled = r != null && r.state() == State.RUNNING
+        ? "Rebalance " + r.rebalance() + " cancelled before it started: a release began; " : "";
+    return new Record(State.IDLE, null, List.of(), null, r == null ? null : r.rebalance(),
+        cancelled + "a release runs: the pods it leaves are judged from then on");
   }
 
   private static String pendingMessage(List<String> joined, String why) {

@@ -129,8 +129,11 @@ public final class RebalancePlan {
       if (propagation == null) {
         return Instant.MIN;
       }
+      if (inEndpoints.contains(pod)) {
+        return null;
+      }
       Instant closed = gateClosedAt.get(pod);
-      return inEndpoints.contains(pod) || closed == null ? null : closed.plus(propagation);
+      return closed == null ? Instant.MIN : closed.plus(propagation); // no time to count from: out is out
     }
   }
 
@@ -524,7 +527,8 @@ public final class RebalancePlan {
     Instant recheck = listed.isEmpty() ? latest : o.now().plusSeconds(1);
     return Optional.of(new Step(new Action.Wait(recheck), holding, "WaitingForEndpoints",
         "round " + round + " starts once the Service's proxies have dropped the pods held out: "
-            + (listed.isEmpty() ? "propagating until " + latest : "still listed: " + String.join(", ", listed))));
+            + (listed.isEmpty() ? "propagating until " + latest : "still listed as serving: " + String.join(", ", listed)
+                + " (a Service that publishes not-ready addresses keeps them listed)")));
   }
 
   /** Every pod this Rebalance holds, let go; empty when it holds none. */

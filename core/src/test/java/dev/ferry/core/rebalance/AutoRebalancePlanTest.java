@@ -26,7 +26,7 @@ class AutoRebalancePlanTest {
       new NodeLoad("emqx@c", 495, 495), new NodeLoad("emqx@d", 500, 500));
 
   static Observation steady(List<String> pods, Record r, Instant now) {
-    return new Observation("mqtt", null, "rev1", pods, r, Owned.NONE, null, List.of(), SETTLE, now);
+    return new Observation("mqtt", null, false, "rev1", pods, r, Owned.NONE, null, List.of(), SETTLE, now);
   }
 
   static Record baseline(State s, List<String> pods) {
@@ -43,17 +43,30 @@ class AutoRebalancePlanTest {
   }
 
   @Test
-  void nothingIsRecordedWhileAFirstDeploymentOrAReleaseRuns() {
-    Observation o = new Observation("mqtt", "releasing (phase Draining)", "rev2", THREE,
+  void nothingIsJudgedWhileAReleaseRunsAndItsPodsBecomeTheBaseline() {
+    Observation o = new Observation("mqtt", "releasing (phase Draining)", true, "rev1", FOUR,
         baseline(State.IDLE, THREE), Owned.NONE, null, List.of(), SETTLE, NOW);
     Decision d = AutoRebalancePlan.next(o);
     assertThat(d.action()).isEqualTo(new Action.None());
-    assertThat(d.record()).isEqualTo(baseline(State.IDLE, THREE));
+    assertThat(d.record().state()).isEqualTo(State.IDLE);
+    assertThat(d.record().revision()).as("no baseline while it runs").isNull();
+    Decision after = AutoRebalancePlan.next(steady(FOUR, d.record(), NOW.plusSeconds(60)));
+    assertThat(after.record().pods()).as("what the release left").isEqualTo(FOUR);
+    assertThat(after.event()).isNull();
+  }
+
+  @Test
+  void nothingIsRecordedWhileAFirstDeploymentStarts() {
+    Observation o = new Observation("mqtt", "the deployment is provisioning, not healthy", false, "rev1", THREE,
+        null, Owned.NONE, null, List.of(), SETTLE, NOW);
+    Decision d = AutoRebalancePlan.next(o);
+    assertThat(d.action()).isEqualTo(new Action.None());
+    assertThat(d.record()).isNull();
   }
 
   @Test
   void aReleaseStartsTheBaselineAfreshWithoutJudging() {
-    Observation o = new Observation("mqtt", null, "rev2", List.of("mqtt-x", "mqtt-y", "mqtt-z"),
+    Observation o = new Observation("mqtt", null, false, "rev2", List.of("mqtt-x", "mqtt-y", "mqtt-z"),
         baseline(State.COMPLETED, THREE), Owned.NONE, null, List.of(), SETTLE, NOW);
     Decision d = AutoRebalancePlan.next(o);
     assertThat(d.action()).isEqualTo(new Action.None());
@@ -75,7 +88,7 @@ class AutoRebalancePlanTest {
 
   @Test
   void newPodsSeenWhileTheyStartAreTheScaleOutItselfAndWaitQuietlyForASteadyDeployment() {
-    Observation starting = new Observation("mqtt", "the deployment is degraded, not healthy", "rev1", FOUR,
+    Observation starting = new Observation("mqtt", "the deployment is degraded, not healthy", false, "rev1", FOUR,
         baseline(State.IDLE, THREE), Owned.NONE, null, List.of(), SETTLE, NOW);
     Decision d = AutoRebalancePlan.next(starting);
     assertThat(d.record().state()).isEqualTo(State.SETTLING);
@@ -96,29 +109,51 @@ class AutoRebalancePlanTest {
   }
 
   @Test
-  void neverDuringAReleaseAndTheDelayCountsFromSteadyAgain() {
+  void neverDuringAReleaseWhichPlacesTheNewPodsClientsItself() {
     Record settling = new Record(State.SETTLING, "rev1", THREE, NOW, null, "new pods [mqtt-d]");
-    Observation releasing = new Observation("mqtt", "target mqtt is releasing", "rev1", FOUR, settling, Owned.NONE,
+    Observation releasing = new Observation("mqtt", "a release of rev2 runs", true, "rev1", FOUR, settling, Owned.NONE,
         null, List.of(), SETTLE, NOW.plusSeconds(60));
     Decision d = AutoRebalancePlan.next(releasing);
     assertThat(d.action()).isEqualTo(new Action.None());
+    assertThat(d.record().state()).isEqualTo(State.IDLE);
+    assertThat(d.record().podsChangedAt()).isNull();
+    Decision steadyAgain = AutoRebalancePlan.next(steady(FOUR, d.record(), NOW.plusSeconds(90)));
+    assertThat(steadyAgain.action()).isEqualTo(new Action.None());
+    assertThat(steadyAgain.record().pods()).isEqualTo(FOUR);
+  }
+
+  @Test
+  void aSettleDelayCutShortByADegradedDeploymentWaitsAndStartsAgainWhenSteady() {
+    Record settling = new Record(State.SETTLING, "rev1", THREE, NOW, null, "new pods [mqtt-d]");
+    Observation degraded = new Observation("mqtt", "the deployment is degraded, not healthy", false, "rev1", FOUR,
+        settling, Owned.NONE, null, List.of(), SETTLE, NOW.plusSeconds(20));
+    Decision d = AutoRebalancePlan.next(degraded);
     assertThat(d.record().state()).isEqualTo(State.WAITING);
     assertThat(d.record().podsChangedAt()).isNull();
     assertThat(d.event()).isEqualTo("RebalanceWaiting");
-
-    Decision again = AutoRebalancePlan.next(new Observation("mqtt", "target mqtt is releasing", "rev1", FOUR,
-        d.record(), Owned.NONE, null, List.of(), SETTLE, NOW.plusSeconds(61)));
+    Decision again = AutoRebalancePlan.next(new Observation("mqtt", "the deployment is degraded, not healthy", false,
+        "rev1", FOUR, d.record(), Owned.NONE, null, List.of(), SETTLE, NOW.plusSeconds(21)));
     assertThat(again.event()).as("told once").isNull();
-
     Decision steadyAgain = AutoRebalancePlan.next(steady(FOUR, again.record(), NOW.plusSeconds(90)));
     assertThat(steadyAgain.record().state()).isEqualTo(State.SETTLING);
     assertThat(steadyAgain.record().podsChangedAt()).isEqualTo(NOW.plusSeconds(90));
   }
 
   @Test
+  void aRebalanceNotYetStartedWhenAReleaseBeginsIsCancelled() {
+    Record running = new Record(State.RUNNING, "rev1", FOUR, null, "mqtt-rebalance-1", "created");
+    Decision d = AutoRebalancePlan.next(new Observation("mqtt", "a release of rev2 runs", true, "rev1", FOUR, running,
+        Owned.PENDING, null, List.of(), SETTLE, NOW));
+    assertThat(d.action()).isEqualTo(new Action.Cancel("mqtt-rebalance-1"));
+    assertThat(d.event()).isEqualTo("RebalanceCancelled");
+    assertThat(d.record().state()).isEqualTo(State.IDLE);
+    assertThat(d.record().message()).contains("cancelled");
+  }
+
+  @Test
   void neverTwoAtOnce() {
     Record settling = new Record(State.SETTLING, "rev1", THREE, NOW, null, "new pods [mqtt-d]");
-    Observation o = new Observation("mqtt", null, "rev1", FOUR, settling, Owned.NONE, null, List.of("by-hand"), SETTLE,
+    Observation o = new Observation("mqtt", null, false, "rev1", FOUR, settling, Owned.NONE, null, List.of("by-hand"), SETTLE,
         NOW.plusSeconds(31));
     Decision d = AutoRebalancePlan.next(o);
     assertThat(d.action()).isEqualTo(new Action.None());
@@ -171,7 +206,7 @@ class AutoRebalancePlanTest {
   @Test
   void aRunningRebalanceIsFollowedEvenWhileAReleaseStarts() {
     Record running = new Record(State.RUNNING, "rev1", FOUR, null, "mqtt-rebalance-1", "created");
-    Observation o = new Observation("mqtt", "target mqtt is releasing", "rev1", FOUR, running, Owned.RUNNING, null,
+    Observation o = new Observation("mqtt", "target mqtt is releasing", true, "rev1", FOUR, running, Owned.RUNNING, null,
         List.of(), SETTLE, NOW);
     Decision d = AutoRebalancePlan.next(o);
     assertThat(d.action()).isEqualTo(new Action.None());
@@ -183,13 +218,13 @@ class AutoRebalancePlanTest {
   @Test
   void theOutcomeIsRecordedOnce() {
     Record running = new Record(State.RUNNING, "rev1", FOUR, null, "mqtt-rebalance-1", "created");
-    Observation o = new Observation("mqtt", null, "rev1", FOUR, running, Owned.COMPLETED, "balanced", List.of(),
+    Observation o = new Observation("mqtt", null, false, "rev1", FOUR, running, Owned.COMPLETED, "balanced", List.of(),
         SETTLE, NOW);
     Decision d = AutoRebalancePlan.next(o);
     assertThat(d.record().state()).isEqualTo(State.COMPLETED);
     assertThat(d.event()).isEqualTo("RebalanceCompleted");
     assertThat(d.warning()).isFalse();
-    Decision after = AutoRebalancePlan.next(new Observation("mqtt", null, "rev1", FOUR, d.record(), Owned.COMPLETED,
+    Decision after = AutoRebalancePlan.next(new Observation("mqtt", null, false, "rev1", FOUR, d.record(), Owned.COMPLETED,
         "balanced", List.of(), SETTLE, NOW.plusSeconds(5)));
     assertThat(after.event()).isNull();
     assertThat(after.action()).isEqualTo(new Action.None());
@@ -198,7 +233,7 @@ class AutoRebalancePlanTest {
   @Test
   void aFailedRebalanceIsNotTriedAgainUntilThePodsChange() {
     Record running = new Record(State.RUNNING, "rev1", FOUR, null, "mqtt-rebalance-1", "created");
-    Decision failed = AutoRebalancePlan.next(new Observation("mqtt", null, "rev1", FOUR, running, Owned.FAILED,
+    Decision failed = AutoRebalancePlan.next(new Observation("mqtt", null, false, "rev1", FOUR, running, Owned.FAILED,
         "broker refused", List.of(), SETTLE, NOW));
     assertThat(failed.record().state()).isEqualTo(State.FAILED);
     assertThat(failed.event()).isEqualTo("RebalanceFailed");
@@ -219,7 +254,7 @@ class AutoRebalancePlanTest {
   @Test
   void aRebalanceDeletedBeforeItEndedCountsAsFailed() {
     Record running = new Record(State.RUNNING, "rev1", FOUR, null, "mqtt-rebalance-1", "created");
-    Decision d = AutoRebalancePlan.next(new Observation("mqtt", null, "rev1", FOUR, running, Owned.GONE, null,
+    Decision d = AutoRebalancePlan.next(new Observation("mqtt", null, false, "rev1", FOUR, running, Owned.GONE, null,
         List.of(), SETTLE, NOW));
     assertThat(d.record().state()).isEqualTo(State.FAILED);
     assertThat(d.record().message()).contains("deleted");

@@ -106,7 +106,7 @@ class RebalancePlanTest {
         .service(new RebalancePlan.ServiceView(java.util.Set.of("mqtt-1"), closed, fiveSeconds)).next();
     assertThat(listed.action()).isInstanceOf(Action.Wait.class);
     assertThat(listed.reason()).isEqualTo("WaitingForEndpoints");
-    assertThat(listed.message()).contains("still listed: mqtt-1");
+    assertThat(listed.message()).contains("still listed as serving: mqtt-1");
 
     Step propagating = obs().members(scaledOut(false)).held(DONOR_PODS)
         .service(new RebalancePlan.ServiceView(java.util.Set.of(), closed, fiveSeconds)).next();

@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,18 +67,42 @@ public final class AutoRebalancer {
   public Duration pass(LosslessDeployment ld, LosslessDeploymentStatus next, List<Pod> live,
       Supplier<EmqxDrainer.Apis> apis, Instant now) {
     AutoRebalanceStatus old = ld.getStatus() == null ? null : ld.getStatus().getRebalance();
-    if (!ld.getSpec().autoRebalance()) {
-      next.setRebalance(null);
-      return null;
-    }
-    // The Rebalances are listed only when they matter (one of ours runs, or the load is about to be
-    // judged), not on every pass of a release.
     Record recorded = record(old);
     boolean following = recorded != null && recorded.state() == State.RUNNING;
+    if (!ld.getSpec().autoRebalance() && !following) {
+      next.setRebalance(null); // switched off: a Rebalance it made and that runs is still followed to its end
+      return null;
+    }
+    try {
+      Decision d = decide(ld, next, live, recorded, following, apis, now);
+      record(ld, next, old, d, now);
+      return d.recheck();
+    } catch (KubernetesClientException | IllegalArgumentException e) {
+      // The release's own pass has acted already: its status must still be written. Nothing of the
+      // automatic rebalance moves on; it is decided again after a while.
+      log.warn("event=auto_rebalance_failed resource={}/{} {}", ld.getMetadata().getNamespace(),
+          ld.getMetadata().getName(), e.getMessage());
+      next.setRebalance(old);
+      return AutoRebalancePlan.RETRY;
+    }
+  }
+
+  private Decision decide(LosslessDeployment ld, LosslessDeploymentStatus next, List<Pod> live, Record recorded,
+      boolean following, Supplier<EmqxDrainer.Apis> apis, Instant now) {
+    // The Rebalances are listed only when they matter (one of ours runs, or the load is about to be
+    // judged), not on every pass of a release.
     Observation o = observe(ld, next, live, recorded, following ? rebalancesOf(ld) : List.of(), now);
     Decision d = AutoRebalancePlan.next(o);
     if (d.action() instanceof Action.Judge && !following) {
-      o = observe(ld, next, live, recorded, rebalancesOf(ld), now);
+      List<Rebalance> all = rebalancesOf(ld);
+      Optional<Rebalance> ours = unfinishedOwned(ld, all);
+      if (ours.isPresent()) {
+        // Made by an earlier pass whose status write was lost: follow it, never make a second.
+        String name = ours.get().getMetadata().getName();
+        return new Decision(new Action.None(), new Record(State.RUNNING, o.revision(), o.pods(), null, name,
+            "Rebalance " + name + " of this deployment runs"), null, false, AutoRebalancePlan.FOLLOW);
+      }
+      o = observe(ld, next, live, recorded, all, now);
       d = AutoRebalancePlan.next(o);
     }
     if (d.action() instanceof Action.Judge) {
@@ -86,8 +111,19 @@ public final class AutoRebalancer {
     if (d.action() instanceof Action.Create c) {
       d = create(ld, o, d, c.name());
     }
-    record(ld, next, old, d, now);
-    return d.recheck();
+    if (d.action() instanceof Action.Cancel c) {
+      client.resources(Rebalance.class).inNamespace(ld.getMetadata().getNamespace()).withName(c.name()).delete();
+    }
+    return d;
+  }
+
+  private static Optional<Rebalance> unfinishedOwned(LosslessDeployment ld, List<Rebalance> rebalances) {
+    return rebalances.stream().filter(rb -> ownedBy(rb, ld) && !ended(rb)).findFirst();
+  }
+
+  private static boolean ended(Rebalance rb) {
+    RebalancePhase phase = rb.getStatus() == null ? null : rb.getStatus().getPhase();
+    return phase == RebalancePhase.COMPLETED || phase == RebalancePhase.FAILED;
   }
 
   /** {@code rebalances}: those of the deployment, or none when they were not listed. */
@@ -114,12 +150,15 @@ public final class AutoRebalancer {
     }
     AutoRebalanceSpec spec = ld.getSpec().getRebalance();
     int settle = spec.getSettleSeconds() == null ? 30 : spec.getSettleSeconds();
-    return new Observation(ld.getMetadata().getName(), notSteady(ld, next), revision, pods, recorded, owned,
-        ownedMessage, others, Duration.ofSeconds(settle), now);
+    return new Observation(ld.getMetadata().getName(), notSteady(ld, next, live), releasing(next), revision, pods,
+        recorded, owned, ownedMessage, others, Duration.ofSeconds(settle), now);
   }
 
-  /** Why the deployment is not steady now (a release, not Healthy, paused), or null. */
-  static String notSteady(LosslessDeployment ld, LosslessDeploymentStatus next) {
+  /**
+   * Why the deployment is not steady now, or null: a release, not Healthy, paused, or a pod being
+   * drained or removed in the steady state (a scale-in keeps the phase Healthy).
+   */
+  static String notSteady(LosslessDeployment ld, LosslessDeploymentStatus next, List<Pod> live) {
     if (next.getPhase() != LosslessDeploymentPhase.HEALTHY) {
       return "the deployment is " + (next.getPhase() == null ? "starting" : next.getPhase().name()
           .toLowerCase(Locale.ROOT)) + ", not healthy";
@@ -127,7 +166,21 @@ public final class AutoRebalancer {
     if (!Objects.equals(next.getCurrentRevision(), next.getUpdateRevision())) {
       return "a release of " + next.getUpdateRevision() + " runs";
     }
-    return ld.getSpec().paused() ? "the deployment is paused" : null;
+    if (ld.getSpec().paused()) {
+      return "the deployment is paused";
+    }
+    if (next.getDrain() != null && next.getDrain().getPod() != null) {
+      return "pod " + next.getDrain().getPod() + " is being drained";
+    }
+    return live.stream().filter(PodStates::markedForDeletion).map(p -> "pod " + p.getMetadata().getName()
+        + " is being removed").findFirst().orElse(null);
+  }
+
+  /** A release runs, or one was aborted and has not yet come back to steady: it places clients itself. */
+  static boolean releasing(LosslessDeploymentStatus next) {
+    return !Objects.equals(next.getCurrentRevision(), next.getUpdateRevision())
+        || (next.getPhase() != null && next.getPhase() != LosslessDeploymentPhase.HEALTHY
+            && next.getPhase() != LosslessDeploymentPhase.DEGRADED);
   }
 
   private static Owned owned(RebalancePhase phase) {
@@ -159,10 +212,12 @@ public final class AutoRebalancer {
     List<NodeLoad> loads = new ArrayList<>();
     List<Pod> ready = new ArrayList<>();
     for (Pod p : ofRevision) {
-      if (PodStates.containersReady(p)) {
-        ready.add(p);
-      } else {
+      if (!PodStates.containersReady(p)) {
         silent.add(p.getMetadata().getName() + " (not ready)");
+      } else if (!PodStates.view(p).gateTrue()) {
+        silent.add(p.getMetadata().getName() + " (out of the Service)");
+      } else {
+        ready.add(p);
       }
     }
     EmqxDrainer.Apis connect;
@@ -182,8 +237,13 @@ public final class AutoRebalancer {
     return AutoRebalancePlan.judged(o, judging, loads, silent, thresholds(ld.getSpec().getRebalance()));
   }
 
+  /**
+   * The connection thresholds (the judgement is on connections, as EMQX's start test; sessions are the
+   * Rebalance's to even out). Unset fields take the CRD's defaults.
+   */
   static Thresholds thresholds(AutoRebalanceSpec spec) {
-    return new Thresholds(spec.getAbsConnThreshold(), Double.parseDouble(spec.getRelConnThreshold()));
+    return new Thresholds(spec.getAbsConnThreshold() == null ? 1000 : spec.getAbsConnThreshold(),
+        Double.parseDouble(spec.getRelConnThreshold() == null ? "1.1" : spec.getRelConnThreshold()));
   }
 
   /**
@@ -192,23 +252,39 @@ public final class AutoRebalancer {
    * deployment owns it: a pass repeated after a crash.
    */
   private Decision create(LosslessDeployment ld, Observation o, Decision d, String name) {
+    // The brokers were asked in between: a Rebalance made meanwhile (ferry rebalance, kubectl) wins.
+    List<String> others = rebalancesOf(ld).stream().filter(rb -> !ended(rb) && !name.equals(rb.getMetadata().getName()))
+        .map(rb -> rb.getMetadata().getName()).toList();
+    if (!others.isEmpty()) {
+      return notCreated(o, d, "Rebalance " + String.join(", ", others) + " has not ended");
+    }
     Rebalance rb = rebalance(ld, name);
     try {
       client.resource(rb).create();
-      forgetPrevious(ld, o.recorded().rebalance(), name);
-      log.info("event=auto_rebalance_created resource={}/{} rebalance={} {}", ld.getMetadata().getNamespace(),
-          ld.getMetadata().getName(), name, d.record().message());
-      return d;
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409 && ownedBy(client.resources(Rebalance.class)
           .inNamespace(ld.getMetadata().getNamespace()).withName(name).get(), ld)) {
         return new Decision(new Action.None(), d.record(), null, false, d.recheck());
       }
-      String why = "Rebalance " + name + " could not be created: " + e.getMessage();
-      Record r = new Record(State.WAITING, o.recorded().revision(), o.recorded().pods(), o.recorded().podsChangedAt(),
-          o.recorded().rebalance(), why);
-      return new Decision(new Action.None(), r, "RebalanceNotCreated", true, Duration.ofSeconds(10));
+      return notCreated(o, d, "Rebalance " + name + " could not be created: " + e.getMessage());
     }
+    log.info("event=auto_rebalance_created resource={}/{} rebalance={} {}", ld.getMetadata().getNamespace(),
+        ld.getMetadata().getName(), name, d.record().message());
+    try {
+      forgetPrevious(ld, o.recorded().rebalance(), name);
+    } catch (KubernetesClientException e) {
+      log.warn("event=auto_rebalance_cleanup_failed resource={}/{} rebalance={} {}", ld.getMetadata().getNamespace(),
+          ld.getMetadata().getName(), o.recorded().rebalance(), e.getMessage());
+    }
+    return d;
+  }
+
+  /** Waits with why; the warning is told when the wait begins, not on every pass. */
+  private static Decision notCreated(Observation o, Decision d, String why) {
+    Record was = o.recorded();
+    Record r = new Record(State.WAITING, was.revision(), was.pods(), was.podsChangedAt(), was.rebalance(), why);
+    boolean told = was.state() == State.WAITING && why.equals(was.message());
+    return new Decision(new Action.None(), r, told ? null : "RebalanceNotCreated", true, AutoRebalancePlan.RETRY);
   }
 
   /**
@@ -221,8 +297,7 @@ public final class AutoRebalancer {
     }
     var resource = client.resources(Rebalance.class).inNamespace(ld.getMetadata().getNamespace()).withName(previous);
     Rebalance rb = resource.get();
-    RebalancePhase phase = rb == null || rb.getStatus() == null ? null : rb.getStatus().getPhase();
-    if (ownedBy(rb, ld) && (phase == RebalancePhase.COMPLETED || phase == RebalancePhase.FAILED)) {
+    if (ownedBy(rb, ld) && ended(rb)) {
       resource.delete();
     }
   }
@@ -232,7 +307,8 @@ public final class AutoRebalancer {
         .stream().anyMatch(r -> Objects.equals(r.getUid(), ld.getMetadata().getUid()));
   }
 
-  static Rebalance rebalance(LosslessDeployment ld, String name) {
+  /** The Rebalance {@code spec.rebalance} asks for, named {@code name}, owned by the deployment and labelled with it. */
+  public static Rebalance rebalance(LosslessDeployment ld, String name) {
     AutoRebalanceSpec auto = ld.getSpec().getRebalance();
     RebalanceSpec spec = auto.copyTo(new RebalanceSpec());
     TargetReference target = new TargetReference();

@@ -232,7 +232,7 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
   private void hold(String ns, String holder, List<String> pods) {
     for (String pod : pods) {
       PodGates.holdOut(client, ns, pod, holder);
-      PodGates.set(client, ns, pod, false);
+      PodGates.set(client, ns, pod, false, clock.instant());
     }
   }
 
