@@ -54,6 +54,11 @@ without template actions: DeployManifestsTest reads it as YAML and checks it aga
 - apiGroups: ["ferry.dev"]
   resources: ["losslessdeployments", "rebalances"]
   verbs: ["get", "list", "watch", "patch", "update"]
+# A LosslessDeployment with spec.rebalance.auto gets a Rebalance of its own after a scale-out
+# (and the previous one, ended, is deleted).
+- apiGroups: ["ferry.dev"]
+  resources: ["rebalances"]
+  verbs: ["create", "delete"]
 - apiGroups: ["ferry.dev"]
   resources: ["losslessdeployments/status", "rebalances/status"]
   verbs: ["get", "patch", "update"]
@@ -74,12 +79,18 @@ without template actions: DeployManifestsTest reads it as YAML and checks it aga
 - apiGroups: [""]
   resources: ["pods/status"]
   verbs: ["get", "update", "patch"]
-# The Service of a LosslessDeployment is created or adopted, never changed or deleted.
+# The Service of a LosslessDeployment is created or adopted; its selector is changed only by
+# spec.adopt (once, recorded in an annotation first, restored on a rollback). Never deleted.
 - apiGroups: [""]
   resources: ["services"]
-  verbs: ["get", "list", "watch", "create"]
-# Endpoints as the cluster sees them, to know when a pod is out of the Service (rolling): one
-# list per pass by the label kubernetes.io/service-name; no get, no watch.
+  verbs: ["get", "list", "watch", "create", "patch"]
+# spec.adopt: the StatefulSet or Deployment taken over is read, annotated and scaled down one pod
+# at a time (back up on a rollback), and deleted at the end only with afterwards: Delete.
+- apiGroups: ["apps"]
+  resources: ["statefulsets", "deployments"]
+  verbs: ["get", "patch", "delete"]
+# Endpoints as the cluster sees them, to know when a pod is out of the Service (rolling, a
+# Rebalance round): one list per pass by the label kubernetes.io/service-name; no get, no watch.
 - apiGroups: ["discovery.k8s.io"]
   resources: ["endpointslices"]
   verbs: ["list"]

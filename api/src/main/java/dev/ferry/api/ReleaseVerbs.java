@@ -38,7 +38,10 @@ public final class ReleaseVerbs {
   public static String abort(LosslessDeployment ld) {
     LosslessDeploymentStatus s = status(ld);
     String name = ld.getMetadata().getName();
-    if (s.getCurrentRevision() == null) {
+    // An adoption that runs goes back to the workload it takes over (docs/adopt.md).
+    boolean adopting = s.getAdoption() != null && s.getAdoption().getPhase() != null
+        && s.getAdoption().getPhase().running();
+    if (s.getCurrentRevision() == null && !adopting) {
       throw new Refused(name + " has no serving revision to go back to (first deployment)");
     }
     if (s.getPhase() == LosslessDeploymentPhase.ABORTED) {

@@ -81,7 +81,7 @@ class DeployManifestsTest {
    */
   static final List<Rule> OPERATOR_RULES = List.of(
       new Rule("ferry.dev", "losslessdeployments", "get list watch patch update"),
-      new Rule("ferry.dev", "rebalances", "get list watch patch update"),
+      new Rule("ferry.dev", "rebalances", "get list watch patch update create delete"),
       new Rule("ferry.dev", "losslessdeployments/status", "get patch update"),
       new Rule("ferry.dev", "rebalances/status", "get patch update"),
       new Rule("ferry.dev", "losslessdeployments/finalizers", "update"),
@@ -89,7 +89,9 @@ class DeployManifestsTest {
       new Rule("apps", "replicasets", "get list watch create update patch delete"),
       new Rule("", "pods", "get list watch update patch"),
       new Rule("", "pods/status", "get update patch"),
-      new Rule("", "services", "get list watch create"),
+      new Rule("", "services", "get list watch create patch"),
+      new Rule("apps", "statefulsets", "get patch delete"),
+      new Rule("apps", "deployments", "get patch delete"),
       new Rule("discovery.k8s.io", "endpointslices", "list"),
       new Rule("", "secrets", "get"),
       new Rule("", "events", "create patch"),

@@ -120,6 +120,9 @@ public final class GetCommand implements Callable<Integer> {
     String paused = ld.getSpec() != null && ld.getSpec().paused() ? " (paused: ferry resume goes on)" : "";
     b.append(String.format(Locale.ROOT, "Phase:      %s%s%s%n", phase, since, paused));
     b.append(String.format(Locale.ROOT, "Ready:      %s%n", s.getReady() == null ? "?" : s.getReady()));
+    if (s.getAdoption() != null && s.getAdoption().getPhase() != null) {
+      b.append(adoption(s.getAdoption(), now));
+    }
     if (s.getMessage() != null) {
       b.append(String.format(Locale.ROOT, "Message:    %s%n", s.getMessage()));
     }
@@ -211,6 +214,14 @@ public final class GetCommand implements Callable<Integer> {
   private static boolean condition(Pod p, String type) {
     return p.getStatus() != null && p.getStatus().getConditions() != null && p.getStatus().getConditions().stream()
         .anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  /** spec.adopt's take-over: the workload, the phase and since when, the adopted pods removed so far. */
+  static String adoption(dev.ferry.api.v1alpha1.AdoptionStatus a, Instant now) {
+    String since = a.getPhaseStartedAt() == null ? "" : " for " + ListCommand.age(a.getPhaseStartedAt(), now);
+    String removed = a.getRemoved() == null || a.getRemoved().isEmpty() ? "" : ", removed " + String.join(", ", a.getRemoved());
+    return String.format(Locale.ROOT, "Adoption:   %s %s%s%s%n", a.getWorkload(), FerryNames.jsonName(a.getPhase()), since,
+        removed);
   }
 
   /** The drain in progress: connections left of those it started with, the rate so far and an ETA at that rate. */

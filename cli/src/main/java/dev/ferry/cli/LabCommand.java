@@ -54,8 +54,8 @@ public final class LabCommand implements Runnable {
   static final class Compare implements Callable<Integer> {
     @Option(names = "--scenarios", split = ",", defaultValue = "rolling,bluegreen-plain,ferry",
         description = "which to run, in order (default ${DEFAULT-VALUE}); MQTT: rolling, bluegreen-plain, ferry,"
-            + " rebalance, emqx-operator (the EMQX Operator's blue-green, imitated from its source); under the faults"
-            + " its users met, each against it and against Ferry: emqx-operator-rollback, ferry-rollback,"
+            + " rebalance, scale-out, adopt, emqx-operator (the EMQX Operator's blue-green, imitated from its source);"
+            + " under the faults its users met, each against it and against Ferry: emqx-operator-rollback, ferry-rollback,"
             + " emqx-operator-bad-image, ferry-bad-image, emqx-operator-bad-image-revert, ferry-bad-image-revert,"
             + " emqx-operator-late-join, ferry-late-join,"
             + " emqx-operator-rebalance-balanced, ferry-rebalance-balanced; request/response: http-k8s, http-ferry,"

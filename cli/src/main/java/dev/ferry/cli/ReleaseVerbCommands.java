@@ -69,8 +69,11 @@ final class ReleaseVerbCommands {
   static final class Abort extends Verb {
     @Override
     String change(LosslessDeployment ld, KubernetesClient client) {
-      return "aborting the release of revision " + ReleaseVerbs.abort(ld) + " of " + ref(ld) + ": revision "
-          + ld.getStatus().getCurrentRevision() + " comes back";
+      String revision = ReleaseVerbs.abort(ld);
+      String back = ld.getStatus().getCurrentRevision() == null && ld.getStatus().getAdoption() != null
+          ? ld.getStatus().getAdoption().getWorkload() + " takes its clients back (the adoption rolls back)"
+          : "revision " + ld.getStatus().getCurrentRevision() + " comes back";
+      return "aborting the release of revision " + revision + " of " + ref(ld) + ": " + back;
     }
   }
 

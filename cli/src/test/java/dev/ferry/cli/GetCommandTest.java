@@ -32,6 +32,17 @@ class GetCommandTest {
   }
 
   @Test
+  void anAdoptionShowsTheWorkloadItsPhaseAndThePodsRemoved() {
+    var a = new dev.ferry.api.v1alpha1.AdoptionStatus();
+    a.setPhase(dev.ferry.api.v1alpha1.AdoptionPhase.DRAINING);
+    a.setPhaseStartedAt("2026-12-07T05:00:00Z");
+    a.setWorkload("StatefulSet/emqx");
+    a.setRemoved(List.of("emqx-2", "emqx-1"));
+    assertThat(GetCommand.adoption(a, Instant.parse("2026-12-07T05:00:42Z")))
+        .isEqualTo("Adoption:   StatefulSet/emqx Draining for 42s, removed emqx-2, emqx-1" + System.lineSeparator());
+  }
+
+  @Test
   void aDrainInProgressShowsRevisionsPodsAndAnEta() {
     LosslessDeployment ld = Workloads.appLosslessDeployment("mqtt", 2, "emqx:5.8.1", Map.of(), 1, 0,
         new dev.ferry.api.v1alpha1.LifecycleSpec(), false);

@@ -65,6 +65,14 @@ class InvalidSpecTest {
               m.getExpand().getSpec().setTtlSecondsAfterFinished(30);
               ld.getSpec().setMigrations(m);
             }),
+        Arguments.of("an automatic rebalance of brokers the operator cannot ask",
+            "spec.rebalance.auto: needs spec.drain.type emqx",
+            (Consumer<LosslessDeployment>) ld -> {
+              ld.getSpec().setDrain(null);
+              var auto = new dev.ferry.api.v1alpha1.AutoRebalanceSpec();
+              auto.setAuto(true);
+              ld.getSpec().setRebalance(auto);
+            }),
         Arguments.of("a missing Secret", "Secret 'nope' not found",
             (Consumer<LosslessDeployment>) ld -> ld.getSpec().getDrain().getEmqx().setApiKeySecret("nope")),
         Arguments.of("a selector that does not match the template", "spec.selector",

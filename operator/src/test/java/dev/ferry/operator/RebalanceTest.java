@@ -155,7 +155,7 @@ class RebalanceTest {
     // A Rebalance whose finalizer someone removed by hand left its hold behind.
     String pod = h.serving().get(0).getMetadata().getName();
     dev.ferry.operator.kube.PodGates.holdOut(client, h.ns, pod, "Rebalance/gone");
-    dev.ferry.operator.kube.PodGates.set(client, h.ns, pod, false);
+    dev.ferry.operator.kube.PodGates.set(client, h.ns, pod, false, java.time.Instant.now());
     h.edit("mqtt", l -> {
       l.getMetadata().setAnnotations(java.util.Map.of("poke", "1")); // wake the reconciler now
       return l;
@@ -204,7 +204,7 @@ class RebalanceTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> rb().getStatus() != null
         && rb().getStatus().getPhase() == RebalancePhase.PROCESSING && !held().isEmpty());
     dev.ferry.operator.kube.PodGates.holdOut(client, h.ns, recipient, "Rebalance/after-scale-out");
-    dev.ferry.operator.kube.PodGates.set(client, h.ns, recipient, false);
+    dev.ferry.operator.kube.PodGates.set(client, h.ns, recipient, false, java.time.Instant.now());
     await().atMost(Duration.ofSeconds(30)).until(() -> rb().getStatus().getPhase() == RebalancePhase.PROCESSING
         && !held().contains(recipient) && h.serving().stream().anyMatch(p -> p.getMetadata().getName().equals(recipient)));
     assertThat(held()).isNotEmpty();

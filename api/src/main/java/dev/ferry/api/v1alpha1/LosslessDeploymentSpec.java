@@ -67,6 +67,16 @@ public class LosslessDeploymentSpec {
       + "deployment are not held. `ferry pause` and `ferry resume` set it.")
   private Boolean paused;
 
+  @JsonPropertyDescription("Automatic rebalance after new pods joined outside a release (a scale-out, a pod "
+      + "replaced): the operator judges the brokers' load once it has settled and, when it is outside the "
+      + "thresholds either way, runs a Rebalance of its own with these settings. Needs spec.drain.type emqx.")
+  private AutoRebalanceSpec rebalance;
+
+  @JsonPropertyDescription("A running StatefulSet or Deployment and the Service of spec.service to take over "
+      + "without a restart: Ferry's pods start beside the adopted ones, the Service's selector gains "
+      + "ferry.dev/deployment once, and the adopted pods are drained one at a time (docs/adopt.md).")
+  private AdoptSpec adopt;
+
   public Integer getReplicas() {
     return replicas;
   }
@@ -162,6 +172,27 @@ public class LosslessDeploymentSpec {
     return Boolean.TRUE.equals(paused);
   }
 
+  public AutoRebalanceSpec getRebalance() {
+    return rebalance;
+  }
+
+  public void setRebalance(AutoRebalanceSpec rebalance) {
+    this.rebalance = rebalance;
+  }
+
+  /** Whether the operator rebalances on its own ({@code spec.rebalance.auto: true}). */
+  public boolean autoRebalance() {
+    return rebalance != null && rebalance.auto();
+  }
+
+  public AdoptSpec getAdopt() {
+    return adopt;
+  }
+
+  public void setAdopt(AdoptSpec adopt) {
+    this.adopt = adopt;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof LosslessDeploymentSpec that
@@ -174,19 +205,22 @@ public class LosslessDeploymentSpec {
         && Objects.equals(drain, that.drain)
         && Objects.equals(lifecycle, that.lifecycle)
         && Objects.equals(migrations, that.migrations)
-        && Objects.equals(paused, that.paused);
+        && Objects.equals(paused, that.paused)
+        && Objects.equals(rebalance, that.rebalance)
+        && Objects.equals(adopt, that.adopt);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(replicas, selector, template, service, revisionHistoryLimit, strategy, drain,
-        lifecycle, migrations, paused);
+        lifecycle, migrations, paused, rebalance, adopt);
   }
 
   @Override
   public String toString() {
     return "LosslessDeploymentSpec{replicas=" + replicas + ", selector=" + selector + ", template=" + template
         + ", service=" + service + ", revisionHistoryLimit=" + revisionHistoryLimit + ", strategy=" + strategy
-        + ", drain=" + drain + ", lifecycle=" + lifecycle + ", migrations=" + migrations + ", paused=" + paused + "}";
+        + ", drain=" + drain + ", lifecycle=" + lifecycle + ", migrations=" + migrations + ", paused=" + paused
+        + ", rebalance=" + rebalance + ", adopt=" + adopt + "}";
   }
 }

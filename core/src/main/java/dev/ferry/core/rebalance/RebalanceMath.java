@@ -167,8 +167,10 @@ public final class RebalanceMath {
   }
 
   /**
-   * The per-donor rate of a round that cannot overshoot: each donor's share of {@code rate} (the
-   * broker takes it from every donor at once, so the cluster sees donors × the rate), at most half
+   * The per-donor rate of a round that cannot overshoot: each donor's share of half of {@code rate}
+   * (the broker takes it from every donor at once, so the cluster sees donors × the rate; and it takes
+   * it in one burst a second, so the clients of two bursts, reconnecting with their backoff, can come
+   * back within one second: half the rate a tick keeps every second within the rate), at most half
    * of what the donor nearest the mean has above it, and at most half of what the recipient lacks,
    * shared by the donors, so that the round can be stopped between two ticks before any donor goes
    * below the mean or the recipient above it. At least 1.
@@ -182,7 +184,7 @@ public final class RebalanceMath {
     double mean = (double) total / nodes.size();
     double nearest = nodes.stream().filter(n -> donors.contains(n.node()))
         .mapToDouble(n -> n.connections() - mean).min().orElse(0);
-    long share = rate / donors.size();
+    long share = rate / (2L * donors.size());
     long half = (long) Math.floor(nearest / 2);
     // Nor more than half of what the recipients still lack, a tick bringing them every donor's rate.
     double lacking = nodes.stream().filter(n -> !donors.contains(n.node()) && n.connections() < mean)

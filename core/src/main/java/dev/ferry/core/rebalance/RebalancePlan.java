@@ -103,6 +103,40 @@ public final class RebalancePlan {
     }
   }
 
+  /**
+   * What the Service's proxies may still know of the pods a round takes out: a round starts only
+   * once they have dropped them, or the clients the donors give would land on the nodes held out too
+   * (seen in the lab: 12 of a round's 96 clients on a node held out a moment before, which then
+   * gave clients back in a later round, moving some twice).
+   *
+   * @param inEndpoints pods the Service's EndpointSlices still list as serving
+   * @param gateClosedAt when each pod's serving gate closed (absent: open, or not known)
+   * @param propagation how long an endpoint change takes to reach every proxy (the target's
+   *     {@code lifecycle.propagationSeconds})
+   */
+  public record ServiceView(java.util.Set<String> inEndpoints, java.util.Map<String, Instant> gateClosedAt,
+      java.time.Duration propagation) {
+    /** Nothing known: rounds start at once (as before the view existed). */
+    public static final ServiceView UNKNOWN = new ServiceView(java.util.Set.of(), java.util.Map.of(), null);
+
+    public ServiceView {
+      inEndpoints = java.util.Set.copyOf(inEndpoints);
+      gateClosedAt = java.util.Map.copyOf(gateClosedAt);
+    }
+
+    /** When the proxies will have dropped {@code pod}: null while its endpoint still serves. */
+    Instant droppedAt(String pod) {
+      if (propagation == null) {
+        return Instant.MIN;
+      }
+      if (inEndpoints.contains(pod)) {
+        return null;
+      }
+      Instant closed = gateClosedAt.get(pod);
+      return closed == null ? Instant.MIN : closed.plus(propagation); // no time to count from: out is out
+    }
+  }
+
   /** Rounds run at most: each ends closer to the mean, and a rebalance that cannot land must end. */
   public static final int MAX_ROUNDS = 5;
 
@@ -139,12 +173,13 @@ public final class RebalancePlan {
    * @param connections thresholds for connections
    * @param sessions thresholds for sessions
    * @param rounds Ferry's rounds so far
+   * @param service what the Service's proxies may still know of the held pods
    * @param now the time
    */
   public record Observation(
       Phase phase, boolean deleting, TargetIssue targetIssue, List<Member> members, String silent, List<String> held,
       String coordinator, Running running, List<String> donors, StartRefusal refusal,
-      Thresholds connections, Thresholds sessions, Rounds rounds, Instant now) {
+      Thresholds connections, Thresholds sessions, Rounds rounds, ServiceView service, Instant now) {
     public Observation {
       members = List.copyOf(members);
       held = List.copyOf(held);
@@ -266,6 +301,10 @@ public final class RebalancePlan {
       return new Step(new Action.Hold(close), holding, "ClosingDonors",
           "taking " + String.join(", ", close) + " out of the Service before round " + round + ": clients go to "
               + String.join(", ", split.recipients()) + " only");
+    }
+    Optional<Step> propagating = untilDropped(o, podsOf(o, outOfService), holding, round);
+    if (propagating.isPresent()) {
+      return propagating.get();
     }
     String coordinator = split.recipients().stream().sorted().findFirst().orElseThrow();
     List<String> nodes = loads.stream().map(NodeLoad::node)
@@ -468,6 +507,28 @@ public final class RebalancePlan {
     List<String> others = o.held().stream().filter(p -> !donorPods.contains(p)).sorted().toList();
     return others.isEmpty() ? Optional.empty() : Optional.of(new Step(new Action.Unhold(others), Phase.Processing,
         "OpeningDonors", "putting " + String.join(", ", others) + " back into the Service: not a donor"));
+  }
+
+  /** A wait until the Service's proxies have dropped the pods a round holds out; empty once they have. */
+  private static Optional<Step> untilDropped(Observation o, List<String> pods, Phase holding, int round) {
+    Instant latest = Instant.MIN;
+    List<String> listed = new ArrayList<>();
+    for (String pod : pods) {
+      Instant at = o.service().droppedAt(pod);
+      if (at == null) {
+        listed.add(pod);
+      } else if (at.isAfter(latest)) {
+        latest = at;
+      }
+    }
+    if (listed.isEmpty() && !latest.isAfter(o.now())) {
+      return Optional.empty();
+    }
+    Instant recheck = listed.isEmpty() ? latest : o.now().plusSeconds(1);
+    return Optional.of(new Step(new Action.Wait(recheck), holding, "WaitingForEndpoints",
+        "round " + round + " starts once the Service's proxies have dropped the pods held out: "
+            + (listed.isEmpty() ? "propagating until " + latest : "still listed as serving: " + String.join(", ", listed)
+                + " (a Service that publishes not-ready addresses keeps them listed)")));
   }
 
   /** Every pod this Rebalance holds, let go; empty when it holds none. */

@@ -53,5 +53,18 @@ public enum Reason {
   /** The expand migration failed: the release is aborted before the new revision got a pod. */
   ExpandFailed,
   /** The template returns to a schema version a contract retired: the serving revision stays. */
-  RollbackRefused
+  RollbackRefused,
+  // The take-over of a running workload (spec.adopt, core.adoption.AdoptionPlan).
+  /** What the adoption changes was recorded on the user's objects; Ferry's pods come next. */
+  AdoptionStarted,
+  /** The Service's selector gained ferry.dev/deployment: only Ferry's pods get new clients. */
+  ServiceSwitched,
+  /** The adopted workload is brought back to the replicas it ran at (a rollback). */
+  RestoringWorkload,
+  /** The Service's selector is the one recorded before the adoption again. */
+  ServiceRestored,
+  /** Every adopted pod was drained and removed by its controller. */
+  AdoptionComplete,
+  /** The adopted workload serves as before, and its objects are as they were. */
+  AdoptionRolledBack
 }

@@ -111,6 +111,12 @@ public final class ReportWriter {
           String.format(Locale.ROOT, "%.2f", r.imbalance()),
           r.durationSeconds() + "s/" + r.floorSeconds() + "s");
     }
+    for (ScenarioReport r : scenarios) {
+      String nodes = r.timeline() == null ? null : r.timeline().nodesStartToEnd();
+      if (nodes != null) {
+        out.printf(Locale.ROOT, "%-16s clients per node, start -> end: %s%n", r.scenario(), nodes);
+      }
+    }
     if (scenarios.stream().anyMatch(r -> r.outcome() != null)) {
       outcomeTable(out, scenarios);
     }
@@ -196,6 +202,8 @@ public final class ReportWriter {
           .append(fig("min connected (per second)", String.format(Locale.ROOT, "%.1f%%", 100 * r.minConnectedFraction())))
           .append(fig("lowest at any instant", String.format(Locale.ROOT, "%.1f%%", 100 * r.lowestConnectedFraction())))
           .append(fig("imbalance", String.format(Locale.ROOT, "%.2f", r.imbalance())))
+          .append(r.timeline() == null || r.timeline().nodesStartToEnd() == null ? ""
+              : fig("clients per node, start → end", r.timeline().nodesStartToEnd()))
           .append(fig("duration / floor", r.durationSeconds() + "s / " + r.floorSeconds() + "s"))
           .append("</div><div class=chart id=conn").append(i).append("></div><div class=chart id=recon")
           .append(i).append("></div></section>\n");

@@ -146,6 +146,34 @@ public record ScenarioReport(
     public Timeline(int[] connected, int[] reconnects, Map<String, int[]> connectionsPerNode, List<Event> steps) {
       this(connected, reconnects, connectionsPerNode, steps, null);
     }
+
+    /**
+     * Clients per node at the start and at the end ({@code 700/650/650/0 -> 500/500/500/500}), when
+     * the nodes that serve at the end served at the start too, or joined empty (a rebalance, a
+     * scale-out); null when the release replaced them (a node that did not exist yet counts 0).
+     */
+    public String nodesStartToEnd() {
+      if (connectionsPerNode == null || connectionsPerNode.isEmpty()) {
+        return null;
+      }
+      List<Integer> start = new java.util.ArrayList<>();
+      List<Integer> end = new java.util.ArrayList<>();
+      for (int[] series : connectionsPerNode.values()) {
+        start.add(Math.max(0, series.length == 0 ? 0 : series[0]));
+        int last = 0;
+        for (int v : series) {
+          last = v >= 0 ? v : last;
+        }
+        end.add(last);
+      }
+      boolean replaced = start.stream().allMatch(v -> v == 0) || java.util.stream.IntStream.range(0, start.size())
+          .anyMatch(i -> start.get(i) > 0 && end.get(i) == 0);
+      return replaced ? null : join(start) + " -> " + join(end);
+    }
+
+    private static String join(List<Integer> counts) {
+      return String.join("/", counts.stream().map(String::valueOf).toList());
+    }
   }
 
   /**

@@ -8,7 +8,11 @@ public enum Scenario {
   ROLLING("rolling", "StatefulSet rolling update, the Kubernetes default: each pod deleted, then recreated"),
   BLUEGREEN_PLAIN("bluegreen-plain", "Plain blue-green: start a new set, switch the Service, delete the old pods"),
   FERRY("ferry", "Ferry blue-green: switch, then evacuate each old node at the rate through the EMQX API"),
+  ADOPT("adopt", "A StatefulSet broker cluster taken over by Ferry (spec.adopt): Ferry's pods start beside it, the"
+      + " Service's selector switches once, each StatefulSet pod drained highest ordinal first, then scaled away"),
   REBALANCE("rebalance", "Scale out by one node, then a Rebalance moves clients to it at the rate"),
+  SCALE_OUT("scale-out", "Scale out by one node with spec.rebalance.auto: the operator judges the load once it"
+      + " settles and runs a Rebalance of its own; nobody writes one"),
   EMQX_OPERATOR("emqx-operator", "The EMQX Operator's blue-green (imitated from its source): a new StatefulSet,"
       + " the old pods out of the Service once it is Available, then one old node at a time evacuated"
       + " (EMQX's default 60 s health-check wait included) and scaled down"),

@@ -119,7 +119,7 @@ public final class ScenarioRunner {
           ticker.shutdownNow();
         }
         long t1 = System.currentTimeMillis();
-        if (scenario.ferryMqtt()) {
+        if (scenario.ferryMqtt() || scenario == Scenario.ADOPT) {
           steps.addOperatorEvents(operatorEvents(cluster));
         }
         fleet.awaitConnected(s.clients(), Duration.ofSeconds(30));
@@ -149,14 +149,22 @@ public final class ScenarioRunner {
     Duration t = s.timeout();
     switch (scenario) {
       case ROLLING -> c.deployStatefulSet(APP, s.nodes(), v1(s), t);
+      case ADOPT -> AdoptScenario.deploy(APP, s, c, v1(s));
       case BLUEGREEN_PLAIN -> c.deployPlainBlueGreen(APP, "blue", s.nodes(), v1(s), t);
-      case FERRY, REBALANCE, FERRY_ROLLBACK, FERRY_BAD_IMAGE, FERRY_BAD_IMAGE_REVERT, FERRY_LATE_JOIN,
+      case FERRY, REBALANCE, SCALE_OUT, FERRY_ROLLBACK, FERRY_BAD_IMAGE, FERRY_BAD_IMAGE_REVERT, FERRY_LATE_JOIN,
           FERRY_REBALANCE_BALANCED -> {
         c.startOperator();
         c.createApiKeySecret("mqtt-api-key");
         var ld = Workloads.brokerLosslessDeployment(APP, s.nodes(), v1(s), s.connEvictRate(),
             (int) s.waitTakeover().toSeconds(), (int) s.initialDelay().toSeconds(), "mqtt-api-key");
         ld.getSpec().getDrain().setParallel(s.drainParallel());
+        if (scenario == Scenario.SCALE_OUT) {
+          var auto = rebalanceSettings(s, new dev.ferry.api.v1alpha1.AutoRebalanceSpec());
+          auto.setAuto(true);
+          auto.setSettleSeconds((int) SCALE_OUT_SETTLE.toSeconds());
+          auto.setConnEvictRate(s.connEvictRate());
+          ld.getSpec().setRebalance(auto);
+        }
         if (v4(s)) {
           ld.getSpec().getDrain().getEmqx().setApiVersion(dev.ferry.api.v1alpha1.EmqxApiVersion.V4);
           ld.getSpec().getDrain().getEmqx().setPort(c.config().apiPort());
@@ -189,6 +197,8 @@ public final class ScenarioRunner {
       }
       case BLUEGREEN_PLAIN -> c.releasePlainBlueGreen(APP, "blue", "green", v2(s), s.initialDelay(), t, steps::mark);
       case REBALANCE -> rebalance(s, c);
+      case SCALE_OUT -> scaleOut(s, c);
+      case ADOPT -> AdoptScenario.adopt(APP, s, c, v1(s), steps::mark);
       case FERRY -> {
         String before = ld(c).getStatus().getCurrentRevision();
         c.setLosslessDeploymentImage(APP, v2(s));
@@ -212,19 +222,11 @@ public final class ScenarioRunner {
     if (!EmbeddedCluster.await(() -> healthy(c, null) && c.readyPods(java.util.Map.of("app", APP)).size() == s.nodes() + 1, t)) {
       throw new IllegalStateException("the scale-out did not complete within " + t);
     }
-    var spec = new dev.ferry.api.v1alpha1.RebalanceSpec();
+    var spec = rebalanceSettings(s, new dev.ferry.api.v1alpha1.RebalanceSpec());
     var target = new dev.ferry.api.v1alpha1.TargetReference();
     target.setName(APP);
     spec.setTargetRef(target);
     spec.setConnEvictRate(s.connEvictRate());
-    spec.setSessEvictRate(s.connEvictRate());
-    spec.setWaitTakeover((int) s.waitTakeover().toSeconds());
-    spec.setWaitHealthCheck(0);
-    int abs = Math.max(1, s.clients() / (s.nodes() + 1) / 20); // 5% of a node's fair share
-    spec.setAbsConnThreshold(abs);
-    spec.setAbsSessThreshold(abs);
-    spec.setRelConnThreshold("1.05");
-    spec.setRelSessThreshold("1.05");
     var rb = new dev.ferry.api.v1alpha1.Rebalance();
     rb.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("after-scale-out").build());
     rb.setSpec(spec);
@@ -237,6 +239,56 @@ public final class ScenarioRunner {
     }, t)) {
       throw new IllegalStateException("the rebalance did not end within " + t);
     }
+  }
+
+  /** How long the scale-out scenario lets new pods settle before the operator judges the load. */
+  static final Duration SCALE_OUT_SETTLE = Duration.ofSeconds(5);
+
+  /**
+   * The rebalance settings both rebalance scenarios use: the rate and takeover wait of Ferry's drains,
+   * no health-check wait (the lab's Service has no load balancer health checks), thresholds of 5% of
+   * a node's fair share or 5%.
+   */
+  private static <T extends dev.ferry.api.v1alpha1.RebalanceSettings> T rebalanceSettings(LabSettings s, T settings) {
+    settings.setSessEvictRate(s.connEvictRate());
+    settings.setWaitTakeover((int) s.waitTakeover().toSeconds());
+    settings.setWaitHealthCheck(0);
+    int abs = Math.max(1, s.clients() / (s.nodes() + 1) / 20);
+    settings.setAbsConnThreshold(abs);
+    settings.setAbsSessThreshold(abs);
+    settings.setRelConnThreshold("1.05");
+    settings.setRelSessThreshold("1.05");
+    return settings;
+  }
+
+  /**
+   * Scale out by one node and nothing else: the LosslessDeployment's spec.rebalance.auto makes the
+   * operator judge the load once the new node has settled and run a Rebalance of its own. Done when
+   * that automatic rebalance has ended (completed, failed, or judged balanced) for the new pods.
+   */
+  private static void scaleOut(LabSettings s, EmbeddedCluster c) {
+    Duration t = s.timeout();
+    c.editLosslessDeployment(APP, ld -> {
+      ld.getSpec().setReplicas(s.nodes() + 1);
+      return ld;
+    });
+    if (!EmbeddedCluster.await(() -> {
+      var auto = autoRebalance(c);
+      return auto != null && auto.getPods().size() == s.nodes() + 1 && auto.getPhase() != null
+          && switch (auto.getPhase()) {
+            case COMPLETED, FAILED, BALANCED -> true;
+            default -> false;
+          };
+    }, t)) {
+      var auto = autoRebalance(c);
+      throw new IllegalStateException("the automatic rebalance did not end within " + t
+          + (auto == null ? "" : ": " + auto.getPhase() + ", " + auto.getMessage()));
+    }
+  }
+
+  private static dev.ferry.api.v1alpha1.AutoRebalanceStatus autoRebalance(EmbeddedCluster c) {
+    LosslessDeployment ld = ld(c);
+    return ld == null || ld.getStatus() == null ? null : ld.getStatus().getRebalance();
   }
 
   private static LosslessDeployment ld(EmbeddedCluster c) {
@@ -281,11 +333,17 @@ public final class ScenarioRunner {
     List<NodeSecond> seconds = c.nodeSeconds();
     String phase = steps.last() == null ? "releasing" : steps.last();
     Long drain = null;
-    if (scenario.ferryMqtt() || scenario == Scenario.REBALANCE) {
+    if (scenario.ferryMqtt() || scenario == Scenario.REBALANCE || scenario == Scenario.SCALE_OUT
+        || scenario == Scenario.ADOPT) {
       LosslessDeployment ld = ld(c);
       var status = ld == null ? null : ld.getStatus();
       phase = status == null ? null : ProgressLine.phase(status.getPhase());
-      if (scenario == Scenario.FERRY && status != null && status.getPhase() == LosslessDeploymentPhase.DRAINING
+      if (scenario == Scenario.SCALE_OUT && status != null && status.getRebalance() != null
+          && status.getPhase() == LosslessDeploymentPhase.HEALTHY) {
+        phase = "rebalance " + status.getRebalance().getPhase().name().toLowerCase(java.util.Locale.ROOT);
+      }
+      if ((scenario == Scenario.FERRY || scenario == Scenario.ADOPT) && status != null
+          && status.getPhase() == LosslessDeploymentPhase.DRAINING
           && !seconds.isEmpty()) {
         NodeSecond now = seconds.get(seconds.size() - 1);
         drain = ProgressLine.drainSeconds(ProgressLine.connectionsLeft(before, now), ProgressLine.podsLeft(before, now),
@@ -311,13 +369,14 @@ public final class ScenarioRunner {
       case EMQX_OPERATOR -> startup + s.initialDelay().toSeconds()
           + (long) Math.ceil((double) s.clients() / s.connEvictRate())
           + s.nodes() * (EmqxOperatorScenario.EMQX_DEFAULT_WAIT_HEALTH_CHECK + s.waitTakeover().toSeconds());
-      case FERRY -> startup + s.initialDelay().toSeconds()
+      case FERRY, ADOPT -> startup + s.initialDelay().toSeconds()
           + (long) Math.ceil((double) s.clients() / s.connEvictRate())
           + (long) Math.ceil((double) s.nodes() / s.drainParallel()) * s.waitTakeover().toSeconds();
       // Scale-out start-up, then a fair share for the new node moved at the rate (donors evict in
       // parallel, each at the rate, so this is an upper bound), then the takeover wait.
       case REBALANCE -> startup + (long) Math.ceil((double) s.clients() / (s.nodes() + 1) / s.connEvictRate())
           + s.waitTakeover().toSeconds();
+      case SCALE_OUT -> floor(Scenario.REBALANCE, s) + SCALE_OUT_SETTLE.toSeconds();
       default -> 0;
     };
   }
@@ -384,7 +443,9 @@ public final class ScenarioRunner {
     return new ScenarioReport(
         scenario.id(), scenario.description(), s.clients(), fleet.maxDisconnectsPerClient(),
         fleet.meanDisconnectsPerClient(), histogram, fleet.messagesLost(), fleet.messagesDuplicated(), peak,
-        scenario.ferryMqtt() || scenario.emqxOperator() || scenario == Scenario.REBALANCE ? s.connEvictRate() : 0, (double) minConnected / s.clients(), (double) lowestConnected / s.clients(), imbalance,
+        scenario.ferryMqtt() || scenario.emqxOperator() || scenario == Scenario.REBALANCE || scenario == Scenario.SCALE_OUT
+            || scenario == Scenario.ADOPT
+            ? s.connEvictRate() : 0, (double) minConnected / s.clients(), (double) lowestConnected / s.clients(), imbalance,
         Math.round((t1 - t0) / 1000.0), floor, new ScenarioReport.Timeline(connected, reconnects, perNode, marks, operatorSeconds));
   }
 

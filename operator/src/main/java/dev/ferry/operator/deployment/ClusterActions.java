@@ -178,7 +178,7 @@ final class ClusterActions {
   }
 
   private void setGate(String podName, boolean open) {
-    dev.ferry.operator.kube.PodGates.set(client, ns(), podName, open);
+    dev.ferry.operator.kube.PodGates.set(client, ns(), podName, open, now);
   }
 
   private void deletePod(DeletePod d) {

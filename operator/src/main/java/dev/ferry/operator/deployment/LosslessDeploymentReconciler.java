@@ -74,7 +74,10 @@ import org.slf4j.LoggerFactory;
  * below only wake the reconciler when something changes.
  */
 // Not generation-aware: a promotion is an annotation, which does not bump the generation.
-@ControllerConfiguration(name = "losslessdeployment", generationAwareEventProcessing = false)
+// On all events: a LosslessDeployment being deleted mid-adoption is reconciled too (its finalizer,
+// ferry.dev/adoption, is the reconciler's own, not the framework's).
+@ControllerConfiguration(name = "losslessdeployment", generationAwareEventProcessing = false,
+    triggerReconcilerOnAllEvents = true)
 public final class LosslessDeploymentReconciler implements Reconciler<LosslessDeployment> {
 
   private static final Logger log = LoggerFactory.getLogger(LosslessDeploymentReconciler.class);
@@ -87,6 +90,8 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Clock clock;
+  private final dev.ferry.operator.rebalance.AutoRebalancer autoRebalancer;
+  private final Adoption adoption;
   /** The emqx drains' progress as last seen, by resource: a cache, status.drain restores the one it reports. */
   private final Map<String, Map<String, EmqxDrainer.Progress>> drainProgress = new java.util.concurrent.ConcurrentHashMap<>();
   private final HttpClient drainHttp = HttpDrainer.newHttpClient();
@@ -104,6 +109,8 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     this.events = new EventRecorder(client, "ferry-operator");
     this.metrics = metrics;
     this.clock = clock;
+    this.autoRebalancer = new dev.ferry.operator.rebalance.AutoRebalancer(client, events);
+    this.adoption = new Adoption(client, events, metrics);
   }
 
   @Override
@@ -120,6 +127,13 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
             InformerEventSourceConfiguration.from(ReplicaSet.class, LosslessDeployment.class)
                 .withLabelSelector(FerryNames.DEPLOYMENT_LABEL)
                 .withSecondaryToPrimaryMapper(rs -> byLabel(rs.getMetadata()))
+                .build(),
+            context),
+        // The Rebalances spec.rebalance.auto creates (labelled with their deployment): their end is recorded at once.
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(dev.ferry.api.v1alpha1.Rebalance.class, LosslessDeployment.class)
+                .withLabelSelector(FerryNames.DEPLOYMENT_LABEL)
+                .withSecondaryToPrimaryMapper(rb -> byLabel(rb.getMetadata()))
                 .build(),
             context),
         // Migration Jobs: a Job that completes or fails lets the release (or the contract) go on.
@@ -161,6 +175,9 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     Instant now = clock.instant();
     String ns = ld.getMetadata().getNamespace();
     String name = ld.getMetadata().getName();
+    if (ld.isMarkedForDeletion() && !Adoption.holdsDeletion(ld)) {
+      return UpdateControl.noUpdate(); // only a running adoption holds a deletion (docs/adopt.md)
+    }
 
     List<SpecProblem> problems = SpecValidator.validate(ld.getSpec(), secretName -> secret(ns, secretName));
     if (!problems.isEmpty()) {
@@ -192,6 +209,10 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
       }
     }
 
+    if (Adoption.applies(ld)) {
+      Adoption.Outcome taken = adoption.pass(ld, rendered, revision, sets, drainer(ld), now);
+      return status(ld, taken.status()).rescheduleAfter(taken.delay());
+    }
     ensureService(ld);
     List<Pod> pods = client.pods().inNamespace(ns).withLabel(FerryNames.DEPLOYMENT_LABEL, name).list().getItems();
     List<Pod> allPods = pods;
@@ -254,6 +275,8 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
 
     next = StatusRecorder.record(ld, step, views, drains, collisions == 0 ? null : collisions, selector(ld), now);
     announce(ld, step, remembered);
+    Duration rebalanceRecheck = autoRebalancer.pass(ld, next, live,
+        () -> emqxApis(client, ns, ld.getSpec().getDrain().getEmqx())::connect, now);
     Duration migrationRecheck = null;
     if (migration != null) {
       recordMigration(ld, migration, jobs, next, now);
@@ -265,8 +288,10 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     metrics.drain(ns, name, d == null ? -1 : d.connections(), d == null ? -1 : d.sessions());
     Duration delay = step.action() instanceof Wait w
         ? Duration.between(now, w.recheckAt()) : AFTER_ACTION;
-    if (migrationRecheck != null && migrationRecheck.compareTo(delay) < 0) {
-      delay = migrationRecheck;
+    for (Duration recheck : Arrays.asList(migrationRecheck, rebalanceRecheck)) {
+      if (recheck != null && recheck.compareTo(delay) < 0) {
+        delay = recheck;
+      }
     }
     if (delay.compareTo(Duration.ofMillis(100)) < 0) {
       delay = Duration.ofMillis(100);
@@ -626,25 +651,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
 
   /** Pods an EndpointSlice of the Service lists as serving (rolling only). */
   private Set<String> servingEndpoints(LosslessDeployment ld) {
-    if (ld.getSpec().getService() == null || ld.getSpec().getService().getName() == null) {
-      return Set.of();
-    }
-    Set<String> out = new TreeSet<>();
-    client.discovery().v1().endpointSlices().inNamespace(ld.getMetadata().getNamespace())
-        .withLabel("kubernetes.io/service-name", ld.getSpec().getService().getName()).list().getItems()
-        .stream()
-        // A slice with no endpoints omits the list (the EndpointSlice controller writes such a
-        // slice for a Service whose selector matches no pod yet).
-        .filter(slice -> slice.getEndpoints() != null)
-        .forEach(slice -> slice.getEndpoints().forEach(e -> {
-          boolean serving = e.getConditions() == null || e.getConditions().getServing() == null
-              ? e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady())
-              : e.getConditions().getServing();
-          if (serving && e.getTargetRef() != null && "Pod".equals(e.getTargetRef().getKind())) {
-            out.add(e.getTargetRef().getName());
-          }
-        }));
-    return out;
+    return dev.ferry.operator.kube.Endpoints.serving(client, ld);
   }
 
   /** Creates the Service if it is missing; an existing one is adopted as it is (its selector never changes). */

@@ -54,7 +54,9 @@ public final class SpecValidator {
       p.add(new SpecProblem("spec.drain.parallel", "is only for BlueGreen releases (Rolling drains one emqx pod at a time)"));
     }
     lifecycle(spec, p);
+    autoRebalance(spec, p);
     migrations(spec.getMigrations(), p);
+    AdoptionCheck.spec(spec, p);
     if (spec.getMigrations() != null && spec.getMigrations().getContract() != null
         && spec.getRevisionHistoryLimit() != null && spec.getRevisionHistoryLimit() == 0) {
       p.add(new SpecProblem("spec.revisionHistoryLimit", "must be at least 1 with a contract migration: the "
@@ -65,6 +67,17 @@ public final class SpecValidator {
       p.add(new SpecProblem("spec.service.name", "must be a DNS-1035 label, was '" + spec.getService().getName() + "'"));
     }
     return p;
+  }
+
+  /** An automatic rebalance asks the brokers their load and runs EMQX's rebalance: only the emqx drainer knows how. */
+  private static void autoRebalance(LosslessDeploymentSpec spec, List<SpecProblem> p) {
+    if (spec.autoRebalance() && spec.drainOrDefaults().getType() != dev.ferry.api.v1alpha1.DrainType.EMQX) {
+      p.add(new SpecProblem("spec.rebalance.auto", "needs spec.drain.type emqx: only EMQX brokers can be rebalanced"));
+    }
+    Integer settle = spec.getRebalance() == null ? null : spec.getRebalance().getSettleSeconds();
+    if (settle != null && settle < 0) {
+      p.add(new SpecProblem("spec.rebalance.settleSeconds", "must be 0 or more, was " + settle));
+    }
   }
 
   private static void selector(LosslessDeploymentSpec spec, List<SpecProblem> p) {

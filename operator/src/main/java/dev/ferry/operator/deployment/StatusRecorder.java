@@ -95,6 +95,8 @@ final class StatusRecorder {
     s.setDrained(drained);
     s.setDrain(drainStatus(old.getDrain(), step, drains, now));
     s.setSchema(old.getSchema());
+    s.setRebalance(old.getRebalance()); // the automatic rebalance's part of the pass replaces it when it runs
+    s.setAdoption(old.getAdoption()); // the take-over, once over, is kept as it ended
 
     boolean releasing = r.phase().releasing();
     long serving = live.stream().filter(PodView::serving).count();

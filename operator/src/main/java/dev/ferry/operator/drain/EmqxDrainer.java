@@ -98,11 +98,21 @@ public final class EmqxDrainer implements Drainer {
       } else {
         views.add(new Membership.View(a.name(), a.self().node(),
             a.view().stream().filter(Node::running).map(Node::node).collect(Collectors.toSet()),
-            PodStates.view(a.pod()).serving()));
+            serving(a.pod())));
       }
     }
     progress.keySet().retainAll(pods.stream().map(EmqxDrainer::key).toList()); // this resource's memory only
     return new Observation(drains, Membership.disagreements(views, unreadable));
+  }
+
+  /**
+   * Serves clients now: Ferry's pods when ready with the gate True; a pod without Ferry's gate (one
+   * of a workload being adopted) when ready, as its Service's selector decides alone.
+   */
+  private static boolean serving(Pod pod) {
+    boolean gated = pod.getSpec() != null && pod.getSpec().getReadinessGates() != null && pod.getSpec().getReadinessGates()
+        .stream().anyMatch(g -> FerryNames.SERVING_CONDITION.equals(g.getConditionType()));
+    return gated ? PodStates.view(pod).serving() : PodStates.containersReady(pod);
   }
 
   private DrainView drainOf(EmqxPods.Answer a) {

@@ -36,7 +36,7 @@ public final class PodGates {
    * Sets the serving condition through the pod's status, with optimistic concurrency: the kubelet
    * writes the same conditions list, so a write based on a stale read is refused and retried.
    */
-  public static void set(KubernetesClient client, String namespace, String podName, boolean open) {
+  public static void set(KubernetesClient client, String namespace, String podName, boolean open, Instant now) {
     String status = open ? "True" : "False";
     for (int attempt = 1; ; attempt++) {
       Pod p = client.pods().inNamespace(namespace).withName(podName).get();
@@ -55,7 +55,7 @@ public final class PodGates {
           .withStatus(status)
           .withReason(open ? "Serving" : "OutOfService")
           .withMessage(open ? "in the Service's endpoints (set by ferry)" : "taken out of the Service by ferry")
-          .withLastTransitionTime(Instant.now().toString())
+          .withLastTransitionTime(now.toString()) // the operator's clock: the plans count from it
           .build());
       p.getStatus().setConditions(conditions);
       try {

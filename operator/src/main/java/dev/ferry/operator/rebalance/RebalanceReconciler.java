@@ -159,7 +159,7 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
         seen.entry().map(RebalanceEntry::coordinatorNode).orElse(RebalanceStatusRecorder.coordinator(p.old())),
         seen.running(),
         donors == null ? List.of() : donors, RebalanceObserver.refusal(p.old()), p.conns(), p.sessions(),
-        RebalanceStatusRecorder.rounds(p.rb().getSpec(), p.old()), p.now()));
+        RebalanceStatusRecorder.rounds(p.rb().getSpec(), p.old()), service(p), p.now()));
     Optional<EmqxException> refused;
     try {
       refused = act(p, step);
@@ -211,11 +211,28 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
     return Optional.empty();
   }
 
+  /**
+   * What the target's Service's proxies may still know: the pods its EndpointSlices list, when each
+   * pod's gate closed, and the target's propagation time.
+   */
+  private RebalancePlan.ServiceView service(Pass p) {
+    java.util.Map<String, Instant> closed = new java.util.HashMap<>();
+    for (Pod pod : p.pods()) {
+      var v = dev.ferry.operator.kube.PodStates.view(pod);
+      if (v.gateFalse() && v.gateChangedAt() != null) {
+        closed.put(pod.getMetadata().getName(), v.gateChangedAt());
+      }
+    }
+    Integer seconds = p.target().getSpec().lifecycleOrDefaults().getPropagationSeconds();
+    return new RebalancePlan.ServiceView(dev.ferry.operator.kube.Endpoints.serving(client, p.target()), closed,
+        Duration.ofSeconds(seconds == null ? 0 : seconds));
+  }
+
   /** Hold first, then close: the LosslessDeployment never sees a closed gate nobody holds, and never fights it. */
   private void hold(String ns, String holder, List<String> pods) {
     for (String pod : pods) {
       PodGates.holdOut(client, ns, pod, holder);
-      PodGates.set(client, ns, pod, false);
+      PodGates.set(client, ns, pod, false, clock.instant());
     }
   }
 
