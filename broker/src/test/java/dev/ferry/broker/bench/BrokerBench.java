@@ -45,6 +45,8 @@ import java.util.regex.Pattern;
  *       CONNACKs in one second of that window;
  *   <li>RSS per idle connection: the broker process's VmRSS (/proc/PID/status) with the N connections
  *       idle, minus the same before the first CONNECT, over N;
+ *   <li>broker CPU seconds: the user and system time the broker process used from just before the
+ *       first CONNECT to the idle reading (on 2 shared cores, the client's CPU is what is left);
  *   <li>for a JVM broker, its used heap before and after (jcmd GC.heap_info, no GC forced).
  * </ul>
  * Arguments: {@code LABEL PID HOST PORT N JVM(true|false)}. Not a test: run by the script.
@@ -55,6 +57,7 @@ public final class BrokerBench {
   static final int MAX_PENDING_CONNECTS = 256;
   static final long CONNECT_PHASE_LIMIT_SECONDS = 120;
   static final long IDLE_MILLIS = 3_000;
+  static final int CLOCK_TICKS_PER_SECOND = 100;
   private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
 
   private BrokerBench() {}
@@ -69,17 +72,20 @@ public final class BrokerBench {
       throw new IllegalArgumentException("N must be 1.." + MAX_CONNECTIONS + " (open files), was " + n);
     }
     long rssBefore = rssKb(pid);
+    long cpuBefore = cpuTicks(pid);
     long heapBefore = jvm ? heapUsedKb(pid) : -1;
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     try {
       ConnectRun run = new ConnectRun(group, target, n, label);
       run.connectAll();
       Thread.sleep(IDLE_MILLIS);
+      long cpuTicks = cpuTicks(pid) - cpuBefore;
       long rssAfter = rssKb(pid);
       long heapAfter = jvm ? heapUsedKb(pid) : -1;
       double seconds = run.nanos / 1e9;
-      System.out.printf(Locale.ROOT, "| %s | %,d | %d | %.2f | %,.0f | %,d | %.1f → %.1f | %,d | %s | %.2f |%n",
+      System.out.printf(Locale.ROOT, "| %s | %,d | %d | %.2f | %,.0f | %,d | %.2f | %.1f → %.1f | %,d | %s | %.2f |%n",
           label, run.acked.get(), run.failed.get(), seconds, run.acked.get() / seconds, run.peakPerSecond(),
+          cpuTicks / (double) CLOCK_TICKS_PER_SECOND,
           rssBefore / 1024.0, rssAfter / 1024.0, (rssAfter - rssBefore) * 1024 / Math.max(1, run.acked.get()),
           jvm ? String.format(Locale.ROOT, "%.1f → %.1f", heapBefore / 1024.0, heapAfter / 1024.0) : "–",
           ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
@@ -205,6 +211,16 @@ public final class BrokerBench {
       }
     }
     throw new IllegalStateException("no VmRSS for process " + pid);
+  }
+
+  /**
+   * User plus system CPU time the process has used (/proc/PID/stat, fields 14 and 15), in clock ticks
+   * of {@value #CLOCK_TICKS_PER_SECOND} per second (Linux's USER_HZ).
+   */
+  static long cpuTicks(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // fields 14 and 15 counted from pid
   }
 
   /** The JVM's used heap as jcmd reports it (no GC forced), in KB; -1 if jcmd does not answer. */
