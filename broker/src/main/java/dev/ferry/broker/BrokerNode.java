@@ -8,7 +8,6 @@ import dev.ferry.broker.metrics.BrokerStats;
 import dev.ferry.broker.mqtt.MqttServer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -49,8 +48,10 @@ public final class BrokerNode implements AutoCloseable {
 
   private BrokerNode(BrokerConfig config) throws InterruptedException {
     this.config = config;
-    this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    this.workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    this.boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlerFactory());
+    // One event loop per core (Netty's default is two): the broker thread needs a core too, and more
+    // loops than cores only add switches on the accept path (docs/broker.md, the benchmark).
+    this.workers = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), Transport.ioHandlerFactory());
     this.thread = new BrokerThread(config.name());
     BrokerMetrics metrics = new BrokerMetrics(config.name());
     this.broker = new Broker(config, thread, metrics);
@@ -60,7 +61,7 @@ public final class BrokerNode implements AutoCloseable {
       cluster.onPeerDown(agent::onPeerDown);
       broker.cluster(cluster);
       this.api = new ApiServer(broker, agent, metrics::scrape, boss, workers, config.api());
-      this.mqtt = new MqttServer(broker, boss, workers, config.mqtt());
+      this.mqtt = new MqttServer(broker, workers, config.mqtt());
     } catch (InterruptedException | RuntimeException e) {
       shutdownGroups();
       throw e;
@@ -74,8 +75,8 @@ public final class BrokerNode implements AutoCloseable {
   public static BrokerNode start(BrokerConfig config) {
     try {
       BrokerNode n = new BrokerNode(config);
-      log.info("event=broker_started node={} mqtt={} api={} cluster={} peers={}",
-          config.name(), n.mqttAddress(), n.apiAddress(), n.clusterAddress(), config.peers());
+      log.info("event=broker_started node={} transport={} mqtt={} api={} cluster={} peers={}",
+          config.name(), Transport.name(), n.mqttAddress(), n.apiAddress(), n.clusterAddress(), config.peers());
       return n;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -160,4 +160,27 @@ class MqttBrokerTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> node.stats().connections() >= 0);
     assertThat(node.scrapeMetrics()).contains("ferry_broker_connections").contains("ferry_broker_messages_in");
   }
+
+  @Test
+  void aSilentClientIsClosedAfterOneAndAHalfKeepalivesAndAPingingOneStays() throws Exception {
+    try (TestClient silent = new TestClient(4, "ka-silent").open(mqtt);
+        TestClient pinging = new TestClient(4, "ka-ping").open(mqtt)) {
+      long start = System.currentTimeMillis();
+      silent.sendRaw(connectWithKeepaliveOfOneSecond('s'));
+      pinging.sendRaw(connectWithKeepaliveOfOneSecond('p'));
+      for (int i = 0; i < 8; i++) { // 4 s of PINGREQ every 500 ms: never silent for 1.5 s
+        Thread.sleep(500);
+        pinging.sendRaw(new byte[] {(byte) 0xC0, 0x00});
+      }
+      assertThat(silent.awaitClosed(1)).isTrue();
+      // §3.1.2.10: not before one and a half keepalive periods; the sweep checks once a second.
+      assertThat(silent.disconnectedAtMillis - start).isBetween(1_400L, 3_500L);
+      assertThat(pinging.isOpen()).isTrue();
+    }
+  }
+
+  /** A 3.1.1 CONNECT, clean session, keepalive 1 s, client id of one character. */
+  private static byte[] connectWithKeepaliveOfOneSecond(char clientId) {
+    return new byte[] {0x10, 0x0D, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) clientId};
+  }
 }

@@ -2,6 +2,7 @@ package dev.ferry.broker.api;
 
 import dev.ferry.broker.Broker;
 import dev.ferry.broker.EmqxProfile;
+import dev.ferry.broker.Transport;
 import dev.ferry.broker.evacuation.LoadRebalanceAgent;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -12,7 +13,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -64,7 +64,7 @@ public final class ApiServer {
     SslContext tls = profile.apiTls() == null ? null : sslContext(profile.apiTls());
     serverChannel = new ServerBootstrap()
         .group(boss, workers)
-        .channel(NioServerSocketChannel.class)
+        .channel(Transport.serverChannel(boss))
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {

@@ -3,6 +3,7 @@ package dev.ferry.broker.cluster;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.broker.Broker;
+import dev.ferry.broker.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -14,8 +15,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.string.LineEncoder;
 import io.netty.handler.codec.string.LineSeparator;
@@ -115,7 +114,7 @@ public final class ClusterChannel implements Cluster {
     this.statusSupplier = statusSupplier;
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
-        .channel(NioServerSocketChannel.class)
+        .channel(Transport.serverChannel(group))
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
@@ -200,7 +199,7 @@ public final class ClusterChannel implements Cluster {
     }
     Bootstrap b = new Bootstrap()
         .group(group)
-        .channel(NioSocketChannel.class)
+        .channel(Transport.clientChannel(group))
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2000)
         .option(ChannelOption.TCP_NODELAY, true)
         .handler(new ChannelInitializer<SocketChannel>() {

@@ -34,8 +34,6 @@ import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.util.AbstractMap;
 import java.util.HashSet;
 import java.util.List;
@@ -62,7 +60,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
   private static final int DEFAULT_RECEIVE_MAXIMUM = 65535;
 
   private final Broker broker;
+  private final KeepaliveSweep keepalives;
   private Channel channel;
+  /** One and a half keepalive periods (§3.1.2.10), 0 without keepalive (event loop only). */
+  private long keepaliveLimitNanos;
+  /** When the last packet came (event loop only). */
+  private long lastPacketNanos;
   private volatile String clientId;
   private volatile int version = 4;
   private volatile int receiveMaximum = DEFAULT_RECEIVE_MAXIMUM;
@@ -75,8 +78,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
   /** QoS 2 packet ids received and not yet released (event loop only). */
   private final Set<Integer> qos2Received = new HashSet<>();
 
-  public MqttConnection(Broker broker) {
+  MqttConnection(Broker broker, KeepaliveSweep keepalives) {
     this.broker = broker;
+    this.keepalives = keepalives;
   }
 
   @Override
@@ -91,6 +95,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
       io.netty.util.ReferenceCountUtil.release(msg);
       return;
     }
+    lastPacketNanos = System.nanoTime();
     try {
       if (m.decoderResult().isFailure()) {
         malformed(m);
@@ -159,8 +164,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     }
     if (h.keepAliveTimeSeconds() > 0) {
       // §3.1.2.10: one and a half keepalive periods without a packet ends the connection.
-      long idleMillis = h.keepAliveTimeSeconds() * 1500L;
-      channel.pipeline().addBefore("mqtt", "keepalive", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
+      keepaliveLimitNanos = TimeUnit.MILLISECONDS.toNanos(h.keepAliveTimeSeconds() * 1500L);
+      keepalives.watch(this, channel.eventLoop());
     }
     ConnectRequest req = new ConnectRequest(id, assigned, h.isCleanSession(), expiry, will);
     connectSubmitted = true;
@@ -254,22 +259,24 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    keepalives.forget(this);
     reportEnd(true, -1);
     super.channelInactive(ctx);
   }
 
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-    if (evt instanceof IdleStateEvent) {
-      log.debug("event=keepalive_timeout client={}", clientId);
-      if (version == 5 && accepted) {
-        sendDisconnectAndClose(Reasons.KEEP_ALIVE_TIMEOUT, null);
-      } else {
-        close();
-      }
-      return;
+  /** For {@link KeepaliveSweep}: no packet for one and a half keepalive periods. */
+  boolean silentPastKeepalive(long nowNanos) {
+    return keepaliveLimitNanos > 0 && nowNanos - lastPacketNanos > keepaliveLimitNanos;
+  }
+
+  /** Called by {@link KeepaliveSweep}, on the event loop, once. */
+  void keepaliveExpired() {
+    log.debug("event=keepalive_timeout client={}", clientId);
+    if (version == 5 && accepted) {
+      sendDisconnectAndClose(Reasons.KEEP_ALIVE_TIMEOUT, null);
+    } else {
+      close();
     }
-    super.userEventTriggered(ctx, evt);
   }
 
   @Override

@@ -1,13 +1,13 @@
 package dev.ferry.broker.mqtt;
 
 import dev.ferry.broker.Broker;
+import dev.ferry.broker.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
 import java.net.InetSocketAddress;
@@ -20,11 +20,14 @@ public final class MqttServer {
 
   private final Channel serverChannel;
 
-  public MqttServer(Broker broker, EventLoopGroup boss, EventLoopGroup workers, InetSocketAddress address)
+  public MqttServer(Broker broker, EventLoopGroup workers, InetSocketAddress address)
       throws InterruptedException {
+    KeepaliveSweep keepalives = new KeepaliveSweep();
+    // Accepted on the worker loops themselves: a client accepted on a loop is registered there
+    // without a hand-over task and a wake-up between threads (docs/broker.md, the benchmark).
     ServerBootstrap b = new ServerBootstrap()
-        .group(boss, workers)
-        .channel(NioServerSocketChannel.class)
+        .group(workers, workers)
+        .channel(Transport.serverChannel(workers))
         .option(ChannelOption.SO_BACKLOG, 4096)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -33,7 +36,7 @@ public final class MqttServer {
             ch.pipeline()
                 .addLast("decoder", new MqttDecoder(MAX_PACKET_BYTES))
                 .addLast("encoder", MqttEncoder.INSTANCE)
-                .addLast("mqtt", new MqttConnection(broker));
+                .addLast("mqtt", new MqttConnection(broker, keepalives));
           }
         });
     serverChannel = b.bind(address).sync().channel();

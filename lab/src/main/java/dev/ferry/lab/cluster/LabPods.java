@@ -53,9 +53,16 @@ final class LabPods implements ContainerRuntime, AutoCloseable {
       boolean brokerProcesses,
       String dubboRegistry) {}
 
-  /** A child broker's JVM: small heap, serial GC (a lab on two cores has no CPU for parallel GC threads). */
+  /**
+   * A child broker's JVM: small heap, serial GC (a lab on two cores has no CPU for parallel GC threads)
+   * and the C1 compiler only: a broker pod lives a few release steps, all of it cold, and C2's
+   * compiling took more CPU than its IO loops while clients connected (half the broker's CPU for
+   * 10,000 CONNECTs, docs/broker.md, the benchmark). scripts/bench-broker runs the same options.
+   * Native access: the broker's epoll transport loads its JNI library without a warning.
+   */
   static List<String> brokerJvm() {
-    return ChildJvm.options("-Xmx2g", "-XX:+UseSerialGC", "-Xss512k");
+    return ChildJvm.options("-Xmx2g", "-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1",
+        "--enable-native-access=ALL-UNNAMED");
   }
 
   private final Settings settings;
