@@ -149,7 +149,8 @@ public final class AutoRebalancer {
       owned = Owned.GONE;
     }
     AutoRebalanceSpec spec = ld.getSpec().getRebalance();
-    int settle = spec.getSettleSeconds() == null ? 30 : spec.getSettleSeconds();
+    // spec.rebalance may be gone while the Rebalance it made runs on (followed to its end): the CRD's default.
+    int settle = spec == null || spec.getSettleSeconds() == null ? 30 : spec.getSettleSeconds();
     return new Observation(ld.getMetadata().getName(), notSteady(ld, next, live), releasing(next), revision, pods,
         recorded, owned, ownedMessage, others, Duration.ofSeconds(settle), now);
   }
