@@ -162,6 +162,28 @@ class AutoRebalanceTest {
   }
 
   @Test
+  void switchedOffWhileItsRebalanceRunsItFollowsThatOneToItsEndThenForgets() {
+    deploy(1);
+    clients = Clients.connect(60, h::routeNewConnection);
+    h.edit("mqtt", l -> {
+      l.getSpec().getRebalance().setConnEvictRate(1);
+      l.getSpec().setReplicas(4);
+      return l;
+    });
+    await().atMost(Duration.ofSeconds(60)).until(() -> auto() != null && auto().getPhase() == AutoRebalancePhase.RUNNING);
+    String name = auto().getRebalance();
+    h.edit("mqtt", l -> {
+      l.getSpec().setRebalance(null);
+      return l;
+    });
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+        .until(() -> auto() != null && auto().getPhase() == AutoRebalancePhase.RUNNING);
+    client.resources(Rebalance.class).inNamespace(h.ns).withName(name).delete();
+    await().atMost(Duration.ofSeconds(30)).until(() -> auto() == null);
+    assertThat(reasons()).contains("RebalanceFailed");
+  }
+
+  @Test
   void aBalancedScaleOutNeedsNoRebalance() {
     deploy(0); // no clients: every broker at 0 is balanced both ways
     scaleTo(4);
