@@ -156,15 +156,22 @@ public record ScenarioReport(
       if (connectionsPerNode == null || connectionsPerNode.isEmpty()) {
         return null;
       }
+      // The last second any node was counted in (the meter may miss one): a node not counted then is
+      // gone (a pod deleted) and ends at 0, whatever it held before.
+      int last = -1;
+      for (int[] series : connectionsPerNode.values()) {
+        for (int i = series.length - 1; i > last; i--) {
+          if (series[i] >= 0) {
+            last = i;
+            break;
+          }
+        }
+      }
       List<Integer> start = new java.util.ArrayList<>();
       List<Integer> end = new java.util.ArrayList<>();
       for (int[] series : connectionsPerNode.values()) {
         start.add(Math.max(0, series.length == 0 ? 0 : series[0]));
-        int last = 0;
-        for (int v : series) {
-          last = v >= 0 ? v : last;
-        }
-        end.add(last);
+        end.add(last < 0 || last >= series.length ? 0 : Math.max(0, series[last]));
       }
       boolean replaced = start.stream().allMatch(v -> v == 0) || java.util.stream.IntStream.range(0, start.size())
           .anyMatch(i -> start.get(i) > 0 && end.get(i) == 0);
