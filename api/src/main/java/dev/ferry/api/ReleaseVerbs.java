@@ -114,10 +114,13 @@ public final class ReleaseVerbs {
     return chosen;
   }
 
-  /** Whether a revision set belongs to this LosslessDeployment (its owner reference has its uid). */
-  public static boolean ownedBy(ReplicaSet rs, LosslessDeployment ld) {
-    return rs.getMetadata().getOwnerReferences() != null && ld.getMetadata().getUid() != null
-        && rs.getMetadata().getOwnerReferences().stream().anyMatch(o -> ld.getMetadata().getUid().equals(o.getUid()));
+  /**
+   * Whether an object (a revision set, a Rebalance it made) belongs to this LosslessDeployment: an
+   * owner reference has its uid.
+   */
+  public static boolean ownedBy(io.fabric8.kubernetes.api.model.HasMetadata object, LosslessDeployment ld) {
+    return object.getMetadata().getOwnerReferences() != null && ld.getMetadata().getUid() != null
+        && object.getMetadata().getOwnerReferences().stream().anyMatch(o -> ld.getMetadata().getUid().equals(o.getUid()));
   }
 
   /** A revision set's number (1 for the first), or 0 when it has none. */

@@ -117,10 +117,7 @@ class AdoptionTest {
   void anOperatorKilledMidDrainIsFollowedByOneThatFinishesTheAdoptionFromWhatItFinds() throws Exception {
     statefulSetRunning();
     try (Clients clients = Clients.connect(30, this::routeAsTheService)) {
-      LosslessDeployment ld = adopting();
-      ld.getSpec().getDrain().setConnEvictRate(4);
-      ld.getSpec().getDrain().setSessEvictRate(4);
-      client.resources(LosslessDeployment.class).resource(ld).create();
+      createSlowAdoption();
       await().atMost(Duration.ofSeconds(120)).until(() -> {
         var st = h.ld("mqtt").getStatus();
         return st != null && st.getAdoption() != null && st.getAdoption().getRemoved().contains("emqx-2")
@@ -144,10 +141,7 @@ class AdoptionTest {
   void anAbortMidDrainGivesTheClientsBackToTheStatefulSetAndRestoresItsObjectsAndARetryAdoptsAgain() throws Exception {
     statefulSetRunning();
     try (Clients clients = Clients.connect(30, this::routeAsTheService)) {
-      LosslessDeployment ld = adopting();
-      ld.getSpec().getDrain().setConnEvictRate(4); // slow enough to abort while emqx-1 drains
-      ld.getSpec().getDrain().setSessEvictRate(4);
-      client.resources(LosslessDeployment.class).resource(ld).create();
+      createSlowAdoption();
       await().atMost(Duration.ofSeconds(120)).until(() -> h.ld("mqtt").getStatus() != null
           && h.ld("mqtt").getStatus().getAdoption() != null
           && h.ld("mqtt").getStatus().getAdoption().getRemoved().contains("emqx-2")
@@ -184,10 +178,7 @@ class AdoptionTest {
   void theLosslessDeploymentDeletedMidAdoptionRollsBackBeforeItGoes() throws Exception {
     statefulSetRunning();
     try (Clients clients = Clients.connect(30, this::routeAsTheService)) {
-      LosslessDeployment ld = adopting();
-      ld.getSpec().getDrain().setConnEvictRate(4);
-      ld.getSpec().getDrain().setSessEvictRate(4);
-      client.resources(LosslessDeployment.class).resource(ld).create();
+      createSlowAdoption();
       await().atMost(Duration.ofSeconds(120)).until(() -> adoptionPhase() == AdoptionPhase.DRAINING
           && h.ld("mqtt").getStatus().getDrain() != null);
       client.resources(LosslessDeployment.class).withName("mqtt").delete();
@@ -268,6 +259,14 @@ class AdoptionTest {
     adopt.setName(STS);
     ld.getSpec().setAdopt(adopt);
     return ld;
+  }
+
+  /** The adoption at 4 clients a second: slow enough to act (abort, kill, delete) while a pod drains. */
+  void createSlowAdoption() {
+    LosslessDeployment ld = adopting();
+    ld.getSpec().getDrain().setConnEvictRate(4);
+    ld.getSpec().getDrain().setSessEvictRate(4);
+    client.resources(LosslessDeployment.class).resource(ld).create();
   }
 
   AdoptionPhase adoptionPhase() {

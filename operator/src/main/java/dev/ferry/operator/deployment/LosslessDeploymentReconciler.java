@@ -333,7 +333,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     if (planTarget == null) {
       step = ReleaseGate.nothingToRelease(decision, revision, remembered, now);
     } else if (ld.getSpec().getStrategy().getType() == StrategyType.ROLLING) {
-      Set<String> inEndpoints = servingEndpoints(ld);
+      Set<String> inEndpoints = dev.ferry.operator.kube.Endpoints.serving(client, ld);
       step = RollingPlan.next(new RollingObservation(
           Specs.rolling(ld.getSpec()), planTarget, planStatus, setViews, views, drains,
           inEndpoints, endpointsLeft(live, inEndpoints, now), now));
@@ -647,11 +647,6 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
       log.debug("annotating {} with {}: {}", p.getMetadata().getName(), key, e.getMessage());
       return false;
     }
-  }
-
-  /** Pods an EndpointSlice of the Service lists as serving (rolling only). */
-  private Set<String> servingEndpoints(LosslessDeployment ld) {
-    return dev.ferry.operator.kube.Endpoints.serving(client, ld);
   }
 
   /** Creates the Service if it is missing; an existing one is adopted as it is (its selector never changes). */

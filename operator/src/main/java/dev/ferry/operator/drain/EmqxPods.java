@@ -41,6 +41,11 @@ public final class EmqxPods {
     String name() {
       return pod.getMetadata().getName();
     }
+
+    /** What its node carries, as a rebalance weighs it (only when {@code self} was told). */
+    public dev.ferry.core.rebalance.NodeLoad load() {
+      return new dev.ferry.core.rebalance.NodeLoad(self.node(), self.liveConnections(), self.connections());
+    }
   }
 
   /** Asks each pod; {@code withStatus} adds each pod's own load-rebalance status. */

@@ -118,7 +118,7 @@ public final class AutoRebalancer {
   }
 
   private static Optional<Rebalance> unfinishedOwned(LosslessDeployment ld, List<Rebalance> rebalances) {
-    return rebalances.stream().filter(rb -> ownedBy(rb, ld) && !ended(rb)).findFirst();
+    return rebalances.stream().filter(rb -> dev.ferry.api.ReleaseVerbs.ownedBy(rb, ld) && !ended(rb)).findFirst();
   }
 
   private static boolean ended(Rebalance rb) {
@@ -232,7 +232,7 @@ public final class AutoRebalancer {
       if (a.problem() != null) {
         silent.add(a.pod().getMetadata().getName() + " (" + a.problem().detail() + ")");
       } else {
-        loads.add(new NodeLoad(a.self().node(), a.self().liveConnections(), a.self().connections()));
+        loads.add(a.load());
       }
     }
     return AutoRebalancePlan.judged(o, judging, loads, silent, thresholds(ld.getSpec().getRebalance()));
@@ -263,8 +263,9 @@ public final class AutoRebalancer {
     try {
       client.resource(rb).create();
     } catch (KubernetesClientException e) {
-      if (e.getCode() == 409 && ownedBy(client.resources(Rebalance.class)
-          .inNamespace(ld.getMetadata().getNamespace()).withName(name).get(), ld)) {
+      Rebalance existing = e.getCode() == 409 ? client.resources(Rebalance.class)
+          .inNamespace(ld.getMetadata().getNamespace()).withName(name).get() : null;
+      if (existing != null && dev.ferry.api.ReleaseVerbs.ownedBy(existing, ld)) {
         return new Decision(new Action.None(), d.record(), null, false, d.recheck());
       }
       return notCreated(o, d, "Rebalance " + name + " could not be created: " + e.getMessage());
@@ -298,14 +299,9 @@ public final class AutoRebalancer {
     }
     var resource = client.resources(Rebalance.class).inNamespace(ld.getMetadata().getNamespace()).withName(previous);
     Rebalance rb = resource.get();
-    if (ownedBy(rb, ld) && ended(rb)) {
+    if (rb != null && dev.ferry.api.ReleaseVerbs.ownedBy(rb, ld) && ended(rb)) {
       resource.delete();
     }
-  }
-
-  private static boolean ownedBy(Rebalance rb, LosslessDeployment ld) {
-    return rb != null && rb.getMetadata().getOwnerReferences() != null && rb.getMetadata().getOwnerReferences()
-        .stream().anyMatch(r -> Objects.equals(r.getUid(), ld.getMetadata().getUid()));
   }
 
   /** The Rebalance {@code spec.rebalance} asks for, named {@code name}, owned by the deployment and labelled with it. */

@@ -3,7 +3,6 @@ package dev.ferry.operator.rebalance;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
 import dev.ferry.api.v1alpha1.Rebalance;
 import dev.ferry.api.v1alpha1.RebalanceStatus;
-import dev.ferry.core.rebalance.NodeLoad;
 import dev.ferry.core.rebalance.RebalancePlan.Member;
 import dev.ferry.core.rebalance.RebalancePlan.Running;
 import dev.ferry.core.rebalance.RebalancePlan.StartRefusal;
@@ -73,7 +72,7 @@ final class RebalanceObserver {
         continue;
       }
       members.add(new Member(a.pod().getMetadata().getName(),
-          new NodeLoad(a.self().node(), a.self().liveConnections(), a.self().connections()),
+          a.load(),
           PodStates.view(a.pod()).gateTrue()));
       apis.put(a.self().node(), a.api());
     }
