@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,10 +111,10 @@ class ReplicaSetScaleDownTest {
   }
 
   static void markAndScaleDown(String set, Pod pod) {
-    client.pods().inNamespace(NS).withName(pod.getMetadata().getName()).edit(p -> {
-      p.getMetadata().getAnnotations().put("controller.kubernetes.io/pod-deletion-cost", "-99999");
-      return p;
-    });
+    // A merge patch, as Ferry marks it: the kubelet rewrites the pod's status meanwhile, so an edit
+    // carrying the resourceVersion of a read a moment old would be refused with 409.
+    client.pods().inNamespace(NS).withName(pod.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE),
+        "{\"metadata\":{\"annotations\":{\"controller.kubernetes.io/pod-deletion-cost\":\"-99999\"}}}");
     client.apps().replicaSets().inNamespace(NS).withName(set).scale(2);
   }
 

@@ -21,6 +21,8 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -239,10 +241,9 @@ class SchemaMigrationTest {
     String old = deployHealthy(0, ld -> { });
     // The old pods keep a finalizer: deleted, they stay Terminating until the test lets them go.
     for (Pod p : h.pods()) {
-      client.pods().inNamespace(h.ns).withName(p.getMetadata().getName()).edit(x -> {
-        x.getMetadata().setFinalizers(List.of("test.ferry.dev/hold"));
-        return x;
-      });
+      // Merge patches: an edit would carry a resourceVersion the kubelet's status writes make stale (409).
+      client.pods().inNamespace(h.ns).withName(p.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE),
+          "{\"metadata\":{\"finalizers\":[\"test.ferry.dev/hold\"]}}");
     }
     release("2.0");
     await().atMost(Duration.ofSeconds(30)).until(() -> healthyOnAnotherThan(old)
@@ -255,10 +256,8 @@ class SchemaMigrationTest {
 
     for (Pod p : h.allPods()) {
       if (p.getMetadata().getDeletionTimestamp() != null) {
-        client.pods().inNamespace(h.ns).withName(p.getMetadata().getName()).edit(x -> {
-          x.getMetadata().setFinalizers(List.of());
-          return x;
-        });
+        client.pods().inNamespace(h.ns).withName(p.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE),
+            "{\"metadata\":{\"finalizers\":[]}}");
       }
     }
     await().atMost(Duration.ofSeconds(15)).until(() ->

@@ -4,6 +4,7 @@ import dev.ferry.api.FerryNames;
 import dev.ferry.api.v1alpha1.AdoptKind;
 import dev.ferry.api.v1alpha1.AdoptSpec;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
+import dev.ferry.operator.kube.PodAnnotations;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -88,9 +89,7 @@ final class AdoptedObjects {
   /** A Deployment's drained pod is marked first, so that its ReplicaSet removes exactly it. */
   void scale(int replicas, String markedPod) {
     if (markedPod != null) {
-      client.pods().inNamespace(ns()).withName(markedPod).patch(PatchContext.of(PatchType.JSON_MERGE),
-          "{\"metadata\":{\"annotations\":{\"" + FerryNames.POD_DELETION_COST_ANNOTATION + "\":\""
-              + FerryNames.DRAINED_POD_DELETION_COST + "\"}}}");
+      PodAnnotations.set(client, ns(), markedPod, FerryNames.POD_DELETION_COST_ANNOTATION, FerryNames.DRAINED_POD_DELETION_COST);
     }
     workload().patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + replicas + "}}");
   }

@@ -12,6 +12,7 @@ import dev.ferry.core.release.Action.StopDrain;
 import dev.ferry.core.release.Action.Wait;
 import dev.ferry.operator.drain.Drainer;
 import dev.ferry.operator.drain.Drainer.DrainException;
+import dev.ferry.operator.kube.PodAnnotations;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
@@ -20,7 +21,6 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,17 +87,9 @@ final class ClusterActions {
   }
 
   private void annotate(String podName, String key, String value) {
-    client.pods().inNamespace(ns()).withName(podName).edit(x -> {
-      var a = x.getMetadata().getAnnotations() == null ? new HashMap<String, String>() : new HashMap<>(x.getMetadata().getAnnotations());
-      if (value == null) {
-        a.remove(key);
-      } else {
-        a.put(key, value);
-      }
-      x.getMetadata().setAnnotations(a);
-      return x;
-    });
+    PodAnnotations.set(client, ns(), podName, key, value);
   }
+
 
   private void ensureRevisionSet(String revision, int replicas) {
     var existing = set(revision);
@@ -169,13 +161,12 @@ final class ClusterActions {
 
   /** When a pod starts to serve: weight-aware proxies grow its share from here over the warmup. */
   private void markReadyAt(String podName) {
-    client.pods().inNamespace(ns()).withName(podName).edit(p -> {
-      var a = p.getMetadata().getAnnotations() == null ? new HashMap<String, String>() : new HashMap<>(p.getMetadata().getAnnotations());
-      a.putIfAbsent(FerryNames.READY_AT_ANNOTATION, Instant.now().toString());
-      p.getMetadata().setAnnotations(a);
-      return p;
-    });
+    var a = pod(podName).getMetadata().getAnnotations();
+    if (a == null || !a.containsKey(FerryNames.READY_AT_ANNOTATION)) {
+      annotate(podName, FerryNames.READY_AT_ANNOTATION, now.toString());
+    }
   }
+
 
   private void setGate(String podName, boolean open) {
     dev.ferry.operator.kube.PodGates.set(client, ns(), podName, open, now);
@@ -185,12 +176,7 @@ final class ClusterActions {
     Pod p = pod(d.pod());
     var annotations = p.getMetadata().getAnnotations();
     if (annotations == null || !FerryNames.DRAINED_POD_DELETION_COST.equals(annotations.get(FerryNames.POD_DELETION_COST_ANNOTATION))) {
-      client.pods().inNamespace(ns()).withName(d.pod()).edit(x -> {
-        var a = x.getMetadata().getAnnotations() == null ? new HashMap<String, String>() : new HashMap<>(x.getMetadata().getAnnotations());
-        a.put(FerryNames.POD_DELETION_COST_ANNOTATION, FerryNames.DRAINED_POD_DELETION_COST);
-        x.getMetadata().setAnnotations(a);
-        return x;
-      });
+      annotate(d.pod(), FerryNames.POD_DELETION_COST_ANNOTATION, FerryNames.DRAINED_POD_DELETION_COST);
     }
     set(d.revision()).ifPresent(rs -> scale(rs, d.revisionSetReplicas()));
   }

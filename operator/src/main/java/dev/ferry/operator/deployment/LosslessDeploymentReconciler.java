@@ -26,6 +26,7 @@ import dev.ferry.operator.drain.HttpDrainer;
 import dev.ferry.operator.drain.NoDrainer;
 import dev.ferry.operator.emqx.EmqxCredentials;
 import dev.ferry.operator.kube.EventRecorder;
+import dev.ferry.operator.kube.PodAnnotations;
 import dev.ferry.operator.kube.PodStates;
 import dev.ferry.operator.kube.Revisions;
 import dev.ferry.operator.metrics.OperatorMetrics;
@@ -631,17 +632,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
   /** Sets (or, with null, removes) a pod annotation; false when the write failed. */
   private boolean annotate(Pod p, String key, String value) {
     try {
-      client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()).edit(x -> {
-        var m = x.getMetadata().getAnnotations() == null ? new HashMap<String, String>()
-            : new HashMap<>(x.getMetadata().getAnnotations());
-        if (value == null) {
-          m.remove(key);
-        } else {
-          m.put(key, value);
-        }
-        x.getMetadata().setAnnotations(m);
-        return x;
-      });
+      PodAnnotations.set(client, p.getMetadata().getNamespace(), p.getMetadata().getName(), key, value);
       return true;
     } catch (KubernetesClientException e) {
       log.debug("annotating {} with {}: {}", p.getMetadata().getName(), key, e.getMessage());

@@ -19,17 +19,7 @@ public final class PodGates {
    * LosslessDeployment does not open its gate while the holder needs it closed.
    */
   public static void holdOut(KubernetesClient client, String namespace, String podName, String holder) {
-    client.pods().inNamespace(namespace).withName(podName).edit(p -> {
-      var a = p.getMetadata().getAnnotations() == null
-          ? new java.util.HashMap<String, String>() : new java.util.HashMap<>(p.getMetadata().getAnnotations());
-      if (holder == null) {
-        a.remove(FerryNames.HELD_OUT_ANNOTATION);
-      } else {
-        a.put(FerryNames.HELD_OUT_ANNOTATION, holder);
-      }
-      p.getMetadata().setAnnotations(a);
-      return p;
-    });
+    PodAnnotations.set(client, namespace, podName, FerryNames.HELD_OUT_ANNOTATION, holder);
   }
 
   /**
