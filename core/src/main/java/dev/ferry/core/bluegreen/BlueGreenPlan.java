@@ -165,11 +165,16 @@ public final class BlueGreenPlan {
     ReleaseStatus s = o.status();
     String u = s.updateRevision();
     int want = o.spec().replicas();
-    if (o.spec().autoPromote() || rollback || u.equals(o.promotedRevision())) {
-      Reason r = s.phase() == Phase.AwaitingPromotion ? Reason.Promoted : Reason.Switching;
+    if (s.phase() == Phase.AwaitingPromotion && (o.spec().autoPromote() || rollback || u.equals(o.promotedRevision()))) {
       return new Step(
-          new Wait(o.now()), next(s, Phase.Switching, o.now()), r,
+          new Wait(o.now()), next(s, Phase.Switching, o.now()), Reason.Promoted,
           "all " + want + " pods of " + u + " are ready; switching", false, null);
+    }
+    if (o.spec().autoPromote() || rollback || u.equals(o.promotedRevision())) {
+      // Switched in this pass: a pass of its own for the phase change would cost the new pods a
+      // reconcile's time before they take clients (resumable all the same: a switch whose status
+      // was not written is found done and not redone).
+      return switching(withStatus(o, next(s, Phase.Switching, o.now())));
     }
     return new Step(
         new Wait(o.now().plusSeconds(30)), next(s, Phase.AwaitingPromotion, o.now()),
@@ -256,10 +261,8 @@ public final class BlueGreenPlan {
           "waiting " + o.spec().initialDelay().toSeconds() + "s after the switch before draining",
           false, null);
     }
-    return new Step(
-        new Wait(o.now()), next(s, Phase.Draining, o.now()), Reason.Draining,
-        "draining the old pods " + (o.spec().drain().parallel() > 1
-            ? o.spec().drain().parallel() + " at a time" : "one at a time"), false, null);
+    // The first drain starts in this pass, not one pass later.
+    return draining(withStatus(o, next(s, Phase.Draining, o.now())));
   }
 
   // ---- Draining ----
@@ -285,18 +288,34 @@ public final class BlueGreenPlan {
     // there too, and that is what people must see first).
     List<PodView> underWay = ordered.stream().filter(v -> underWay(v, c)).toList();
     Move firstWait = null;
+    Instant soonest = null;
+    // Only removals that may still send clients away take a place: a drain that waits for
+    // takeovers, moves sessions or is done lets the next start (its first burst comes a second or
+    // more after the last one's), so the takeover waits overlap the next nodes' evictions. A pod
+    // deleted without such a drain keeps its place until it is gone (its clients leave with it),
+    // and so does a stalled drain: the release does not go on past a node that is stuck.
+    List<PodView> evicting = new ArrayList<>();
     for (PodView v : underWay) {
       Move m = PodRemoval.next(v, targets, c);
-      if (!(m.action() instanceof Wait)) {
+      if (!(m.action() instanceof Wait w)) {
         return step(m, s);
+      }
+      if (m.stalled() || !c.drainOf(v.name()).clientsSentAway()) {
+        evicting.add(v);
       }
       if (firstWait == null || (m.stalled() && !firstWait.stalled())) {
         firstWait = m;
       }
+      soonest = soonest == null || w.recheckAt().isBefore(soonest) ? w.recheckAt() : soonest;
+    }
+    if (firstWait != null) {
+      // Told by the drain most worth telling, looked at again when the soonest drain is due.
+      firstWait = new Move(new Wait(soonest), firstWait.reason(), firstWait.message(), firstWait.stalled(),
+          firstWait.drainPod());
     }
     int parallel = o.spec().drain().parallel();
     Optional<PodView> next = ordered.stream().filter(v -> !underWay(v, c)).findFirst();
-    if (underWay.size() >= parallel || next.isEmpty()) {
+    if (evicting.size() >= parallel || next.isEmpty()) {
       return step(firstWait, s);
     }
     long ready = readyOf(o, u);
@@ -307,7 +326,7 @@ public final class BlueGreenPlan {
               + " are ready to take the clients over" + notInCluster(o, u),
           true, null);
     }
-    Instant nextStart = underWay.stream().map(v -> c.drainOf(v.name()).startedAt()).filter(java.util.Objects::nonNull)
+    Instant nextStart = evicting.stream().map(v -> c.drainOf(v.name()).startedAt()).filter(java.util.Objects::nonNull)
         .max(Comparator.naturalOrder()).map(t -> t.plus(o.spec().drain().stagger())).orElse(o.now());
     if (firstWait != null && o.now().isBefore(nextStart)) {
       // Drains that run side by side start a share of a second apart, so that their
@@ -316,7 +335,7 @@ public final class BlueGreenPlan {
           + nextStart, firstWait.stalled(), firstWait.drainPod());
     }
     // Each drain runs at its share of the rates: as many as will run side by side.
-    long running = underWay.stream().filter(v -> c.drainOf(v.name()).state() == DrainView.State.RUNNING).count();
+    long running = evicting.stream().filter(v -> c.drainOf(v.name()).state() == DrainView.State.RUNNING).count();
     long waiting = ordered.stream().filter(v -> !underWay(v, c)).count();
     int share = (int) Math.min(parallel, running + waiting);
     return step(PodRemoval.next(next.get(), targets, share, c), s);

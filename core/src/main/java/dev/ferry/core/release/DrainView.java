@@ -72,4 +72,21 @@ public record DrainView(
   public boolean active() {
     return state == State.RUNNING || state == State.FINISHED;
   }
+
+  /**
+   * EMQX's states after its last eviction of a connection: it waits for the clients to take their
+   * sessions over elsewhere, then hands on the sessions left, then refuses clients until deleted.
+   */
+  static final java.util.Set<String> CLIENTS_SENT_AWAY = java.util.Set.of("waiting_takeover", "evicting_sessions", "prohibiting");
+
+  /**
+   * A drain that sends no client away any more: finished, or (EMQX) past its connection evictions.
+   * EMQX enters {@code waiting_takeover} on the tick after its last burst, so a drain started now
+   * lands its first burst at least a second after this one's last: the next node may start while
+   * this one waits out its takeover, and clients still come back at the rate, never two bursts in
+   * a second.
+   */
+  public boolean clientsSentAway() {
+    return state == State.FINISHED || (state == State.RUNNING && connections == 0 && CLIENTS_SENT_AWAY.contains(detail));
+  }
 }

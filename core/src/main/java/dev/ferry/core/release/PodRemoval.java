@@ -273,7 +273,30 @@ public final class PodRemoval {
           true,
           name);
     }
-    return new Move(waitFor(c.now().plus(DRAIN_POLL)), Reason.Draining, progress(name, d), false, name);
+    return new Move(waitFor(nextLook(d, c)), Reason.Draining, progress(name, d), false, name);
+  }
+
+  /** How long after EMQX's tick its new state is looked at: the start call's own delay and a few ticks' work. */
+  public static final Duration AFTER_TICK = Duration.ofMillis(250);
+
+  /**
+   * When a running drain is looked at next: once a second, just after the broker's tick. EMQX
+   * changes an evacuation only on its ticks, one a second from the start (after the health-check
+   * wait), and its takeover wait is whole seconds too, so a look at a fixed phase of that second
+   * sees each change {@link #AFTER_TICK} after it happens instead of half a second on average.
+   * Ticks drift later by their own work (EMQX arms the next one when this one's work ends); a look
+   * that comes before a late tick sees the change a second later, as an unaligned poll would.
+   */
+  public static Instant nextLook(DrainView d, Context c) {
+    if (c.drain().type() != DrainType.EMQX || d.startedAt() == null) {
+      return c.now().plus(DRAIN_POLL);
+    }
+    Instant phase = d.startedAt().plus(c.drain().waitHealthCheck()).plus(AFTER_TICK);
+    if (c.now().isBefore(phase)) {
+      return phase;
+    }
+    long seconds = Duration.between(phase, c.now()).toMillis() / 1000 + 1;
+    return phase.plusSeconds(seconds);
   }
 
   private static Move deletion(PodView victim, Context c) {

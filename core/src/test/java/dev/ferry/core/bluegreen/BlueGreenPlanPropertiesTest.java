@@ -157,10 +157,12 @@ class BlueGreenPlanPropertiesTest {
   private static void checkStep(Setup s, BlueGreenObservation o, dev.ferry.core.release.Step step, SimulatedCluster cluster) {
     long activeDrains =
         o.drains().entrySet().stream()
-            .filter(e -> e.getValue().active())
+            .filter(e -> e.getValue().active() && !e.getValue().clientsSentAway())
             .filter(e -> o.pods().stream().anyMatch(p -> p.name().equals(e.getKey()) && p.live()))
             .count();
-    assertThat(activeDrains).as("drains at once").isLessThanOrEqualTo(parallel(s));
+    // A drain that sends no client away any more (finished, waiting for takeovers) does not count:
+    // the next may start beside it, and clients still come back at no more than the rate.
+    assertThat(activeDrains).as("drains evicting at once").isLessThanOrEqualTo(parallel(s));
     if (step.action() instanceof DeletePod d) {
       PodView victim = o.pods().stream().filter(p -> p.name().equals(d.pod())).findFirst().orElseThrow();
       assertThat(victim.gateFalse()).as("deleted pod is out of the Service").isTrue();

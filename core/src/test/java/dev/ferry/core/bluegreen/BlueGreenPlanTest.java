@@ -14,6 +14,7 @@ import dev.ferry.core.release.DrainSettings;
 import dev.ferry.core.release.DrainType;
 import dev.ferry.core.release.DrainView;
 import dev.ferry.core.release.Phase;
+import dev.ferry.core.release.PodRemoval;
 import dev.ferry.core.release.Reason;
 import dev.ferry.core.release.ReleaseStatus;
 import dev.ferry.core.release.Step;
@@ -39,6 +40,11 @@ class BlueGreenPlanTest {
   /** After the switch. */
   static World switched() {
     return new World().set("old", 3).pods("old", 3, false).set("new", 3).pods("new", 3, true);
+  }
+
+  /** After the switch, the other old pods drained and gone: old-1 is the last. */
+  static World lastOldPod() {
+    return new World().set("old", 1).pods("old", 1, false).set("new", 3).pods("new", 3, true);
   }
 
   @Nested
@@ -152,15 +158,18 @@ class BlueGreenPlanTest {
     void anUnreachableOldPodWhoseContainersAreNotReadyDoesNotHoldTheSwitch() {
       World w = provisioned().phase(Phase.Provisioning, T0).pod("old-3", "old", false, true);
       w.drains.put("old-3", DrainView.unreachable("connection refused"));
-      assertThat(BlueGreenPlan.next(w.observe()).status().phase()).isEqualTo(Phase.Switching);
+      assertThat(BlueGreenPlan.next(w.observe()).action()).isInstanceOf(SetGates.class);
     }
 
     @Test
-    void allReadyGoesToSwitching() {
+    void allReadySwitchesInTheSamePass() {
       World w = provisioned().phase(Phase.Provisioning, T0);
       Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(30)).observe());
-      assertThat(s.status().phase()).isEqualTo(Phase.Switching);
-      assertThat(s.action()).isEqualTo(new Wait(T0.plusSeconds(30)));
+      assertThat(s.action()).isEqualTo(new SetGates(Map.of(
+          "new-1", true, "new-2", true, "new-3", true, "old-1", false, "old-2", false, "old-3", false)));
+      assertThat(s.reason()).isEqualTo(Reason.Switching);
+      assertThat(s.status().phase()).isEqualTo(Phase.Settling);
+      assertThat(s.status().phaseStartedAt()).as("the settle delay counts from the switch").isEqualTo(T0.plusSeconds(30));
     }
   }
 
@@ -241,9 +250,41 @@ class BlueGreenPlanTest {
     void followsARunningDrainWithItsProgress() {
       World w = switched().phase(Phase.Draining, T0).drain("old-2", DrainView.State.RUNNING, 812);
       Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(3)).observe());
-      assertThat(s.action()).isEqualTo(new Wait(T0.plusSeconds(4)));
+      // Looked at again just after EMQX's next tick: whole seconds from the drain's start (T0).
+      assertThat(s.action()).isEqualTo(new Wait(T0.plusSeconds(3).plus(PodRemoval.AFTER_TICK)));
       assertThat(s.drainPod()).as("resumes the running drain, not a new one").isEqualTo("old-2");
       assertThat(s.message()).contains("812 connections");
+      assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(3).plus(PodRemoval.AFTER_TICK)).observe()).action())
+          .as("a second later, not at once").isEqualTo(new Wait(T0.plusSeconds(4).plus(PodRemoval.AFTER_TICK)));
+    }
+
+    @Test
+    void theNextDrainStartsOnceTheRunningOneHasSentItsLastClientAway() {
+      // old-1 evicted its last burst; EMQX waits for the takeovers (2 s), then refuses clients.
+      World w = switched().phase(Phase.Draining, T0)
+          .drain("old-1", DrainView.State.RUNNING, 12);
+      assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(3)).observe()).action())
+          .as("still evicting: the next waits").isInstanceOf(Wait.class);
+      w.drains.put("old-1", new DrainView(DrainView.State.RUNNING, "waiting_takeover", 0, 12, T0));
+      assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(4)).observe()).action())
+          .isEqualTo(new StartDrain("old-2", List.of("new-1", "new-2", "new-3")));
+      w.drains.put("old-2", new DrainView(DrainView.State.RUNNING, "evicting_conns", 600, 600, T0.plusSeconds(4)));
+      w.drains.put("old-1", new DrainView(DrainView.State.FINISHED, "prohibiting", 0, 0, T0));
+      assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(6)).observe()).action())
+          .as("the first is deleted while the second evicts").isEqualTo(new DeletePod("old-1", "old", 2));
+      w.marked("old-1").set("old", 2);
+      assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(6)).observe()).action())
+          .as("never two evicting at once").isInstanceOf(Wait.class);
+    }
+
+    @Test
+    void aStalledDrainPastItsEvictionsHoldsTheNextBack() {
+      World w = switched().phase(Phase.Draining, T0).drain("old-1", 0, 37, T0.plusSeconds(10));
+      assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(20)).observe()).action())
+          .as("sessions still moving: the next starts").isEqualTo(new StartDrain("old-2", List.of("new-1", "new-2", "new-3")));
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(70)).observe());
+      assertThat(s.reason()).isEqualTo(Reason.DrainStalled);
+      assertThat(s.action()).as("stuck: the release goes no further").isInstanceOf(Wait.class);
     }
 
     @Test
@@ -258,7 +299,7 @@ class BlueGreenPlanTest {
     @Test
     void aDrainWithNoProgressIsReportedStalledAndWithoutATimeoutThePodIsKept() {
       // Durable sessions: EMQX never moves them, so the counts stay where they are for ever.
-      World w = switched().phase(Phase.Draining, T0).drain("old-1", 0, 37, T0.plusSeconds(10));
+      World w = lastOldPod().phase(Phase.Draining, T0).drain("old-1", 0, 37, T0.plusSeconds(10));
       Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(69)).observe());
       assertThat(s.reason()).as("59 s without progress is not a stall yet").isEqualTo(Reason.Draining);
       s = BlueGreenPlan.next(w.at(T0.plusSeconds(70)).observe());
@@ -273,7 +314,7 @@ class BlueGreenPlanTest {
 
     @Test
     void theStallWindowOutlastsTheBrokersOwnWaits() {
-      World w = switched().phase(Phase.Draining, T0).drain("old-1", 0, 37, T0);
+      World w = lastOldPod().phase(Phase.Draining, T0).drain("old-1", 0, 37, T0);
       w.spec = new BlueGreenSpec(3, true, Duration.ofSeconds(60), Duration.ofSeconds(600),
           new DrainSettings(DrainType.EMQX, Duration.ofSeconds(120), null), 2);
       assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(149)).observe()).reason()).isEqualTo(Reason.Draining);
@@ -282,12 +323,12 @@ class BlueGreenPlanTest {
 
     @Test
     void withATimeoutAnOverrunningDrainDeletesThePodWithWhatItHolds() {
-      World w = switched().phase(Phase.Draining, T0).drain("old-1", 0, 37, T0.plusSeconds(10));
+      World w = lastOldPod().phase(Phase.Draining, T0).drain("old-1", 0, 37, T0.plusSeconds(10));
       w.spec = new BlueGreenSpec(3, true, Duration.ofSeconds(60), Duration.ofSeconds(600),
           new DrainSettings(DrainType.EMQX, Duration.ofSeconds(5), Duration.ofSeconds(900)), 2);
       assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(899)).observe()).action()).isInstanceOf(Wait.class);
       Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(900)).observe());
-      assertThat(s.action()).isEqualTo(new DeletePod("old-1", "old", 2));
+      assertThat(s.action()).isEqualTo(new DeletePod("old-1", "old", 0));
       assertThat(s.reason()).isEqualTo(Reason.DrainTimedOut);
       assertThat(s.message()).contains("timed out after 900s").contains("37 sessions left");
     }
@@ -366,8 +407,8 @@ class BlueGreenPlanTest {
       World w = switched().phase(Phase.Draining, T0).drain("old-1", DrainView.State.FINISHED, 0)
           .marked("old-1").set("old", 2);
       Step s = BlueGreenPlan.next(w.observe());
-      assertThat(s.action()).isInstanceOf(Wait.class);
-      assertThat(s.reason()).isEqualTo(Reason.WaitingForPodRemoval);
+      assertThat(s.action()).as("old-1 is not deleted again; the next drain starts while its ReplicaSet removes it")
+          .isEqualTo(new StartDrain("old-2", List.of("new-1", "new-2", "new-3")));
       // Marked but the scale-down was lost: scale again, to the same absolute number.
       w.set("old", 3);
       assertThat(BlueGreenPlan.next(w.observe()).action()).isEqualTo(new DeletePod("old-1", "old", 2));
@@ -441,9 +482,6 @@ class BlueGreenPlanTest {
       // Once full and ready: switch back without a promotion, then drain the new pods.
       w.set("old", 3).pod("old-4", "old", true, null);
       w.spec = new BlueGreenSpec(3, false, Duration.ofSeconds(60), Duration.ofSeconds(600), w.spec.drain(), 2);
-      s = BlueGreenPlan.next(w.observe());
-      assertThat(s.status().phase()).isEqualTo(Phase.Switching);
-      w.status = s.status();
       s = BlueGreenPlan.next(w.observe());
       assertThat(s.action()).isEqualTo(new SetGates(Map.of(
           "old-2", true, "old-3", true, "old-4", true, "new-1", false, "new-2", false, "new-3", false)));

@@ -127,9 +127,9 @@ public final class EmqxDrainer implements Drainer {
     long conns = ev.stats() == null ? -1 : ev.stats().currentConnected();
     long sessions = ev.stats() == null ? -1 : ev.stats().currentSessions();
     // Finished at prohibiting: the state machine has waited out wait_takeover after its last
-    // eviction batch, so the next node's first batch never lands in the same second as this one's
-    // last (the reconnect rate stays at the rate across nodes). Empty counts end it only in a
-    // state this operator does not know.
+    // eviction batch and handed on the sessions left. (The next node's drain may start earlier, at
+    // waiting_takeover: DrainView.clientsSentAway.) Empty counts end it only in a state this
+    // operator does not know.
     boolean finished = ev.prohibiting() || (conns == 0 && sessions == 0 && !KNOWN_STATES.contains(ev.state()));
     Progress seen = progress.compute(key, (k, before) -> before != null && before.state().equals(ev.state())
         && before.connections() == conns && before.sessions() == sessions
