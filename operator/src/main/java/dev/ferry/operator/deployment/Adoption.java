@@ -37,6 +37,7 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -66,14 +67,16 @@ final class Adoption {
   private final KubernetesClient client;
   private final EventRecorder events;
   private final OperatorMetrics metrics;
+  private final Clock clock;
 
   /** The status to write and when to look again. */
   record Outcome(LosslessDeploymentStatus status, Duration delay) {}
 
-  Adoption(KubernetesClient client, EventRecorder events, OperatorMetrics metrics) {
+  Adoption(KubernetesClient client, EventRecorder events, OperatorMetrics metrics, Clock clock) {
     this.client = client;
     this.events = events;
     this.metrics = metrics;
+    this.clock = clock;
   }
 
   /**
@@ -112,7 +115,7 @@ final class Adoption {
     AdoptionStep step = AdoptionPlan.next(w.observation());
     try {
       act(ld, adopt, step.action(), new ClusterActions(client, ld, rendered, templateRevision,
-          Stream.concat(w.ferryPods().stream(), w.adoptedPods().stream()).toList(), sets, drainer, now));
+          Stream.concat(w.ferryPods().stream(), w.adoptedPods().stream()).toList(), sets, drainer, now, clock));
     } catch (Drainer.DrainException | KubernetesClientException | IllegalStateException e) {
       metrics.error(LosslessDeploymentReconciler.KIND, "ActionFailed");
       events.warning(ld, "ActionFailed", step.reason() + ": " + e.getMessage());

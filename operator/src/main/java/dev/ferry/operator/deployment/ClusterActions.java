@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,10 +40,11 @@ final class ClusterActions {
   private final List<ReplicaSet> sets;
   private final Drainer drainer;
   private final Instant now;
+  private final Clock clock;
 
   ClusterActions(
       KubernetesClient client, LosslessDeployment ld, PodTemplateSpec rendered, String templateRevision,
-      List<Pod> pods, List<ReplicaSet> sets, Drainer drainer, Instant now) {
+      List<Pod> pods, List<ReplicaSet> sets, Drainer drainer, Instant now, Clock clock) {
     this.client = client;
     this.ld = ld;
     this.rendered = rendered;
@@ -51,6 +53,7 @@ final class ClusterActions {
     this.sets = sets;
     this.drainer = drainer;
     this.now = now;
+    this.clock = clock;
   }
 
   void apply(Action action) throws DrainException {
@@ -73,7 +76,9 @@ final class ClusterActions {
    */
   private void startDrain(StartDrain d) throws DrainException {
     Pod p = pod(d.pod());
-    annotate(d.pod(), FerryNames.DRAIN_STARTED_AT_ANNOTATION, now.toString());
+    // Stamped when the drain is started, not when the pass began: EMQX ticks once a second from
+    // its start, and the plan looks at a running drain just after each tick (PodRemoval.nextLook).
+    annotate(d.pod(), FerryNames.DRAIN_STARTED_AT_ANNOTATION, clock.instant().toString());
     drainer.start(p, d.migrateTo().stream().map(this::pod).toList(), d.share());
   }
 

@@ -111,7 +111,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     this.metrics = metrics;
     this.clock = clock;
     this.autoRebalancer = new dev.ferry.operator.rebalance.AutoRebalancer(client, events);
-    this.adoption = new Adoption(client, events, metrics);
+    this.adoption = new Adoption(client, events, metrics, clock);
   }
 
   @Override
@@ -249,7 +249,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
       if (migration != null) {
         runMigration(ld, migration);
       }
-      new ClusterActions(client, ld, rendered, revision, pods, sets, drainer, now).apply(step.action());
+      new ClusterActions(client, ld, rendered, revision, pods, sets, drainer, now, clock).apply(step.action());
       if (!(step.action() instanceof Wait)) {
         metrics.action(KIND, step.action().getClass().getSimpleName());
       }
