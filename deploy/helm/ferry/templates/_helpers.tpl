@@ -99,10 +99,11 @@ without template actions: DeployManifestsTest reads it as YAML and checks it aga
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get"]
-# Kubernetes events at each step of a release (core v1 and events.k8s.io).
+# Kubernetes events at each step of a release (core v1 and events.k8s.io). A repeated event is
+# one Event with a count: get reads the one a restarted operator finds already there.
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["get", "create", "patch"]
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create", "patch"]

@@ -94,7 +94,7 @@ class DeployManifestsTest {
       new Rule("apps", "deployments", "get patch delete"),
       new Rule("discovery.k8s.io", "endpointslices", "list"),
       new Rule("", "secrets", "get"),
-      new Rule("", "events", "create patch"),
+      new Rule("", "events", "get create patch"),
       new Rule("events.k8s.io", "events", "create patch"),
       new Rule("batch", "jobs", "get list watch create"));
 

@@ -19,6 +19,7 @@ import dev.ferry.operator.support.OperatorHarness;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -86,9 +87,11 @@ class AutoRebalanceTest {
     return client.resources(Rebalance.class).inNamespace(h.ns).list().getItems();
   }
 
+  /** The reasons of the deployment's events, each as often as it was said (a repeat is one Event with a count). */
   List<String> reasons() {
     return h.events().stream().filter(e -> "LosslessDeployment".equals(e.getInvolvedObject().getKind()))
-        .map(Event::getReason).toList();
+        .flatMap(e -> Collections.nCopies(e.getCount() == null ? 1 : e.getCount(), e.getReason()).stream())
+        .toList();
   }
 
   List<NodeLoad> loads() {

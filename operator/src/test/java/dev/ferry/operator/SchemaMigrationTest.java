@@ -138,8 +138,9 @@ class SchemaMigrationTest {
     assertThat(replicaSets()).as("the new revision never got a ReplicaSet, so never a pod").hasSize(1);
     assertThat(revisionsOfPods()).containsExactly(old);
     assertThat(h.serving()).hasSize(2);
-    assertThat(h.events()).filteredOn(e -> "ExpandFailed".equals(e.getReason())).hasSize(1)
-        .allMatch(e -> "Warning".equals(e.getType()));
+    assertThat(h.events()).filteredOn(e -> "ExpandFailed".equals(e.getReason())).singleElement()
+        .satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"))
+        .satisfies(e -> assertThat(e.getCount()).as("said once").isEqualTo(1));
 
     // The failed Job goes (as with ttlSecondsAfterFinished) and the operator restarts: still aborted.
     client.batch().v1().jobs().inNamespace(h.ns).withName(job("expand", "2.0")).delete();
@@ -452,7 +453,8 @@ class SchemaMigrationTest {
     List<String> names = h.cluster.seenJobs().stream().map(j -> j.substring(0, j.indexOf('/'))).toList();
     assertThat(names).as("every Job created once").doesNotHaveDuplicates().contains(job("contract", "2.0"));
     assertThat(h.events()).filteredOn(e -> "ExpandStarted".equals(e.getReason()))
-        .filteredOn(e -> e.getMessage().contains("2.0")).hasSize(1);
+        .filteredOn(e -> e.getMessage().contains("2.0")).singleElement()
+        .satisfies(e -> assertThat(e.getCount()).as("said once").isEqualTo(1));
     assertThat(h.ld("mqtt").getStatus().getSchema().getContracted()).filteredOn(c -> "2.0".equals(c.getVersion()))
         .singleElement().satisfies(c -> assertThat(c.getRetired()).containsExactly("1.0"));
   }

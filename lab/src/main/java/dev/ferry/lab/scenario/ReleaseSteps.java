@@ -35,7 +35,10 @@ final class ReleaseSteps {
   void addOperatorEvents(List<Event> events) {
     for (Event e : events) {
       String what = label(e.getReason(), e.getMessage());
-      Long at = epochMillis(e.getLastTimestamp());
+      // A step said again is one Event with a count: its first time is when the step happened,
+      // unless it was first said in an earlier release, then its last time is this release's.
+      Long first = epochMillis(e.getFirstTimestamp());
+      Long at = first != null && first >= t0 ? first : epochMillis(e.getLastTimestamp());
       if (what != null && at != null && at >= t0) {
         steps.add(new ScenarioReport.Event(second(at, t0), what));
       }

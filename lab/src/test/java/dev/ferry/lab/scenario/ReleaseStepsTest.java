@@ -39,6 +39,19 @@ class ReleaseStepsTest {
   }
 
   @Test
+  void aStepSaidAgainIsPlacedWhereItWasFirstSaidInThisRelease() {
+    long t0 = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
+    ReleaseSteps steps = new ReleaseSteps(t0);
+
+    steps.addOperatorEvents(List.of(
+        event("Switching", "[Switching] switching", "2026-01-01T00:00:12Z", "2026-01-01T00:00:20Z"),
+        event("DrainStarted", "draining p1 to p2", "2025-12-31T23:50:00Z", "2026-01-01T00:00:25Z")));
+
+    assertThat(steps.steps()).containsExactly(new ScenarioReport.Event(12, "switch"),
+        new ScenarioReport.Event(25, "drain p1"));
+  }
+
+  @Test
   void aDrainEndsTheSecondThePodBeingDrainedHoldsNoConnectionLeft() {
     List<ScenarioReport.Event> steps = List.of(new ScenarioReport.Event(1, "switch"),
         new ScenarioReport.Event(2, "drain p1"), new ScenarioReport.Event(6, "drain p2"));
@@ -50,5 +63,10 @@ class ReleaseStepsTest {
 
   private static Event event(String reason, String message, String at) {
     return new EventBuilder().withReason(reason).withMessage(message).withLastTimestamp(at).build();
+  }
+
+  private static Event event(String reason, String message, String first, String last) {
+    return new EventBuilder().withReason(reason).withMessage(message).withFirstTimestamp(first)
+        .withLastTimestamp(last).withCount(2).build();
   }
 }

@@ -107,7 +107,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
 
   public LosslessDeploymentReconciler(KubernetesClient client, OperatorMetrics metrics, Clock clock) {
     this.client = client;
-    this.events = new EventRecorder(client, "ferry-operator");
+    this.events = new EventRecorder(client, "ferry-operator", clock);
     this.metrics = metrics;
     this.clock = clock;
     this.autoRebalancer = new dev.ferry.operator.rebalance.AutoRebalancer(client, events);
@@ -568,7 +568,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     DrainSpec d = ld.getSpec().drainOrDefaults();
     if (d.getType() == DrainType.HTTP) {
       return new HttpDrainer(drainHttp, new HttpDrainer.Settings(d.getHttp().getPort(), d.getHttp().getPath()),
-          httpDrainStarts);
+          clock, httpDrainStarts);
     }
     if (d.getType() != DrainType.EMQX) {
       return new NoDrainer();

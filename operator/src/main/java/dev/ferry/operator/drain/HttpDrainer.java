@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -65,10 +66,12 @@ public final class HttpDrainer implements Drainer {
   private final Settings settings;
   /** Drains this operator did not start itself (no annotation): counted from when it first saw them. */
   private final Map<String, Instant> firstSeen;
+  private final Clock clock;
 
-  public HttpDrainer(HttpClient http, Settings settings, Map<String, Instant> firstSeen) {
+  public HttpDrainer(HttpClient http, Settings settings, Clock clock, Map<String, Instant> firstSeen) {
     this.http = http;
     this.settings = settings;
+    this.clock = clock;
     this.firstSeen = firstSeen;
   }
 
@@ -237,7 +240,7 @@ public final class HttpDrainer implements Drainer {
         // an annotation someone edited by hand: fall back to when this operator saw the drain
       }
     }
-    return firstSeen.computeIfAbsent(key(p), k -> Instant.now());
+    return firstSeen.computeIfAbsent(key(p), k -> clock.instant());
   }
 
   private static String startedAnnotation(Pod p) {

@@ -61,7 +61,7 @@ public final class RebalanceReconciler implements Reconciler<Rebalance>, Cleaner
 
   public RebalanceReconciler(KubernetesClient client, OperatorMetrics metrics, Clock clock) {
     this.client = client;
-    this.events = new EventRecorder(client, "ferry-operator");
+    this.events = new EventRecorder(client, "ferry-operator", clock);
     this.metrics = metrics;
     this.clock = clock;
   }

@@ -7,9 +7,11 @@ import dev.ferry.api.FerryNames;
 import dev.ferry.core.release.DrainView;
 import dev.ferry.core.release.DrainView.State;
 import dev.ferry.operator.support.DrainServer;
+import dev.ferry.operator.support.TestClock;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -24,13 +26,14 @@ class HttpDrainerTest {
   static final Instant STARTED = Instant.parse("2026-01-02T03:04:05Z");
 
   DrainServer server;
+  TestClock clock = new TestClock(Instant.parse("2026-03-04T05:06:07Z"));
   HttpDrainer drainer;
 
   @BeforeEach
   void setUp() throws Exception {
     server = new DrainServer(new InetSocketAddress(IP, 0), "/ferry/drain", 1, 1);
     drainer = new HttpDrainer(HttpDrainer.newHttpClient(),
-        new HttpDrainer.Settings(server.address().getPort(), "/ferry/drain"), HttpDrainer.newStartTimes());
+        new HttpDrainer.Settings(server.address().getPort(), "/ferry/drain"), clock, HttpDrainer.newStartTimes());
   }
 
   @AfterEach
@@ -77,6 +80,22 @@ class HttpDrainerTest {
     assertThat(observe(draining)).isEqualTo(DrainView.NOT_STARTED);
     assertThat(server.posts()).isEqualTo(2);
     assertThat(server.deletes()).isEqualTo(2);
+  }
+
+  @Test
+  void aDrainWithoutTheOperatorsMarkIsTimedFromWhenTheOperatorFirstSawIt() throws Exception {
+    Pod unmarked = pod("web-1", IP, "False", null);
+    drainer.start(unmarked, List.of(), 1); // started, but the pod never got its annotation
+    Instant firstSeen = clock.instant();
+    assertThat(observe(unmarked).startedAt()).isEqualTo(firstSeen);
+
+    clock.advance(Duration.ofMinutes(3));
+    assertThat(observe(unmarked).startedAt()).as("the same drain, still timed from its first sight").isEqualTo(firstSeen);
+
+    drainer.stop(unmarked);
+    assertThat(observe(unmarked)).isEqualTo(DrainView.NOT_STARTED);
+    drainer.start(unmarked, List.of(), 1);
+    assertThat(observe(unmarked).startedAt()).as("a new drain, timed anew").isEqualTo(clock.instant());
   }
 
   @Test
