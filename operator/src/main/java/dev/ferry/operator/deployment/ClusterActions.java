@@ -19,6 +19,8 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -145,8 +147,10 @@ final class ClusterActions {
     if (now != null && now == replicas) {
       return;
     }
+    // An absolute number by merge patch: the ReplicaSet controller writes the set's status all the
+    // time, and an edit carrying an older resourceVersion would be refused (409) mid-release.
     client.apps().replicaSets().inNamespace(ns()).withName(rs.getMetadata().getName())
-        .edit(r -> { r.getSpec().setReplicas(replicas); return r; });
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + replicas + "}}");
   }
 
   /** True before False, so that serving capacity never dips during a switch. */
