@@ -144,8 +144,12 @@ public final class GetCommand implements Callable<Integer> {
     recent.sort(Comparator.comparing(GetCommand::eventTime));
     if (!recent.isEmpty()) {
       b.append("\nEvents:\n");
-      for (Event e : recent.subList(Math.max(0, recent.size() - 5), recent.size())) {
-        b.append(String.format(Locale.ROOT, "  %-5s %-7s %-22s %s%n", eventTime(e).isEmpty() ? "" : ListCommand.age(eventTime(e), now),
+      List<Event> shown = recent.subList(Math.max(0, recent.size() - 5), recent.size());
+      List<String> ages = shown.stream().map(e -> eventAge(e, now)).toList();
+      int width = Math.max(5, ages.stream().mapToInt(String::length).max().orElse(0));
+      for (int i = 0; i < shown.size(); i++) {
+        Event e = shown.get(i);
+        b.append(String.format(Locale.ROOT, "  %-" + width + "s %-7s %-22s %s%n", ages.get(i),
             Objects.toString(e.getType(), ""), Objects.toString(e.getReason(), ""), Objects.toString(e.getMessage(), "")));
       }
     }
@@ -248,6 +252,20 @@ public final class GetCommand implements Callable<Integer> {
       b.append(String.format(Locale.ROOT, "%n            requests in flight %d", d.getInFlight()));
     }
     return b.append('\n').toString();
+  }
+
+  /** As kubectl describe shows it: the last time, and for a repeated event how often since when ({@code 5s (x4 over 2m)}). */
+  private static String eventAge(Event e, Instant now) {
+    String last = eventTime(e);
+    if (last.isEmpty()) {
+      return "";
+    }
+    String age = ListCommand.age(last, now);
+    Integer count = e.getCount();
+    if (count != null && count > 1 && e.getFirstTimestamp() != null) {
+      age += " (x" + count + " over " + ListCommand.age(e.getFirstTimestamp(), now) + ")";
+    }
+    return age;
   }
 
   private static String eventTime(Event e) {

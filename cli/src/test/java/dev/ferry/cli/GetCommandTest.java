@@ -72,4 +72,24 @@ class GetCommandTest {
         // 400 of 1,000 evicted in 10 s: 40/s, 600 left, 15 s to go
         .contains("connections 600 left of 1000, 40/s, ETA 15s");
   }
+
+  @Test
+  void aRepeatedEventShowsHowOftenAndSinceWhenAsKubectlDescribeDoes() {
+    LosslessDeployment ld = Workloads.appLosslessDeployment("mqtt", 2, "emqx:5.8.1", Map.of(), 1, 0,
+        new dev.ferry.api.v1alpha1.LifecycleSpec(), false);
+    ld.getMetadata().setNamespace("shop");
+    var status = new LosslessDeploymentStatus();
+    status.setPhase(LosslessDeploymentPhase.DRAINING);
+    status.setPhaseStartedAt("2026-12-07T04:57:00Z");
+    ld.setStatus(status);
+    var stalled = new io.fabric8.kubernetes.api.model.EventBuilder().withType("Warning").withReason("DrainStalled")
+        .withMessage("no progress").withCount(4).withFirstTimestamp("2026-12-07T04:58:00Z")
+        .withLastTimestamp("2026-12-07T04:59:55Z").build();
+    var started = new io.fabric8.kubernetes.api.model.EventBuilder().withType("Normal").withReason("DrainStarted")
+        .withMessage("draining mqtt-old-1").withCount(1).withFirstTimestamp("2026-12-07T04:57:00Z")
+        .withLastTimestamp("2026-12-07T04:57:00Z").build();
+    String tree = GetCommand.render(ld, List.of(), List.of(stalled, started), Instant.parse("2026-12-07T05:00:00Z"));
+    assertThat(tree).containsPattern("3m +Normal +DrainStarted +draining mqtt-old-1")
+        .contains("5s (x4 over 2m) Warning DrainStalled");
+  }
 }
