@@ -288,6 +288,7 @@ public final class BlueGreenPlan {
     // there too, and that is what people must see first).
     List<PodView> underWay = ordered.stream().filter(v -> underWay(v, c)).toList();
     Move firstWait = null;
+    boolean firstHoldsAPlace = false;
     Instant soonest = null;
     // Only removals that may still send clients away take a place: a drain that waits for
     // takeovers, moves sessions or is done lets the next start (its first burst comes a second or
@@ -300,11 +301,15 @@ public final class BlueGreenPlan {
       if (!(m.action() instanceof Wait w)) {
         return step(m, s);
       }
-      if (m.stalled() || !c.drainOf(v.name()).clientsSentAway()) {
+      boolean holdsAPlace = m.stalled() || !c.drainOf(v.name()).clientsSentAway();
+      if (holdsAPlace) {
         evicting.add(v);
       }
-      if (firstWait == null || (m.stalled() && !firstWait.stalled())) {
+      // What status and metrics show: a stalled drain first, then one that still evicts (not the
+      // one before it, waiting for its takeovers with nothing left to count).
+      if (firstWait == null || rank(m, holdsAPlace) > rank(firstWait, firstHoldsAPlace)) {
         firstWait = m;
+        firstHoldsAPlace = holdsAPlace;
       }
       soonest = soonest == null || w.recheckAt().isBefore(soonest) ? w.recheckAt() : soonest;
     }
@@ -339,6 +344,10 @@ public final class BlueGreenPlan {
     long waiting = ordered.stream().filter(v -> !underWay(v, c)).count();
     int share = (int) Math.min(parallel, running + waiting);
     return step(PodRemoval.next(next.get(), targets, share, c), s);
+  }
+
+  private static int rank(Move m, boolean holdsAPlace) {
+    return m.stalled() ? 2 : holdsAPlace ? 1 : 0;
   }
 
   /** Whether a victim's removal is under way: draining, drained, marked, or its drainer blocked while it holds clients. */

@@ -269,6 +269,8 @@ class BlueGreenPlanTest {
       assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(4)).observe()).action())
           .isEqualTo(new StartDrain("old-2", List.of("new-1", "new-2", "new-3")));
       w.drains.put("old-2", new DrainView(DrainView.State.RUNNING, "evicting_conns", 600, 600, T0.plusSeconds(4)));
+      assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(5)).observe()).drainPod())
+          .as("the drain shown is the one that evicts").isEqualTo("old-2");
       w.drains.put("old-1", new DrainView(DrainView.State.FINISHED, "prohibiting", 0, 0, T0));
       assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(6)).observe()).action())
           .as("the first is deleted while the second evicts").isEqualTo(new DeletePod("old-1", "old", 2));
