@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -57,6 +58,41 @@ final class ReleaseSteps {
     steps.stream().sorted(Comparator.comparingInt(ScenarioReport.Event::second))
         .forEach(e -> first.putIfAbsent(e.what(), e));
     return List.copyOf(first.values());
+  }
+
+  /**
+   * Where each drain ended, by the drained node's own count: the first second from the drain's
+   * start in which the pod held no connection. Drains overlap (the next starts while one waits for
+   * its takeovers), so the operator's single drain gauge cannot tell every end; a pod the nodes'
+   * counts do not name falls back to it ({@link #drainEnds(List, int[])}).
+   */
+  static List<ScenarioReport.Event> drainEnds(List<ScenarioReport.Event> steps, Map<String, int[]> perNode,
+      int[] drainConnections) {
+    List<ScenarioReport.Event> ends = new ArrayList<>();
+    List<ScenarioReport.Event> unknown = new ArrayList<>();
+    for (ScenarioReport.Event s : steps) {
+      if (!s.what().startsWith("drain ")) {
+        continue;
+      }
+      String pod = s.what().substring("drain ".length());
+      int[] counts = perNode.get(pod);
+      if (counts == null) {
+        unknown.add(s);
+        continue;
+      }
+      for (int i = Math.max(0, s.second()); i < counts.length; i++) {
+        if (counts[i] == 0) {
+          ends.add(new ScenarioReport.Event(i, pod + " drained"));
+          break;
+        }
+      }
+    }
+    if (!unknown.isEmpty() && drainConnections != null) {
+      Set<String> named = unknown.stream().map(u -> u.what().substring("drain ".length()) + " drained")
+          .collect(java.util.stream.Collectors.toSet());
+      drainEnds(steps, drainConnections).stream().filter(e -> named.contains(e.what())).forEach(ends::add);
+    }
+    return ends;
   }
 
   /**

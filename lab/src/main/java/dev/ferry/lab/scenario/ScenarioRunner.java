@@ -438,7 +438,7 @@ public final class ScenarioRunner {
     long floor = floor(scenario, s);
     ScenarioReport.Operator operatorSeconds = operator == null ? null : OperatorSampler.perSecond(operator, t0, n);
     List<ScenarioReport.Event> marks = operatorSeconds == null ? steps : java.util.stream.Stream.concat(steps.stream(),
-        ReleaseSteps.drainEnds(steps, operatorSeconds.drainConnections()).stream())
+        ReleaseSteps.drainEnds(steps, perNode, operatorSeconds.drainConnections()).stream())
         .sorted(java.util.Comparator.comparingInt(ScenarioReport.Event::second)).toList();
     return new ScenarioReport(
         scenario.id(), scenario.description(), s.clients(), fleet.maxDisconnectsPerClient(),

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ReleaseStepsTest {
@@ -59,6 +60,22 @@ class ReleaseStepsTest {
 
     assertThat(ReleaseSteps.drainEnds(steps, drain))
         .containsExactly(new ScenarioReport.Event(4, "p1 drained"), new ScenarioReport.Event(8, "p2 drained"));
+  }
+
+  @Test
+  void overlappingDrainsEachEndTheSecondTheirNodeCountsNoConnection() {
+    // p2's drain starts while p1 waits for its takeovers: the gauge goes from p1's 0 to p2's count
+    // within a second and never shows p1's end; the nodes' own counts do.
+    List<ScenarioReport.Event> steps = List.of(new ScenarioReport.Event(1, "switch"),
+        new ScenarioReport.Event(2, "drain p1"), new ScenarioReport.Event(5, "drain p2"), new ScenarioReport.Event(9, "drain p3"));
+    Map<String, int[]> perNode = Map.of(
+        "p1", new int[] {600, 600, 600, 300, 80, 0, 0, -1, -1, -1, -1, -1},
+        "p2", new int[] {600, 600, 600, 600, 600, 500, 250, 10, 0, 0, -1, -1});
+    int[] gauge = {-1, -1, 600, 300, 80, 600, 250, 10, 0, 400, 100, 0};
+
+    assertThat(ReleaseSteps.drainEnds(steps, perNode, gauge)).containsExactlyInAnyOrder(
+        new ScenarioReport.Event(5, "p1 drained"), new ScenarioReport.Event(8, "p2 drained"),
+        new ScenarioReport.Event(11, "p3 drained"));
   }
 
   private static Event event(String reason, String message, String at) {
