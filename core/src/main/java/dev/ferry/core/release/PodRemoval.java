@@ -285,18 +285,32 @@ public final class PodRemoval {
    * wait), and its takeover wait is whole seconds too, so a look at a fixed phase of that second
    * sees each change {@link #AFTER_TICK} after it happens instead of half a second on average.
    * Ticks drift later by their own work (EMQX arms the next one when this one's work ends); a look
-   * that comes before a late tick sees the change a second later, as an unaligned poll would.
+   * that comes before a late tick sees the change a second later, as an unaligned poll would. While
+   * EMQX waits for the takeovers, only the look at the wait's end is made.
    */
   public static Instant nextLook(DrainView d, Context c) {
     if (c.drain().type() != DrainType.EMQX || d.startedAt() == null) {
       return c.now().plus(DRAIN_POLL);
     }
     Instant phase = d.startedAt().plus(c.drain().waitHealthCheck()).plus(AFTER_TICK);
-    if (c.now().isBefore(phase)) {
+    Instant next = lookAfter(phase, c.now());
+    if ("waiting_takeover".equals(d.detail()) && d.progressAt() != null) {
+      // Nothing changes before the takeover wait is over: it began on the tick before the look
+      // that saw it (progressAt), so the first look that can see its end is a wait after that one.
+      Instant end = lookAfter(phase, d.progressAt().plus(c.drain().waitTakeover()).minus(HALF_A_TICK));
+      return end.isAfter(next) ? end : next;
+    }
+    return next;
+  }
+
+  private static final Duration HALF_A_TICK = Duration.ofMillis(500);
+
+  /** The first look after {@code t}: {@code phase} plus whole seconds. */
+  private static Instant lookAfter(Instant phase, Instant t) {
+    if (t.isBefore(phase)) {
       return phase;
     }
-    long seconds = Duration.between(phase, c.now()).toMillis() / 1000 + 1;
-    return phase.plusSeconds(seconds);
+    return phase.plusSeconds(Duration.between(phase, t).toMillis() / 1000 + 1);
   }
 
   private static Move deletion(PodView victim, Context c) {

@@ -259,6 +259,19 @@ class BlueGreenPlanTest {
     }
 
     @Test
+    void aDrainWaitingForItsTakeoversIsLookedAtWhenTheWaitEnds() {
+      // Started at T0; the look at T0+4.25 saw waiting_takeover (entered on the tick at T0+4), and the
+      // takeover wait is 5 s: nothing to see before the look at T0+9.25.
+      World w = lastOldPod().phase(Phase.Draining, T0);
+      w.spec = new BlueGreenSpec(3, true, Duration.ofSeconds(60), Duration.ofSeconds(600),
+          new DrainSettings(DrainType.EMQX, Duration.ofSeconds(5), null), 2);
+      w.drains.put("old-1", new DrainView(DrainView.State.RUNNING, "waiting_takeover", 0, 12, T0, -1,
+          T0.plusSeconds(4).plus(PodRemoval.AFTER_TICK).plusMillis(30)));
+      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(5)).observe());
+      assertThat(s.action()).isEqualTo(new Wait(T0.plusSeconds(9).plus(PodRemoval.AFTER_TICK)));
+    }
+
+    @Test
     void theNextDrainStartsOnceTheRunningOneHasSentItsLastClientAway() {
       // old-1 evicted its last burst; EMQX waits for the takeovers (2 s), then refuses clients.
       World w = switched().phase(Phase.Draining, T0)
