@@ -7,6 +7,7 @@ import dev.ferry.lab.fleet.MqttProtocol;
 import dev.ferry.lab.report.ReportWriter;
 import dev.ferry.lab.report.ScenarioReport;
 import dev.ferry.lab.cluster.Kube;
+import dev.ferry.lab.scenario.BrokerPods;
 import dev.ferry.lab.scenario.LabSettings;
 import dev.ferry.lab.scenario.RequestScenarioRunner;
 import dev.ferry.lab.scenario.RequestSettings;
@@ -74,8 +75,9 @@ public final class LabCommand implements Runnable {
         description = "request/response Ferry scenarios: a new pod's warmup, seconds (default ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--nodes", defaultValue = "3", description = "broker pods (default ${DEFAULT-VALUE})")
-    int nodes;
+    @Option(names = "--nodes", description = "broker pods (default 3, the seed's cluster, or as many as the clients"
+        + " need: a broker pod's process here opens at most its open-file limit)")
+    Integer nodes;
 
     @Option(names = "--clients", defaultValue = "2000", description = "MQTT clients (default ${DEFAULT-VALUE})")
     int clients;
@@ -186,7 +188,19 @@ public final class LabCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         throw new CliError(e.getMessage(), e);
       }
+      long maxFiles = dev.ferry.lab.fleet.OpenFileBudget.ofThisProcess().max();
+      if (nodes == null) {
+        nodes = BrokerPods.needed(clients, maxFiles);
+      }
       validate(chosen, k);
+      int shardsFor = fleetProcesses < 0 ? LabSettings.fleetProcessesFor(clients) : fleetProcesses;
+      boolean podsInProcesses = brokerProcesses == null ? shardsFor > 0 : brokerProcesses;
+      boolean podsFit = model || !podsInProcesses || (long) clients <= nodes * BrokerPods.capacity(maxFiles);
+      require(podsFit,
+          String.format(Locale.ROOT, "--nodes %d: %,d clients would put %,d on each broker pod, and a pod's process here opens"
+              + " at most %,d files; use --nodes %d or more", nodes, clients, (clients + nodes - 1) / nodes, maxFiles,
+              BrokerPods.needed(clients, maxFiles)));
+      String morePods = BrokerPods.why(clients, nodes, maxFiles);
       if (report != null) {
         checkReportFolder(report);
       }
@@ -219,6 +233,9 @@ public final class LabCommand implements Runnable {
         if (anyMqtt) {
           out.printf(Locale.ROOT, "ferry lab: %d broker pods, %d MQTT %s clients through the Service, %.0f QoS 1 msg/s;"
               + " Ferry evicts %d/s%n", nodes, clients, mqtt == MqttProtocol.V5 ? "5" : "3.1.1", publishRate, rate);
+          if (morePods != null) {
+            out.printf(Locale.ROOT, "  %s%n", morePods);
+          }
           out.printf(Locale.ROOT, "  fleet: %s; brokers: %s%n",
               shards == 0 ? "in this process, through the Service's proxy" : shards + " shard processes, each with its own kube-proxy",
               s.brokerProcesses() ? "a JVM per pod" : "in this process");
@@ -278,6 +295,9 @@ public final class LabCommand implements Runnable {
         var m = new java.util.LinkedHashMap<String, Object>();
         if (anyMqtt) {
           m.putAll(settingsForReport(s));
+          if (morePods != null) {
+            m.put("nodesWhy", morePods);
+          }
         }
         if (anyRequests) {
           m.put("requests", requestSettingsForReport(rs));

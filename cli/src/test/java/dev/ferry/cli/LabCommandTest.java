@@ -30,6 +30,17 @@ class LabCommandTest {
   }
 
   @Test
+  void tooFewBrokerPodsForTheClientsIsRefusedWithTheCountThatFits() {
+    long max = dev.ferry.lab.fleet.OpenFileBudget.ofThisProcess().max();
+    int clients = (int) Math.min(1_000_000, 3 * dev.ferry.lab.scenario.BrokerPods.capacity(max) + 1);
+    var r = compare("--clients", Integer.toString(clients), "--nodes", "3", "--scenarios", "ferry");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).startsWith("ferry lab compare: error: --nodes 3: ")
+        .endsWith("use --nodes " + dev.ferry.lab.scenario.BrokerPods.needed(clients, max) + " or more\n");
+    assertThat(r.out()).as("nothing ran").isEmpty();
+  }
+
+  @Test
   void aProgressLineFitsTheTerminal() {
     String line = "[ferry]  12s  2000 clients connected  nodes {mqtt-a=700, mqtt-b=650, mqtt-c=650}  DRAINING: evicting";
     assertThat(LabCommand.Compare.fit(line, 200)).isEqualTo(line);

@@ -236,7 +236,8 @@ public final class ReportWriter {
           document.getElementById("brokers").textContent = "MQTT brokers: behaving as EMQX " + e.edition + " " + e.version
             + " (API " + e.api + ")" + (e.improvements.length ? ", KINDER THAN EMQX: " + e.improvements.join(", ")
             : ", as it is: one burst of the rate a second, flaws included")
-            + (report.settings.kube ? ". Kubernetes: " + report.settings.kube + "." : "");
+            + (report.settings.kube ? ". Kubernetes: " + report.settings.kube + "." : "")
+            + (report.settings.nodesWhy ? " " + report.settings.nodesWhy + "." : "");
         }
         const palette = ["#73bf69","#f2cc0c","#8ab8ff","#ff780a","#f2495c","#5794f2","#b877d9","#fade2a","#c4162a","#37872d"];
         function width(){ return Math.min(1100, document.body.clientWidth - 40); }
