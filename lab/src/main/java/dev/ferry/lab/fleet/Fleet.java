@@ -69,6 +69,11 @@ public final class Fleet implements FleetRun {
           config.publishRatePerSecond() / publisherCount, share(config.maxMessages(), p, publisherCount), meter));
     }
     this.publishers = List.copyOf(pubs);
+    // A measuring probe, off unless -Dferry.looplag.dir is set (docs/lab.md, the large lab).
+    int i = 0;
+    for (var loop : group) {
+      dev.ferry.broker.metrics.LoopLag.watch("fleet-" + config.firstIndex() + " loop-" + i++, loop);
+    }
   }
 
   /** Starts a fleet that connects through {@code destination}, refusing what this process cannot hold. */
