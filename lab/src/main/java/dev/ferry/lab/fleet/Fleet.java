@@ -1,12 +1,15 @@
 package dev.ferry.lab.fleet;
 
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -69,11 +72,32 @@ public final class Fleet implements FleetRun {
           config.publishRatePerSecond() / publisherCount, share(config.maxMessages(), p, publisherCount), meter));
     }
     this.publishers = List.copyOf(pubs);
+    sweepTimeouts();
     // A measuring probe, off unless -Dferry.looplag.dir is set (docs/lab.md, the large lab).
     int i = 0;
     for (var loop : group) {
       dev.ferry.broker.metrics.LoopLag.watch("fleet-" + config.firstIndex() + " loop-" + i++, loop);
     }
+  }
+
+  /**
+   * One timer per event loop, not per client: every {@link FleetClient#SWEEP_MILLIS} the loop checks
+   * its own clients' CONNACK and keepalive deadlines ({@link FleetClient#sweep}).
+   */
+  private void sweepTimeouts() {
+    Map<EventLoop, List<FleetClient>> byLoop = new IdentityHashMap<>();
+    for (FleetClient c : subscribers) {
+      byLoop.computeIfAbsent(c.loop(), l -> new ArrayList<>()).add(c);
+    }
+    for (Publisher p : publishers) {
+      byLoop.computeIfAbsent(p.client().loop(), l -> new ArrayList<>()).add(p.client());
+    }
+    byLoop.forEach((loop, clients) -> loop.scheduleWithFixedDelay(() -> {
+      long now = System.nanoTime();
+      for (FleetClient c : clients) {
+        c.sweep(now);
+      }
+    }, FleetClient.SWEEP_MILLIS, FleetClient.SWEEP_MILLIS, TimeUnit.MILLISECONDS));
   }
 
   /** Starts a fleet that connects through {@code destination}, refusing what this process cannot hold. */
