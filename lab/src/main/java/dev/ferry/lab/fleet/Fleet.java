@@ -3,7 +3,6 @@ package dev.ferry.lab.fleet;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,7 +49,9 @@ public final class Fleet implements FleetRun {
 
   private Fleet(FleetConfig config, Destination destination) {
     this.config = config;
-    this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
+    // Native epoll on Linux, as the lab's brokers (dev.ferry.broker.Transport; -Dferry.broker.transport=nio
+    // for NIO): no selector wake-up pipe and fewer system calls per connect and per packet.
+    this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), dev.ferry.broker.Transport.ioHandlerFactory());
     List<FleetClient> subs = new ArrayList<>(config.clients());
     for (int i = 0; i < config.clients(); i++) {
       String id = config.clientId(config.firstIndex() + i);

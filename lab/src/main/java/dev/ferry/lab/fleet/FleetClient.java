@@ -11,7 +11,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.mqtt.MqttConnAckMessage;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
@@ -222,7 +221,7 @@ final class FleetClient {
     this.connection = connection;
     ChannelFuture f = new Bootstrap()
         .group(loop) // a registered loop, not the group: the client's state stays on one thread
-        .channel(NioSocketChannel.class)
+        .channel(dev.ferry.broker.Transport.clientChannel(loop)) // epoll or NIO, as the loop's group
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
         .option(ChannelOption.TCP_NODELAY, true)
         .handler(new ChannelInitializer<SocketChannel>() {
