@@ -155,8 +155,12 @@ public final class Fleet implements FleetRun {
     return meter.connected.get();
   }
 
+  /**
+   * Subscribers that hold their subscription: a counter, not a count over every client (a shard's
+   * status line asks four times a second; counting 10,000 clients each time was 6% of a shard's CPU).
+   */
   public int subscribedClients() {
-    return (int) subscribers.stream().filter(c -> c.ledger.isSubscribed()).count();
+    return meter.subscribed.get();
   }
 
   /** Waits until every subscriber holds its subscription; false on timeout. */

@@ -257,7 +257,7 @@ final class FleetClient {
     meter.connected.incrementAndGet();
     if (ledger != null) {
       if (sessionPresent) {
-        ledger.subscribed(); // the broker kept the subscription with the session
+        subscribed(); // the broker kept the subscription with the session
       } else {
         subscribe();
       }
@@ -267,6 +267,15 @@ final class FleetClient {
       write(e.getKey(), e.getValue(), true);
     }
     channel.flush();
+  }
+
+  /** The subscription is held; counted once in the fleet's meter (read every 250 ms, not recounted). */
+  private void subscribed() {
+    boolean first = !ledger.isSubscribed();
+    ledger.subscribed(); // before the count: whoever sees the count sees the ledger subscribed
+    if (first) {
+      meter.subscribed.incrementAndGet();
+    }
   }
 
   private void subscribe() {
@@ -446,7 +455,7 @@ final class FleetClient {
     private void onSubAck(MqttSubAckMessage ack) {
       boolean ok = ack.payload().reasonCodes().stream().allMatch(c -> c < 0x80);
       if (ok && ledger != null) {
-        ledger.subscribed();
+        subscribed();
       } else if (!ok) {
         log.warn("event=subscribe_refused client={} topic={} codes={}", clientId, topic, ack.payload().reasonCodes());
       }
