@@ -69,6 +69,12 @@ public final class BrokerNode implements AutoCloseable {
     for (InetSocketAddress p : config.peers()) {
       cluster.dial(p);
     }
+    // A measuring probe, off unless -Dferry.looplag.dir is set (docs/lab.md, the large lab).
+    int i = 0;
+    for (var loop : workers) {
+      dev.ferry.broker.metrics.LoopLag.watch(config.name() + " worker-" + i++, loop);
+    }
+    dev.ferry.broker.metrics.LoopLag.watch(config.name() + " broker-thread", thread);
   }
 
   /** Starts a node; it listens on every address of {@code config} when this returns. */

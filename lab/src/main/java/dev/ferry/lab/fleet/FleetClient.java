@@ -11,7 +11,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.mqtt.MqttConnAckMessage;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
@@ -27,9 +26,6 @@ import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttSubAckMessage;
-import io.netty.handler.timeout.IdleState;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -55,6 +51,13 @@ import org.slf4j.LoggerFactory;
  * (connections are registered on that same loop), so nothing here is locked. Counters are
  * published through {@link ClientCounters}.
  *
+ * <p>Timers: none per client but the reconnect delay. The CONNACK timeout, PINGREQ after a
+ * keepalive of silence and the server's silence past one and a half keepalives are checked by
+ * {@link #sweep}, which the fleet calls once a {@link #SWEEP_MILLIS} for every client of a loop (as
+ * the broker's KeepaliveSweep does): Netty's IdleStateHandler kept two timers per connection and
+ * the CONNACK check a third per attempt, tens of thousands of entries in each loop's timer queue
+ * of a large lab.
+ *
  * <p>Accounting: a <em>connect</em> is a CONNACK that accepted; a <em>disconnect</em> is the end of
  * an accepted connection that the fleet did not ask for, with the server's DISCONNECT reason code
  * ({@code 0x9C}) or {@code closed} when the socket just closed; a <em>failed attempt</em> is a
@@ -72,6 +75,8 @@ final class FleetClient {
   private record Outbound(String topic, long seq) {}
 
   private static final Logger log = LoggerFactory.getLogger(FleetClient.class);
+  /** How often the fleet calls {@link #sweep} for each client. */
+  static final long SWEEP_MILLIS = 1_000;
 
   final String clientId;
   final String topic;
@@ -87,6 +92,8 @@ final class FleetClient {
 
   // ---- event loop only ----
   private Channel channel;
+  /** The handler of {@link #channel}. */
+  private Connection connection;
   private boolean established;
   private boolean stopping;
   private boolean attempted;
@@ -179,6 +186,7 @@ final class FleetClient {
   }
 
   private void write(int packetId, Outbound o, boolean dup) {
+    connection.wrote();
     ByteBuf payload = channel.alloc().buffer(Long.BYTES).writeLong(o.seq());
     MqttFixedHeader fh = new MqttFixedHeader(MqttMessageType.PUBLISH, dup, MqttQoS.AT_LEAST_ONCE, false, 0);
     channel.write(new MqttPublishMessage(fh, new MqttPublishVariableHeader(o.topic(), packetId), payload));
@@ -210,18 +218,16 @@ final class FleetClient {
     }
     attempted = true;
     Connection connection = new Connection();
+    this.connection = connection;
     ChannelFuture f = new Bootstrap()
         .group(loop) // a registered loop, not the group: the client's state stays on one thread
-        .channel(NioSocketChannel.class)
+        .channel(dev.ferry.broker.Transport.clientChannel(loop)) // epoll or NIO, as the loop's group
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
         .option(ChannelOption.TCP_NODELAY, true)
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            int keepAliveMillis = config.keepAliveSeconds() * 1000;
             ch.pipeline()
-                // Reader idle at 1.5 keepalives: the server is gone without a FIN.
-                .addLast("idle", new IdleStateHandler(keepAliveMillis * 3L / 2, keepAliveMillis, 0, TimeUnit.MILLISECONDS))
                 .addLast("decoder", new MqttDecoder())
                 .addLast("encoder", MqttEncoder.INSTANCE)
                 .addLast("client", connection);
@@ -251,7 +257,7 @@ final class FleetClient {
     meter.connected.incrementAndGet();
     if (ledger != null) {
       if (sessionPresent) {
-        ledger.subscribed(); // the broker kept the subscription with the session
+        subscribed(); // the broker kept the subscription with the session
       } else {
         subscribe();
       }
@@ -263,8 +269,18 @@ final class FleetClient {
     channel.flush();
   }
 
+  /** The subscription is held; counted once in the fleet's meter (read every 250 ms, not recounted). */
+  private void subscribed() {
+    boolean first = !ledger.isSubscribed();
+    ledger.subscribed(); // before the count: whoever sees the count sees the ledger subscribed
+    if (first) {
+      meter.subscribed.incrementAndGet();
+    }
+  }
+
   private void subscribe() {
     int id = freePacketId();
+    connection.wrote();
     channel.writeAndFlush(MqttMessageBuilders.subscribe().messageId(id)
         .addSubscription(MqttQoS.AT_LEAST_ONCE, topic).build());
   }
@@ -291,6 +307,35 @@ final class FleetClient {
     nextAttempt = loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * The client's timeouts, checked by the fleet's sweep on this client's loop: no CONNACK within the
+   * connect timeout, or nothing from the server for one and a half keepalives (gone without a FIN),
+   * closes the connection; a keepalive of silence from this side sends PINGREQ (a sweep early, so the
+   * interval between packets never exceeds the keepalive, §3.1.2.10).
+   */
+  void sweep(long nowNanos) {
+    Connection c = connection;
+    Channel ch = channel;
+    if (c == null || ch == null || !ch.isActive() || c.activeNanos == 0) {
+      return; // no connection, or TCP still connecting (its own CONNECT_TIMEOUT_MILLIS applies)
+    }
+    if (!c.acceptedByServer) {
+      if (nowNanos - c.activeNanos >= config.connectTimeout().toNanos()) {
+        c.failure = "connack timeout";
+        ch.close();
+      }
+      return;
+    }
+    long keepAliveNanos = TimeUnit.SECONDS.toNanos(config.keepAliveSeconds());
+    if (nowNanos - c.lastReadNanos >= keepAliveNanos * 3 / 2) {
+      c.failure = "keepalive timeout";
+      ch.close();
+    } else if (nowNanos - c.lastWriteNanos >= keepAliveNanos - TimeUnit.MILLISECONDS.toNanos(SWEEP_MILLIS)) {
+      c.wrote();
+      ch.writeAndFlush(MqttMessage.PINGREQ);
+    }
+  }
+
   private void followReference(MqttProperties props) {
     if (props == null) {
       return;
@@ -311,6 +356,14 @@ final class FleetClient {
     boolean acceptedByServer;
     String disconnectReason;
     String failure;
+    /** When TCP connected (0 before); the last packet read and written, for {@link #sweep}. */
+    long activeNanos;
+    long lastReadNanos;
+    long lastWriteNanos;
+
+    void wrote() {
+      lastWriteNanos = System.nanoTime();
+    }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
@@ -325,17 +378,15 @@ final class FleetClient {
         p.add(new MqttProperties.IntegerProperty(MqttProperties.SESSION_EXPIRY_INTERVAL, expiry));
         connect.properties(p);
       }
+      activeNanos = System.nanoTime();
+      lastReadNanos = activeNanos;
+      lastWriteNanos = activeNanos;
       ctx.writeAndFlush(connect.build());
-      ctx.executor().schedule(() -> {
-        if (!acceptedByServer && ctx.channel().isActive()) {
-          failure = "connack timeout";
-          ctx.close();
-        }
-      }, config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, MqttMessage m) {
+      lastReadNanos = System.nanoTime();
       if (m.decoderResult().isFailure()) {
         log.debug("event=client_malformed_packet client={} error={}", clientId, m.decoderResult().cause().toString());
         failure = "malformed packet";
@@ -374,6 +425,7 @@ final class FleetClient {
         ledger.received(seq);
       }
       if (p.fixedHeader().qosLevel() == MqttQoS.AT_LEAST_ONCE) {
+        wrote();
         ctx.writeAndFlush(MqttMessageBuilders.pubAck().packetId(p.variableHeader().packetId()).build());
       }
       // The message (and its buffer) is released by SimpleChannelInboundHandler.
@@ -403,7 +455,7 @@ final class FleetClient {
     private void onSubAck(MqttSubAckMessage ack) {
       boolean ok = ack.payload().reasonCodes().stream().allMatch(c -> c < 0x80);
       if (ok && ledger != null) {
-        ledger.subscribed();
+        subscribed();
       } else if (!ok) {
         log.warn("event=subscribe_refused client={} topic={} codes={}", clientId, topic, ack.payload().reasonCodes());
       }
@@ -417,20 +469,6 @@ final class FleetClient {
         disconnectReason = ClientCounters.hex(0);
       }
       ctx.close();
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-      if (evt instanceof IdleStateEvent e) {
-        if (e.state() == IdleState.WRITER_IDLE && acceptedByServer) {
-          ctx.writeAndFlush(MqttMessage.PINGREQ);
-        } else if (e.state() == IdleState.READER_IDLE) {
-          failure = "keepalive timeout";
-          ctx.close();
-        }
-        return;
-      }
-      super.userEventTriggered(ctx, evt);
     }
 
     @Override

@@ -19,6 +19,8 @@ final class FleetMeter {
   }
 
   final AtomicInteger connected = new AtomicInteger();
+  /** Subscribers that have held their subscription (once true, a client stays counted). */
+  final AtomicInteger subscribed = new AtomicInteger();
   final SecondCounter connects = new SecondCounter(originNanos);
   /** Connects after a client's first one: the reconnects a release causes. */
   final SecondCounter reconnects = new SecondCounter(originNanos);

@@ -22,9 +22,16 @@ import org.slf4j.LoggerFactory;
 public final class ShardedFleet implements FleetRun {
 
   private static final Logger log = LoggerFactory.getLogger(ShardedFleet.class);
-  /** A shard's JVM: serial GC, as the lab's brokers (two cores have no room for parallel GC threads). */
+  /**
+   * A shard's JVM: serial GC, as the lab's brokers (two cores have no room for parallel GC threads);
+   * the C1 compiler only, as the brokers: a shard lives one run, and C2's compiling costs more than it
+   * saves in that time (with C2 the brokers took twice the CPU of a 20,000-client release, docs/lab.md);
+   * metaspace's first collection threshold above what the kube-proxy's client loads (it was a full
+   * collection of the whole heap in every shard while its clients connected); native access for epoll.
+   */
   static List<String> shardJvm() {
-    return dev.ferry.lab.cluster.ChildJvm.options("-Xmx2g", "-XX:+UseSerialGC");
+    return dev.ferry.lab.cluster.ChildJvm.options("-Xmx2g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-XX:MetaspaceSize=128m", "--enable-native-access=ALL-UNNAMED");
   }
 
   private final List<Shard> shards = new ArrayList<>();

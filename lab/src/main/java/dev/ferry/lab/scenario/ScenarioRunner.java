@@ -86,7 +86,10 @@ public final class ScenarioRunner {
       try (FleetRun fleet = s.fleetProcesses() == 0
           ? Fleet.start(fleetConfig, Destination.fixed(service))
           : ShardedFleet.start(s.clients(), s.fleetProcesses(), shardOptions(s, cluster))) {
-        if (!fleet.awaitSubscribed(Duration.ofSeconds(60))) {
+        // A minute, plus a second per thousand clients: connecting costs CPU per client (about 1.2 ms
+        // over all the lab's JVMs at 20,000, docs/lab.md), and a fixed minute ran out once at 20,000
+        // on two cores shared with other work (8,357 subscribed).
+        if (!fleet.awaitSubscribed(Duration.ofSeconds(60 + s.clients() / 1000))) {
           throw new IllegalStateException("the fleet did not connect: " + fleet.subscribedClients() + "/" + s.clients());
         }
         fleet.startPublishing();

@@ -94,6 +94,56 @@ class FleetTest {
     assertThat(node.stats().sessions()).isEqualTo(51);
   }
 
+  /**
+   * The client's deadlines are checked by one sweep a second per loop, not timers per connection:
+   * a server that accepts TCP and never answers CONNECT is a CONNACK timeout; one that accepts the
+   * session and then says nothing is left after one and a half keepalives, and was pinged before.
+   */
+  @Test
+  void theSweepTimesOutASilentServerAndPingsBeforeTheKeepalive() throws Exception {
+    try (java.net.ServerSocket mute = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.3.60"));
+        java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.3.61"))) {
+      java.io.ByteArrayOutputStream fromClient = new java.io.ByteArrayOutputStream();
+      Thread.ofVirtual().start(() -> {
+        try (java.net.Socket s = mute.accept()) {
+          s.getInputStream().transferTo(java.io.OutputStream.nullOutputStream()); // reads, never answers
+        } catch (java.io.IOException ignored) {
+          // the client closed
+        }
+      });
+      Thread.ofVirtual().start(() -> {
+        try (java.net.Socket s = silent.accept()) {
+          s.getInputStream().read(new byte[256]); // the CONNECT
+          s.getOutputStream().write(new byte[] {0x20, 0x03, 0x00, 0x00, 0x00}); // CONNACK, MQTT 5, accepted
+          byte[] b = new byte[256];
+          for (int n; (n = s.getInputStream().read(b)) > 0; ) {
+            synchronized (fromClient) {
+              fromClient.write(b, 0, n);
+            }
+          }
+        } catch (java.io.IOException ignored) {
+          // the client closed
+        }
+      });
+      FleetConfig config = FleetConfig.builder(1).keepAliveSeconds(2).connectTimeout(Duration.ofSeconds(2))
+          .reconnect(ReconnectPolicy.immediate(Duration.ofSeconds(30))).build();
+      Fleet toMute = closing(Fleet.start(config, Destination.fixed((InetSocketAddress) mute.getLocalSocketAddress())));
+      Fleet toSilent = closing(Fleet.start(config, Destination.fixed((InetSocketAddress) silent.getLocalSocketAddress())));
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> toMute.clientReports().get(0).failedAttempts() >= 1);
+      assertThat(toMute.clientReports().get(0).failedAttemptReasons()).containsKey("connack timeout");
+      // Keepalive 2 s: PINGREQ after 1 to 2 s of silence, closed 3 to 4 s after the server's last packet.
+      await().atMost(Duration.ofSeconds(10)).until(() -> toSilent.clientReports().get(0).disconnects() == 1);
+      ClientReport r = toSilent.clientReports().get(0);
+      assertThat(r.connects()).isEqualTo(1);
+      assertThat(r.disconnectReasons()).containsOnlyKeys(ClientCounters.CLOSED);
+      synchronized (fromClient) {
+        byte[] sent = fromClient.toByteArray();
+        assertThat(sent).containsSequence((byte) 0xC0, (byte) 0x00); // PINGREQ
+      }
+    }
+  }
+
   @Test
   void killedEndpointDisconnectsItsClientsOnceAndBackoffSpreadsTheirReconnectsToTheOtherNode() {
     BrokerNode a = closing(Brokers.node("127.0.3.11"));

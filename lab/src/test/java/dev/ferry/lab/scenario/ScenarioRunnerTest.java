@@ -43,8 +43,8 @@ class ScenarioRunnerTest {
    */
   @Test
   void aShardedFleetAgainstBrokerProcessesSeesTheSameLosslessRelease() {
-    // A 3 s settle: each shard's kube-proxy lists the EndpointSlices on its own schedule, then 300 ms
-    // late, and EMQX evicts a node's clients in one burst: a burst that meets a shard whose view is
+    // A 3 s settle: each shard's kube-proxy sees the EndpointSlices when its own watch delivers them,
+    // then applies them 300 ms late, and EMQX evicts a node's clients in one burst: a burst that meets a shard whose view is
     // not yet whole can land unevenly (seen once on a busy CI machine: 0.56 with a 1 s settle).
     LabSettings sharded = new LabSettings(3, 200, MqttProtocol.V5, 50, false, 100,
         Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofMillis(300),
