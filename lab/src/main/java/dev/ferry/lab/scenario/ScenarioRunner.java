@@ -75,6 +75,14 @@ public final class ScenarioRunner {
         deploy(scenario, s, cluster);
       }
       InetSocketAddress service = cluster.awaitServiceAddress(APP, "mqtt", Duration.ofSeconds(30));
+      // The clients connect to a steady cluster, as the release's users' are: every broker pod in
+      // the Service (as the proxies see it) before the first client, or the pods that were ready
+      // first take the early clients (at 100,000 some ended with 20,000, their process's limit).
+      if (!EmbeddedCluster.await(() -> cluster.serviceProxy(APP, "mqtt").orElseThrow().visibleEndpoints().size() >= s.nodes(),
+          Duration.ofSeconds(60))) {
+        throw new IllegalStateException("the Service did not list all " + s.nodes() + " broker pods: "
+            + cluster.serviceProxy(APP, "mqtt").orElseThrow().visibleEndpoints());
+      }
       FleetConfig fleetConfig = FleetConfig.builder(s.clients())
           .protocol(s.protocol())
           .reconnect(s.reconnectBackoff()
