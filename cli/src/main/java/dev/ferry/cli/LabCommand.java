@@ -189,13 +189,14 @@ public final class LabCommand implements Runnable {
         throw new CliError(e.getMessage(), e);
       }
       long maxFiles = dev.ferry.lab.fleet.OpenFileBudget.ofThisProcess().max();
+      int shardsFor = fleetProcesses < 0 ? LabSettings.fleetProcessesFor(clients) : fleetProcesses;
+      // Only a broker pod in a process of its own has a budget of its own to outgrow.
+      boolean podsInProcesses = !model && (brokerProcesses == null ? shardsFor > 0 : brokerProcesses);
       if (nodes == null) {
-        nodes = BrokerPods.needed(clients, maxFiles);
+        nodes = podsInProcesses ? BrokerPods.needed(clients, maxFiles) : BrokerPods.SEED;
       }
       validate(chosen, k);
-      int shardsFor = fleetProcesses < 0 ? LabSettings.fleetProcessesFor(clients) : fleetProcesses;
-      boolean podsInProcesses = brokerProcesses == null ? shardsFor > 0 : brokerProcesses;
-      boolean podsFit = model || !podsInProcesses || (long) clients <= nodes * BrokerPods.capacity(maxFiles);
+      boolean podsFit = !podsInProcesses || (long) clients <= nodes * BrokerPods.capacity(maxFiles);
       require(podsFit,
           String.format(Locale.ROOT, "--nodes %d: %,d clients would put %,d on each broker pod, and a pod's process here opens"
               + " at most %,d files; use --nodes %d or more", nodes, clients, (clients + nodes - 1) / nodes, maxFiles,

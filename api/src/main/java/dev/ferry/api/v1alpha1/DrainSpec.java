@@ -63,9 +63,9 @@ public class DrainSpec {
   private Integer timeoutSeconds;
 
   @JsonPropertyDescription("How many old pods a blue-green release evicts clients from at once (emqx). Each drains "
-      + "at connEvictRate/parallel and sessEvictRate/parallel, and each starts 1/parallel of a second after the last, "
-      + "so that EMQX's once-a-second eviction bursts interleave: clients still come back at connEvictRate per second, "
-      + "in smaller bursts. A drain that has sent its last client away (waiting for takeovers, moving sessions, done) "
+      + "at connEvictRate/parallel and sessEvictRate/parallel, 1/parallel of a second from the others in EMQX's "
+      + "once-a-second ticks, so that the eviction bursts interleave: clients still come back at connEvictRate per "
+      + "second, in smaller bursts. A drain that has sent its last client away (waiting for its takeovers, or done) "
       + "no longer counts: the next starts beside it. Defaults to 1.")
   @Min(1)
   @Max(10)

@@ -53,10 +53,11 @@ import java.util.Set;
  *   <li><b>Settling.</b> Wait {@code initialDelay} so load balancers catch up. Then Draining.
  *   <li><b>Draining.</b> The victims are the live pods not of U. While U's set is not fully ready
  *       no drain starts (clients must not be pushed to a set that cannot take them). Otherwise
- *       one victim at a time goes through {@link PodRemoval} — or {@code drain.parallel} of them,
- *       each started a share of a second after the last: drain to U's ready pods (never to
- *       "any node": a drain with no target is not started), then delete. No
- *       victim left: Healthy, C := U.
+ *       one victim at a time evicts through {@link PodRemoval} — or {@code drain.parallel} of them,
+ *       each a share of a second from the others in EMQX's once-a-second ticks: drain to U's ready
+ *       pods (never to "any node": a drain with no target is not started), then delete. A drain
+ *       waiting for its takeovers no longer counts, so the next starts beside it. No victim left:
+ *       Healthy, C := U.
  *   <li><b>Aborted.</b> The gates of U's pods stay False and U's set goes to zero; the pods that
  *       served keep serving. Aborted stays until the template changes.
  *   <li><b>Healthy / Degraded</b> (steady). Keep C's set at {@code replicas}, open the gate of every
@@ -286,41 +287,14 @@ public final class BlueGreenPlan {
     List<PodView> ordered = victims.stream().filter(PodView::live).sorted(PodRemoval.victimOrder(c)).toList();
     // Drains under way go on first; one whose drainer cannot be used is reported as such (it waits
     // there too, and that is what people must see first).
-    List<PodView> underWay = ordered.stream().filter(v -> underWay(v, c)).toList();
-    Move firstWait = null;
-    boolean firstHoldsAPlace = false;
-    Instant soonest = null;
-    // Only removals that may still send clients away take a place: a drain that waits for
-    // takeovers, moves sessions or is done lets the next start (its first burst comes a second or
-    // more after the last one's), so the takeover waits overlap the next nodes' evictions. A pod
-    // deleted without such a drain keeps its place until it is gone (its clients leave with it),
-    // and so does a stalled drain: the release does not go on past a node that is stuck.
-    List<PodView> evicting = new ArrayList<>();
-    for (PodView v : underWay) {
-      Move m = PodRemoval.next(v, targets, c);
-      if (!(m.action() instanceof Wait w)) {
-        return step(m, s);
-      }
-      boolean holdsAPlace = m.stalled() || !c.drainOf(v.name()).clientsSentAway();
-      if (holdsAPlace) {
-        evicting.add(v);
-      }
-      // What status and metrics show: a stalled drain first, then one that still evicts (not the
-      // one before it, waiting for its takeovers with nothing left to count).
-      if (firstWait == null || rank(m, holdsAPlace) > rank(firstWait, firstHoldsAPlace)) {
-        firstWait = m;
-        firstHoldsAPlace = holdsAPlace;
-      }
-      soonest = soonest == null || w.recheckAt().isBefore(soonest) ? w.recheckAt() : soonest;
+    UnderWay w = underWay(ordered, targets, c);
+    if (w.act() != null) {
+      return step(w.act(), s);
     }
-    if (firstWait != null) {
-      // Told by the drain most worth telling, looked at again when the soonest drain is due.
-      firstWait = new Move(new Wait(soonest), firstWait.reason(), firstWait.message(), firstWait.stalled(),
-          firstWait.drainPod());
-    }
+    Move firstWait = w.shown();
     int parallel = o.spec().drain().parallel();
     Optional<PodView> next = ordered.stream().filter(v -> !underWay(v, c)).findFirst();
-    if (evicting.size() >= parallel || next.isEmpty()) {
+    if (w.evicting().size() >= parallel || next.isEmpty()) {
       return step(firstWait, s);
     }
     long ready = readyOf(o, u);
@@ -331,23 +305,88 @@ public final class BlueGreenPlan {
               + " are ready to take the clients over" + notInCluster(o, u),
           true, null);
     }
-    Instant nextStart = evicting.stream().map(v -> c.drainOf(v.name()).startedAt()).filter(java.util.Objects::nonNull)
-        .max(Comparator.naturalOrder()).map(t -> t.plus(o.spec().drain().stagger())).orElse(o.now());
+    List<Instant> phases = w.evicting().stream().map(v -> c.drainOf(v.name()).startedAt()).filter(java.util.Objects::nonNull)
+        .toList();
+    Instant nextStart = staggered(o.now(), phases, o.spec().drain().stagger());
     if (firstWait != null && o.now().isBefore(nextStart)) {
       // Drains that run side by side start a share of a second apart, so that their
       // once-a-second bursts interleave instead of landing together.
-      return new Step(new Wait(nextStart), s, firstWait.reason(), firstWait.message() + "; the next drain starts at "
-          + nextStart, firstWait.stalled(), firstWait.drainPod());
+      return new Step(new Wait(earliest(nextStart, ((Wait) firstWait.action()).recheckAt())), s, firstWait.reason(),
+          firstWait.message() + "; the next drain starts at " + nextStart, firstWait.stalled(), firstWait.drainPod());
     }
     // Each drain runs at its share of the rates: as many as will run side by side.
-    long running = evicting.stream().filter(v -> c.drainOf(v.name()).state() == DrainView.State.RUNNING).count();
+    long running = w.evicting().stream().filter(v -> c.drainOf(v.name()).state() == DrainView.State.RUNNING).count();
     long waiting = ordered.stream().filter(v -> !underWay(v, c)).count();
     int share = (int) Math.min(parallel, running + waiting);
     return step(PodRemoval.next(next.get(), targets, share, c), s);
   }
 
-  private static int rank(Move m, boolean holdsAPlace) {
-    return m.stalled() ? 2 : holdsAPlace ? 1 : 0;
+  /**
+   * The removals under way: the first move that acts, else what to show (a stalled drain first,
+   * then one that still evicts), when to look again (the soonest due), and which take a place.
+   */
+  private record UnderWay(Move act, Move shown, List<PodView> evicting) {}
+
+  private static UnderWay underWay(List<PodView> ordered, List<String> targets, PodRemoval.Context c) {
+    Move shown = null;
+    int shownRank = -1;
+    Instant soonest = null;
+    // Only removals that may still send clients away take a place: a drain waiting for its
+    // takeovers or done lets the next start (its first burst comes a second or more after the last
+    // one's), so the takeover waits overlap the next nodes' evictions. A pod deleted without such a
+    // drain keeps its place until it is gone (its clients leave with it), and so does a stalled
+    // drain: the release does not go on past a node that is stuck.
+    List<PodView> evicting = new ArrayList<>();
+    for (PodView v : ordered.stream().filter(p -> underWay(p, c)).toList()) {
+      Move m = PodRemoval.next(v, targets, c);
+      if (!(m.action() instanceof Wait w)) {
+        return new UnderWay(m, null, List.of());
+      }
+      boolean holdsAPlace = m.stalled() || !c.drainOf(v.name()).clientsSentAway();
+      if (holdsAPlace) {
+        evicting.add(v);
+      }
+      int rank = m.stalled() ? 2 : holdsAPlace ? 1 : 0;
+      if (rank > shownRank) {
+        shown = m;
+        shownRank = rank;
+      }
+      soonest = soonest == null || w.recheckAt().isBefore(soonest) ? w.recheckAt() : soonest;
+    }
+    if (shown != null) {
+      shown = new Move(new Wait(soonest), shown.reason(), shown.message(), shown.stalled(), shown.drainPod());
+    }
+    return new UnderWay(null, shown, evicting);
+  }
+
+  /**
+   * When the next of several side-by-side drains may start: the first moment from {@code now} whose
+   * place in the second (EMQX ticks a second apart from a drain's start) is a stagger or more from
+   * every evicting drain's, so that the bursts interleave (a drain that replaces one waiting for its
+   * takeovers takes that one's place); the one farthest from them all when none is. Without another
+   * evicting drain, now.
+   */
+  static Instant staggered(Instant now, List<Instant> starts, Duration stagger) {
+    if (starts.isEmpty()) {
+      return now;
+    }
+    Instant best = now;
+    long bestGap = -1;
+    for (long ms = 0; ms < 1000; ms += 10) {
+      Instant t = now.plusMillis(ms);
+      long gap = starts.stream().mapToLong(p -> {
+        long x = Math.floorMod(Duration.between(p, t).toMillis(), 1000L);
+        return Math.min(x, 1000 - x);
+      }).min().orElse(1000);
+      if (gap >= stagger.toMillis()) {
+        return t;
+      }
+      if (gap > bestGap) {
+        best = t;
+        bestGap = gap;
+      }
+    }
+    return best;
   }
 
   /** Whether a victim's removal is under way: draining, drained, marked, or its drainer blocked while it holds clients. */

@@ -11,8 +11,9 @@ import java.time.Duration;
  * @param timeout how long a drain may run before its pod is deleted with what it still holds
  *     (reported as {@code DrainTimedOut}); null: never, the pod stays while it holds anything
  * @param waitHealthCheck the broker's wait before it starts evicting (EMQX wait_health_check)
- * @param parallel how many pods a blue-green release drains at once (each at the rate divided by
- *     this, started a second divided by this apart, so that EMQX's once-a-second bursts interleave)
+ * @param parallel how many pods a blue-green release evicts clients from at once (each at the rate
+ *     divided by this, a second divided by this apart in EMQX's ticks, so that its once-a-second
+ *     bursts interleave); a drain waiting for its takeovers does not count
  */
 public record DrainSettings(
     DrainType type, Duration waitTakeover, Duration timeout, Duration waitHealthCheck, int parallel) {

@@ -73,20 +73,18 @@ public record DrainView(
     return state == State.RUNNING || state == State.FINISHED;
   }
 
-  /**
-   * EMQX's states after its last eviction of a connection: it waits for the clients to take their
-   * sessions over elsewhere, then hands on the sessions left, then refuses clients until deleted.
-   */
-  static final java.util.Set<String> CLIENTS_SENT_AWAY = java.util.Set.of("waiting_takeover", "evicting_sessions", "prohibiting");
+  /** EMQX's state after its last eviction of a connection, while the clients take their sessions over elsewhere. */
+  public static final String WAITING_TAKEOVER = "waiting_takeover";
 
   /**
-   * A drain that sends no client away any more: finished, or (EMQX) past its connection evictions.
-   * EMQX enters {@code waiting_takeover} on the tick after its last burst, so a drain started now
-   * lands its first burst at least a second after this one's last: the next node may start while
-   * this one waits out its takeover, and clients still come back at the rate, never two bursts in
-   * a second.
+   * A drain that sends no client away any more and will end on its own: finished, or (EMQX) waiting
+   * for the takeovers after its last burst. EMQX enters {@code waiting_takeover} on the tick after
+   * its last burst, so a drain started now lands its first burst at least a second after this one's
+   * last: the next node may start while this one waits, and clients still come back at the rate,
+   * never two bursts in a second. Not {@code evicting_sessions}: EMQX is there only when sessions
+   * were left after the wait, and durable sessions never move, so such a drain may never end.
    */
   public boolean clientsSentAway() {
-    return state == State.FINISHED || (state == State.RUNNING && connections == 0 && CLIENTS_SENT_AWAY.contains(detail));
+    return state == State.FINISHED || (state == State.RUNNING && connections == 0 && WAITING_TAKEOVER.equals(detail));
   }
 }

@@ -109,8 +109,10 @@ public final class PodRemoval {
     return c.drains().entrySet().stream()
         .filter(e -> e.getValue().active() && !victimNames.contains(e.getKey()))
         .filter(e -> c.pods().stream().anyMatch(p -> p.name().equals(e.getKey()) && p.live()))
+        // One still sending clients away first: its clients go where they should not.
+        .sorted(Map.Entry.<String, DrainView>comparingByValue(Comparator.comparing(DrainView::clientsSentAway))
+            .thenComparing(Map.Entry.comparingByKey()))
         .map(Map.Entry::getKey)
-        .sorted()
         .findFirst()
         .map(
             pod ->
@@ -294,7 +296,7 @@ public final class PodRemoval {
     }
     Instant phase = d.startedAt().plus(c.drain().waitHealthCheck()).plus(AFTER_TICK);
     Instant next = lookAfter(phase, c.now());
-    if ("waiting_takeover".equals(d.detail()) && d.progressAt() != null) {
+    if (DrainView.WAITING_TAKEOVER.equals(d.detail()) && d.progressAt() != null) {
       // Nothing changes before the takeover wait is over: it began on the tick before the look
       // that saw it (progressAt), so the first look that can see its end is a wait after that one.
       Instant end = lookAfter(phase, d.progressAt().plus(c.drain().waitTakeover()).minus(HALF_A_TICK));
@@ -305,12 +307,13 @@ public final class PodRemoval {
 
   private static final Duration HALF_A_TICK = Duration.ofMillis(500);
 
-  /** The first look after {@code t}: {@code phase} plus whole seconds. */
+  /**
+   * The first look after {@code t} at {@code phase}'s place in the second: within a second of {@code t}
+   * whatever the phase (a start stamped in the future, a health-check wait EMQX 4.4 ignores).
+   */
   private static Instant lookAfter(Instant phase, Instant t) {
-    if (t.isBefore(phase)) {
-      return phase;
-    }
-    return phase.plusSeconds(Duration.between(phase, t).toMillis() / 1000 + 1);
+    long ahead = Math.floorMod(Duration.between(t, phase).toMillis(), 1000L);
+    return t.plusMillis(ahead == 0 ? 1000 : ahead);
   }
 
   private static Move deletion(PodView victim, Context c) {

@@ -147,9 +147,12 @@ public final class ReleaseControl {
     boolean stale = before.phaseStartedAt() == null || before.phaseStartedAt().plus(PAUSED_POLL).isBefore(now);
     ReleaseStatus held = stale
         ? new ReleaseStatus(before.phase(), before.currentRevision(), before.updateRevision(), now) : before;
+    // The drain still sending clients away first: it is the one whose clients land where they should not.
     String running = drains.entrySet().stream()
         .filter(e -> e.getValue().state() == DrainView.State.RUNNING)
-        .map(Map.Entry::getKey).sorted().findFirst().orElse(null);
+        .sorted(Map.Entry.<String, DrainView>comparingByValue(java.util.Comparator.comparing(DrainView::clientsSentAway))
+            .thenComparing(Map.Entry.comparingByKey()))
+        .map(Map.Entry::getKey).findFirst().orElse(null);
     if (running != null) {
       DrainView d = drains.get(running);
       return new Step(new StopDrain(running), held, Reason.Paused,

@@ -293,10 +293,11 @@ class BlueGreenPlanTest {
     }
 
     @Test
-    void aStalledDrainPastItsEvictionsHoldsTheNextBack() {
+    void aDrainLeftWithSessionsToMoveHoldsTheNextBack() {
+      // evicting_sessions: sessions were left after the takeover wait, and durable ones never move.
       World w = switched().phase(Phase.Draining, T0).drain("old-1", 0, 37, T0.plusSeconds(10));
       assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(20)).observe()).action())
-          .as("sessions still moving: the next starts").isEqualTo(new StartDrain("old-2", List.of("new-1", "new-2", "new-3")));
+          .as("it may never end: the next waits").isInstanceOf(Wait.class);
       Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(70)).observe());
       assertThat(s.reason()).isEqualTo(Reason.DrainStalled);
       assertThat(s.action()).as("stuck: the release goes no further").isInstanceOf(Wait.class);
@@ -361,7 +362,7 @@ class BlueGreenPlanTest {
       assertThat(s.drainPod()).isEqualTo("old-1");
       s = BlueGreenPlan.next(w.at(T0.plusMillis(500)).observe());
       assertThat(s.action()).isEqualTo(new StartDrain("old-2", List.of("new-1", "new-2", "new-3"), 2));
-      w.drain("old-2", DrainView.State.RUNNING, 100);
+      w.drains.put("old-2", new DrainView(DrainView.State.RUNNING, "evicting_conns", 100, 100, T0.plusMillis(500)));
       s = BlueGreenPlan.next(w.at(T0.plusSeconds(2)).observe());
       assertThat(s.action()).as("two at once, no third").isInstanceOf(Wait.class);
       w.drain("old-1", DrainView.State.FINISHED, 0);
@@ -371,7 +372,12 @@ class BlueGreenPlanTest {
       w.drains.remove("old-1");
       w.set("old", 2);
       assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(4)).observe()).action())
+          .as("in old-1's place in the second, half a second from old-2's")
           .isEqualTo(new StartDrain("old-3", List.of("new-1", "new-2", "new-3"), 2));
+      Step third = BlueGreenPlan.next(w.at(T0.plusSeconds(4).plusMillis(300)).observe());
+      assertThat(third.message()).as("not 200 ms from old-2's bursts").contains("the next drain starts at " + T0.plusSeconds(5));
+      assertThat(third.action()).as("old-2 looked at first, just after its tick")
+          .isEqualTo(new Wait(T0.plusSeconds(4).plusMillis(500).plus(PodRemoval.AFTER_TICK)));
       // Had old-2 finished too, old-3 would have drained alone, at the full rates.
       w.drain("old-2", DrainView.State.FINISHED, 0).marked("old-2").set("old", 1);
       assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(4)).observe()).action())

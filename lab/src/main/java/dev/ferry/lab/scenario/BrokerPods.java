@@ -21,7 +21,8 @@ public final class BrokerPods {
 
   /** Clients one broker pod can hold in a process that may open {@code maxOpenFiles}. */
   public static long capacity(long maxOpenFiles) {
-    return Math.max(1, maxOpenFiles - HEADROOM);
+    // A limit below the headroom (not this machine's) still leaves a quarter for clients.
+    return Math.max(maxOpenFiles / 4, maxOpenFiles - HEADROOM);
   }
 
   /** The seed's three, or as many as the clients need. */

@@ -79,7 +79,7 @@ public final class ScenarioRunner {
       // the Service (as the proxies see it) before the first client, or the pods that were ready
       // first take the early clients (at 100,000 some ended with 20,000, their process's limit).
       if (!EmbeddedCluster.await(() -> cluster.serviceProxy(APP, "mqtt").orElseThrow().visibleEndpoints().size() >= s.nodes(),
-          Duration.ofSeconds(60))) {
+          Duration.ofSeconds(60 + 10L * s.nodes()))) { // a broker JVM's start-up each, on two cores
         throw new IllegalStateException("the Service did not list all " + s.nodes() + " broker pods: "
             + cluster.serviceProxy(APP, "mqtt").orElseThrow().visibleEndpoints());
       }

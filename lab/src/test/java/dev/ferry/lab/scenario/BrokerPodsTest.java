@@ -14,6 +14,7 @@ class BrokerPodsTest {
     // The seed's 100,000 connections: seven pods of about 14,300, as a process here opens at most
     // 20,000 files and the first connections land unevenly.
     assertThat(BrokerPods.needed(100_000, 20_000)).isEqualTo(7);
+    assertThat(BrokerPods.needed(2_000, 4_096)).as("a limit below the headroom still leaves a quarter").isEqualTo(3);
     assertThat(BrokerPods.why(2_000, 3, 20_000)).isNull();
     assertThat(BrokerPods.why(100_000, 7, 20_000)).isEqualTo("7 broker pods, not the seed's 3: a process here opens at"
         + " most 20,000 files, and 3 pods would hold 33,334 connections each");

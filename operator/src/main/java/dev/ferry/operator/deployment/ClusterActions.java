@@ -97,7 +97,6 @@ final class ClusterActions {
     PodAnnotations.set(client, ns(), podName, key, value);
   }
 
-
   private void ensureRevisionSet(String revision, int replicas) {
     var existing = set(revision);
     if (existing.isPresent()) {
@@ -170,12 +169,14 @@ final class ClusterActions {
 
   /** When a pod starts to serve: weight-aware proxies grow its share from here over the warmup. */
   private void markReadyAt(String podName) {
-    var a = pod(podName).getMetadata().getAnnotations();
+    // Read fresh: the pass's copy may not show the last pass's mark yet, and a second mark would
+    // start the warmup over.
+    Pod fresh = client.pods().inNamespace(ns()).withName(podName).get();
+    var a = (fresh == null ? pod(podName) : fresh).getMetadata().getAnnotations();
     if (a == null || !a.containsKey(FerryNames.READY_AT_ANNOTATION)) {
       annotate(podName, FerryNames.READY_AT_ANNOTATION, now.toString());
     }
   }
-
 
   private void setGate(String podName, boolean open) {
     dev.ferry.operator.kube.PodGates.set(client, ns(), podName, open, now);

@@ -287,8 +287,10 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
         Arrays.stream(dev.ferry.core.release.Phase.values()).map(Enum::name).toList());
     DrainView d = step.drainPod() == null ? null : drains.get(step.drainPod());
     metrics.drain(ns, name, d == null ? -1 : d.connections(), d == null ? -1 : d.sessions());
+    // From the end of this pass, not its start: a recheck at a given moment (a drain looked at just
+    // after EMQX's tick) must not come late by the pass's own time.
     Duration delay = step.action() instanceof Wait w
-        ? Duration.between(now, w.recheckAt()) : AFTER_ACTION;
+        ? Duration.between(clock.instant(), w.recheckAt()) : AFTER_ACTION;
     for (Duration recheck : Arrays.asList(migrationRecheck, rebalanceRecheck)) {
       if (recheck != null && recheck.compareTo(delay) < 0) {
         delay = recheck;

@@ -131,8 +131,11 @@ public final class EmqxDrainer implements Drainer {
     // waiting_takeover: DrainView.clientsSentAway.) Empty counts end it only in a state this
     // operator does not know.
     boolean finished = ev.prohibiting() || (conns == 0 && sessions == 0 && !KNOWN_STATES.contains(ev.state()));
+    // While EMQX waits for the takeovers only a change of state is progress: the look at the wait's
+    // end counts from its start (PodRemoval.nextLook), and a count that moves would push it later.
+    boolean waiting = DrainView.WAITING_TAKEOVER.equals(ev.state());
     Progress seen = progress.compute(key, (k, before) -> before != null && before.state().equals(ev.state())
-        && before.connections() == conns && before.sessions() == sessions
+        && (waiting || before.connections() == conns && before.sessions() == sessions)
         ? before : new Progress(ev.state(), conns, sessions, clock.instant()));
     return new DrainView(finished ? DrainView.State.FINISHED : DrainView.State.RUNNING, ev.state(), conns, sessions,
         startedAt(a.pod()), -1, seen.since());

@@ -79,69 +79,93 @@ public final class EventRecorder {
     var meta = about.getMetadata();
     String text = message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE - 3) + "..." : message;
     String name = name(meta.getName(), meta.getUid(), type, reason, text, component);
-    var events = client.v1().events().inNamespace(meta.getNamespace());
     try {
-      Known k = remembered(name);
-      for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-        if (k == null) {
-          try {
-            remember(name, events.resource(new EventBuilder()
-                .withNewMetadata().withName(name).withNamespace(meta.getNamespace()).endMetadata()
-                .withInvolvedObject(new ObjectReferenceBuilder()
-                    .withApiVersion(about.getApiVersion()).withKind(about.getKind())
-                    .withName(meta.getName()).withNamespace(meta.getNamespace()).withUid(meta.getUid())
-                    .withResourceVersion(meta.getResourceVersion())
-                    .build())
-                .withType(type)
-                .withReason(reason)
-                .withMessage(text)
-                .withFirstTimestamp(now)
-                .withLastTimestamp(now)
-                .withCount(1)
-                .withNewSource().withComponent(component).endSource()
-                .withReportingComponent(component)
-                .build()).create());
-            return;
-          } catch (KubernetesClientException e) {
-            if (e.getCode() != 409) {
-              throw e;
-            }
-          }
-          // Already there: said before this recorder existed (a restart) or by another recorder.
-          Event there = events.withName(name).get();
-          if (there == null) {
-            continue; // gone again in between (the apiserver's event TTL): create it
-          }
-          k = Known.of(there);
-        }
-        try {
-          // The resourceVersion makes the apiserver refuse the patch (409) if the Event changed since
-          // we read it, so a bump by someone else in between is not overwritten.
-          String patch = client.getKubernetesSerialization().asJson(Map.of(
-              "metadata", Map.of("resourceVersion", k.resourceVersion()),
-              "count", k.count() + 1,
-              "lastTimestamp", now));
-          remember(name, events.withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), patch));
-          return;
-        } catch (KubernetesClientException e) {
-          if (e.getCode() == 404) {
-            k = null; // expired since we last wrote it: start it again
-            continue;
-          }
-          if (e.getCode() != 409) {
-            throw e;
-          }
-          Event there = events.withName(name).get();
-          k = there == null ? null : Known.of(there);
-        }
+      if (!recordOrBump(about, name, type, reason, text, now)) {
+        forget(name);
+        log.warn("could not record event {} on {}/{}: the event kept changing under {} attempts",
+            reason, meta.getNamespace(), meta.getName(), ATTEMPTS);
       }
-      forget(name);
-      log.warn("could not record event {} on {}/{}: the event kept changing under {} attempts",
-          reason, meta.getNamespace(), meta.getName(), ATTEMPTS);
     } catch (KubernetesClientException e) {
       forget(name);
       log.warn("could not record event {} on {}/{}: {}", reason, meta.getNamespace(), meta.getName(), e.getMessage());
     }
+  }
+
+  /** Creates the Event, or bumps its count if it exists; false when it kept changing under every attempt. */
+  private boolean recordOrBump(HasMetadata about, String name, String type, String reason, String text, String now) {
+    var events = client.v1().events().inNamespace(about.getMetadata().getNamespace());
+    Known k = remembered(name);
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      if (k == null) {
+        try {
+          remember(name, events.resource(event(about, name, type, reason, text, now)).create());
+          return true;
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != 409) {
+            throw e;
+          }
+        }
+        // Already there: said before this recorder existed (a restart) or by another recorder.
+        Event there;
+        try {
+          there = events.withName(name).get();
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != 403) {
+            throw e;
+          }
+          // A role from before events were counted (no get): said again as an Event of its own.
+          String unique = name(about.getMetadata().getName(), about.getMetadata().getUid() + "/" + System.nanoTime(),
+              type, reason, text, component);
+          events.resource(event(about, unique, type, reason, text, now)).create();
+          return true;
+        }
+        if (there == null) {
+          continue; // gone again in between (the apiserver's event TTL): create it
+        }
+        k = Known.of(there);
+      }
+      try {
+        // The resourceVersion makes the apiserver refuse the patch (409) if the Event changed since
+        // we read it, so a bump by someone else in between is not overwritten.
+        String patch = client.getKubernetesSerialization().asJson(Map.of(
+            "metadata", Map.of("resourceVersion", k.resourceVersion()),
+            "count", k.count() + 1,
+            "lastTimestamp", now));
+        remember(name, events.withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), patch));
+        return true;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 404) {
+          k = null; // expired since we last wrote it: start it again
+          continue;
+        }
+        if (e.getCode() != 409) {
+          throw e;
+        }
+        Event there = events.withName(name).get();
+        k = there == null ? null : Known.of(there);
+      }
+    }
+    return false;
+  }
+
+  private Event event(HasMetadata about, String name, String type, String reason, String text, String now) {
+    var meta = about.getMetadata();
+    return new EventBuilder()
+        .withNewMetadata().withName(name).withNamespace(meta.getNamespace()).endMetadata()
+        .withInvolvedObject(new ObjectReferenceBuilder()
+            .withApiVersion(about.getApiVersion()).withKind(about.getKind())
+            .withName(meta.getName()).withNamespace(meta.getNamespace()).withUid(meta.getUid())
+            .withResourceVersion(meta.getResourceVersion())
+            .build())
+        .withType(type)
+        .withReason(reason)
+        .withMessage(text)
+        .withFirstTimestamp(now)
+        .withLastTimestamp(now)
+        .withCount(1)
+        .withNewSource().withComponent(component).endSource()
+        .withReportingComponent(component)
+        .build();
   }
 
   private synchronized Known remembered(String name) {
