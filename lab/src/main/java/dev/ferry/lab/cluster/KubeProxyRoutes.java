@@ -66,8 +66,19 @@ public final class KubeProxyRoutes implements Destination, AutoCloseable {
       return t;
     });
     // Every change is looked at at once, on the node's one thread; the informer's own threads only
-    // hand it over.
-    this.informer = client.discovery().v1().endpointSlices().inNamespace(namespace).inform(new ResourceEventHandler<>() {
+    // hand it over. A watch that cannot start leaves no thread or client behind.
+    try {
+      this.informer = inform();
+    } catch (RuntimeException e) {
+      executor.shutdownNow();
+      client.close();
+      throw e;
+    }
+    executor.scheduleWithFixedDelay(this::sync, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private SharedIndexInformer<EndpointSlice> inform() {
+    return client.discovery().v1().endpointSlices().inNamespace(namespace).inform(new ResourceEventHandler<>() {
       @Override
       public void onAdd(EndpointSlice s) {
         changed();
@@ -83,7 +94,6 @@ public final class KubeProxyRoutes implements Destination, AutoCloseable {
         changed();
       }
     });
-    executor.scheduleWithFixedDelay(this::sync, 0, period.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void changed() {
