@@ -4,7 +4,7 @@ import dev.ferry.api.FerryNames;
 import dev.ferry.api.v1alpha1.AdoptKind;
 import dev.ferry.api.v1alpha1.AdoptSpec;
 import dev.ferry.api.v1alpha1.LosslessDeployment;
-import dev.ferry.operator.kube.PodAnnotations;
+import dev.ferry.operator.kube.Annotations;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -56,14 +56,14 @@ final class AdoptedObjects {
       throw new IllegalStateException(adopt.getKind().kindName() + " " + adopt.getName() + " is gone");
     }
     if (Adoption.annotation(w, AdoptSpec.ADOPTED_REPLICAS_ANNOTATION) == null) {
-      annotate(workload(), AdoptSpec.ADOPTED_REPLICAS_ANNOTATION, Integer.toString(replicas(w)));
+      Annotations.set(workload(), AdoptSpec.ADOPTED_REPLICAS_ANNOTATION, Integer.toString(replicas(w)));
     }
     Service svc = service().get();
     if (svc == null) {
       throw new IllegalStateException("Service " + serviceName() + " is gone");
     }
     if (Adoption.annotation(svc, AdoptSpec.ADOPTED_SELECTOR_ANNOTATION) == null) {
-      annotate(service(), AdoptSpec.ADOPTED_SELECTOR_ANNOTATION, Serialization.asJson(svc.getSpec().getSelector()));
+      Annotations.set(service(), AdoptSpec.ADOPTED_SELECTOR_ANNOTATION, Serialization.asJson(svc.getSpec().getSelector()));
     }
   }
 
@@ -89,7 +89,7 @@ final class AdoptedObjects {
   /** A Deployment's drained pod is marked first, so that its ReplicaSet removes exactly it. */
   void scale(int replicas, String markedPod) {
     if (markedPod != null) {
-      PodAnnotations.set(client, ns(), markedPod, FerryNames.POD_DELETION_COST_ANNOTATION, FerryNames.DRAINED_POD_DELETION_COST);
+      Annotations.setOnPod(client, ns(), markedPod, FerryNames.POD_DELETION_COST_ANNOTATION, FerryNames.DRAINED_POD_DELETION_COST);
     }
     workload().patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + replicas + "}}");
   }
@@ -102,10 +102,10 @@ final class AdoptedObjects {
   void finish(boolean restore) {
     if (restore) {
       if (workload().get() != null) {
-        annotate(workload(), AdoptSpec.ADOPTED_REPLICAS_ANNOTATION, null);
+        Annotations.set(workload(), AdoptSpec.ADOPTED_REPLICAS_ANNOTATION, null);
       }
       if (service().get() != null) {
-        annotate(service(), AdoptSpec.ADOPTED_SELECTOR_ANNOTATION, null);
+        Annotations.set(service(), AdoptSpec.ADOPTED_SELECTOR_ANNOTATION, null);
       }
     }
     if (Adoption.hasFinalizer(ld)) {
@@ -121,11 +121,6 @@ final class AdoptedObjects {
   private static int replicas(HasMetadata w) {
     Integer r = w instanceof StatefulSet s ? s.getSpec().getReplicas() : ((Deployment) w).getSpec().getReplicas();
     return r == null ? 1 : r;
-  }
-
-  private static void annotate(Resource<? extends HasMetadata> r, String key, String value) {
-    String v = value == null ? "null" : Serialization.asJson(value);
-    r.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"" + key + "\":" + v + "}}}");
   }
 
   private Resource<? extends HasMetadata> workload() {

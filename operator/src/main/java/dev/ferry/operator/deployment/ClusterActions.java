@@ -12,7 +12,7 @@ import dev.ferry.core.release.Action.StopDrain;
 import dev.ferry.core.release.Action.Wait;
 import dev.ferry.operator.drain.Drainer;
 import dev.ferry.operator.drain.Drainer.DrainException;
-import dev.ferry.operator.kube.PodAnnotations;
+import dev.ferry.operator.kube.Annotations;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
@@ -94,7 +94,7 @@ final class ClusterActions {
   }
 
   private void annotate(String podName, String key, String value) {
-    PodAnnotations.set(client, ns(), podName, key, value);
+    Annotations.setOnPod(client, ns(), podName, key, value);
   }
 
   private void ensureRevisionSet(String revision, int replicas) {

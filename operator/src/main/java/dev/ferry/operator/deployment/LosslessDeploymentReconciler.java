@@ -25,8 +25,8 @@ import dev.ferry.operator.drain.EmqxDrainer;
 import dev.ferry.operator.drain.HttpDrainer;
 import dev.ferry.operator.drain.NoDrainer;
 import dev.ferry.operator.emqx.EmqxCredentials;
+import dev.ferry.operator.kube.Annotations;
 import dev.ferry.operator.kube.EventRecorder;
-import dev.ferry.operator.kube.PodAnnotations;
 import dev.ferry.operator.kube.PodStates;
 import dev.ferry.operator.kube.Revisions;
 import dev.ferry.operator.metrics.OperatorMetrics;
@@ -367,10 +367,8 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     if (abort == null || abort.equals(revision)) {
       return;
     }
-    client.resources(LosslessDeployment.class).inNamespace(ld.getMetadata().getNamespace())
-        .withName(ld.getMetadata().getName())
-        .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-            "{\"metadata\":{\"annotations\":{\"" + FerryNames.ABORT_ANNOTATION + "\":null}}}");
+    Annotations.set(client.resources(LosslessDeployment.class).inNamespace(ld.getMetadata().getNamespace())
+        .withName(ld.getMetadata().getName()), FerryNames.ABORT_ANNOTATION, null);
     var left = new HashMap<>(a);
     left.remove(FerryNames.ABORT_ANNOTATION);
     ld.getMetadata().setAnnotations(left);
@@ -634,7 +632,7 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
   /** Sets (or, with null, removes) a pod annotation; false when the write failed. */
   private boolean annotate(Pod p, String key, String value) {
     try {
-      PodAnnotations.set(client, p.getMetadata().getNamespace(), p.getMetadata().getName(), key, value);
+      Annotations.setOnPod(client, p.getMetadata().getNamespace(), p.getMetadata().getName(), key, value);
       return true;
     } catch (KubernetesClientException e) {
       log.debug("annotating {} with {}: {}", p.getMetadata().getName(), key, e.getMessage());

@@ -19,7 +19,7 @@ public final class PodGates {
    * LosslessDeployment does not open its gate while the holder needs it closed.
    */
   public static void holdOut(KubernetesClient client, String namespace, String podName, String holder) {
-    PodAnnotations.set(client, namespace, podName, FerryNames.HELD_OUT_ANNOTATION, holder);
+    Annotations.setOnPod(client, namespace, podName, FerryNames.HELD_OUT_ANNOTATION, holder);
   }
 
   /**
