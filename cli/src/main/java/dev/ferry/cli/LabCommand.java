@@ -189,9 +189,10 @@ public final class LabCommand implements Runnable {
         throw new CliError(e.getMessage(), e);
       }
       long maxFiles = dev.ferry.lab.fleet.OpenFileBudget.ofThisProcess().max();
-      int shardsFor = fleetProcesses < 0 ? LabSettings.fleetProcessesFor(clients) : fleetProcesses;
+      int shards = fleetProcesses < 0 ? LabSettings.fleetProcessesFor(clients) : fleetProcesses;
+      boolean podsInOwnJvms = brokerProcesses == null ? shards > 0 : brokerProcesses;
       // Only a broker pod in a process of its own has a budget of its own to outgrow.
-      boolean podsInProcesses = !model && (brokerProcesses == null ? shardsFor > 0 : brokerProcesses);
+      boolean podsInProcesses = !model && podsInOwnJvms;
       if (nodes == null) {
         nodes = podsInProcesses ? BrokerPods.needed(clients, maxFiles) : BrokerPods.SEED;
       }
@@ -216,11 +217,10 @@ public final class LabCommand implements Runnable {
         mode = "model";
       } else {
         MqttProtocol mqtt = protocol.startsWith("3") ? MqttProtocol.V3_1_1 : MqttProtocol.V5;
-        int shards = fleetProcesses < 0 ? LabSettings.fleetProcessesFor(clients) : fleetProcesses;
         LabSettings s = new LabSettings(nodes, clients, mqtt, publishRate, backoff, rate,
             Duration.ofSeconds(startup), Duration.ofSeconds(initialDelay), Duration.ofSeconds(waitTakeover),
             Duration.ofMillis(propagationMillis < 0 ? 500 : propagationMillis), Duration.ofMinutes(5), emqxProfile(), shards,
-            brokerProcesses == null ? shards > 0 : brokerProcesses, drainParallel, Kube.of(kube));
+            podsInOwnJvms, drainParallel, Kube.of(kube));
         RequestSettings rs = RequestSettings.defaults().withReplicas(replicas).withRate(requestRate)
             .withStartup(Duration.ofSeconds(startup)).withWarmupSeconds(warmup)
             .withPropagation(propagationMillis < 0 ? RequestSettings.defaults().propagation() : Duration.ofMillis(propagationMillis));
