@@ -40,7 +40,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Connect across the cluster: a CONNECT asks every up peer to give up the client's session
  * ({@code takeover}); a peer that holds it disconnects its connection (0x8E), sends the session back
- * and forgets it. The CONNACK waits for every answer (at most {@link #TAKEOVER_TIMEOUT_MILLIS}).
+ * and forgets it. The CONNACK waits for every answer, at most {@link #TAKEOVER_TIMEOUT_MILLIS}; a peer
+ * that has not answered by then fails the connect as EMQX's takeover call fails it: the connection
+ * is closed without a CONNACK (the client tries again), and a session already fetched, or one that
+ * arrives later, is kept on this node for the client's next connect.
  *
  * <p>A session that leaves a node (taken over by a peer, or handed over during an evacuation or a
  * rebalance) leaves a forwarding entry behind for {@link #FORWARD_AFTER_MOVE_MILLIS}: its
@@ -61,7 +64,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Broker {
 
-  static final long TAKEOVER_TIMEOUT_MILLIS = 3000;
+  /**
+   * EMQX's takeover call to the node holding the session ({@code emqx_cm_proto_v4:takeover_begin}:
+   * {@code erpc:call} with {@code ?T_TAKEOVER * 2}, and {@code ?T_TAKEOVER} is 5 s). Its timeout
+   * raises in the connecting channel, which ends the connection: no fresh session is opened.
+   */
+  static final long TAKEOVER_TIMEOUT_MILLIS = 10_000;
   /** Longer than the cluster channel's silence limit (15 s): a peer whose link hangs shorter than that still gets its late messages passed on. */
   static final long FORWARD_AFTER_MOVE_MILLIS = 20_000;
   /** How long a session that arrived remembers message ids: the forwarding window and a margin. */
@@ -105,6 +113,8 @@ public final class Broker {
   }
   private final SubscriptionIndex index;
   private final Map<Long, PendingConnect> pendingConnects = new HashMap<>();
+  /** {@link #TAKEOVER_TIMEOUT_MILLIS}; shorter only in tests, which cannot wait 10 s a case. */
+  private long takeoverTimeoutMillis = TAKEOVER_TIMEOUT_MILLIS;
   private final long startedAt = System.currentTimeMillis();
   private Cluster cluster = Cluster.NONE;
   private Admission admission = Admission.OPEN;
@@ -211,6 +221,10 @@ public final class Broker {
     return sessions.size() - connected;
   }
 
+  void takeoverTimeout(long millis) {
+    takeoverTimeoutMillis = millis;
+  }
+
   // ---- MQTT clients ------------------------------------------------------------------------
 
   /** A CONNECT passed the protocol checks; admit it, take its session over, answer CONNACK. */
@@ -238,7 +252,7 @@ public final class Broker {
         pendingConnects.get(id).waitingFor.remove(p);
       }
     }
-    executor.schedule(() -> completeConnect(id), TAKEOVER_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    executor.schedule(() -> completeConnect(id), takeoverTimeoutMillis, TimeUnit.MILLISECONDS);
     maybeComplete(id);
   }
 
@@ -251,12 +265,17 @@ public final class Broker {
 
   private void completeConnect(long id) {
     PendingConnect p = pendingConnects.remove(id);
-    if (p != null && !p.waitingFor.isEmpty()) {
+    if (p == null) {
+      return;
+    }
+    if (!p.waitingFor.isEmpty()) {
+      // A peer may still hold the session: opening a fresh one here would leave two, and the
+      // messages queued in the other lost. The connect fails; what was fetched stays here.
       log.warn("event=takeover_timed_out node={} client={} waiting_for={}", name(), p.request.clientId(), p.waitingFor);
+      metrics.takeoverTimedOut();
+      p.link.abort();
     }
-    if (p != null) {
-      finishConnect(p.link, p.request, p.remote, p.forwarded);
-    }
+    finishConnect(p.link, p.request, p.remote, p.forwarded);
   }
 
   private void finishConnect(ClientLink link, ConnectRequest req, SessionSnapshot remote) {
@@ -267,9 +286,12 @@ public final class Broker {
     String id = req.clientId();
     Session s = sessions.get(id);
     if (!link.open()) {
-      // The client left while we fetched its session: keep the session here rather than lose it.
+      // The client left while we fetched its session, or the fetch timed out: keep the session here
+      // rather than lose it.
       if (!req.cleanStart()) {
-        Session kept = remote == null ? s : adopt(remote);
+        Session kept = remote != null ? adopt(remote)
+            : s != null || forwarded.isEmpty() ? s
+            : install(new Session(id, req.expirySeconds())); // messages passed on for it: the session arrives later
         offerAll(kept, forwarded);
       }
       return;

@@ -19,6 +19,9 @@ import java.util.Objects;
  * @param maxQueuedMessages per session; beyond it the oldest is dropped and counted
  * @param maxInflight QoS 1 messages sent and not yet acknowledged, per client
  * @param emqx which EMQX the node behaves as (version, edition, pacing, kinder options, HTTPS)
+ * @param maxConnections the MQTT listener's {@code max_connections}, as EMQX's
+ *     {@code listeners.tcp.default.max_connections}: a connection accepted beyond it is closed at
+ *     once; 0 is EMQX's default, {@code infinity}
  */
 public record BrokerConfig(
     String name,
@@ -31,7 +34,8 @@ public record BrokerConfig(
     long persistentSessionExpirySeconds,
     int maxQueuedMessages,
     int maxInflight,
-    EmqxProfile emqx) {
+    EmqxProfile emqx,
+    int maxConnections) {
 
   /** The port of the inter-node channel when a peer is given without one (EMQX's ekka port). */
   public static final int DEFAULT_CLUSTER_PORT = 4370;
@@ -56,6 +60,17 @@ public record BrokerConfig(
     peers = List.copyOf(peers);
     Objects.requireNonNull(apiKey, "apiKey");
     Objects.requireNonNull(apiSecret, "apiSecret");
+    if (maxConnections < 0) {
+      throw new IllegalArgumentException("max connections must be 0 (infinity) or more, was " + maxConnections);
+    }
+  }
+
+  /** A node whose listener takes any number of connections, as EMQX's default does. */
+  public BrokerConfig(String name, InetSocketAddress mqtt, InetSocketAddress api, InetSocketAddress cluster,
+      List<InetSocketAddress> peers, String apiKey, String apiSecret, long persistentSessionExpirySeconds,
+      int maxQueuedMessages, int maxInflight, EmqxProfile emqx) {
+    this(name, mqtt, api, cluster, peers, apiKey, apiSecret, persistentSessionExpirySeconds, maxQueuedMessages,
+        maxInflight, emqx, 0);
   }
 
   /** The version {@code GET /nodes} reports. */
@@ -90,13 +105,13 @@ public record BrokerConfig(
   public BrokerConfig withPeers(List<InetSocketAddress> newPeers) {
     return new BrokerConfig(
         name, mqtt, api, cluster, newPeers, apiKey, apiSecret, persistentSessionExpirySeconds,
-        maxQueuedMessages, maxInflight, emqx);
+        maxQueuedMessages, maxInflight, emqx, maxConnections);
   }
 
   public BrokerConfig withMaxQueuedMessages(int n) {
     return new BrokerConfig(
         name, mqtt, api, cluster, peers, apiKey, apiSecret, persistentSessionExpirySeconds, n,
-        maxInflight, emqx);
+        maxInflight, emqx, maxConnections);
   }
 
   public BrokerConfig withEvictionSlices(int slices) {
@@ -106,7 +121,13 @@ public record BrokerConfig(
   public BrokerConfig withEmqx(EmqxProfile profile) {
     return new BrokerConfig(
         name, mqtt, api, cluster, peers, apiKey, apiSecret, persistentSessionExpirySeconds, maxQueuedMessages,
-        maxInflight, profile);
+        maxInflight, profile, maxConnections);
+  }
+
+  public BrokerConfig withMaxConnections(int n) {
+    return new BrokerConfig(
+        name, mqtt, api, cluster, peers, apiKey, apiSecret, persistentSessionExpirySeconds, maxQueuedMessages,
+        maxInflight, emqx, n);
   }
 
   /** Parses {@code host:port} or {@code host} (then the default cluster port); unresolved. */
@@ -124,6 +145,7 @@ public record BrokerConfig(
   public String toString() {
     // The secret never appears in logs.
     return "BrokerConfig[name=" + name + ", mqtt=" + mqtt + ", api=" + api + ", cluster=" + cluster
-        + ", peers=" + peers + ", apiKey=" + apiKey + ", emqx=" + emqx + "]";
+        + ", peers=" + peers + ", apiKey=" + apiKey + ", emqx=" + emqx
+        + (maxConnections > 0 ? ", maxConnections=" + maxConnections : "") + "]";
   }
 }

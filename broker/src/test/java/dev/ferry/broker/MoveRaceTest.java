@@ -1,6 +1,7 @@
 package dev.ferry.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.broker.cluster.Cluster;
@@ -11,6 +12,7 @@ import dev.ferry.broker.session.ConnectRequest;
 import dev.ferry.broker.session.Message;
 import dev.ferry.broker.session.Topics;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -84,6 +86,29 @@ class MoveRaceTest {
     assertThat(back.accepted).isTrue();
     assertThat(back.payloads()).containsExactly("1");
     assertThat(b.dropped() + a.dropped()).isZero();
+  }
+
+  @Test
+  void aTakeoverThatTimesOutFailsTheConnectAndTheSessionArrivesForTheNextOne() throws Exception {
+    Node a = net.node("a");
+    Node b = net.node("b");
+    a.parkSession("sub", "t/sub");
+    Link pub = a.connect("pub", true);
+    a.publish(pub, "t/sub", "1"); // queued in the session a holds
+    net.deliverAll();
+    b.broker.takeoverTimeout(100);
+
+    Link first = b.connectPending("sub", false); // the takeover request to a is not delivered in time
+    await().atMost(Duration.ofSeconds(5)).until(() -> !first.open);
+    assertThat(first.accepted).as("no CONNACK after a takeover timeout").isFalse();
+    assertThat(b.call(() -> b.broker.sessionCount())).as("no fresh session opened beside a's").isZero();
+    assertThat(b.broker.metrics().takeoversTimedOut()).isEqualTo(1);
+
+    net.deliverAll(); // a answers late: the session is kept on b
+    Link again = b.connect("sub", false);
+    assertThat(again.sessionPresent).isTrue();
+    assertThat(again.payloads()).containsExactly("1");
+    assertThat(a.dropped() + b.dropped()).isZero();
   }
 
   @Test
@@ -346,7 +371,7 @@ class MoveRaceTest {
   /** A client connection as the broker sees it; records what the broker did to it. */
   static final class Link implements ClientLink {
     final String clientId;
-    boolean open = true;
+    volatile boolean open = true;
     boolean accepted;
     boolean sessionPresent;
     int disconnectedWith = -1;
@@ -395,6 +420,11 @@ class MoveRaceTest {
     public void disconnect(int reasonV5, String serverReference) {
       open = false;
       disconnectedWith = reasonV5;
+    }
+
+    @Override
+    public void abort() {
+      open = false;
     }
 
     @Override

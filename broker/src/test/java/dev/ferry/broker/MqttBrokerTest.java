@@ -51,6 +51,30 @@ class MqttBrokerTest {
   }
 
   @Test
+  void aListenerAtMaxConnectionsClosesTheNextAndTakesOneAgainWhenAClientLeaves() throws Exception {
+    BrokerNode limited = BrokerNode.start(BrokerConfig.onHost("127.0.1.12", "key", "secret").withMaxConnections(2));
+    try (TestClient one = new TestClient(5, "limit-1");
+        TestClient two = new TestClient(5, "limit-2");
+        TestClient three = new TestClient(5, "limit-3");
+        TestClient four = new TestClient(5, "limit-4")) {
+      InetSocketAddress at = limited.mqttAddress();
+      assertThat(one.connect(at, true, 0)).isZero();
+      assertThat(two.connect(at, true, 0)).isZero();
+
+      three.open(at);
+      assertThat(three.awaitClosed(5)).as("the third socket is closed by the full listener").isTrue();
+      assertThat(limited.scrapeMetrics()).contains("ferry_broker_connections_over_limit_total{node=\"emqx@127.0.1.12\"} 1.0");
+
+      one.disconnect();
+      await().atMost(Duration.ofSeconds(5)).until(() -> limited.stats().connections() == 1);
+      assertThat(four.connect(at, true, 0)).as("a place freed is taken again").isZero();
+      assertThat(limited.stats().connections()).isEqualTo(2);
+    } finally {
+      limited.close();
+    }
+  }
+
+  @Test
   void persistentSessionKeepsSubscriptionsAndQueuesQos1WhileAway() throws Exception {
     TestClient away = new TestClient(5, "p-away");
     away.connect(mqtt, true, 300);

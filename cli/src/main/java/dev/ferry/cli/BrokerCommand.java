@@ -96,6 +96,12 @@ public final class BrokerCommand implements Callable<Integer> {
   @Option(names = "--max-queued", defaultValue = "1000", description = "queued messages per session")
   int maxQueued;
 
+  @Option(names = "--max-connections", defaultValue = "0", paramLabel = "N",
+      description = "the MQTT listener's max_connections, as EMQX's listeners.tcp.default.max_connections: a "
+          + "connection accepted beyond it is closed at once (default 0: infinity, EMQX's default). Set it below "
+          + "the process's open-file limit.")
+  int maxConnections;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
@@ -133,13 +139,21 @@ public final class BrokerCommand implements Callable<Integer> {
     for (String p : peers) {
       peerAddresses.add(parse("--peers", p.trim(), BrokerConfig.DEFAULT_CLUSTER_PORT));
     }
+    int limit = maxConnections(maxConnections);
     try {
       return new BrokerConfig(
           name, mqttAddress, resolve("--api", api, 18083), clusterAddress, peerAddresses,
-          apiKey.substring(0, colon), apiKey.substring(colon + 1), sessionExpiry, maxQueued, 32, profile);
+          apiKey.substring(0, colon), apiKey.substring(colon + 1), sessionExpiry, maxQueued, 32, profile, limit);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--name: " + e.getMessage());
     }
+  }
+
+  private static int maxConnections(int n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("--max-connections must be 0 (infinity) or more, was " + n);
+    }
+    return n;
   }
 
   EmqxProfile profile() {

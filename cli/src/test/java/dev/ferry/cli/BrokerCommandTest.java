@@ -43,6 +43,8 @@ class BrokerCommandTest {
   void theDialectPicksAVersionAndTheVersionADialect() {
     assertThat(parse().profile().version()).isEqualTo("5.10.4");
     assertThat(parse().profile().evictionSlices()).isEqualTo(1);
+    assertThat(parse().config().maxConnections()).as("EMQX's default: infinity").isZero();
+    assertThat(parse("--max-connections", "19000").config().maxConnections()).isEqualTo(19000);
     assertThat(parse("--api-dialect", "v4").profile().version()).isEqualTo("4.4.24");
     EmqxProfile old = parse("--emqx-version", "5.8.1", "--edition", "Opensource").profile();
     assertThat(old.hasNodeEvacuation()).isFalse();
@@ -71,6 +73,7 @@ class BrokerCommandTest {
         {"--emqx-version", "6.0.0", "--edition", "Opensource"}, {"--edition"},
         {"--eviction-slices", "7"}, {"--eviction-slices"},
         {"--improve", "faster"}, {"--improve"},
+        {"--max-connections", "-1"}, {"--max-connections"},
         {"--api-tls-cert", cert.toString()}, {"--api-tls-key"},
         {"--api-tls-cert", cert.toString(), "--api-tls-key", dir.resolve("missing.key").toString()}, {"--api-tls-key"},
         {"--api-tls-cert", cert.toString(), "--api-tls-key", rsaKey.toString()}, {"--api-tls-key"},

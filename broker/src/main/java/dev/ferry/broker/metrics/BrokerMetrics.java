@@ -48,6 +48,8 @@ public final class BrokerMetrics {
   private final AtomicLong connectionsRefused = new AtomicLong();
   private final AtomicLong connectionsEvicted = new AtomicLong();
   private final AtomicLong sessionsHandedOver = new AtomicLong();
+  private final AtomicLong takeoversTimedOut = new AtomicLong();
+  private final AtomicLong connectionsOverLimit = new AtomicLong();
 
   public BrokerMetrics(String node) {
     registry.config().commonTags("node", node);
@@ -67,6 +69,10 @@ public final class BrokerMetrics {
     counter("ferry_broker_connections_refused", connectionsRefused, "CONNECTs refused by evacuation or rebalance");
     counter("ferry_broker_connections_evicted", connectionsEvicted, "clients disconnected by evacuation or rebalance");
     counter("ferry_broker_sessions_handed_over", sessionsHandedOver, "sessions moved to another node");
+    counter("ferry_broker_takeovers_timed_out", takeoversTimedOut,
+        "CONNECTs failed because a peer did not answer the session takeover in time");
+    counter("ferry_broker_connections_over_limit", connectionsOverLimit,
+        "connections closed at accept because the listener held max-connections");
   }
 
   private void counter(String name, AtomicLong value, String description) {
@@ -105,6 +111,19 @@ public final class BrokerMetrics {
 
   public void accepted() {
     connectionsAccepted.incrementAndGet();
+  }
+
+  public void takeoverTimedOut() {
+    takeoversTimedOut.incrementAndGet();
+  }
+
+  public long takeoversTimedOut() {
+    return takeoversTimedOut.get();
+  }
+
+  /** Counts one connection closed at accept; returns the count so far. */
+  public long overLimit() {
+    return connectionsOverLimit.incrementAndGet();
   }
 
   public void refused() {

@@ -74,6 +74,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
   private volatile boolean accepted;
   /** The broker ended this connection itself (takeover, eviction): it needs no report. */
   private volatile boolean closedByServer;
+  /** Closed by {@link #abort()}: not open from that moment, whatever the socket's close is doing. */
+  private volatile boolean aborted;
   private final AtomicBoolean endReported = new AtomicBoolean();
   /** QoS 2 packet ids received and not yet released (event loop only). */
   private final Set<Integer> qos2Received = new HashSet<>();
@@ -348,7 +350,14 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
   @Override
   public boolean open() {
-    return channel.isActive();
+    return !aborted && channel.isActive();
+  }
+
+  @Override
+  public void abort() {
+    aborted = true;
+    closedByServer = true;
+    close();
   }
 
   @Override

@@ -23,6 +23,7 @@ public final class MqttServer {
   public MqttServer(Broker broker, EventLoopGroup workers, InetSocketAddress address)
       throws InterruptedException {
     KeepaliveSweep keepalives = new KeepaliveSweep();
+    ConnectionLimit limit = new ConnectionLimit(broker.config().maxConnections(), broker.metrics());
     // Accepted on the worker loops themselves: a client accepted on a loop is registered there
     // without a hand-over task and a wake-up between threads (docs/broker.md, the benchmark).
     ServerBootstrap b = new ServerBootstrap()
@@ -33,6 +34,9 @@ public final class MqttServer {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            if (!limit.admit(ch)) {
+              return;
+            }
             ch.pipeline()
                 .addLast("decoder", new MqttDecoder(MAX_PACKET_BYTES))
                 .addLast("encoder", MqttEncoder.INSTANCE)

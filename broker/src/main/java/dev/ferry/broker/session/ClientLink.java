@@ -34,6 +34,13 @@ public interface ClientLink {
    */
   void disconnect(int reasonV5, String serverReference);
 
+  /**
+   * Closes a connection not yet accepted without a word, as EMQX's connection process ends when its
+   * CONNECT fails with an exception (a takeover call that timed out); {@link #open()} is false at
+   * once. The broker keeps the session itself, so the MQTT layer does not report the close.
+   */
+  void abort();
+
   /** The client's Receive Maximum (MQTT 5), or a default for 3.1.1. */
   int receiveMaximum();
 }

@@ -159,13 +159,14 @@ final class BrokerProcess implements PodBroker {
 
   /**
    * name, mqtt, api, cluster, key, secret, version, edition, slices, improvements (comma-separated
-   * flags): tab-separated (no field holds a tab).
+   * flags), max connections: tab-separated (no field holds a tab).
    */
   static String settingsLine(BrokerConfig c) {
     var e = c.emqx();
     return String.join("\t", c.name(), hostPort(c.mqtt()), hostPort(c.api()), hostPort(c.cluster()), c.apiKey(),
         c.apiSecret(), e.version(), e.edition(), String.valueOf(e.evictionSlices()),
-        String.join(",", e.improvements().stream().map(dev.ferry.broker.EmqxProfile.Improvement::flag).sorted().toList()));
+        String.join(",", e.improvements().stream().map(dev.ferry.broker.EmqxProfile.Improvement::flag).sorted().toList()),
+        String.valueOf(c.maxConnections()));
   }
 
   /** The profile a settings line describes. */
@@ -201,7 +202,7 @@ final class BrokerProcess implements PodBroker {
     }
     String[] f = line.split("\t", -1);
     BrokerConfig config = new BrokerConfig(f[0], parse(f[1]), parse(f[2]), parse(f[3]), List.of(), f[4], f[5],
-        7200, 1000, 32, profile(f));
+        7200, 1000, 32, profile(f), Integer.parseInt(f[10]));
     BrokerNode node;
     try {
       node = BrokerNode.start(config);

@@ -65,6 +65,21 @@ final class LabPods implements ContainerRuntime, AutoCloseable {
         "--enable-native-access=ALL-UNNAMED");
   }
 
+  /** Files a broker process keeps for itself: jars, epoll, its API and cluster sockets, logs. */
+  static final int FILES_KEPT_BY_A_BROKER = 1_000;
+
+  /**
+   * A broker pod in its own process takes at most its open-file limit less what the process keeps:
+   * set as an EMQX user sets {@code max_connections} below the pod's {@code ulimit -n}, so that a
+   * full node closes new connections (the client tries another) instead of failing every accept,
+   * its API's and its peers' among them, with "Too many open files". A child inherits this
+   * process's limit.
+   */
+  static int maxConnections() {
+    long files = dev.ferry.lab.fleet.OpenFileBudget.ofThisProcess().max();
+    return files >= Integer.MAX_VALUE || files <= 2L * FILES_KEPT_BY_A_BROKER ? 0 : (int) (files - FILES_KEPT_BY_A_BROKER);
+  }
+
   private final Settings settings;
   /** The brokers that run now (terminating pods' too, until stopped), by pod name. */
   private final Map<String, PodBroker> brokers = new ConcurrentHashMap<>();
@@ -135,7 +150,9 @@ final class LabPods implements ContainerRuntime, AutoCloseable {
         new InetSocketAddress(ip, settings.mqttPort()), new InetSocketAddress(ip, settings.apiPort()),
         new InetSocketAddress(ip, settings.clusterPort()), List.of(), settings.apiKey(), settings.apiSecret(),
         7200, 1000, 32, profile(settings.emqx(), image));
-    PodBroker broker = settings.brokerProcesses() ? BrokerProcess.start(config, brokerJvm()) : PodBroker.inThisProcess(config);
+    PodBroker broker = settings.brokerProcesses()
+        ? BrokerProcess.start(config.withMaxConnections(maxConnections()), brokerJvm())
+        : PodBroker.inThisProcess(config);
     var labels = pod.getMetadata().getLabels();
     String group = labels == null || labels.get(settings.clusterLabel()) == null ? name : labels.get(settings.clusterLabel());
     Duration joinDelay = joinDelay(image);
