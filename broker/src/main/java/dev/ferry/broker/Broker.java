@@ -70,15 +70,15 @@ public final class Broker {
    * raises in the connecting channel, which ends the connection: no fresh session is opened.
    */
   static final long TAKEOVER_TIMEOUT_MILLIS = 10_000;
-  /** Longer than the cluster channel's silence limit (15 s): a peer whose link hangs shorter than that still gets its late messages passed on. */
-  static final long FORWARD_AFTER_MOVE_MILLIS = 20_000;
+  /** Longer than the cluster channel's silence limit (60 s): a peer whose link hangs shorter than that still gets its late messages passed on. */
+  static final long FORWARD_AFTER_MOVE_MILLIS = 75_000;
   /** How long a session that arrived remembers message ids: the forwarding window and a margin. */
   static final long REMEMBER_IDS_MILLIS = FORWARD_AFTER_MOVE_MILLIS + 5_000;
   static final int MAX_FORWARD_HOPS = 4;
   /** A fence request waits at most this many 50 ms turns (the fence's 20 s) for takeovers under way. */
   static final int FENCE_REQUEST_RETRIES = 400;
   /** A route barrier waits at most this long: the silence after which a peer is declared down. */
-  static final long ROUTE_BARRIER_TIMEOUT_MILLIS = 15_000;
+  static final long ROUTE_BARRIER_TIMEOUT_MILLIS = 60_000;
   /** Index key prefix of a session that moved away (client ids cannot contain U+0000). */
   private static final String MOVED = "\u0000moved:";
   private static final Logger log = LoggerFactory.getLogger(Broker.class);

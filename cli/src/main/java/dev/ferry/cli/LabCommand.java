@@ -219,7 +219,8 @@ public final class LabCommand implements Runnable {
         MqttProtocol mqtt = protocol.startsWith("3") ? MqttProtocol.V3_1_1 : MqttProtocol.V5;
         LabSettings s = new LabSettings(nodes, clients, mqtt, publishRate, backoff, rate,
             Duration.ofSeconds(startup), Duration.ofSeconds(initialDelay), Duration.ofSeconds(waitTakeover),
-            Duration.ofMillis(propagationMillis < 0 ? 500 : propagationMillis), Duration.ofMinutes(5), emqxProfile(), shards,
+            Duration.ofMillis(propagationMillis < 0 ? 500 : propagationMillis),
+            releaseTimeout(clients, rate, nodes, waitTakeover, startup), emqxProfile(), shards,
             podsInOwnJvms, drainParallel, Kube.of(kube));
         RequestSettings rs = RequestSettings.defaults().withReplicas(replicas).withRate(requestRate)
             .withStartup(Duration.ofSeconds(startup)).withWarmupSeconds(warmup)
@@ -539,5 +540,16 @@ public final class LabCommand implements Runnable {
           r.durationSeconds(), r.floorSeconds(),
           new ScenarioReport.Timeline(r.connectedPerSecond(), r.reconnectsPerSecond(), r.connectionsPerNode()));
     }
+  }
+
+  /**
+   * How long one release may take before the run gives it up: five minutes, or twice what the
+   * release must take at least (every client evicted at the rate, and each node's start-up and
+   * takeover wait) and two minutes more: 100,000 clients at 500 a second take 200 s of evictions
+   * alone, and a run on a busy machine was given up at five minutes while it still moved clients.
+   */
+  static Duration releaseTimeout(int clients, int rate, int nodes, long waitTakeoverSeconds, long startupSeconds) {
+    long least = (long) Math.ceil((double) clients / Math.max(1, rate)) + nodes * (waitTakeoverSeconds + startupSeconds);
+    return Duration.ofSeconds(Math.max(300, 2 * least + 120));
   }
 }
