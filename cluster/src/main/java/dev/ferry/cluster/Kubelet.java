@@ -41,8 +41,10 @@ import org.slf4j.LoggerFactory;
  *       container there, after resolving its environment (a missing Secret or key keeps the pod
  *       Pending with {@code CreateContainerConfigError}, retried each pass);
  *   <li>writes the pod's status: Pending, Running, podIP, container statuses; ContainersReady from the
- *       readiness probe, first run after the container's start-up time, then every probe period;
- *       Ready only when ContainersReady and every readiness gate are True;
+ *       readiness probe, first run after the container's start-up time, then every probe period:
+ *       True at the first success, False again only after the probe's {@code failureThreshold}
+ *       failures in a row (Kubernetes' default 3), as the kubelet's prober counts them; Ready only
+ *       when ContainersReady and every readiness gate are True;
  *   <li>on deletion (a {@code deletionTimestamp}, which the apiserver sets for a graceful delete):
  *       runs the preStop hook ({@link PreStopHook}), sends SIGTERM, and SIGKILL when
  *       {@code terminationGracePeriodSeconds} is over; then writes the final phase and deletes the
@@ -132,7 +134,7 @@ public final class Kubelet implements AutoCloseable {
   private enum State { STARTING, RUNNING, CRASHED, TERMINATING, EXITED }
 
   /** One pod as this kubelet runs it. Its fields change on the kubelet's thread only. */
-  private static final class PodRun {
+  static final class PodRun {
     final String uid;
     final String namespace;
     final String name;
@@ -145,6 +147,8 @@ public final class Kubelet implements AutoCloseable {
     Instant startedAt;
     Instant lastProbe = Instant.EPOCH;
     boolean probeOk;
+    /** Failed probes in a row since the last success. */
+    int probeFailures;
     ContainerRuntime.Exit exit;
 
     PodRun(Pod pod) {
@@ -153,6 +157,9 @@ public final class Kubelet implements AutoCloseable {
       this.name = pod.getMetadata().getName();
     }
   }
+
+  /** A readiness probe's {@code failureThreshold} when the pod does not say (Kubernetes' default). */
+  static final int DEFAULT_FAILURE_THRESHOLD = 3;
 
   private final KubernetesClient client;
   private final ContainerRuntime runtime;
@@ -492,7 +499,7 @@ public final class Kubelet implements AutoCloseable {
     boolean containersReady = false;
     if (!now.isBefore(run.startedAt.plus(run.container.startup()))) {
       if (Duration.between(run.lastProbe, now).compareTo(settings.probePeriod()) >= 0) {
-        run.probeOk = probe(run);
+        run.probeOk = probed(run, probe(run), failureThreshold(pod));
         run.lastProbe = now;
       }
       containersReady = run.probeOk;
@@ -512,6 +519,30 @@ public final class Kubelet implements AutoCloseable {
       }
       return changed;
     });
+  }
+
+  /**
+   * The container's readiness after one more probe: ready at a success; once ready, unready only at
+   * the {@code failureThreshold}-th failure in a row. A busy container that misses one probe stays
+   * in its Service, as with the kubelet; with a threshold of 1 one slow answer took a loaded lab
+   * broker out of the endpoints and its clients' reconnects elsewhere (docs/lab.md, the
+   * 100,000-client runs).
+   */
+  static boolean probed(PodRun run, boolean ok, int failureThreshold) {
+    if (ok) {
+      run.probeFailures = 0;
+      return true;
+    }
+    run.probeFailures++;
+    return run.probeOk && run.probeFailures < failureThreshold;
+  }
+
+  /** The readiness probe's {@code failureThreshold} of the pod's first container; Kubernetes' default 3. */
+  static int failureThreshold(Pod pod) {
+    var containers = pod.getSpec() == null ? null : pod.getSpec().getContainers();
+    var probe = containers == null || containers.isEmpty() ? null : containers.get(0).getReadinessProbe();
+    Integer t = probe == null ? null : probe.getFailureThreshold();
+    return t == null || t < 1 ? DEFAULT_FAILURE_THRESHOLD : t;
   }
 
   private boolean probe(PodRun run) {

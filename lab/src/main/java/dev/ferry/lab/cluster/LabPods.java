@@ -65,6 +65,9 @@ final class LabPods implements ContainerRuntime, AutoCloseable {
         "--enable-native-access=ALL-UNNAMED");
   }
 
+  /** A readiness probe's answer is awaited this long: Kubernetes' default {@code timeoutSeconds}, 1. */
+  static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
+
   /** Files a broker process keeps for itself: jars, epoll, its API and cluster sockets, logs. */
   static final int FILES_KEPT_BY_A_BROKER = 1_000;
 
@@ -84,7 +87,7 @@ final class LabPods implements ContainerRuntime, AutoCloseable {
   /** The brokers that run now (terminating pods' too, until stopped), by pod name. */
   private final Map<String, PodBroker> brokers = new ConcurrentHashMap<>();
   private final Map<String, String> groups = new ConcurrentHashMap<>();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).build();
   /** Applications killed: the lab waits for them at its close (a Dubbo provider's shutdown takes its time). */
   private final List<CompletableFuture<Void>> kills = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -249,7 +252,7 @@ final class LabPods implements ContainerRuntime, AutoCloseable {
   static boolean brokerReady(HttpClient http, String ip, int apiPort) {
     try {
       HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":" + apiPort + "/status"))
-          .timeout(Duration.ofMillis(500)).GET().build(), HttpResponse.BodyHandlers.discarding());
+          .timeout(PROBE_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.discarding());
       return r.statusCode() == 200;
     } catch (java.io.IOException e) {
       return false;

@@ -119,7 +119,7 @@ interface PodApp {
     public boolean probe(HttpClient http) {
       try {
         HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":" + HTTP_PORT + "/ready"))
-            .timeout(Duration.ofMillis(500)).GET().build(), HttpResponse.BodyHandlers.discarding());
+            .timeout(LabPods.PROBE_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.discarding());
         return r.statusCode() == 200;
       } catch (IOException e) {
         return false;
