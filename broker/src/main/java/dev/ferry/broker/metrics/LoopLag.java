@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -23,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * one line per executor to {@code DIR/looplag-<pid>.txt}: that window's runs, the mean and greatest
  * lateness and how many were over 50 ms, 200 ms and 1 s; the whole run's figures are the sum of the
  * lines (the last line of each executor also carries the totals, so a process killed between two
- * writes loses at most 10 s).
+ * writes loses at most 10 s). An executor that has terminated gets its last line and is watched no
+ * more.
  */
 public final class LoopLag {
 
@@ -40,14 +42,43 @@ public final class LoopLag {
     if (DIR == null) {
       return;
     }
-    Probe p = new Probe(name, executor);
+    probe(name, executor);
     synchronized (probes) {
-      probes.add(p);
       if (writer == null) {
         writer = Thread.ofPlatform().daemon().name("looplag-writer").start(LoopLag::writeEvery10s);
       }
     }
+  }
+
+  /** {@link #watch} without the property or the writer: {@code executor}'s figures are in {@link #lines()}. */
+  static void probe(String name, ScheduledExecutorService executor) {
+    Probe p = new Probe(name, executor);
+    synchronized (probes) {
+      probes.add(p);
+    }
     p.schedule();
+  }
+
+  /**
+   * One line per probe. A probe whose executor has terminated (a closed loop group, a stopped node)
+   * is written this last time, with its whole run, and dropped: a process that starts and stops
+   * nodes or fleets does not keep a probe, and a line a window, for each loop it ever had.
+   */
+  static String lines() {
+    StringBuilder out = new StringBuilder();
+    synchronized (probes) {
+      for (Iterator<Probe> it = probes.iterator(); it.hasNext(); ) {
+        Probe p = it.next();
+        // Asked before the line is taken: a terminated executor runs no more probe tasks, so the
+        // line has all of them.
+        boolean gone = p.executor.isTerminated();
+        out.append(p.line()).append('\n');
+        if (gone) {
+          it.remove();
+        }
+      }
+    }
+    return out.toString();
   }
 
   private static void writeEvery10s() {
@@ -56,13 +87,7 @@ public final class LoopLag {
       Files.createDirectories(file.getParent());
       while (true) {
         Thread.sleep(WRITE_MILLIS);
-        StringBuilder out = new StringBuilder();
-        synchronized (probes) {
-          for (Probe p : probes) {
-            out.append(p.line()).append('\n');
-          }
-        }
-        Files.writeString(file, out, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Files.writeString(file, lines(), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

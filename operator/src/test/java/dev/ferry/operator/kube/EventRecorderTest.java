@@ -98,6 +98,30 @@ class EventRecorderTest {
   }
 
   @Test
+  void withoutGetOnEventsARestartedOperatorSaysTheEventAgainAsAnEventOfItsOwn() {
+    LosslessDeployment ld = ld();
+    try (KubernetesClient noGet = TestKube.operatorClientWithoutVerb("ferry-operator-no-event-get", "events", "get")) {
+      new EventRecorder(noGet, "ferry-operator", clock).warning(ld, "DrainStalled", "n1 has 12 connections left");
+      clock.advance(Duration.ofMinutes(1));
+      // Restarted: nothing remembered, the create is refused as a duplicate (409) and the Event
+      // there cannot be read (403) to bump it.
+      new EventRecorder(noGet, "ferry-operator", clock).warning(ld, "DrainStalled", "n1 has 12 connections left");
+    }
+
+    List<Event> said = events();
+    assertThat(said).hasSize(2).allSatisfy(e -> {
+      assertThat(e.getCount()).isEqualTo(1);
+      assertThat(e.getType()).isEqualTo("Warning");
+      assertThat(e.getReason()).isEqualTo("DrainStalled");
+      assertThat(e.getMessage()).isEqualTo("n1 has 12 connections left");
+      assertThat(e.getInvolvedObject().getUid()).isEqualTo(ld.getMetadata().getUid());
+      assertThat(e.getSource().getComponent()).isEqualTo("ferry-operator");
+    });
+    assertThat(said).extracting(Event::getLastTimestamp)
+        .containsExactlyInAnyOrder(T0.toString(), clock.instant().toString());
+  }
+
+  @Test
   void anObjectWithTheLongestNameGetsItsEvents() {
     String longest = "c" + "o".repeat(251) + "m";
     ConfigMap cm = admin.configMaps().resource(new ConfigMapBuilder()

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -81,10 +82,32 @@ public final class TestKube {
     if (kept.size() == full.getRules().size()) {
       throw new IllegalArgumentException("no rule of the operator's ClusterRole was taken away");
     }
+    return serviceAccountClient(name, kept);
+  }
+
+  /**
+   * A new client as a ServiceAccount of its own bound to the operator's ClusterRole from
+   * {@code deploy/operator/} with {@code verb} taken out of every rule on {@code resource}, the rest
+   * of those rules kept (to see what one missing verb does). The caller closes it.
+   */
+  public static KubernetesClient operatorClientWithoutVerb(String name, String resource, String verb) {
+    ClusterRole full = OperatorRbac.clusterRole(admin());
+    List<PolicyRule> rules = full.getRules().stream()
+        .map(rule -> rule.getResources().contains(resource) && rule.getVerbs().contains(verb)
+            ? new PolicyRuleBuilder(rule).withVerbs(rule.getVerbs().stream().filter(v -> !v.equals(verb)).toList()).build()
+            : rule)
+        .toList();
+    if (rules.equals(full.getRules())) {
+      throw new IllegalArgumentException("no rule of the operator's ClusterRole on " + resource + " has " + verb);
+    }
+    return serviceAccountClient(name, rules);
+  }
+
+  private static KubernetesClient serviceAccountClient(String name, List<PolicyRule> rules) {
     admin.serviceAccounts().inNamespace(OPERATOR_NAMESPACE).resource(new ServiceAccountBuilder()
         .withNewMetadata().withName(name).withNamespace(OPERATOR_NAMESPACE).endMetadata().build()).create();
     admin.rbac().clusterRoles().resource(new ClusterRoleBuilder().withNewMetadata().withName(name).endMetadata()
-        .withRules(kept).build()).create();
+        .withRules(rules).build()).create();
     admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata().withName(name).endMetadata()
         .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", name)
         .addNewSubject().withKind("ServiceAccount").withName(name).withNamespace(OPERATOR_NAMESPACE).endSubject()
