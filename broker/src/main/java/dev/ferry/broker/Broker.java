@@ -113,6 +113,15 @@ public final class Broker {
   }
   private final SubscriptionIndex index;
   private final Map<Long, PendingConnect> pendingConnects = new HashMap<>();
+  /**
+   * Where each peer said a client's session lives: EMQX's channel registry ({@code
+   * emqx_cm_registry}, replicated to every node), so that a CONNECT asks the one node that holds the
+   * session rather than every peer. An entry may be out of date (the session moved on or ended, a
+   * later claim still on its way); the node it names then has no session, and every peer is asked.
+   */
+  private final Map<String, String> registry = new HashMap<>();
+  /** Sessions installed here since the last announcement to the peers. */
+  private final List<String> toRegister = new ArrayList<>();
   /** {@link #TAKEOVER_TIMEOUT_MILLIS}; shorter only in tests, which cannot wait 10 s a case. */
   private long takeoverTimeoutMillis = TAKEOVER_TIMEOUT_MILLIS;
   private final long startedAt = System.currentTimeMillis();
@@ -138,14 +147,21 @@ public final class Broker {
     final ClientLink link;
     final ConnectRequest request;
     final Set<String> waitingFor;
+    /** The takeover question, kept to ask the other peers when the one the registry named had nothing. */
+    final ObjectNode ask;
+    /** Asked only the node the registry named; every peer is asked when that one has no session. */
+    boolean directed;
+    final Set<String> asked = new HashSet<>();
     SessionSnapshot remote;
     /** Messages forwarded to the session while it was being fetched. */
     final List<Message> forwarded = new ArrayList<>();
 
-    PendingConnect(ClientLink link, ConnectRequest request, Set<String> waitingFor) {
+    PendingConnect(ClientLink link, ConnectRequest request, Set<String> waitingFor, ObjectNode ask, boolean directed) {
       this.link = link;
       this.request = request;
       this.waitingFor = waitingFor;
+      this.ask = ask;
+      this.directed = directed;
     }
   }
 
@@ -244,20 +260,36 @@ public final class Broker {
       return;
     }
     long id = ++nextRequestId;
-    pendingConnects.put(id, new PendingConnect(link, req, new HashSet<>(peers)));
     ObjectNode ask = message("takeover").put("id", id).put("client_id", req.clientId())
         .put("discard", req.cleanStart());
-    for (String p : peers) {
-      if (!cluster.send(p, ask)) {
-        pendingConnects.get(id).waitingFor.remove(p);
-      }
-    }
+    String owner = req.cleanStart() ? null : registry.get(req.clientId());
+    boolean directed = owner != null && peers.contains(owner);
+    PendingConnect pending = new PendingConnect(link, req, new HashSet<>(), ask, directed);
+    pendingConnects.put(id, pending);
+    askForSession(pending, directed ? List.of(owner) : peers);
     executor.schedule(() -> completeConnect(id), takeoverTimeoutMillis, TimeUnit.MILLISECONDS);
     maybeComplete(id);
   }
 
+  private void askForSession(PendingConnect p, List<String> peers) {
+    for (String peer : peers) {
+      p.asked.add(peer);
+      if (cluster.send(peer, p.ask)) {
+        p.waitingFor.add(peer);
+      }
+    }
+  }
+
   private void maybeComplete(long id) {
     PendingConnect p = pendingConnects.get(id);
+    if (p != null && p.waitingFor.isEmpty() && p.directed && p.remote == null) {
+      // The registry was out of date (the session moved or ended meanwhile): ask everyone, as
+      // without a registry, before a fresh session could stand beside a live one.
+      p.directed = false;
+      List<String> others = new ArrayList<>(cluster.upPeers());
+      others.removeAll(p.asked);
+      askForSession(p, others);
+    }
     if (p != null && p.waitingFor.isEmpty()) {
       completeConnect(id);
     }
@@ -563,6 +595,7 @@ public final class Broker {
   private Session install(Session s) {
     stopForwarding(s.clientId()); // it is back here: nothing to pass on any more
     sessions.put(s.clientId(), s);
+    register(s.clientId());
     for (Map.Entry<String, Integer> sub : s.subscriptions().entrySet()) {
       index.add(sub.getKey(), s.clientId(), sub.getValue());
     }
@@ -686,6 +719,57 @@ public final class Broker {
     var arr = routes.putArray("filters");
     index.filters().forEach(arr::add);
     cluster.send(node, routes);
+    if (!sessions.isEmpty()) { // a node that joins learns where this node's clients are
+      cluster.send(node, registration(sessions.keySet()));
+    }
+  }
+
+  // ---- The channel registry ------------------------------------------------------------------
+
+  /**
+   * Tells the peers that {@code clientId}'s session lives here now. Announcements are gathered
+   * until the broker thread has done what is queued before it, and go out as one message a peer:
+   * 2,000 CONNECTs a second cost a few messages, not 2,000 per peer.
+   */
+  private void register(String clientId) {
+    registry.remove(clientId); // here now, whatever a peer said before
+    if (toRegister.isEmpty()) {
+      executor.execute(this::announceRegistrations);
+    }
+    toRegister.add(clientId);
+  }
+
+  private void announceRegistrations() {
+    if (toRegister.isEmpty()) {
+      return;
+    }
+    ObjectNode msg = registration(toRegister);
+    toRegister.clear();
+    for (String peer : cluster.upPeers()) {
+      cluster.send(peer, msg);
+    }
+  }
+
+  private static ObjectNode registration(java.util.Collection<String> clientIds) {
+    ObjectNode msg = message("registry");
+    var ids = msg.putArray("clients");
+    clientIds.forEach(ids::add);
+    return msg;
+  }
+
+  private void onRegistry(String from, ObjectNode msg) {
+    for (JsonNode id : msg.withArray("clients")) {
+      String clientId = id.asText();
+      Session here = sessions.get(clientId);
+      if (here == null || !here.connected()) { // a client connected here is here, whatever was said
+        registry.put(clientId, from);
+      }
+    }
+  }
+
+  /** For tests: the node the registry names for {@code clientId}, or null. */
+  String registeredAt(String clientId) {
+    return registry.get(clientId);
   }
 
   /** A peer went away: stop waiting for its takeover answers and its fence confirmations. */
@@ -847,6 +931,7 @@ public final class Broker {
         }
         case "takeover" -> onTakeover(from, msg);
         case "takeover_reply" -> onTakeoverReply(from, msg);
+        case "registry" -> onRegistry(from, msg);
         case "session_deliver" -> onSessionDeliver(msg);
         case "handover" -> onHandover(JSON.treeToValue(msg.get("session"), SessionSnapshot.class));
         case "route_barrier" -> cluster.send(from, message("route_barrier_ack").put("id", msg.get("id").asLong()));

@@ -112,24 +112,51 @@ class MoveRaceTest {
   }
 
   @Test
-  void takeoverAmongThreeNodesKeepsWhatArrivesBeforeTheLastAnswer() throws Exception {
+  void aConnectAsksOnlyTheNodeTheRegistryNamesForTheSession() throws Exception {
     Node a = net.node("a");
     Node b = net.node("b");
     Node c = net.node("c");
     a.parkSession("sub", "t/sub");
+    Link pub = a.connect("pub", true);
+    a.publish(pub, "t/sub", "1");
+    a.call(() -> null); // its announcement of the session has gone out
     net.deliverAll();
-    Link pub = b.connect("pub", true);
-    net.deliverAll();
+    assertThat(b.broker.registeredAt("sub")).isEqualTo(a.name);
 
-    Link back = b.connectPending("sub", false); // asks a and c
-    b.publish(pub, "t/sub", "1");
-    net.deliver(b, a); // a answers with the session and forwards "1" to b; c has not answered
-    net.deliver(a, b); // b still waits for c: "1" must wait with the CONNECT
-    assertThat(back.accepted).isFalse();
+    Link back = b.connectPending("sub", false);
+    assertThat(net.link(b.name, c.name)).as("c is not asked").noneMatch(m -> m.path("type").asText().equals("takeover"));
     net.deliverAll();
 
     assertThat(back.accepted).isTrue();
+    assertThat(back.sessionPresent).isTrue();
     assertThat(back.payloads()).containsExactly("1");
+  }
+
+  @Test
+  void aRegistryOutOfDateMakesTheConnectAskEveryNodeAndWaitForTheLastAnswer() throws Exception {
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Node c = net.node("c");
+    a.parkSession("sub", "t/sub");
+    a.call(() -> null);
+    net.deliverAll(); // b and c: "sub" lives on a
+
+    Link onC = c.connectPending("sub", false); // the session moves to c ...
+    net.deliver(c, a);
+    net.deliver(a, c);
+    assertThat(onC.accepted).isTrue();
+    c.call(() -> null); // ... and c's announcement waits on the link to b, not read yet
+
+    Link back = b.connectPending("sub", false); // b asks a only: the registry says a
+    net.deliver(b, a); // a has no session any more
+    net.deliver(a, b); // so b asks c too, and waits for it
+    assertThat(back.accepted).as("still waiting for c").isFalse();
+    net.deliverAll();
+
+    assertThat(back.accepted).isTrue();
+    assertThat(back.sessionPresent).as("c's session, not a fresh one").isTrue();
+    assertThat(c.call(() -> c.broker.sessionCount())).isZero();
+    assertThat(a.dropped() + b.dropped() + c.dropped()).isZero();
   }
 
   @Test
