@@ -38,12 +38,15 @@ import org.slf4j.LoggerFactory;
  * state needs no locks and the order of one client's packets is kept. Callers on other threads
  * submit to the executor.
  *
- * <p>Connect across the cluster: a CONNECT asks every up peer to give up the client's session
- * ({@code takeover}); a peer that holds it disconnects its connection (0x8E), sends the session back
- * and forgets it. The CONNACK waits for every answer, at most {@link #TAKEOVER_TIMEOUT_MILLIS}; a peer
- * that has not answered by then fails the connect as EMQX's takeover call fails it: the connection
- * is closed without a CONNACK (the client tries again), and a session already fetched, or one that
- * arrives later, is kept on this node for the client's next connect.
+ * <p>Connect across the cluster: a CONNECT asks the peers that hold the client's session to give it
+ * up ({@code takeover}): those the channel registry names ({@link #registry}: every node says which
+ * sessions arrive and leave it), or every up peer when it names none, or none of those it named had
+ * one. A peer that holds it disconnects its connection (0x8E), sends the session back and forgets
+ * it. The CONNACK waits for every answer, at most the EMQX version's takeover timeout; a peer that
+ * has not answered by then fails the connect as EMQX's takeover call fails it: the connection is
+ * closed without a CONNACK (the client tries again), and a session already fetched, or one that
+ * arrives later, is kept on this node for the client's next connect. A clean start goes on with a
+ * fresh session.
  *
  * <p>A session that leaves a node (taken over by a peer, or handed over during an evacuation or a
  * rebalance) leaves a forwarding entry behind for {@link #FORWARD_AFTER_MOVE_MILLIS}: its
@@ -65,11 +68,14 @@ import org.slf4j.LoggerFactory;
 public final class Broker {
 
   /**
-   * EMQX's takeover call to the node holding the session ({@code emqx_cm_proto_v4:takeover_begin}:
-   * {@code erpc:call} with {@code ?T_TAKEOVER * 2}, and {@code ?T_TAKEOVER} is 5 s). Its timeout
-   * raises in the connecting channel, which ends the connection: no fresh session is opened.
+   * EMQX's takeover call to the node holding the session: {@code erpc:call} with
+   * {@code ?T_TAKEOVER * 2}, and {@code ?T_TAKEOVER} is 5 s since EMQX 5.9 (15 s before: see
+   * {@link #takeoverTimeoutMillis(EmqxProfile)}). Its timeout raises in the connecting channel,
+   * which ends the connection: no fresh session is opened.
    */
   static final long TAKEOVER_TIMEOUT_MILLIS = 10_000;
+  /** The same before EMQX 5.9 ({@code ?T_TAKEOVER} was 15 s). */
+  static final long TAKEOVER_TIMEOUT_BEFORE_5_9_MILLIS = 30_000;
   /** Longer than the cluster channel's silence limit (60 s): a peer whose link hangs shorter than that still gets its late messages passed on. */
   static final long FORWARD_AFTER_MOVE_MILLIS = 75_000;
   /** How long a session that arrived remembers message ids: the forwarding window and a margin. */
@@ -114,16 +120,17 @@ public final class Broker {
   private final SubscriptionIndex index;
   private final Map<Long, PendingConnect> pendingConnects = new HashMap<>();
   /**
-   * Where each peer said a client's session lives: EMQX's channel registry ({@code
-   * emqx_cm_registry}, replicated to every node), so that a CONNECT asks the one node that holds the
-   * session rather than every peer. An entry may be out of date (the session moved on or ended, a
-   * later claim still on its way); the node it names then has no session, and every peer is asked.
+   * The peers that said they hold a session of a client: EMQX's channel registry ({@code
+   * emqx_cm_registry}, replicated to every node, every channel of a client in it), so that a
+   * CONNECT asks the nodes that hold the session rather than every peer. Each node says when a
+   * session arrives and when it goes; an entry may still be out of date (a change on its way), and
+   * when no node named has a session, every peer is asked.
    */
-  private final Map<String, String> registry = new HashMap<>();
-  /** Sessions installed here since the last announcement to the peers. */
-  private final List<String> toRegister = new ArrayList<>();
-  /** {@link #TAKEOVER_TIMEOUT_MILLIS}; shorter only in tests, which cannot wait 10 s a case. */
-  private long takeoverTimeoutMillis = TAKEOVER_TIMEOUT_MILLIS;
+  private final Map<String, Set<String>> registry = new HashMap<>();
+  /** Clients whose session arrived here or left since the last announcement to the peers. */
+  private final Set<String> toAnnounce = new java.util.LinkedHashSet<>();
+  /** The EMQX version's; shorter only in tests, which cannot wait 10 s a case. */
+  private long takeoverTimeoutMillis;
   private final long startedAt = System.currentTimeMillis();
   private Cluster cluster = Cluster.NONE;
   private Admission admission = Admission.OPEN;
@@ -147,9 +154,9 @@ public final class Broker {
     final ClientLink link;
     final ConnectRequest request;
     final Set<String> waitingFor;
-    /** The takeover question, kept to ask the other peers when the one the registry named had nothing. */
+    /** The takeover question, kept to ask the other peers when those the registry named had nothing. */
     final ObjectNode ask;
-    /** Asked only the node the registry named; every peer is asked when that one has no session. */
+    /** Asked only the nodes the registry named; every peer is asked when none of them has a session. */
     boolean directed;
     final Set<String> asked = new HashSet<>();
     SessionSnapshot remote;
@@ -169,6 +176,7 @@ public final class Broker {
     this.config = config;
     this.executor = executor;
     this.metrics = metrics;
+    this.takeoverTimeoutMillis = takeoverTimeoutMillis(config.emqx());
     this.idPrefix = config.name() + "/" + Long.toString(startedAt, 36) + "/";
     this.index =
         new SubscriptionIndex(
@@ -237,6 +245,10 @@ public final class Broker {
     return sessions.size() - connected;
   }
 
+  static long takeoverTimeoutMillis(EmqxProfile emqx) {
+    return emqx.atLeast(5, 9) ? TAKEOVER_TIMEOUT_MILLIS : TAKEOVER_TIMEOUT_BEFORE_5_9_MILLIS;
+  }
+
   void takeoverTimeout(long millis) {
     takeoverTimeoutMillis = millis;
   }
@@ -262,11 +274,12 @@ public final class Broker {
     long id = ++nextRequestId;
     ObjectNode ask = message("takeover").put("id", id).put("client_id", req.clientId())
         .put("discard", req.cleanStart());
-    String owner = req.cleanStart() ? null : registry.get(req.clientId());
-    boolean directed = owner != null && peers.contains(owner);
+    List<String> holders = req.cleanStart() ? List.of()
+        : registry.getOrDefault(req.clientId(), Set.of()).stream().filter(peers::contains).toList();
+    boolean directed = !holders.isEmpty();
     PendingConnect pending = new PendingConnect(link, req, new HashSet<>(), ask, directed);
     pendingConnects.put(id, pending);
-    askForSession(pending, directed ? List.of(owner) : peers);
+    askForSession(pending, directed ? holders : peers);
     executor.schedule(() -> completeConnect(id), takeoverTimeoutMillis, TimeUnit.MILLISECONDS);
     maybeComplete(id);
   }
@@ -283,8 +296,8 @@ public final class Broker {
   private void maybeComplete(long id) {
     PendingConnect p = pendingConnects.get(id);
     if (p != null && p.waitingFor.isEmpty() && p.directed && p.remote == null) {
-      // The registry was out of date (the session moved or ended meanwhile): ask everyone, as
-      // without a registry, before a fresh session could stand beside a live one.
+      // The registry was out of date (the session moved or ended meanwhile, the news on its way):
+      // ask everyone, as without a registry, before a fresh session could stand beside a live one.
       p.directed = false;
       List<String> others = new ArrayList<>(cluster.upPeers());
       others.removeAll(p.asked);
@@ -300,9 +313,10 @@ public final class Broker {
     if (p == null) {
       return;
     }
-    if (!p.waitingFor.isEmpty()) {
+    if (!p.waitingFor.isEmpty() && !p.request.cleanStart()) {
       // A peer may still hold the session: opening a fresh one here would leave two, and the
-      // messages queued in the other lost. The connect fails; what was fetched stays here.
+      // messages queued in the other lost. The connect fails; what was fetched stays here. (A
+      // clean start discards the session anyway: it goes on with a fresh one.)
       log.warn("event=takeover_timed_out node={} client={} waiting_for={}", name(), p.request.clientId(), p.waitingFor);
       metrics.takeoverTimedOut();
       p.link.abort();
@@ -321,9 +335,13 @@ public final class Broker {
       // The client left while we fetched its session, or the fetch timed out: keep the session here
       // rather than lose it.
       if (!req.cleanStart()) {
-        Session kept = remote != null ? adopt(remote)
-            : s != null || forwarded.isEmpty() ? s
-            : install(new Session(id, req.expirySeconds())); // messages passed on for it: the session arrives later
+        Session kept = s;
+        if (remote != null) {
+          kept = adopt(remote);
+        } else if (s == null && !forwarded.isEmpty()) {
+          // Messages were passed on for it, and the session comes later (a late answer merges in).
+          kept = install(new Session(id, req.expirySeconds()));
+        }
         offerAll(kept, forwarded);
       }
       return;
@@ -595,7 +613,7 @@ public final class Broker {
   private Session install(Session s) {
     stopForwarding(s.clientId()); // it is back here: nothing to pass on any more
     sessions.put(s.clientId(), s);
-    register(s.clientId());
+    announce(s.clientId());
     for (Map.Entry<String, Integer> sub : s.subscriptions().entrySet()) {
       index.add(sub.getKey(), s.clientId(), sub.getValue());
     }
@@ -621,6 +639,7 @@ public final class Broker {
 
   private void removeSession(Session s) {
     sessions.remove(s.clientId());
+    announce(s.clientId());
     for (String f : s.subscriptions().keySet()) {
       index.remove(f, s.clientId());
     }
@@ -727,24 +746,31 @@ public final class Broker {
   // ---- The channel registry ------------------------------------------------------------------
 
   /**
-   * Tells the peers that {@code clientId}'s session lives here now. Announcements are gathered
-   * until the broker thread has done what is queued before it, and go out as one message a peer:
+   * Tells the peers, soon, whether {@code clientId}'s session lives here. Changes are gathered
+   * until the broker thread has done what is queued before them, and go out as one message a peer
+   * saying where each client's session is then (one that came and went meanwhile is not claimed):
    * 2,000 CONNECTs a second cost a few messages, not 2,000 per peer.
    */
-  private void register(String clientId) {
-    registry.remove(clientId); // here now, whatever a peer said before
-    if (toRegister.isEmpty()) {
-      executor.execute(this::announceRegistrations);
+  private void announce(String clientId) {
+    if (toAnnounce.isEmpty()) {
+      executor.execute(this::announceChanges);
     }
-    toRegister.add(clientId);
+    toAnnounce.add(clientId);
   }
 
-  private void announceRegistrations() {
-    if (toRegister.isEmpty()) {
+  private void announceChanges() {
+    if (toAnnounce.isEmpty()) {
       return;
     }
-    ObjectNode msg = registration(toRegister);
-    toRegister.clear();
+    List<String> here = new ArrayList<>();
+    List<String> gone = new ArrayList<>();
+    for (String id : toAnnounce) {
+      (sessions.containsKey(id) ? here : gone).add(id);
+    }
+    toAnnounce.clear();
+    ObjectNode msg = registration(here);
+    var ids = msg.putArray("gone");
+    gone.forEach(ids::add);
     for (String peer : cluster.upPeers()) {
       cluster.send(peer, msg);
     }
@@ -759,21 +785,54 @@ public final class Broker {
 
   private void onRegistry(String from, ObjectNode msg) {
     for (JsonNode id : msg.withArray("clients")) {
-      String clientId = id.asText();
-      Session here = sessions.get(clientId);
-      if (here == null || !here.connected()) { // a client connected here is here, whatever was said
-        registry.put(clientId, from);
-      }
+      registry.merge(id.asText(), Set.of(from), Broker::union);
+    }
+    for (JsonNode id : msg.path("gone")) {
+      unregister(id.asText(), from);
     }
   }
 
-  /** For tests: the node the registry names for {@code clientId}, or null. */
-  String registeredAt(String clientId) {
-    return registry.get(clientId);
+  private void unregister(String clientId, String node) {
+    registry.computeIfPresent(clientId, (k, nodes) -> {
+      if (!nodes.contains(node)) {
+        return nodes;
+      }
+      Set<String> rest = new HashSet<>(nodes);
+      rest.remove(node);
+      return rest.isEmpty() ? null : Set.copyOf(rest);
+    });
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    if (a.containsAll(b)) {
+      return a;
+    }
+    Set<String> both = new HashSet<>(a);
+    both.addAll(b);
+    return Set.copyOf(both);
+  }
+
+  /** A peer that went away holds no session any more (a node's sessions live in its memory). */
+  private void forgetRegistrations(String node) {
+    registry.replaceAll((id, nodes) -> {
+      if (!nodes.contains(node)) {
+        return nodes;
+      }
+      Set<String> rest = new HashSet<>(nodes);
+      rest.remove(node);
+      return Set.copyOf(rest);
+    });
+    registry.values().removeIf(Set::isEmpty);
+  }
+
+  /** For tests: the peers the registry names for {@code clientId}. */
+  Set<String> registeredAt(String clientId) {
+    return registry.getOrDefault(clientId, Set.of());
   }
 
   /** A peer went away: stop waiting for its takeover answers and its fence confirmations. */
   public void onPeerDown(String node) {
+    forgetRegistrations(node);
     for (Long id : List.copyOf(pendingConnects.keySet())) {
       PendingConnect p = pendingConnects.get(id);
       if (p != null && p.waitingFor.remove(node)) {

@@ -61,9 +61,9 @@ import org.slf4j.LoggerFactory;
  * once; the silence limit is only for a node that hangs. EMQX clusters over Erlang distribution,
  * which declares a silent node down after 45 to 75 s ({@code node.dist_net_ticktime}, 60 s by
  * default), and so does this channel. It was 3 s and then 15 s, harsher than EMQX: in a lab of
- * fourteen JVMs on two cores a node fell 15 s behind while 100,000 clients connected, its links
- * were dropped, and the publishes acknowledged meanwhile reached nobody (docs/lab.md, the
- * 100,000-client runs).
+ * fifteen JVMs on two cores (seven broker pods, seven fleet shards, the lab) a node fell 15 s
+ * behind while 100,000 clients connected, its links were dropped, and the publishes acknowledged
+ * meanwhile reached nobody (docs/lab.md, the 100,000-client runs).
  *
  * <p>Synced ({@link #synced()}): the node has the full route set of every peer it dials, so a
  * publish it acknowledges reaches every subscriber in the cluster; its readiness waits for it.
