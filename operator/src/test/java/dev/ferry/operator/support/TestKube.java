@@ -113,7 +113,12 @@ public final class TestKube {
         .addNewSubject().withKind("ServiceAccount").withName(name).withNamespace(OPERATOR_NAMESPACE).endSubject()
         .build()).create();
     Config c = new ConfigBuilder(plane().serviceAccountConfig(OPERATOR_NAMESPACE, name)).withNamespace(OPERATOR_NAMESPACE).build();
-    return new KubernetesClientBuilder().withConfig(c).build();
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(c).build();
+    // The API server's RBAC authorizer learns of a new binding from its informers: wait until it
+    // has (every rule set of the operator lists pods), so a test's first request is not refused.
+    Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+        .until(() -> client.pods().inNamespace(OPERATOR_NAMESPACE).list() != null);
+    return client;
   }
 
   /** A fresh namespace, with its default ServiceAccount (pods cannot be created before it). */
