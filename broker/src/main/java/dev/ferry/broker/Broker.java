@@ -793,14 +793,7 @@ public final class Broker {
   }
 
   private void unregister(String clientId, String node) {
-    registry.computeIfPresent(clientId, (k, nodes) -> {
-      if (!nodes.contains(node)) {
-        return nodes;
-      }
-      Set<String> rest = new HashSet<>(nodes);
-      rest.remove(node);
-      return rest.isEmpty() ? null : Set.copyOf(rest);
-    });
+    registry.computeIfPresent(clientId, (k, nodes) -> without(nodes, node));
   }
 
   private static Set<String> union(Set<String> a, Set<String> b) {
@@ -812,17 +805,25 @@ public final class Broker {
     return Set.copyOf(both);
   }
 
+  /** {@code nodes} less {@code node}; null when none is left (the entry goes). */
+  private static Set<String> without(Set<String> nodes, String node) {
+    if (!nodes.contains(node)) {
+      return nodes;
+    }
+    Set<String> rest = new HashSet<>(nodes);
+    rest.remove(node);
+    return rest.isEmpty() ? null : Set.copyOf(rest);
+  }
+
   /** A peer that went away holds no session any more (a node's sessions live in its memory). */
   private void forgetRegistrations(String node) {
-    registry.replaceAll((id, nodes) -> {
-      if (!nodes.contains(node)) {
-        return nodes;
+    registry.entrySet().removeIf(e -> {
+      Set<String> rest = without(e.getValue(), node);
+      if (rest != null && rest != e.getValue()) {
+        e.setValue(rest);
       }
-      Set<String> rest = new HashSet<>(nodes);
-      rest.remove(node);
-      return Set.copyOf(rest);
+      return rest == null;
     });
-    registry.values().removeIf(Set::isEmpty);
   }
 
   /** For tests: the peers the registry names for {@code clientId}. */

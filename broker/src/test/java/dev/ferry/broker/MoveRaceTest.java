@@ -92,9 +92,7 @@ class MoveRaceTest {
   void aTakeoverThatTimesOutFailsTheConnectAndTheSessionArrivesForTheNextOne() throws Exception {
     Node a = net.node("a");
     Node b = net.node("b");
-    a.parkSession("sub", "t/sub");
-    Link pub = a.connect("pub", true);
-    a.publish(pub, "t/sub", "1"); // queued in the session a holds
+    a.parkSessionHolding("sub", "t/sub", "1");
     net.deliverAll();
     b.broker.takeoverTimeout(100);
 
@@ -116,10 +114,7 @@ class MoveRaceTest {
     Node a = net.node("a");
     Node b = net.node("b");
     Node c = net.node("c");
-    a.parkSession("sub", "t/sub");
-    Link pub = a.connect("pub", true);
-    a.publish(pub, "t/sub", "1");
-    a.call(() -> null); // its announcement of the session has gone out
+    a.parkSessionHolding("sub", "t/sub", "1");
     net.deliverAll();
     assertThat(b.call(() -> b.broker.registeredAt("sub"))).containsExactly(a.name);
 
@@ -137,10 +132,7 @@ class MoveRaceTest {
     Node a = net.node("a");
     Node b = net.node("b");
     Node c = net.node("c");
-    a.parkSession("sub", "t/sub");
-    Link pub = a.connect("pub", true);
-    a.publish(pub, "t/sub", "1");
-    a.call(() -> null);
+    a.parkSessionHolding("sub", "t/sub", "1");
     net.deliverAll();
     b.broker.takeoverTimeout(100);
 
@@ -521,6 +513,16 @@ class MoveRaceTest {
       Link l = connect(clientId, false);
       subscribe(l, filter);
       closed(l);
+    }
+
+    /**
+     * A parked session subscribed to {@code filter} (a topic, no wildcard) with {@code payload} queued in it (published by
+     * a client of this node), and this node's announcement of it gone out to its links.
+     */
+    void parkSessionHolding(String clientId, String filter, String payload) throws Exception {
+      parkSession(clientId, filter);
+      publish(connect(clientId + "-pub", true), filter, payload);
+      call(() -> null);
     }
 
     Link connect(String clientId, boolean cleanStart) throws Exception {
