@@ -516,8 +516,9 @@ class MoveRaceTest {
     }
 
     /**
-     * A parked session subscribed to {@code filter} (a topic, no wildcard) with {@code payload} queued in it (published by
-     * a client of this node), and this node's announcement of it gone out to its links.
+     * A parked session subscribed to {@code filter} (a topic, no wildcard) with {@code payload}
+     * queued in it (published by a client of this node), and this node's announcement of it gone
+     * out to its links.
      */
     void parkSessionHolding(String clientId, String filter, String payload) throws Exception {
       parkSession(clientId, filter);
