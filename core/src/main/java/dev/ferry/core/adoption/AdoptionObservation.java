@@ -71,8 +71,14 @@ public record AdoptionObservation(
   /**
    * @param recorded the Service carries its selector from before the adoption (its annotation)
    * @param switched its selector carries ferry.dev/deployment: it selects Ferry's pods only
+   * @param inEndpoints the pods its EndpointSlices list as serving: where the proxies may still send
+   *     clients, whatever the selector says now
    */
-  public record Service(boolean recorded, boolean switched) {}
+  public record Service(boolean recorded, boolean switched, java.util.Set<String> inEndpoints) {
+    public Service {
+      inEndpoints = java.util.Set.copyOf(inEndpoints);
+    }
+  }
 
   /**
    * One pod of the adopted workload.

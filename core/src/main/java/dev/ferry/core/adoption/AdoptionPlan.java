@@ -45,7 +45,9 @@ import java.util.stream.Stream;
  *   <li><b>Switching.</b> Open every gate of R's pods (True before the selector changes, so the
  *       endpoints never go empty), then the Service's selector gains ferry.dev/deployment: the
  *       adopted pods leave it. Then Settling.
- *   <li><b>Settling.</b> {@code initialDelay}. Then Draining.
+ *   <li><b>Settling.</b> {@code initialDelay}, and until the Service's EndpointSlices list none of
+ *       the adopted pods (the proxies follow the slices, not the selector: a client drained while
+ *       one still lists an adopted pod could land there and be moved again). Then Draining.
  *   <li><b>Draining.</b> One adopted pod at a time, through {@link PodRemoval} (drain to R's
  *       serving pods, never blind; stalls reported), and only while all n of R's pods serve. A
  *       StatefulSet's victim is its highest ordinal; once drained the StatefulSet goes to that
@@ -57,7 +59,8 @@ import java.util.stream.Stream;
  *   <li><b>RollingBack</b> (an abort of R, the deadline, the LosslessDeployment deleted): stop the
  *       adopted pods' drains, bring the workload back to its recorded replicas and wait until
  *       they all can take clients, restore the Service's selector, close R's gates, settle
- *       {@code initialDelay} (as after any switch), drain R's pods
+ *       {@code initialDelay} and until the EndpointSlices list none of R's pods (as after any
+ *       switch), drain R's pods
  *       to the adopted ones one at a time and delete them, R's set to zero, remove the annotations
  *       and the finalizer: RolledBack.
  *   <li><b>RolledBack</b> stays until the template names another revision, which starts again.
@@ -182,6 +185,11 @@ public final class AdoptionPlan {
     Instant until = s.phaseStartedAt().plus(o.spec().initialDelay());
     if (o.now().isBefore(until)) {
       return step(new Release(new Wait(until)), s, Reason.Settling, "switched; settling until " + until);
+    }
+    Optional<AdoptionStep> listed = awaitEndpoints(o, o.adopted().stream().map(AdoptedPod::view),
+        "before the first adopted pod is drained");
+    if (listed.isPresent()) {
+      return listed.get();
     }
     return draining(with(o, new State(AdoptionPhase.Draining, s.revision(), o.now())));
   }
@@ -324,12 +332,32 @@ public final class AdoptionPlan {
     boolean draining = ferry.stream().anyMatch(p -> c.drainOf(p.name()).active() || p.markedForDeletion());
     Instant closed = ferry.stream().map(PodView::gateChangedAt).filter(java.util.Objects::nonNull)
         .max(Comparator.naturalOrder()).orElse(null);
-    if (draining || closed == null || !o.now().isBefore(closed.plus(o.spec().initialDelay()))) {
+    if (draining || closed == null) {
       return Optional.empty();
     }
     Instant until = closed.plus(o.spec().initialDelay());
-    return Optional.of(step(new Release(new Wait(until)), o.state(), Reason.Settling,
-        "the adopted pods serve again; waiting until " + until + " before Ferry's pods are drained back to them"));
+    if (o.now().isBefore(until)) {
+      return Optional.of(step(new Release(new Wait(until)), o.state(), Reason.Settling,
+          "the adopted pods serve again; waiting until " + until + " before Ferry's pods are drained back to them"));
+    }
+    return awaitEndpoints(o, ferry.stream(), "before Ferry's pods are drained back to the adopted ones");
+  }
+
+  /**
+   * A wait while the Service's EndpointSlices still list one of {@code leaving} as serving: the
+   * proxies follow the slices, and a client drained now could be sent to such a pod and moved
+   * again (seen on the real control plane: a client moved three times in a rollback, sent to a
+   * pod of Ferry's whose gate had closed but whose Ready had not yet followed).
+   */
+  private static Optional<AdoptionStep> awaitEndpoints(AdoptionObservation o, Stream<PodView> leaving, String when) {
+    List<String> listed = leaving.filter(PodView::live).map(PodView::name)
+        .filter(o.service().inEndpoints()::contains).sorted().toList();
+    if (listed.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(step(new Release(new Wait(o.now().plus(POLL))), o.state(), Reason.Settling,
+        "the Service's endpoints still list " + String.join(", ", listed) + "; waiting for them to drop "
+            + (listed.size() == 1 ? "it " : "them ") + when));
   }
 
   /** The workload back at its recorded replicas, all of them able to take clients, before anything else. */

@@ -51,6 +51,8 @@ class AdoptionPlanTest {
     Integer recorded;
     boolean serviceRecorded;
     boolean switched;
+    /** The pods the Service's EndpointSlices list as serving: none unless a test says so. */
+    java.util.Set<String> endpoints = java.util.Set.of();
     boolean finalizer;
     RevisionSetView ferrySet;
     Map<String, PodView> ferry = new TreeMap<>();
@@ -94,7 +96,7 @@ class AdoptionPlanTest {
       var spec = new AdoptionObservation.Spec(kind, "emqx", deleteAfterwards, replicas, Duration.ofSeconds(10),
           Duration.ofSeconds(300), new DrainSettings(DrainType.EMQX, Duration.ofSeconds(1), null));
       return new AdoptionObservation(spec, "r1", state, new AdoptionObservation.Workload(exists, workloadReplicas, recorded),
-          new AdoptionObservation.Service(serviceRecorded, switched), finalizer, ferrySet, List.copyOf(ferry.values()),
+          new AdoptionObservation.Service(serviceRecorded, switched, endpoints), finalizer, ferrySet, List.copyOf(ferry.values()),
           List.copyOf(adopted.values()), drains, rollback, now);
     }
 
@@ -224,6 +226,21 @@ class AdoptionPlanTest {
       AdoptionStep s = w.next();
       assertThat(s.state().phase()).isEqualTo(AdoptionPhase.Draining);
       assertThat(s.action()).isEqualTo(new Release(new StartDrain("emqx-2", List.of("mqtt-r1-0", "mqtt-r1-1", "mqtt-r1-2"))));
+    }
+
+    @Test
+    void noAdoptedPodIsDrainedWhileAnEndpointSliceStillListsOne() {
+      World w = draining().in(AdoptionPhase.Settling, T0);
+      w.now = T0.plusSeconds(10);
+      w.endpoints = java.util.Set.of("emqx-1", "mqtt-r1-0", "mqtt-r1-1", "mqtt-r1-2"); // the slice lags the selector
+      AdoptionStep s = w.next();
+      assertThat(s.state().phase()).isEqualTo(AdoptionPhase.Settling);
+      assertThat(s.action()).isEqualTo(new Release(new Wait(T0.plusSeconds(11))));
+      assertThat(s.message()).contains("still list emqx-1");
+
+      w.endpoints = java.util.Set.of("mqtt-r1-0", "mqtt-r1-1", "mqtt-r1-2");
+      assertThat(w.next().action()).isEqualTo(new Release(new StartDrain("emqx-2", List.of("mqtt-r1-0", "mqtt-r1-1",
+          "mqtt-r1-2"))));
     }
 
     @Test
@@ -372,6 +389,13 @@ class AdoptionPlanTest {
       assertThat(settle.action()).isEqualTo(new Release(new Wait(T0.plusSeconds(10))));
 
       w.now = T0.plusSeconds(10);
+      w.endpoints = java.util.Set.of("emqx-0", "emqx-1", "emqx-2", "mqtt-r1-2"); // its Ready has not followed yet
+      AdoptionStep listed = w.next();
+      assertThat(listed.reason()).isEqualTo(Reason.Settling);
+      assertThat(listed.action()).isEqualTo(new Release(new Wait(T0.plusSeconds(11))));
+      assertThat(listed.message()).contains("still list mqtt-r1-2");
+
+      w.endpoints = java.util.Set.of("emqx-0", "emqx-1", "emqx-2");
       assertThat(w.next().action()).isEqualTo(new Release(new StartDrain("mqtt-r1-0", List.of("emqx-0", "emqx-1",
           "emqx-2"))));
 

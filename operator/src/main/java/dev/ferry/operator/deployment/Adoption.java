@@ -210,7 +210,7 @@ final class Adoption {
         : ld.getMetadata().getAnnotations().get(FerryNames.ABORT_ANNOTATION);
     boolean rollback = ld.isMarkedForDeletion() || revision.equals(abort);
     var observation = new AdoptionObservation(spec(ld, adopt), templateRevision, state, workloadView(workload),
-        serviceView(svc, ld.getMetadata().getName()), hasFinalizer(ld), ferrySet, ferryViews, adoptedViews,
+        serviceView(svc, ld), hasFinalizer(ld), ferrySet, ferryViews, adoptedViews,
         seen.drains(), rollback, now);
     return new World(observation, ferry, adopted);
   }
@@ -266,13 +266,14 @@ final class Adoption {
         recorded == null ? null : Integer.valueOf(recorded));
   }
 
-  private static AdoptionObservation.Service serviceView(Service svc, String ldName) {
+  private AdoptionObservation.Service serviceView(Service svc, LosslessDeployment ld) {
     if (svc == null) {
-      return new AdoptionObservation.Service(false, false);
+      return new AdoptionObservation.Service(false, false, Set.of());
     }
     var selector = svc.getSpec().getSelector();
     return new AdoptionObservation.Service(annotation(svc, AdoptSpec.ADOPTED_SELECTOR_ANNOTATION) != null,
-        selector != null && ldName.equals(selector.get(FerryNames.DEPLOYMENT_LABEL)));
+        selector != null && ld.getMetadata().getName().equals(selector.get(FerryNames.DEPLOYMENT_LABEL)),
+        dev.ferry.operator.kube.Endpoints.serving(client, ld));
   }
 
   private static AdoptionObservation.Spec spec(LosslessDeployment ld, AdoptSpec adopt) {
