@@ -38,11 +38,12 @@ import org.slf4j.LoggerFactory;
  * state needs no locks and the order of one client's packets is kept. Callers on other threads
  * submit to the executor.
  *
- * <p>Connect across the cluster: a CONNECT asks the peers that hold the client's session to give it
- * up ({@code takeover}): those the channel registry names ({@link #registry}: every node says which
- * sessions arrive and leave it), or every up peer when it names none, or none of those it named had
- * one. A peer that holds it disconnects its connection (0x8E), sends the session back and forgets
- * it. The CONNACK waits for every answer, at most the EMQX version's takeover timeout; a peer that
+ * <p>Connect across the cluster, as EMQX's {@code emqx_cm}: a CONNECT asks the peers the channel
+ * registry names ({@link #registry}: every node says which sessions arrive and leave it) and no
+ * other: the most recent to give the session up ({@code takeover}), any older one to discard its
+ * copy. A peer that holds it disconnects its connection (0x8E), sends the session back (or drops
+ * it) and forgets it; a client no peer is known to hold gets a fresh session at once, even when
+ * the registry is behind (EMQX's flaw, kept). The CONNACK waits for every answer, at most the EMQX version's takeover timeout; a peer that
  * has not answered by then fails the connect as EMQX's takeover call fails it: the connection is
  * closed without a CONNACK (the client tries again), and a session already fetched, or one that
  * arrives later, is kept on this node for the client's next connect. A clean start goes on with a
@@ -120,11 +121,11 @@ public final class Broker {
   private final SubscriptionIndex index;
   private final Map<Long, PendingConnect> pendingConnects = new HashMap<>();
   /**
-   * The peers that said they hold a session of a client: EMQX's channel registry ({@code
-   * emqx_cm_registry}, replicated to every node, every channel of a client in it), so that a
-   * CONNECT asks the nodes that hold the session rather than every peer. Each node says when a
-   * session arrives and when it goes; an entry may still be out of date (a change on its way), and
-   * when no node named has a session, every peer is asked.
+   * The peers that said they hold a session of a client, the most recent last: EMQX's channel
+   * registry ({@code emqx_cm_registry}, replicated to every node, every channel of a client in it).
+   * A CONNECT asks only the nodes it names, as EMQX's {@code pick_channel} does. Each node says when
+   * a session arrives and when it goes; an entry may be out of date (a change on its way), and then
+   * the connect gets what EMQX's would: a fresh session when the node named no longer has one.
    */
   private final Map<String, Set<String>> registry = new HashMap<>();
   /** Clients whose session arrived here or left since the last announcement to the peers. */
@@ -153,22 +154,14 @@ public final class Broker {
   private static final class PendingConnect {
     final ClientLink link;
     final ConnectRequest request;
-    final Set<String> waitingFor;
-    /** The takeover question, kept to ask the other peers when those the registry named had nothing. */
-    final ObjectNode ask;
-    /** Asked only the nodes the registry named; every peer is asked when none of them has a session. */
-    boolean directed;
-    final Set<String> asked = new HashSet<>();
+    final Set<String> waitingFor = new HashSet<>();
     SessionSnapshot remote;
     /** Messages forwarded to the session while it was being fetched. */
     final List<Message> forwarded = new ArrayList<>();
 
-    PendingConnect(ClientLink link, ConnectRequest request, Set<String> waitingFor, ObjectNode ask, boolean directed) {
+    PendingConnect(ClientLink link, ConnectRequest request) {
       this.link = link;
       this.request = request;
-      this.waitingFor = waitingFor;
-      this.ask = ask;
-      this.directed = directed;
     }
   }
 
@@ -266,43 +259,31 @@ public final class Broker {
     if (local != null && local.connected()) {
       kick(local, Reasons.SESSION_TAKEN_OVER, null);
     }
-    List<String> peers = cluster.upPeers();
-    if (peers.isEmpty()) {
-      finishConnect(link, req, null);
+    List<String> up = cluster.upPeers();
+    List<String> holders = registry.getOrDefault(req.clientId(), Set.of()).stream().filter(up::contains).toList();
+    if (holders.isEmpty()) {
+      finishConnect(link, req, null); // no peer is known to hold it: a fresh session, as EMQX opens one
       return;
     }
     long id = ++nextRequestId;
-    ObjectNode ask = message("takeover").put("id", id).put("client_id", req.clientId())
-        .put("discard", req.cleanStart());
-    List<String> holders = req.cleanStart() ? List.of()
-        : registry.getOrDefault(req.clientId(), Set.of()).stream().filter(peers::contains).toList();
-    boolean directed = !holders.isEmpty();
-    PendingConnect pending = new PendingConnect(link, req, new HashSet<>(), ask, directed);
+    PendingConnect pending = new PendingConnect(link, req);
     pendingConnects.put(id, pending);
-    askForSession(pending, directed ? holders : peers);
+    // EMQX's pick_channel: the most recent channel is taken over (or discarded, on a clean start),
+    // every older one discarded.
+    String latest = holders.get(holders.size() - 1);
+    for (String peer : holders) {
+      ObjectNode ask = message("takeover").put("id", id).put("client_id", req.clientId())
+          .put("discard", req.cleanStart() || !peer.equals(latest));
+      if (cluster.send(peer, ask)) {
+        pending.waitingFor.add(peer);
+      }
+    }
     executor.schedule(() -> completeConnect(id), takeoverTimeoutMillis, TimeUnit.MILLISECONDS);
     maybeComplete(id);
   }
 
-  private void askForSession(PendingConnect p, List<String> peers) {
-    for (String peer : peers) {
-      p.asked.add(peer);
-      if (cluster.send(peer, p.ask)) {
-        p.waitingFor.add(peer);
-      }
-    }
-  }
-
   private void maybeComplete(long id) {
     PendingConnect p = pendingConnects.get(id);
-    if (p != null && p.waitingFor.isEmpty() && p.directed && p.remote == null) {
-      // The registry was out of date (the session moved or ended meanwhile, the news on its way):
-      // ask everyone, as without a registry, before a fresh session could stand beside a live one.
-      p.directed = false;
-      List<String> others = new ArrayList<>(cluster.upPeers());
-      others.removeAll(p.asked);
-      askForSession(p, others);
-    }
     if (p != null && p.waitingFor.isEmpty()) {
       completeConnect(id);
     }
@@ -785,7 +766,7 @@ public final class Broker {
 
   private void onRegistry(String from, ObjectNode msg) {
     for (JsonNode id : msg.withArray("clients")) {
-      registry.merge(id.asText(), Set.of(from), Broker::union);
+      registry.compute(id.asText(), (k, nodes) -> registered(nodes, from));
     }
     for (JsonNode id : msg.path("gone")) {
       unregister(id.asText(), from);
@@ -796,23 +777,25 @@ public final class Broker {
     registry.computeIfPresent(clientId, (k, nodes) -> without(nodes, node));
   }
 
-  private static Set<String> union(Set<String> a, Set<String> b) {
-    if (a.containsAll(b)) {
-      return a;
+  /** {@code nodes} with {@code node} the most recent: last (a node that says it again has a new channel). */
+  private static Set<String> registered(Set<String> nodes, String node) {
+    if (nodes == null || nodes.isEmpty()) {
+      return Set.of(node);
     }
-    Set<String> both = new HashSet<>(a);
-    both.addAll(b);
-    return Set.copyOf(both);
+    Set<String> ordered = new java.util.LinkedHashSet<>(nodes);
+    ordered.remove(node);
+    ordered.add(node);
+    return java.util.Collections.unmodifiableSet(ordered);
   }
 
-  /** {@code nodes} less {@code node}; null when none is left (the entry goes). */
+  /** {@code nodes} less {@code node}, in their order; null when none is left (the entry goes). */
   private static Set<String> without(Set<String> nodes, String node) {
     if (!nodes.contains(node)) {
       return nodes;
     }
-    Set<String> rest = new HashSet<>(nodes);
+    Set<String> rest = new java.util.LinkedHashSet<>(nodes);
     rest.remove(node);
-    return rest.isEmpty() ? null : Set.copyOf(rest);
+    return rest.isEmpty() ? null : java.util.Collections.unmodifiableSet(rest);
   }
 
   /** A peer that went away holds no session any more (a node's sessions live in its memory). */
@@ -1039,15 +1022,8 @@ public final class Broker {
       }
       return;
     }
-    if (session != null) {
-      SessionSnapshot snap = JSON.treeToValue(session, SessionSnapshot.class);
-      if (p.remote == null) {
-        p.remote = snap;
-      } else {
-        p.remote = new SessionSnapshot(snap.clientId(), snap.expirySeconds(),
-            union(p.remote.subscriptions(), snap.subscriptions()), concat(p.remote.pending(), snap.pending()),
-            p.remote.redeliveries(), concatIds(p.remote.recentIds(), snap.recentIds()));
-      }
+    if (session != null) { // only the one node asked to give its session up sends one; the others discard
+      p.remote = JSON.treeToValue(session, SessionSnapshot.class);
     }
     p.waitingFor.remove(from);
     maybeComplete(id);
@@ -1118,24 +1094,6 @@ public final class Broker {
     }
     dropped(DropReason.NO_SESSION, m.topic());
     log.warn("event=forwarded_dropped node={} client={} reason=no_session hops={}", name(), clientId, hops);
-  }
-
-  private static Map<String, Integer> union(Map<String, Integer> a, Map<String, Integer> b) {
-    Map<String, Integer> m = new HashMap<>(a);
-    b.forEach((k, v) -> m.merge(k, v, Math::max));
-    return m;
-  }
-
-  private static List<String> concatIds(List<String> a, List<String> b) {
-    List<String> l = new ArrayList<>(a);
-    l.addAll(b);
-    return l;
-  }
-
-  private static List<Message> concat(List<Message> a, List<Message> b) {
-    List<Message> l = new ArrayList<>(a);
-    l.addAll(b);
-    return l;
   }
 
   private void broadcast(ObjectNode msg) {

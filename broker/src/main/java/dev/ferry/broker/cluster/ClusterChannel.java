@@ -390,7 +390,7 @@ public final class ClusterChannel implements Cluster {
         }
       }
       case "status" -> status.put(from, msg);
-      case "publish", "takeover", "takeover_reply", "handover", "session_deliver", "route_barrier",
+      case "publish", "takeover", "takeover_reply", "registry", "handover", "session_deliver", "route_barrier",
           "route_barrier_ack", "fence_request", "fence_done" -> broker.onClusterMessage(from, msg);
       default -> otherMessages.accept(from, msg);
     }
