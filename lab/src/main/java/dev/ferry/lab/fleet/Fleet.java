@@ -44,6 +44,7 @@ public final class Fleet implements FleetRun {
   private final FleetTimeline timeline = new FleetTimeline(meter);
   private final List<FleetClient> subscribers;
   private final List<Publisher> publishers;
+  private final FirstConnects firstConnects;
   private FleetReport report;
   private boolean closed;
 
@@ -73,6 +74,7 @@ public final class Fleet implements FleetRun {
           config.publishRatePerSecond() / publisherCount, share(config.maxMessages(), p, publisherCount), meter));
     }
     this.publishers = List.copyOf(pubs);
+    this.firstConnects = new FirstConnects(subscribers, config.connectRatePerSecond(), meter.subscribed::get);
     sweepTimeouts();
     // A measuring probe, off unless -Dferry.looplag.dir is set (docs/lab.md, the large lab).
     int i = 0;
@@ -120,11 +122,9 @@ public final class Fleet implements FleetRun {
     for (Publisher p : publishers) {
       p.client().start(0);
     }
-    // Paced first connects: a burst of thousands of SYNs overflows accept queues.
-    double perClientMillis = 1000.0 / config.connectRatePerSecond();
-    for (int i = 0; i < subscribers.size(); i++) {
-      subscribers.get(i).start((long) (i * perClientMillis));
-    }
+    // Paced first connects: a burst of thousands of SYNs overflows accept queues, and more CONNECTs
+    // than the brokers answer in time pile up into timeouts and retries.
+    firstConnects.start(group.next());
     log.info("event=fleet_started clients={} publishers={} protocol={} rate={}", config.clients(),
         config.publishers(), config.protocol(), config.publishRatePerSecond());
   }
@@ -197,6 +197,7 @@ public final class Fleet implements FleetRun {
     if (report != null) {
       return report;
     }
+    firstConnects.stop();
     stopPublishing();
     await(this::quiet, quietPeriod);
     timeline.flush(); // the last, partial second
