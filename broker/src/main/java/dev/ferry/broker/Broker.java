@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Connect across the cluster, as EMQX's {@code emqx_cm}: a CONNECT asks the peers the channel
  * registry names ({@link #registry}: every node says which sessions arrive and leave it) and no
- * other: the most recent to give the session up ({@code takeover}), any older one to discard its
- * copy. A peer that holds it disconnects its connection (0x8E), sends the session back (or drops
+ * other: the most recent one the question reaches to give the session up ({@code takeover}), any
+ * older one to discard its copy (a copy on this node is merged with the one fetched). A peer that holds it disconnects its connection (0x8E), sends the session back (or drops
  * it) and forgets it; a client no peer is known to hold gets a fresh session at once, even when
  * the registry is behind (EMQX's flaw, kept). The CONNACK waits for every answer, at most the EMQX version's takeover timeout; a peer that
  * has not answered by then fails the connect as EMQX's takeover call fails it: the connection is
@@ -259,6 +259,7 @@ public final class Broker {
     if (local != null && local.connected()) {
       kick(local, Reasons.SESSION_TAKEN_OVER, null);
     }
+    // (A copy held here is merged with the one fetched, if any: it is this node's own.)
     List<String> up = cluster.upPeers();
     List<String> holders = registry.getOrDefault(req.clientId(), Set.of()).stream().filter(up::contains).toList();
     if (holders.isEmpty()) {
@@ -269,13 +270,14 @@ public final class Broker {
     PendingConnect pending = new PendingConnect(link, req);
     pendingConnects.put(id, pending);
     // EMQX's pick_channel: the most recent channel is taken over (or discarded, on a clean start),
-    // every older one discarded.
-    String latest = holders.get(holders.size() - 1);
-    for (String peer : holders) {
-      ObjectNode ask = message("takeover").put("id", id).put("client_id", req.clientId())
-          .put("discard", req.cleanStart() || !peer.equals(latest));
-      if (cluster.send(peer, ask)) {
-        pending.waitingFor.add(peer);
+    // every older one discarded. The most recent is the latest one the question reaches: a peer
+    // whose link went down meanwhile cannot give its copy up, and the next older one must.
+    boolean taking = !req.cleanStart();
+    for (int i = holders.size() - 1; i >= 0; i--) {
+      ObjectNode ask = message("takeover").put("id", id).put("client_id", req.clientId()).put("discard", !taking);
+      if (cluster.send(holders.get(i), ask)) {
+        pending.waitingFor.add(holders.get(i));
+        taking = false;
       }
     }
     executor.schedule(() -> completeConnect(id), takeoverTimeoutMillis, TimeUnit.MILLISECONDS);
@@ -720,7 +722,7 @@ public final class Broker {
     index.filters().forEach(arr::add);
     cluster.send(node, routes);
     if (!sessions.isEmpty()) { // a node that joins learns where this node's clients are
-      cluster.send(node, registration(sessions.keySet()));
+      cluster.send(node, registration(sessions.keySet()).put("full", true));
     }
   }
 
@@ -765,8 +767,11 @@ public final class Broker {
   }
 
   private void onRegistry(String from, ObjectNode msg) {
+    // A peer's whole set (its link came up) says what it holds, not what arrived just now: a copy
+    // not known yet counts as the oldest, and a known one keeps its place.
+    boolean full = msg.path("full").asBoolean();
     for (JsonNode id : msg.withArray("clients")) {
-      registry.compute(id.asText(), (k, nodes) -> registered(nodes, from));
+      registry.compute(id.asText(), (k, nodes) -> full ? registeredAsOldest(nodes, from) : registered(nodes, from));
     }
     for (JsonNode id : msg.path("gone")) {
       unregister(id.asText(), from);
@@ -785,6 +790,20 @@ public final class Broker {
     Set<String> ordered = new java.util.LinkedHashSet<>(nodes);
     ordered.remove(node);
     ordered.add(node);
+    return java.util.Collections.unmodifiableSet(ordered);
+  }
+
+  /** {@code nodes} with {@code node} first unless it is there already. */
+  private static Set<String> registeredAsOldest(Set<String> nodes, String node) {
+    if (nodes == null || nodes.isEmpty()) {
+      return Set.of(node);
+    }
+    if (nodes.contains(node)) {
+      return nodes;
+    }
+    Set<String> ordered = new java.util.LinkedHashSet<>();
+    ordered.add(node);
+    ordered.addAll(nodes);
     return java.util.Collections.unmodifiableSet(ordered);
   }
 

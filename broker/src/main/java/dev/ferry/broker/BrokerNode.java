@@ -130,6 +130,11 @@ public final class BrokerNode implements AutoCloseable {
   }
 
   /** Connections, sessions and message counts; safe from any thread. */
+  /** For tests: the peers this node's channel registry names for {@code clientId}, read on its broker thread. */
+  java.util.Set<String> registeredAt(String clientId) throws Exception {
+    return broker.executor().submit(() -> broker.registeredAt(clientId)).get(5, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
   public BrokerStats stats() {
     return broker.metrics().stats();
   }

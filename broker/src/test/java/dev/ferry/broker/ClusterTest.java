@@ -36,6 +36,7 @@ class ClusterTest {
           pub.publish("x/q", "q" + i, 1);
         }
         await().until(() -> a.stats().messagesOut() >= 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.registeredAt("x-sub").contains(a.name()));
         try (TestClient back = new TestClient(5, "x-sub")) {
           assertThat(back.connect(b.mqttAddress(), false, 300)).isZero();
           assertThat(back.sessionPresent()).isTrue();
@@ -61,6 +62,9 @@ class ClusterTest {
     try (var c = new dev.ferry.broker.support.Cluster3(22, 2)) {
       TestClient first = new TestClient(5, "y-client");
       first.connect(c.get(0).mqttAddress(), false, 300);
+      // The registry reaches node 1 over the cluster link (as EMQX's spreads, not at once): a
+      // connect before it gets a fresh session there, as in EMQX.
+      await().atMost(Duration.ofSeconds(5)).until(() -> c.get(1).registeredAt("y-client").contains(c.get(0).name()));
       try (TestClient second = new TestClient(5, "y-client")) {
         assertThat(second.connect(c.get(1).mqttAddress(), false, 300)).isZero();
         assertThat(second.sessionPresent()).isTrue();

@@ -177,6 +177,27 @@ class MoveRaceTest {
   }
 
   @Test
+  void aPeerWhoseLinkComesBackDoesNotPassForTheMostRecentHolder() throws Exception {
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Node c = net.node("c");
+    ObjectNode arrived = Broker.message("registry");
+    arrived.putArray("clients").add("sub");
+    c.receive(a.name, arrived); // an older copy on a, then a newer one on b
+    c.receive(b.name, arrived);
+    assertThat(c.call(() -> c.broker.registeredAt("sub"))).containsExactly(a.name, b.name);
+
+    c.call(() -> {
+      c.broker.onPeerDown(a.name); // the link to a flaps ...
+      return null;
+    });
+    ObjectNode whole = Broker.message("registry").put("full", true);
+    whole.putArray("clients").add("sub");
+    c.receive(a.name, whole); // ... and a sends its whole set again: its copy is still the older one
+    assertThat(c.call(() -> c.broker.registeredAt("sub"))).containsExactly(a.name, b.name);
+  }
+
+  @Test
   void aRegistryOutOfDateGivesAFreshSessionAsEmqxsDoes() throws Exception {
     Node a = net.node("a");
     Node b = net.node("b");

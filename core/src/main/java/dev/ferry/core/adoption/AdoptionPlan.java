@@ -75,6 +75,8 @@ public final class AdoptionPlan {
   public static final String ADOPTED = "adopted";
   static final Duration POLL = Duration.ofSeconds(1);
   static final Duration POD_POLL = Duration.ofSeconds(5);
+  /** How long the Service's endpoints may keep listing a pod the adoption moves away from before the wait is stalled. */
+  static final Duration ENDPOINTS_STALL = Duration.ofSeconds(60);
 
   private AdoptionPlan() {}
 
@@ -186,7 +188,7 @@ public final class AdoptionPlan {
     if (o.now().isBefore(until)) {
       return step(new Release(new Wait(until)), s, Reason.Settling, "switched; settling until " + until);
     }
-    Optional<AdoptionStep> listed = awaitEndpoints(o, o.adopted().stream().map(AdoptedPod::view),
+    Optional<AdoptionStep> listed = awaitEndpoints(o, o.adopted().stream().map(AdoptedPod::view), until,
         "before the first adopted pod is drained");
     if (listed.isPresent()) {
       return listed.get();
@@ -340,24 +342,30 @@ public final class AdoptionPlan {
       return Optional.of(step(new Release(new Wait(until)), o.state(), Reason.Settling,
           "the adopted pods serve again; waiting until " + until + " before Ferry's pods are drained back to them"));
     }
-    return awaitEndpoints(o, ferry.stream(), "before Ferry's pods are drained back to the adopted ones");
+    return awaitEndpoints(o, ferry.stream(), until, "before Ferry's pods are drained back to the adopted ones");
   }
 
   /**
    * A wait while the Service's EndpointSlices still list one of {@code leaving} as serving: the
    * proxies follow the slices, and a client drained now could be sent to such a pod and moved
    * again (seen on the real control plane: a client moved three times in a rollback, sent to a
-   * pod of Ferry's whose gate had closed but whose Ready had not yet followed).
+   * pod of Ferry's whose gate had closed but whose Ready had not yet followed). Past
+   * {@link #ENDPOINTS_STALL} from {@code since} the wait is reported stalled (a warning event): a
+   * slice that never drops a pod needs a person, not an endless quiet wait.
    */
-  private static Optional<AdoptionStep> awaitEndpoints(AdoptionObservation o, Stream<PodView> leaving, String when) {
+  private static Optional<AdoptionStep> awaitEndpoints(AdoptionObservation o, Stream<PodView> leaving, Instant since,
+      String when) {
     List<String> listed = leaving.filter(PodView::live).map(PodView::name)
         .filter(o.service().inEndpoints()::contains).sorted().toList();
     if (listed.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(step(new Release(new Wait(o.now().plus(POLL))), o.state(), Reason.Settling,
+    boolean stalled = o.now().isAfter(since.plus(ENDPOINTS_STALL));
+    return Optional.of(new AdoptionStep(new Release(new Wait(o.now().plus(POLL))), o.state(), Reason.Settling,
         "the Service's endpoints still list " + String.join(", ", listed) + "; waiting for them to drop "
-            + (listed.size() == 1 ? "it " : "them ") + when));
+            + (listed.size() == 1 ? "it " : "them ") + when
+            + (stalled ? " (for more than " + ENDPOINTS_STALL.toSeconds() + " s: is the EndpointSlice controller running?)" : ""),
+        stalled, null, null));
   }
 
   /** The workload back at its recorded replicas, all of them able to take clients, before anything else. */

@@ -238,9 +238,15 @@ class AdoptionPlanTest {
       assertThat(s.action()).isEqualTo(new Release(new Wait(T0.plusSeconds(11))));
       assertThat(s.message()).contains("still list emqx-1");
 
-      w.endpoints = java.util.Set.of("mqtt-r1-0", "mqtt-r1-1", "mqtt-r1-2");
-      assertThat(w.next().action()).isEqualTo(new Release(new StartDrain("emqx-2", List.of("mqtt-r1-0", "mqtt-r1-1",
-          "mqtt-r1-2"))));
+      assertThat(s.stalled()).isFalse();
+      w.now = T0.plusSeconds(71); // a minute after the settle delay: still listed, said loudly
+      assertThat(w.next().stalled()).isTrue();
+
+      w.endpoints = java.util.Set.of("emqx-1-terminating", "mqtt-r1-0", "mqtt-r1-1", "mqtt-r1-2");
+      w.adopted.put("emqx-1-terminating", new AdoptedPod(new PodView("emqx-1-terminating", "", true, null, null, T0,
+          true, false), 1));
+      w.adopted.remove("emqx-1");
+      assertThat(w.next().message()).as("a pod that is going is not waited for here").doesNotContain("still list");
     }
 
     @Test

@@ -10,6 +10,28 @@ public interface FleetRun extends AutoCloseable {
 
   int subscribedClients();
 
+  /**
+   * Waits until every client holds its subscription for as long as clients keep subscribing: false
+   * once {@code stall} passed with none more. The first connects are paced by how fast the brokers
+   * answer, so no fixed limit fits every machine (a minute plus a second per thousand clients ran
+   * out on a slower one while clients still came in). {@code progress} gets the count every 10 s.
+   */
+  default boolean awaitSubscribedWhileProgressing(Duration stall, java.util.function.IntConsumer progress) {
+    int last = -1;
+    long lastGain = System.nanoTime();
+    while (!awaitSubscribed(Duration.ofSeconds(10))) {
+      int now = subscribedClients();
+      if (now > last) {
+        last = now;
+        lastGain = System.nanoTime();
+      } else if (System.nanoTime() - lastGain > stall.toNanos()) {
+        return false;
+      }
+      progress.accept(now);
+    }
+    return true;
+  }
+
   void startPublishing();
 
   /** Clients connected now. */

@@ -339,36 +339,22 @@ public final class ScenarioRunner {
     return o;
   }
 
+  /** How long the fleet's first connects may go without one more client subscribed. */
+  static final Duration CONNECT_STALL = Duration.ofSeconds(60);
+
+  /** Until every client holds its subscription, with a line of progress every 10 s; fails after a minute with none more. */
+  static void awaitSubscribed(FleetRun fleet, int clients, Consumer<String> progress) {
+    if (!fleet.awaitSubscribedWhileProgressing(CONNECT_STALL,
+        n -> progress.accept(String.format("  fleet: %,d of %,d clients connected and subscribed", n, clients)))) {
+      throw new IllegalStateException("the fleet did not connect: " + fleet.subscribedClients() + "/" + clients
+          + " subscribed, none more in " + CONNECT_STALL.toSeconds() + " s");
+    }
+  }
+
   /**
    * The tick's line: the release's phase (the operator's, or the lab's last step), clients connected,
    * the time left, connections per node; {@code before}: the pods that served when it started.
    */
-  /** How long the fleet's first connects may go without one more client subscribed. */
-  static final Duration CONNECT_STALL = Duration.ofSeconds(60);
-
-  /**
-   * Until every client holds its subscription, with a line of progress every 10 s. It fails only
-   * once {@link #CONNECT_STALL} passed without one more client subscribed, however long the whole
-   * takes: the fleet paces its first connects by how fast the brokers answer (a fixed limit of a
-   * minute plus a second per thousand clients ran out on a slower machine while clients still
-   * came in).
-   */
-  static void awaitSubscribed(FleetRun fleet, int clients, Consumer<String> progress) {
-    int last = -1;
-    long lastGain = System.nanoTime();
-    while (!fleet.awaitSubscribed(Duration.ofSeconds(10))) {
-      int now = fleet.subscribedClients();
-      if (now > last) {
-        last = now;
-        lastGain = System.nanoTime();
-      } else if (System.nanoTime() - lastGain > CONNECT_STALL.toNanos()) {
-        throw new IllegalStateException("the fleet did not connect: " + now + "/" + clients + " subscribed, none more in "
-            + CONNECT_STALL.toSeconds() + " s");
-      }
-      progress.accept(String.format("  fleet: %,d of %,d clients connected and subscribed", now, clients));
-    }
-  }
-
   private static String progressLine(Scenario scenario, LabSettings s, EmbeddedCluster c, FleetRun fleet, long t0,
       Set<String> before, ReleaseSteps steps) {
     long elapsed = (System.currentTimeMillis() - t0) / 1000;
