@@ -303,6 +303,11 @@ public final class Broker {
       log.warn("event=takeover_timed_out node={} client={} waiting_for={}", name(), p.request.clientId(), p.waitingFor);
       metrics.takeoverTimedOut();
       p.link.abort();
+    } else if (!p.request.cleanStart() && p.remote == null && !sessions.containsKey(p.request.clientId())) {
+      // The registry named a node that no longer had the session (it moved or ended, the news on
+      // its way): a fresh session, as EMQX's pick_channel gives one; a copy elsewhere keeps what it queued.
+      log.warn("event=takeover_found_nothing node={} client={}", name(), p.request.clientId());
+      metrics.takeoverFoundNothing();
     }
     finishConnect(p.link, p.request, p.remote, p.forwarded);
   }

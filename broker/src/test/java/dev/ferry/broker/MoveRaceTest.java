@@ -125,6 +125,7 @@ class MoveRaceTest {
     assertThat(back.accepted).isTrue();
     assertThat(back.sessionPresent).isTrue();
     assertThat(back.payloads()).containsExactly("1");
+    assertThat(b.broker.metrics().takeoversFoundNothing()).isZero();
   }
 
   @Test
@@ -219,6 +220,7 @@ class MoveRaceTest {
     assertThat(back.accepted).as("no other node is asked: EMQX's pick_channel found a channel gone").isTrue();
     assertThat(back.sessionPresent).isFalse();
     assertThat(c.call(() -> c.broker.sessionCount())).as("c's copy stands beside b's").isOne();
+    assertThat(b.broker.metrics().takeoversFoundNothing()).as("counted and logged").isOne();
   }
 
   @Test

@@ -49,6 +49,7 @@ public final class BrokerMetrics {
   private final AtomicLong connectionsEvicted = new AtomicLong();
   private final AtomicLong sessionsHandedOver = new AtomicLong();
   private final AtomicLong takeoversTimedOut = new AtomicLong();
+  private final AtomicLong takeoversFoundNothing = new AtomicLong();
   private final AtomicLong connectionsOverLimit = new AtomicLong();
 
   public BrokerMetrics(String node) {
@@ -71,6 +72,8 @@ public final class BrokerMetrics {
     counter("ferry_broker_sessions_handed_over", sessionsHandedOver, "sessions moved to another node");
     counter("ferry_broker_takeovers_timed_out", takeoversTimedOut,
         "CONNECTs failed because a peer did not answer the session takeover in time");
+    counter("ferry_broker_takeovers_found_nothing", takeoversFoundNothing,
+        "CONNECTs given a fresh session because the nodes the channel registry named had none (the registry behind)");
     counter("ferry_broker_connections_over_limit", connectionsOverLimit,
         "connections closed at accept because the listener held max-connections");
   }
@@ -119,6 +122,14 @@ public final class BrokerMetrics {
 
   public long takeoversTimedOut() {
     return takeoversTimedOut.get();
+  }
+
+  public void takeoverFoundNothing() {
+    takeoversFoundNothing.incrementAndGet();
+  }
+
+  public long takeoversFoundNothing() {
+    return takeoversFoundNothing.get();
   }
 
   /** Counts one connection closed at accept; returns the count so far. */
