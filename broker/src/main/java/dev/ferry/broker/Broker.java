@@ -41,13 +41,14 @@ import org.slf4j.LoggerFactory;
  * <p>Connect across the cluster, as EMQX's {@code emqx_cm}: a CONNECT asks the peers the channel
  * registry names ({@link #registry}: every node says which sessions arrive and leave it) and no
  * other: the most recent one the question reaches to give the session up ({@code takeover}), any
- * older one to discard its copy (a copy on this node is merged with the one fetched). A peer that holds it disconnects its connection (0x8E), sends the session back (or drops
- * it) and forgets it; a client no peer is known to hold gets a fresh session at once, even when
- * the registry is behind (EMQX's flaw, kept). The CONNACK waits for every answer, at most the EMQX version's takeover timeout; a peer that
- * has not answered by then fails the connect as EMQX's takeover call fails it: the connection is
- * closed without a CONNACK (the client tries again), and a session already fetched, or one that
- * arrives later, is kept on this node for the client's next connect. A clean start goes on with a
- * fresh session.
+ * older one to discard its copy (a copy on this node is merged with the one fetched). A peer that
+ * holds it disconnects its connection (0x8E), sends the session back (or drops it) and forgets it;
+ * a client no peer is known to hold gets a fresh session at once, even when the registry is behind
+ * (EMQX's flaw, kept). The CONNACK waits for every answer, at most the EMQX version's takeover
+ * timeout; a peer that has not answered by then fails the connect as EMQX's takeover call fails
+ * it: the connection is closed without a CONNACK (the client tries again), and a session already
+ * fetched, or one that arrives later, is kept on this node for the client's next connect. A clean
+ * start goes on with a fresh session.
  *
  * <p>A session that leaves a node (taken over by a peer, or handed over during an evacuation or a
  * rebalance) leaves a forwarding entry behind for {@link #FORWARD_AFTER_MOVE_MILLIS}: its

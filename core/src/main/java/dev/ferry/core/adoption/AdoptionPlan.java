@@ -75,7 +75,7 @@ public final class AdoptionPlan {
   public static final String ADOPTED = "adopted";
   static final Duration POLL = Duration.ofSeconds(1);
   static final Duration POD_POLL = Duration.ofSeconds(5);
-  /** How long the Service's endpoints may keep listing a pod the adoption moves away from before the wait is stalled. */
+  /** How long the endpoints may list a pod the adoption moves clients away from before the wait is stalled. */
   static final Duration ENDPOINTS_STALL = Duration.ofSeconds(60);
 
   private AdoptionPlan() {}
@@ -364,7 +364,8 @@ public final class AdoptionPlan {
     return Optional.of(new AdoptionStep(new Release(new Wait(o.now().plus(POLL))), o.state(), Reason.Settling,
         "the Service's endpoints still list " + String.join(", ", listed) + "; waiting for them to drop "
             + (listed.size() == 1 ? "it " : "them ") + when
-            + (stalled ? " (for more than " + ENDPOINTS_STALL.toSeconds() + " s: is the EndpointSlice controller running?)" : ""),
+            + (stalled ? " (for more than " + ENDPOINTS_STALL.toSeconds()
+                + " s: is the EndpointSlice controller running?)" : ""),
         stalled, null, null));
   }
 

@@ -68,7 +68,7 @@ final class FirstConnects {
     }
   }
 
-  /** The bucket after {@code elapsedNanos} at the rate, never above {@link #BURST_MILLIS} of connects (at least one). */
+  /** The bucket after {@code elapsedNanos} at the rate, at most {@link #BURST_MILLIS} of connects (at least one). */
   static double refill(double tokens, long elapsedNanos, int ratePerSecond) {
     double burst = Math.max(1.0, ratePerSecond * BURST_MILLIS / 1000.0);
     return Math.min(burst, tokens + elapsedNanos * (double) ratePerSecond / 1_000_000_000L);
