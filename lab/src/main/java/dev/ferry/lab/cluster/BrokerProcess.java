@@ -88,11 +88,19 @@ final class BrokerProcess implements PodBroker {
       for (String line; (line = fromChild.readLine()) != null; ) {
         String[] w = line.split(" ");
         if (w.length == 3 && w[0].equals("stats")) {
-          connections = Integer.parseInt(w[1]);
-          sessions = Integer.parseInt(w[2]);
+          try {
+            int c = Integer.parseInt(w[1]);
+            int s = Integer.parseInt(w[2]);
+            connections = c;
+            sessions = s;
+          } catch (NumberFormatException e) {
+            // Skipped: the next line counts. Ending the loop here would leave the count at 0 for
+            // the rest of the run, and the report's per-node figures with it.
+            log.debug("event=broker_process_stats_unreadable node={} line={}", config.name(), line);
+          }
         }
       }
-    } catch (IOException | NumberFormatException e) {
+    } catch (IOException e) {
       log.debug("event=broker_process_stream_closed node={} error={}", config.name(), e.toString());
     }
     connections = 0;
