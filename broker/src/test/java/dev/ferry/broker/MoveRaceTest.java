@@ -119,7 +119,7 @@ class MoveRaceTest {
     assertThat(b.call(() -> b.broker.registeredAt("sub"))).containsExactly(a.name);
 
     Link back = b.connectPending("sub", false);
-    assertThat(net.link(b.name, c.name)).as("c is not asked").noneMatch(m -> m.path("type").asText().equals("takeover"));
+    assertThat(net.link(b.name, c.name)).as("c is not asked").noneMatch(MoveRaceTest::isTakeover);
     net.deliverAll();
 
     assertThat(back.accepted).isTrue();
@@ -136,8 +136,8 @@ class MoveRaceTest {
     net.deliverAll();
     Link fresh = a.connectPending("new", false);
     assertThat(fresh.accepted).as("CONNACK at once, as EMQX's for a client its registry does not name").isTrue();
-    assertThat(net.link(a.name, b.name)).noneMatch(m -> m.path("type").asText().equals("takeover"));
-    assertThat(net.link(a.name, c.name)).noneMatch(m -> m.path("type").asText().equals("takeover"));
+    assertThat(net.link(a.name, b.name)).noneMatch(MoveRaceTest::isTakeover);
+    assertThat(net.link(a.name, c.name)).noneMatch(MoveRaceTest::isTakeover);
   }
 
   @Test
@@ -154,7 +154,7 @@ class MoveRaceTest {
     net.deliver(b, a); // a hands the session to b: the answer is on its way
     Link onC = c.connectPending("sub", false);
     assertThat(net.link(c.name, b.name)).as("c asks only a, the node its registry names")
-        .noneMatch(m -> m.path("type").asText().equals("takeover"));
+        .noneMatch(MoveRaceTest::isTakeover);
     net.deliver(c, a); // a has no session any more ...
     net.deliver(a, c);
     assertThat(onC.accepted).as("... so c opens a fresh one, as EMQX does").isTrue();
@@ -168,7 +168,7 @@ class MoveRaceTest {
 
     c.closed(onC); // the client leaves c and comes back on a: b's copy taken over, c's discarded
     Link back = a.connectPending("sub", false);
-    assertThat(net.link(a.name, c.name)).filteredOn(m -> m.path("type").asText().equals("takeover"))
+    assertThat(net.link(a.name, c.name)).filteredOn(MoveRaceTest::isTakeover)
         .singleElement().satisfies(m -> assertThat(m.path("discard").asBoolean()).isTrue());
     net.deliverAll();
     assertThat(back.accepted).isTrue();
@@ -214,7 +214,7 @@ class MoveRaceTest {
     c.call(() -> null); // ... and c's announcement waits on the link to b, not read yet
 
     Link back = b.connectPending("sub", false); // b asks a only: the registry says a
-    assertThat(net.link(b.name, c.name)).noneMatch(m -> m.path("type").asText().equals("takeover"));
+    assertThat(net.link(b.name, c.name)).noneMatch(MoveRaceTest::isTakeover);
     net.deliver(b, a); // a has no session any more
     net.deliver(a, b);
     assertThat(back.accepted).as("no other node is asked: EMQX's pick_channel found a channel gone").isTrue();
@@ -450,6 +450,10 @@ class MoveRaceTest {
     assertThat(b.dropped()).as("no subscriber is not a loss").isZero();
     assertThat(b.broker.metrics().scrape())
         .contains("ferry_broker_messages_dropped_total{node=\"emqx@b\",reason=\"no_subscribers\"} 1.0");
+  }
+
+  private static boolean isTakeover(ObjectNode m) {
+    return m.path("type").asText().equals("takeover");
   }
 
   private static ObjectNode publishMessage(String topic, String payload, String id) {

@@ -61,7 +61,7 @@ final class FirstConnects {
     int n = due(tokens, started, subscribed.getAsInt(), clients.size(), window);
     tokens -= n;
     for (int i = 0; i < n; i++) {
-      clients.get(started++).start(0);
+      clients.get(started++).start();
     }
     if (started == clients.size()) {
       stop();

@@ -120,7 +120,7 @@ public final class Fleet implements FleetRun {
   private void begin() {
     timeline.start();
     for (Publisher p : publishers) {
-      p.client().start(0);
+      p.client().start();
     }
     // Paced first connects: a burst of thousands of SYNs overflows accept queues, and more CONNECTs
     // than the brokers answer in time pile up into timeouts and retries.

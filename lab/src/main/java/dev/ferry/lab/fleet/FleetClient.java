@@ -127,11 +127,11 @@ final class FleetClient {
     return inflightCount;
   }
 
-  /** Makes the first connection attempt after {@code delayMillis}. */
-  void start(long delayMillis) {
+  /** Makes the first connection attempt, on the client's loop (the fleet paces when each starts). */
+  void start() {
     loop.execute(() -> {
       if (!stopping && !attempted && nextAttempt == null) {
-        nextAttempt = loop.schedule(this::connect, delayMillis, TimeUnit.MILLISECONDS);
+        connect();
       }
     });
   }

@@ -10,6 +10,9 @@ public interface FleetRun extends AutoCloseable {
 
   int subscribedClients();
 
+  /** How long the first connects may go without one more client subscribed before they count as failed. */
+  Duration FIRST_CONNECTS_STALL = Duration.ofSeconds(60);
+
   /**
    * Waits until every client holds its subscription for as long as clients keep subscribing: false
    * once {@code stall} passed with none more. The first connects are paced by how fast the brokers

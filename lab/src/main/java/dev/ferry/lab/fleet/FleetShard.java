@@ -76,7 +76,7 @@ public final class FleetShard {
     FleetReport report;
     try (Fleet fleet = Fleet.start(config, Destination.fixed(address))) {
       // As long as clients keep subscribing; a minute with none more is a failure.
-      if (!fleet.awaitSubscribedWhileProgressing(Duration.ofSeconds(60), n -> { })) {
+      if (!fleet.awaitSubscribedWhileProgressing(FleetRun.FIRST_CONNECTS_STALL, n -> { })) {
         code = 2;
       }
       fleet.startPublishing();

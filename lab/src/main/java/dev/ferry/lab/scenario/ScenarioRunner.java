@@ -339,15 +339,12 @@ public final class ScenarioRunner {
     return o;
   }
 
-  /** How long the fleet's first connects may go without one more client subscribed. */
-  static final Duration CONNECT_STALL = Duration.ofSeconds(60);
-
   /** Until every client holds its subscription, with a line of progress every 10 s; fails after a minute with none more. */
   static void awaitSubscribed(FleetRun fleet, int clients, Consumer<String> progress) {
-    if (!fleet.awaitSubscribedWhileProgressing(CONNECT_STALL,
+    if (!fleet.awaitSubscribedWhileProgressing(FleetRun.FIRST_CONNECTS_STALL,
         n -> progress.accept(String.format("  fleet: %,d of %,d clients connected and subscribed", n, clients)))) {
       throw new IllegalStateException("the fleet did not connect: " + fleet.subscribedClients() + "/" + clients
-          + " subscribed, none more in " + CONNECT_STALL.toSeconds() + " s");
+          + " subscribed, none more in " + FleetRun.FIRST_CONNECTS_STALL.toSeconds() + " s");
     }
   }
 
