@@ -106,7 +106,8 @@ class BlueGreenReleaseTest {
     assertThat(metrics.body())
         .contains("ferry_phase{kind=\"LosslessDeployment\",name=\"mqtt\",namespace=\"" + h.ns + "\",phase=\"Healthy\"} 1.0")
         .containsPattern("ferry_actions_total\\{action=\"StartDrain\",kind=\"LosslessDeployment\"} [1-9]")
-        .contains("ferry_reconcile_seconds_count");
+        .contains("ferry_reconcile_seconds_count")
+        .containsPattern("ferry_reconcile_step_seconds_count\\{kind=\"LosslessDeployment\",step=\"brokers\"} [1-9]");
     var health = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/healthz")).build(),
         java.net.http.HttpResponse.BodyHandlers.ofString());
     assertThat(health.statusCode()).isEqualTo(200);
@@ -114,6 +115,35 @@ class BlueGreenReleaseTest {
 
   LosslessDeployment done() {
     return h.ld("mqtt");
+  }
+
+  @Test
+  void withDrainParallelTheOldPodsDrainSideBySideFromOneStepAndEveryClientMovesOnce() throws Exception {
+    LosslessDeployment first = deployAndWaitHealthy();
+    String oldRevision = first.getStatus().getCurrentRevision();
+    List<String> oldPods = h.serving().stream().map(p -> p.getMetadata().getName()).sorted().toList();
+    h.edit("mqtt", ld -> {
+      ld.getSpec().getDrain().setParallel(2);
+      return ld;
+    });
+
+    try (Clients clients = Clients.connect(40, h::routeNewConnection)) {
+      changeImage("emqx:5.8.1");
+      await().atMost(Duration.ofSeconds(60)).until(() -> {
+        LosslessDeployment ld = h.ld("mqtt");
+        return ld.getStatus().getPhase() == LosslessDeploymentPhase.HEALTHY
+            && !oldRevision.equals(ld.getStatus().getCurrentRevision());
+      });
+      await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected() == 40);
+      assertThat(clients.disconnectsPerClient()).containsOnly(1);
+      assertThat(clients.useAnotherServerPerClient()).containsOnly(1);
+      assertThat(h.ld("mqtt").getStatus().getDrained()).containsExactlyInAnyOrderElementsOf(oldPods);
+    }
+    // Both drains started by one step, half a second apart, each at half the rate.
+    List<String> started = h.events().stream().filter(e -> "DrainStarted".equals(e.getReason()))
+        .map(Event::getMessage).toList();
+    assertThat(started).hasSize(1);
+    assertThat(started.get(0)).contains(String.join(", ", oldPods) + " side by side, 500 ms apart");
   }
 
   @Test

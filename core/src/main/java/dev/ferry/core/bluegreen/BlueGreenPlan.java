@@ -318,7 +318,42 @@ public final class BlueGreenPlan {
     long running = w.evicting().stream().filter(v -> c.drainOf(v.name()).state() == DrainView.State.RUNNING).count();
     long waiting = ordered.stream().filter(v -> !underWay(v, c)).count();
     int share = (int) Math.min(parallel, running + waiting);
-    return step(PodRemoval.next(next.get(), targets, share, c), s);
+    Move first = PodRemoval.next(next.get(), targets, share, c);
+    return step(alongside(first, ordered, targets, share, parallel - w.evicting().size(), o.spec().drain().stagger(), c), s);
+  }
+
+  /**
+   * A drain's start with {@code places} for drains side by side: the victims after it that can start
+   * now (in victim order, up to the first that cannot) start in the same step, one stagger apart. On
+   * a busy cluster a pass takes seconds (it reads the cluster and asks every broker); one start a
+   * pass left the last drains of seven starting a minute late, each at its seventh of the rate.
+   * Anything but a start is the first move alone.
+   */
+  private static Move alongside(Move first, List<PodView> ordered, List<String> targets, int share, int places,
+      Duration stagger, PodRemoval.Context c) {
+    if (places < 2 || !(first.action() instanceof Action.StartDrain start)) {
+      return first;
+    }
+    List<Action.StartDrain> starts = new ArrayList<>(List.of(start));
+    for (PodView v : ordered) {
+      if (starts.size() >= places) {
+        break;
+      }
+      if (v.name().equals(start.pod()) || underWay(v, c)) {
+        continue;
+      }
+      if (!(PodRemoval.next(v, targets, share, c).action() instanceof Action.StartDrain more)) {
+        break;
+      }
+      starts.add(more);
+    }
+    if (starts.size() == 1) {
+      return first;
+    }
+    List<String> pods = starts.stream().map(Action.StartDrain::pod).toList();
+    return new Move(new Action.StartDrains(starts, stagger), Reason.DrainStarted,
+        "draining " + String.join(", ", pods) + " side by side, " + stagger.toMillis() + " ms apart, to "
+            + String.join(", ", start.migrateTo()), false, start.pod());
   }
 
   /**

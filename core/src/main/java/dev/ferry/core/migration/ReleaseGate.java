@@ -137,6 +137,7 @@ public final class ReleaseGate {
         && e.replicas() > RevisionSets.size(sets, templateRevision);
     boolean takesServingAway = switch (planned.action()) {
       case Action.StartDrain x -> true;
+      case Action.StartDrains x -> true;
       case Action.DeletePod x -> true;
       case Action.SetGates g -> g.gates().containsValue(false);
       default -> false;

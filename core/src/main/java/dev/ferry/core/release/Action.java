@@ -52,6 +52,25 @@ public sealed interface Action {
     }
   }
 
+  /**
+   * Start several drains that run side by side, the i-th (from 0) {@code apart} times i after the
+   * step begins: EMQX evicts once a second from each evacuation's start, so drains started a share
+   * of a second apart send their bursts in turn instead of together. One pass starts every drain that
+   * has a place; a pass a start took as long as the pass itself (reading the cluster and asking every
+   * broker), which left drains waiting seconds for their turn and the release below its rate.
+   */
+  record StartDrains(List<StartDrain> drains, java.time.Duration apart) implements Action {
+    public StartDrains {
+      drains = List.copyOf(drains);
+      if (drains.size() < 2) {
+        throw new IllegalArgumentException("StartDrains starts two drains or more, was " + drains.size());
+      }
+      if (apart.isNegative()) {
+        throw new IllegalArgumentException("the time between starts must not be negative, was " + apart);
+      }
+    }
+  }
+
   /** Stop a drain, so that the pod accepts clients again (idempotent). */
   record StopDrain(String pod) implements Action {}
 

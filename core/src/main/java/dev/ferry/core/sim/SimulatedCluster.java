@@ -206,16 +206,13 @@ public final class SimulatedCluster {
         g.gates().forEach((name, v) -> { if (!v) gate(name, false); });
         record("gates " + g.gates());
       }
-      case StartDrain d -> {
-        Pod p = pods.get(d.pod());
-        if (p != null && !p.draining) {
-          p.draining = true;
-          p.drainStartedAt = now;
-          p.migrateTo = d.migrateTo();
-          p.initialClients = p.clients.size();
-          record("drain " + d.pod() + " (" + p.clients.size() + " clients) to " + d.migrateTo());
+      case Action.StartDrains many -> {
+        // One after the other, as the reconciler starts them: each its share of a second later.
+        for (int i = 0; i < many.drains().size(); i++) {
+          startDrain(many.drains().get(i), now.plus(many.apart().multipliedBy(i)));
         }
       }
+      case StartDrain d -> startDrain(d, now);
       case StopDrain d -> {
         Pod p = pods.get(d.pod());
         if (p != null && p.draining) {
@@ -414,6 +411,17 @@ public final class SimulatedCluster {
 
   public Collection<String> log() {
     return log;
+  }
+
+  private void startDrain(StartDrain d, Instant at) {
+    Pod p = pods.get(d.pod());
+    if (p != null && !p.draining) {
+      p.draining = true;
+      p.drainStartedAt = at;
+      p.migrateTo = d.migrateTo();
+      p.initialClients = p.clients.size();
+      record("drain " + d.pod() + " (" + p.clients.size() + " clients) to " + d.migrateTo());
+    }
   }
 
   private void record(String line) {

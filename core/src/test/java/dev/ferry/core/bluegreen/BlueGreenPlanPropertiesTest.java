@@ -174,10 +174,18 @@ class BlueGreenPlanPropertiesTest {
         assertThat(o.now()).isAfterOrEqualTo(victim.gateChangedAt().plusSeconds(3));
       }
     }
-    if (step.action() instanceof StartDrain d) {
+    List<StartDrain> starts = switch (step.action()) {
+      case StartDrain d -> List.of(d);
+      case dev.ferry.core.release.Action.StartDrains many -> many.drains();
+      default -> List.of();
+    };
+    assertThat(activeDrains + starts.size()).as("drains evicting once these start").isLessThanOrEqualTo(parallel(s));
+    assertThat(starts.stream().map(StartDrain::pod).distinct().count()).as("each started once").isEqualTo(starts.size());
+    for (StartDrain d : starts) {
       assertThat(d.pod()).doesNotStartWith(o.status().updateRevision() + "-");
       PodView victim = o.pods().stream().filter(p -> p.name().equals(d.pod())).findFirst().orElseThrow();
       assertThat(victim.gateFalse()).as("drained pod is out of the Service").isTrue();
+      assertThat(o.drains().getOrDefault(d.pod(), DrainView.NOT_STARTED).active()).as("not draining already").isFalse();
     }
     if (s.drain() == DrainType.EMQX) {
       assertThat(cluster.dropped()).isZero();

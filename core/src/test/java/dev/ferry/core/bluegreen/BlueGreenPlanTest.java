@@ -8,6 +8,7 @@ import dev.ferry.core.release.Action.DeleteRevisionSets;
 import dev.ferry.core.release.Action.EnsureRevisionSet;
 import dev.ferry.core.release.Action.SetGates;
 import dev.ferry.core.release.Action.StartDrain;
+import dev.ferry.core.release.Action.StartDrains;
 import dev.ferry.core.release.Action.StopDrain;
 import dev.ferry.core.release.Action.Wait;
 import dev.ferry.core.release.DrainSettings;
@@ -354,8 +355,14 @@ class BlueGreenPlanTest {
       World w = switched().phase(Phase.Draining, T0);
       w.spec = new BlueGreenSpec(3, true, Duration.ofSeconds(60), Duration.ofSeconds(600),
           new DrainSettings(DrainType.EMQX, Duration.ofSeconds(5), null, Duration.ZERO, 2), 2);
-      assertThat(BlueGreenPlan.next(w.observe()).action())
-          .as("each at half the rates").isEqualTo(new StartDrain("old-1", List.of("new-1", "new-2", "new-3"), 2));
+      Step both = BlueGreenPlan.next(w.observe());
+      assertThat(both.action()).as("both in one step, each at half the rates, half a second apart")
+          .isEqualTo(new StartDrains(List.of(new StartDrain("old-1", List.of("new-1", "new-2", "new-3"), 2),
+              new StartDrain("old-2", List.of("new-1", "new-2", "new-3"), 2)), Duration.ofMillis(500)));
+      assertThat(both.reason()).isEqualTo(Reason.DrainStarted);
+      assertThat(both.message()).contains("old-1, old-2 side by side, 500 ms apart");
+      // Had the second start failed (the pass acts no further), the next pass starts it alone, in its
+      // place in the second.
       w.drain("old-1", DrainView.State.RUNNING, 100);
       Step s = BlueGreenPlan.next(w.at(T0.plusMillis(300)).observe());
       assertThat(s.action()).as("the second starts half a second after the first").isEqualTo(new Wait(T0.plusMillis(500)));
@@ -382,6 +389,23 @@ class BlueGreenPlanTest {
       w.drain("old-2", DrainView.State.FINISHED, 0).marked("old-2").set("old", 1);
       assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(4)).observe()).action())
           .isEqualTo(new StartDrain("old-3", List.of("new-1", "new-2", "new-3"), 1));
+    }
+
+    @Test
+    void thePlacesLeftBesideARunningDrainStartTogetherAfterItsStagger() {
+      World w = switched().phase(Phase.Draining, T0);
+      w.spec = new BlueGreenSpec(3, true, Duration.ofSeconds(60), Duration.ofSeconds(600),
+          new DrainSettings(DrainType.EMQX, Duration.ofSeconds(5), null, Duration.ZERO, 3), 2);
+      w.drain("old-1", DrainView.State.RUNNING, 100);
+      assertThat(BlueGreenPlan.next(w.at(T0.plusMillis(300)).observe()).action())
+          .as("not before a third of a second from old-1's start").isInstanceOf(Wait.class);
+      assertThat(BlueGreenPlan.next(w.at(T0.plusMillis(340)).observe()).action())
+          .isEqualTo(new StartDrains(List.of(new StartDrain("old-2", List.of("new-1", "new-2", "new-3"), 3),
+              new StartDrain("old-3", List.of("new-1", "new-2", "new-3"), 3)), Duration.ofMillis(333)));
+      // With one place left, one start: never more drains than drain.parallel.
+      w.drains.put("old-2", new DrainView(DrainView.State.RUNNING, "evicting_conns", 100, 100, T0.plusMillis(330)));
+      assertThat(BlueGreenPlan.next(w.at(T0.plusMillis(665)).observe()).action())
+          .isEqualTo(new StartDrain("old-3", List.of("new-1", "new-2", "new-3"), 3));
     }
 
     @Test

@@ -41,7 +41,9 @@ final class ReleaseSteps {
       Long first = epochMillis(e.getFirstTimestamp());
       Long at = first != null && first >= t0 ? first : epochMillis(e.getLastTimestamp());
       if (what != null && at != null && at >= t0) {
-        steps.add(new ScenarioReport.Event(second(at, t0), what));
+        for (String one : eachPod(what)) {
+          steps.add(new ScenarioReport.Event(second(at, t0), one));
+        }
       }
     }
   }
@@ -124,11 +126,21 @@ final class ReleaseSteps {
     String m = message.startsWith("[") && message.contains("] ") ? message.substring(message.indexOf("] ") + 2) : message;
     return switch (reason) {
       case "Switching" -> "switch";
-      case "DrainStarted" -> m.startsWith("draining ") ? "drain " + firstWord(m.substring("draining ".length())) : null;
+      case "DrainStarted" -> !m.startsWith("draining ") ? null : m.contains(" side by side")
+          ? "drain " + m.substring("draining ".length(), m.indexOf(" side by side"))
+          : "drain " + firstWord(m.substring("draining ".length()));
       case "DeletingPod" -> m.startsWith("deleting ") && m.endsWith(": drained")
           ? firstWord(m.substring("deleting ".length())).replaceAll(":$", "") + " deleted" : null;
       default -> null;
     };
+  }
+
+  /** Drains started side by side in one step are one Event ({@code drain a, b}): a mark for each pod. */
+  static List<String> eachPod(String what) {
+    if (!what.startsWith("drain ")) {
+      return List.of(what);
+    }
+    return java.util.Arrays.stream(what.substring("drain ".length()).split(", ")).map(p -> "drain " + p).toList();
   }
 
   private static String firstWord(String s) {

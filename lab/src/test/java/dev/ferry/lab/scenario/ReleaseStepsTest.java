@@ -17,6 +17,11 @@ class ReleaseStepsTest {
     assertThat(ReleaseSteps.label("Switching", "[Switching] switching the Service to revision 55d1")).isEqualTo("switch");
     assertThat(ReleaseSteps.label("DrainStarted", "[Draining] draining mqtt-7c9f-a to mqtt-55d1-b, mqtt-55d1-c"))
         .isEqualTo("drain mqtt-7c9f-a");
+    assertThat(ReleaseSteps.label("DrainStarted",
+        "draining mqtt-7c9f-a, mqtt-7c9f-b side by side, 500 ms apart, to mqtt-55d1-b, mqtt-55d1-c"))
+        .isEqualTo("drain mqtt-7c9f-a, mqtt-7c9f-b");
+    assertThat(ReleaseSteps.eachPod("drain mqtt-7c9f-a, mqtt-7c9f-b")).containsExactly("drain mqtt-7c9f-a", "drain mqtt-7c9f-b");
+    assertThat(ReleaseSteps.eachPod("switch")).containsExactly("switch");
     assertThat(ReleaseSteps.label("DeletingPod", "deleting mqtt-7c9f-a: drained")).isEqualTo("mqtt-7c9f-a deleted");
     assertThat(ReleaseSteps.label("WaitingForPods", "waiting for 3 pods")).isNull();
     assertThat(ReleaseSteps.label("DeletingPod", "deleting mqtt-7c9f-a: it holds no client")).isNull();

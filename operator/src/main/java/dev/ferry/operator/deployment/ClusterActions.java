@@ -8,6 +8,7 @@ import dev.ferry.core.release.Action.DeleteRevisionSets;
 import dev.ferry.core.release.Action.EnsureRevisionSet;
 import dev.ferry.core.release.Action.SetGates;
 import dev.ferry.core.release.Action.StartDrain;
+import dev.ferry.core.release.Action.StartDrains;
 import dev.ferry.core.release.Action.StopDrain;
 import dev.ferry.core.release.Action.Wait;
 import dev.ferry.operator.drain.Drainer;
@@ -22,6 +23,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -63,6 +65,7 @@ final class ClusterActions {
       case EnsureRevisionSet e -> ensureRevisionSet(e.revision(), e.replicas());
       case SetGates g -> setGates(g.gates());
       case StartDrain d -> startDrain(d);
+      case StartDrains many -> startDrains(many);
       case StopDrain d -> stopDrain(d);
       case DeletePod d -> deletePod(d);
       case DeleteRevisionSets d -> d.revisions().forEach(r -> set(r).ifPresent(rs ->
@@ -82,6 +85,49 @@ final class ClusterActions {
     // its start, and the plan looks at a running drain just after each tick (PodRemoval.nextLook).
     annotate(d.pod(), FerryNames.DRAIN_STARTED_AT_ANNOTATION, clock.instant().toString());
     drainer.start(p, d.migrateTo().stream().map(this::pod).toList(), d.share());
+  }
+
+  /**
+   * Starts each drain at its offset ({@code apart} times its place) from now, side by side: EMQX
+   * ticks once a second from each start, so the offsets are what interleave their bursts. One after
+   * the other, a start that takes longer than the gap (on a busy cluster: the pod's annotation, the
+   * pod's /nodes and the start call, most of a second) would push every later one, and the phases
+   * would bunch. A start that fails is reported once the others are done (those run, marked; the
+   * next pass sees the one missing and starts it alone).
+   */
+  private void startDrains(StartDrains many) throws DrainException {
+    List<java.util.concurrent.Future<Void>> starts = new ArrayList<>();
+    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < many.drains().size(); i++) {
+        Duration offset = many.apart().multipliedBy(i);
+        StartDrain d = many.drains().get(i);
+        starts.add(pool.submit(() -> {
+          Thread.sleep(offset);
+          startDrain(d);
+          return null;
+        }));
+      }
+    }
+    DrainException failed = null;
+    for (var start : starts) {
+      try {
+        start.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof DrainException de) {
+          failed = failed == null ? de : failed;
+        } else if (e.getCause() instanceof RuntimeException re) {
+          throw re;
+        } else {
+          throw new IllegalStateException("starting a drain: " + e.getCause(), e.getCause());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while starting drains", e);
+      }
+    }
+    if (failed != null) {
+      throw failed;
+    }
   }
 
   /** Stops the drain, then removes the mark: until the stop succeeded the pod may still be draining. */

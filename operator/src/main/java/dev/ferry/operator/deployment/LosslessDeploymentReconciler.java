@@ -11,6 +11,7 @@ import dev.ferry.core.bluegreen.BlueGreenPlan;
 import dev.ferry.core.migration.MigrationPlan.Decision;
 import dev.ferry.core.migration.MigrationPlan.Sessions;
 import dev.ferry.core.migration.ReleaseGate;
+import dev.ferry.core.release.Action;
 import dev.ferry.core.release.Action.Wait;
 import dev.ferry.core.release.DrainView;
 import dev.ferry.core.release.PodView;
@@ -30,6 +31,7 @@ import dev.ferry.operator.kube.EventRecorder;
 import dev.ferry.operator.kube.PodStates;
 import dev.ferry.operator.kube.Revisions;
 import dev.ferry.operator.metrics.OperatorMetrics;
+import dev.ferry.operator.metrics.PassLaps;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
@@ -158,21 +160,27 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
   @Override
   public UpdateControl<LosslessDeployment> reconcile(LosslessDeployment ld, Context<LosslessDeployment> context) {
     long t0 = System.nanoTime();
+    PassLaps laps = new PassLaps();
     boolean failed = false;
     try {
       // The informer's copy may not show this reconciler's last status write yet: decide from the
       // API server's copy, as for pods and ReplicaSets.
       LosslessDeployment fresh = client.resource(ld).get();
-      return fresh == null ? UpdateControl.noUpdate() : pass(fresh);
+      laps.lap("read");
+      return fresh == null ? UpdateControl.noUpdate() : pass(fresh, laps);
     } catch (RuntimeException e) {
       failed = true;
       throw e;
     } finally {
+      laps.lap("record");
       metrics.reconciled(KIND, Duration.ofNanos(System.nanoTime() - t0), failed);
+      metrics.steps(KIND, laps);
+      log.debug("event=reconcile_pass resource={}/{} {}", ld.getMetadata().getNamespace(), ld.getMetadata().getName(),
+          laps.summary());
     }
   }
 
-  private UpdateControl<LosslessDeployment> pass(LosslessDeployment ld) {
+  private UpdateControl<LosslessDeployment> pass(LosslessDeployment ld, PassLaps laps) {
     Instant now = clock.instant();
     String ns = ld.getMetadata().getNamespace();
     String name = ld.getMetadata().getName();
@@ -224,7 +232,9 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
 
     Drainer drainer = drainer(ld);
     List<Pod> live = pods.stream().filter(p -> !PodStates.terminating(p)).toList();
+    laps.lap("read");
     Drainer.Observation seen = drainer.observe(live);
+    laps.lap("brokers");
     drainProgress.values().removeIf(Map::isEmpty); // resources with no drain running remember nothing
     Map<String, DrainView> drains = ld.getSpec().drainOrDefaults().getType() == DrainType.EMQX
         ? withRecordedProgress(ld, seen.drains()) : seen.drains();
@@ -239,7 +249,9 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     ReleaseStatus remembered = StatusRecorder.releaseStatus(ld.getStatus());
 
     forgetObsoleteAbort(ld, revision);
+    laps.lap("read"); // the holders' Rebalances
     Decided decided = decide(ld, revision, remembered, sets, allPods, setViews, views, live, drains, now);
+    laps.lap("decide");
     Step step = decided.step();
     SchemaMigrations.Pass migration = decided.migration();
     Map<String, Job> jobs = decided.jobs();
@@ -250,12 +262,15 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
         runMigration(ld, migration);
       }
       new ClusterActions(client, ld, rendered, revision, pods, sets, drainer, now, clock).apply(step.action());
-      if (!(step.action() instanceof Wait)) {
+      if (step.action() instanceof Action.StartDrains many) {
+        many.drains().forEach(d -> metrics.action(KIND, d.getClass().getSimpleName()));
+      } else if (!(step.action() instanceof Wait)) {
         metrics.action(KIND, step.action().getClass().getSimpleName());
       }
     } catch (Drainer.DrainException | KubernetesClientException | IllegalStateException e) {
       failure = e.getMessage();
     }
+    laps.lap("act");
 
     LosslessDeploymentStatus next;
     if (failure != null) {

@@ -31,6 +31,13 @@ public final class OperatorMetrics {
         .tags("kind", kind, "result", failed ? "error" : "ok").register(registry).record(took);
   }
 
+  /** Each step's share of one pass (read, brokers, decide, act, record). */
+  public void steps(String kind, PassLaps laps) {
+    laps.steps().forEach((step, took) -> Timer.builder("ferry_reconcile_step")
+        .description("time spent in each step of a reconcile: reading the cluster, asking the brokers, deciding, acting, recording")
+        .tags("kind", kind, "step", step).register(registry).record(took));
+  }
+
   public void error(String kind, String reason) {
     Counter.builder("ferry_reconcile_errors").description("reconciles that failed, by reason")
         .tags("kind", kind, "reason", reason).register(registry).increment();

@@ -30,6 +30,9 @@ class DashboardTest {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     OperatorMetrics m = new OperatorMetrics(registry);
     m.reconciled("LosslessDeployment", Duration.ofMillis(5), false);
+    PassLaps laps = new PassLaps();
+    laps.lap("brokers");
+    m.steps("LosslessDeployment", laps);
     m.error("LosslessDeployment", "ActionFailed");
     m.action("LosslessDeployment", "StartDrain");
     m.phase("LosslessDeployment", "ns", "mqtt", "Draining", List.of("Healthy", "Draining"));
