@@ -139,11 +139,11 @@ class BlueGreenReleaseTest {
       assertThat(clients.useAnotherServerPerClient()).containsOnly(1);
       assertThat(h.ld("mqtt").getStatus().getDrained()).containsExactlyInAnyOrderElementsOf(oldPods);
     }
-    // Both drains started by one step, half a second apart, each at half the rate.
+    // Both drains started by one step, half a second apart.
     List<String> started = h.events().stream().filter(e -> "DrainStarted".equals(e.getReason()))
         .map(Event::getMessage).toList();
     assertThat(started).hasSize(1);
-    assertThat(started.get(0)).contains(String.join(", ", oldPods) + " side by side, 500 ms apart");
+    assertThat(started.get(0)).contains(String.join(", ", oldPods) + " side by side (starting at +0, +500 ms)");
   }
 
   @Test

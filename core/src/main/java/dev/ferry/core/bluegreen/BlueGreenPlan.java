@@ -319,22 +319,27 @@ public final class BlueGreenPlan {
     long waiting = ordered.stream().filter(v -> !underWay(v, c)).count();
     int share = (int) Math.min(parallel, running + waiting);
     Move first = PodRemoval.next(next.get(), targets, share, c);
-    return step(alongside(first, ordered, targets, share, parallel - w.evicting().size(), o.spec().drain().stagger(), c), s);
+    return step(alongside(first, ordered, targets, share, parallel - w.evicting().size(), phases,
+        o.spec().drain().stagger(), c), s);
   }
 
   /**
    * A drain's start with {@code places} for drains side by side: the victims after it that can start
-   * now (in victim order, up to the first that cannot) start in the same step, one stagger apart. On
-   * a busy cluster a pass takes seconds (it reads the cluster and asks every broker); one start a
-   * pass left the last drains of seven starting a minute late, each at its seventh of the rate.
-   * Anything but a start is the first move alone.
+   * now (in victim order, up to the first that cannot) start in the same step, each at the first
+   * moment a stagger from every drain evicting and every start before it in the step ({@code
+   * phases}: when the running ones started). On a busy cluster a pass takes seconds (it reads the
+   * cluster and asks every broker); one start a pass left the last drains of seven starting a minute
+   * late, each at its seventh of the rate. Anything but a start is the first move alone.
    */
   private static Move alongside(Move first, List<PodView> ordered, List<String> targets, int share, int places,
-      Duration stagger, PodRemoval.Context c) {
+      List<Instant> phases, Duration stagger, PodRemoval.Context c) {
     if (places < 2 || !(first.action() instanceof Action.StartDrain start)) {
       return first;
     }
     List<Action.StartDrain> starts = new ArrayList<>(List.of(start));
+    List<Instant> at = new ArrayList<>(List.of(c.now()));
+    List<Instant> taken = new ArrayList<>(phases);
+    taken.add(c.now());
     for (PodView v : ordered) {
       if (starts.size() >= places) {
         break;
@@ -345,15 +350,20 @@ public final class BlueGreenPlan {
       if (!(PodRemoval.next(v, targets, share, c).action() instanceof Action.StartDrain more)) {
         break;
       }
+      Instant when = staggered(at.get(at.size() - 1), taken, stagger);
       starts.add(more);
+      at.add(when);
+      taken.add(when);
     }
     if (starts.size() == 1) {
       return first;
     }
     List<String> pods = starts.stream().map(Action.StartDrain::pod).toList();
-    return new Move(new Action.StartDrains(starts, stagger), Reason.DrainStarted,
-        "draining " + String.join(", ", pods) + " side by side, " + stagger.toMillis() + " ms apart, to "
-            + String.join(", ", start.migrateTo()), false, start.pod());
+    List<Duration> offsets = at.stream().map(t -> Duration.between(c.now(), t)).toList();
+    return new Move(new Action.StartDrains(starts, offsets), Reason.DrainStarted,
+        "draining " + String.join(", ", pods) + " side by side (starting at "
+            + offsets.stream().map(d -> "+" + d.toMillis()).collect(java.util.stream.Collectors.joining(", "))
+            + " ms) to " + String.join(", ", start.migrateTo()), false, start.pod());
   }
 
   /**

@@ -53,20 +53,22 @@ public sealed interface Action {
   }
 
   /**
-   * Start several drains that run side by side, the i-th (from 0) {@code apart} times i after the
-   * step begins: EMQX evicts once a second from each evacuation's start, so drains started a share
-   * of a second apart send their bursts in turn instead of together. One pass starts every drain that
-   * has a place; a pass a start took as long as the pass itself (reading the cluster and asking every
-   * broker), which left drains waiting seconds for their turn and the release below its rate.
+   * Start several drains that run side by side, each {@code offsets[i]} after the step begins (the
+   * first at 0): EMQX evicts once a second from each evacuation's start, so the offsets put every
+   * drain's bursts in a share of the second no other drain uses. One pass starts every drain that
+   * has a place; with a start a pass (a pass takes as long as reading the cluster and asking every
+   * broker), drains waited seconds for their turn and the release ran below its rate.
    */
-  record StartDrains(List<StartDrain> drains, java.time.Duration apart) implements Action {
+  record StartDrains(List<StartDrain> drains, List<java.time.Duration> offsets) implements Action {
     public StartDrains {
       drains = List.copyOf(drains);
-      if (drains.size() < 2) {
-        throw new IllegalArgumentException("StartDrains starts two drains or more, was " + drains.size());
+      offsets = List.copyOf(offsets);
+      if (drains.size() < 2 || offsets.size() != drains.size()) {
+        throw new IllegalArgumentException("StartDrains starts two drains or more, each at its offset; was "
+            + drains.size() + " drains and " + offsets.size() + " offsets");
       }
-      if (apart.isNegative()) {
-        throw new IllegalArgumentException("the time between starts must not be negative, was " + apart);
+      if (offsets.stream().anyMatch(java.time.Duration::isNegative)) {
+        throw new IllegalArgumentException("a start's offset must not be negative, was " + offsets);
       }
     }
   }

@@ -207,9 +207,9 @@ public final class SimulatedCluster {
         record("gates " + g.gates());
       }
       case Action.StartDrains many -> {
-        // One after the other, as the reconciler starts them: each its share of a second later.
+        // Each at its offset, as the reconciler starts them.
         for (int i = 0; i < many.drains().size(); i++) {
-          startDrain(many.drains().get(i), now.plus(many.apart().multipliedBy(i)));
+          startDrain(many.drains().get(i), now.plus(many.offsets().get(i)));
         }
       }
       case StartDrain d -> startDrain(d, now);

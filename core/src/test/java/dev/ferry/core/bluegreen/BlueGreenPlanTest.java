@@ -358,9 +358,9 @@ class BlueGreenPlanTest {
       Step both = BlueGreenPlan.next(w.observe());
       assertThat(both.action()).as("both in one step, each at half the rates, half a second apart")
           .isEqualTo(new StartDrains(List.of(new StartDrain("old-1", List.of("new-1", "new-2", "new-3"), 2),
-              new StartDrain("old-2", List.of("new-1", "new-2", "new-3"), 2)), Duration.ofMillis(500)));
+              new StartDrain("old-2", List.of("new-1", "new-2", "new-3"), 2)), List.of(Duration.ZERO, Duration.ofMillis(500))));
       assertThat(both.reason()).isEqualTo(Reason.DrainStarted);
-      assertThat(both.message()).contains("old-1, old-2 side by side, 500 ms apart");
+      assertThat(both.message()).contains("old-1, old-2 side by side (starting at +0, +500 ms)");
       // Had the second start failed (the pass acts no further), the next pass starts it alone, in its
       // place in the second.
       w.drain("old-1", DrainView.State.RUNNING, 100);
@@ -399,9 +399,12 @@ class BlueGreenPlanTest {
       w.drain("old-1", DrainView.State.RUNNING, 100);
       assertThat(BlueGreenPlan.next(w.at(T0.plusMillis(300)).observe()).action())
           .as("not before a third of a second from old-1's start").isInstanceOf(Wait.class);
+      // old-2 at 340 ms in the second, old-3 at 670: a third of a second from old-1's (at 0) and
+      // from each other, as near as three in a second can be.
       assertThat(BlueGreenPlan.next(w.at(T0.plusMillis(340)).observe()).action())
           .isEqualTo(new StartDrains(List.of(new StartDrain("old-2", List.of("new-1", "new-2", "new-3"), 3),
-              new StartDrain("old-3", List.of("new-1", "new-2", "new-3"), 3)), Duration.ofMillis(333)));
+              new StartDrain("old-3", List.of("new-1", "new-2", "new-3"), 3)),
+              List.of(Duration.ZERO, Duration.ofMillis(330))));
       // With one place left, one start: never more drains than drain.parallel.
       w.drains.put("old-2", new DrainView(DrainView.State.RUNNING, "evicting_conns", 100, 100, T0.plusMillis(330)));
       assertThat(BlueGreenPlan.next(w.at(T0.plusMillis(665)).observe()).action())

@@ -18,7 +18,7 @@ class ReleaseStepsTest {
     assertThat(ReleaseSteps.label("DrainStarted", "[Draining] draining mqtt-7c9f-a to mqtt-55d1-b, mqtt-55d1-c"))
         .isEqualTo("drain mqtt-7c9f-a");
     assertThat(ReleaseSteps.label("DrainStarted",
-        "draining mqtt-7c9f-a, mqtt-7c9f-b side by side, 500 ms apart, to mqtt-55d1-b, mqtt-55d1-c"))
+        "draining mqtt-7c9f-a, mqtt-7c9f-b side by side (starting at +0, +500 ms) to mqtt-55d1-b, mqtt-55d1-c"))
         .isEqualTo("drain mqtt-7c9f-a, mqtt-7c9f-b");
     assertThat(ReleaseSteps.eachPod("drain mqtt-7c9f-a, mqtt-7c9f-b")).containsExactly("drain mqtt-7c9f-a", "drain mqtt-7c9f-b");
     assertThat(ReleaseSteps.eachPod("switch")).containsExactly("switch");

@@ -88,18 +88,18 @@ final class ClusterActions {
   }
 
   /**
-   * Starts each drain at its offset ({@code apart} times its place) from now, side by side: EMQX
-   * ticks once a second from each start, so the offsets are what interleave their bursts. One after
-   * the other, a start that takes longer than the gap (on a busy cluster: the pod's annotation, the
-   * pod's /nodes and the start call, most of a second) would push every later one, and the phases
-   * would bunch. A start that fails is reported once the others are done (those run, marked; the
-   * next pass sees the one missing and starts it alone).
+   * Starts each drain at its offset from now, side by side: EMQX ticks once a second from each
+   * start, so the offsets are what interleave their bursts. One after the other, a start that takes
+   * longer than the gap (on a busy cluster: the pod's annotation, the pod's /nodes and the start
+   * call, most of a second) would push every later one, and the phases would bunch. Failures are
+   * reported once every start is done, naming the drains that did start (they run, marked; the next
+   * pass starts the missing ones).
    */
   private void startDrains(StartDrains many) throws DrainException {
     List<java.util.concurrent.Future<Void>> starts = new ArrayList<>();
     try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
       for (int i = 0; i < many.drains().size(); i++) {
-        Duration offset = many.apart().multipliedBy(i);
+        Duration offset = many.offsets().get(i);
         StartDrain d = many.drains().get(i);
         starts.add(pool.submit(() -> {
           Thread.sleep(offset);
@@ -108,24 +108,25 @@ final class ClusterActions {
         }));
       }
     }
-    DrainException failed = null;
-    for (var start : starts) {
+    List<String> started = new ArrayList<>();
+    List<Throwable> failures = new ArrayList<>();
+    for (int i = 0; i < starts.size(); i++) {
       try {
-        start.get();
-      } catch (java.util.concurrent.ExecutionException e) {
-        if (e.getCause() instanceof DrainException de) {
-          failed = failed == null ? de : failed;
-        } else if (e.getCause() instanceof RuntimeException re) {
-          throw re;
-        } else {
-          throw new IllegalStateException("starting a drain: " + e.getCause(), e.getCause());
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while starting drains", e);
+        starts.get(i).resultNow();
+        started.add(many.drains().get(i).pod());
+      } catch (IllegalStateException notStarted) {
+        failures.add(starts.get(i).exceptionNow());
       }
     }
-    if (failed != null) {
+    if (failures.stream().anyMatch(InterruptedException.class::isInstance)) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting drains; started " + started);
+    }
+    if (!failures.isEmpty()) {
+      DrainException failed = new DrainException((started.isEmpty() ? "" : "started the drains of "
+          + String.join(", ", started) + "; ") + failures.stream().map(Throwable::getMessage)
+          .collect(java.util.stream.Collectors.joining("; ")), failures.get(0));
+      failures.stream().skip(1).forEach(failed::addSuppressed);
       throw failed;
     }
   }

@@ -219,7 +219,9 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
     }
 
     if (Adoption.applies(ld)) {
+      laps.lap("read");
       Adoption.Outcome taken = adoption.pass(ld, rendered, revision, sets, drainer(ld), now);
+      laps.lap("adoption");
       return status(ld, taken.status()).rescheduleAfter(taken.delay());
     }
     ensureService(ld);
@@ -291,8 +293,10 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
 
     next = StatusRecorder.record(ld, step, views, drains, collisions == 0 ? null : collisions, selector(ld), now);
     announce(ld, step, remembered);
+    laps.lap("record");
     Duration rebalanceRecheck = autoRebalancer.pass(ld, next, live,
         () -> emqxApis(client, ns, ld.getSpec().getDrain().getEmqx())::connect, now);
+    laps.lap("rebalance");
     Duration migrationRecheck = null;
     if (migration != null) {
       recordMigration(ld, migration, jobs, next, now);

@@ -31,10 +31,10 @@ public final class OperatorMetrics {
         .tags("kind", kind, "result", failed ? "error" : "ok").register(registry).record(took);
   }
 
-  /** Each step's share of one pass (read, brokers, decide, act, record). */
+  /** Each step's share of one pass (read, brokers, decide, act, record; adoption, rebalance where they run). */
   public void steps(String kind, PassLaps laps) {
     laps.steps().forEach((step, took) -> Timer.builder("ferry_reconcile_step")
-        .description("time spent in each step of a reconcile: reading the cluster, asking the brokers, deciding, acting, recording")
+        .description("time spent in each step of a reconcile: reading the cluster, asking the brokers, deciding, acting, recording, adoption, automatic rebalance")
         .tags("kind", kind, "step", step).register(registry).record(took));
   }
 
