@@ -52,6 +52,16 @@ class BlueGreenReleaseTest {
     return h.ld("mqtt");
   }
 
+  /** The release from {@code oldRevision} complete, and every client connected again. */
+  void awaitReleasedFrom(String oldRevision, Clients clients) {
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      LosslessDeployment ld = h.ld("mqtt");
+      return ld.getStatus().getPhase() == LosslessDeploymentPhase.HEALTHY
+          && !oldRevision.equals(ld.getStatus().getCurrentRevision());
+    });
+    await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected() == 40);
+  }
+
   void changeImage(String image) {
     h.edit("mqtt", ld -> {
       ld.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
@@ -69,12 +79,7 @@ class BlueGreenReleaseTest {
       assertThat(clients.connected()).isEqualTo(40);
       changeImage("emqx:5.8.1");
 
-      await().atMost(Duration.ofSeconds(60)).until(() -> {
-        LosslessDeployment ld = h.ld("mqtt");
-        return ld.getStatus().getPhase() == LosslessDeploymentPhase.HEALTHY
-            && !oldRevision.equals(ld.getStatus().getCurrentRevision());
-      });
-      await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected() == 40);
+      awaitReleasedFrom(oldRevision, clients);
 
       LosslessDeployment done = h.ld("mqtt");
       assertThat(done.getStatus().getUpdateRevision()).isEqualTo(done.getStatus().getCurrentRevision());
@@ -129,12 +134,7 @@ class BlueGreenReleaseTest {
 
     try (Clients clients = Clients.connect(40, h::routeNewConnection)) {
       changeImage("emqx:5.8.1");
-      await().atMost(Duration.ofSeconds(60)).until(() -> {
-        LosslessDeployment ld = h.ld("mqtt");
-        return ld.getStatus().getPhase() == LosslessDeploymentPhase.HEALTHY
-            && !oldRevision.equals(ld.getStatus().getCurrentRevision());
-      });
-      await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected() == 40);
+      awaitReleasedFrom(oldRevision, clients);
       assertThat(clients.disconnectsPerClient()).containsOnly(1);
       assertThat(clients.useAnotherServerPerClient()).containsOnly(1);
       assertThat(h.ld("mqtt").getStatus().getDrained()).containsExactlyInAnyOrderElementsOf(oldPods);
