@@ -338,8 +338,6 @@ public final class BlueGreenPlan {
     }
     List<Action.StartDrain> starts = new ArrayList<>(List.of(start));
     List<Instant> at = new ArrayList<>(List.of(c.now()));
-    List<Instant> taken = new ArrayList<>(phases);
-    taken.add(c.now());
     for (PodView v : ordered) {
       if (starts.size() >= places) {
         break;
@@ -350,10 +348,10 @@ public final class BlueGreenPlan {
       if (!(PodRemoval.next(v, targets, share, c).action() instanceof Action.StartDrain more)) {
         break;
       }
-      Instant when = staggered(at.get(at.size() - 1), taken, stagger);
+      List<Instant> taken = new ArrayList<>(phases);
+      taken.addAll(at);
       starts.add(more);
-      at.add(when);
-      taken.add(when);
+      at.add(staggered(at.get(at.size() - 1), taken, stagger));
     }
     if (starts.size() == 1) {
       return first;

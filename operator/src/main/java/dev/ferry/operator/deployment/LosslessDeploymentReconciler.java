@@ -175,8 +175,10 @@ public final class LosslessDeploymentReconciler implements Reconciler<LosslessDe
       laps.lap("record");
       metrics.reconciled(KIND, Duration.ofNanos(System.nanoTime() - t0), failed);
       metrics.steps(KIND, laps);
-      log.debug("event=reconcile_pass resource={}/{} {}", ld.getMetadata().getNamespace(), ld.getMetadata().getName(),
-          laps.summary());
+      if (log.isDebugEnabled()) { // the summary is built on every pass otherwise
+        log.debug("event=reconcile_pass resource={}/{} {}", ld.getMetadata().getNamespace(), ld.getMetadata().getName(),
+            laps.summary());
+      }
     }
   }
 
