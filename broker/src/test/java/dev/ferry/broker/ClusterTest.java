@@ -75,6 +75,37 @@ class ClusterTest {
     }
   }
 
+  /**
+   * A node answers {@code /nodes} for its peers from their last status, which a peer sends when it
+   * changed and otherwise every couple of seconds: a peer's new client shows within the status
+   * period, and its uptime keeps advancing between statuses, as EMQX's, which asks each node.
+   */
+  @Test
+  void aPeersEntryFollowsItsClientsAndItsUptimeBetweenStatuses() throws Exception {
+    try (var c = new dev.ferry.broker.support.Cluster3(25, 2)) {
+      BrokerNode a = c.get(0);
+      BrokerNode b = c.get(1);
+      await().atMost(Duration.ofSeconds(5)).until(() -> entry(a, b) != null);
+      try (TestClient client = new TestClient(5, "seen-from-a")) {
+        client.connect(b.mqttAddress(), true, 0);
+        await().atMost(Duration.ofSeconds(2)).until(() -> entry(a, b).path("live_connections").asInt() == 1);
+      }
+      long before = entry(a, b).get("uptime").asLong();
+      Thread.sleep(600);
+      long after = entry(a, b).get("uptime").asLong();
+      assertThat(after - before).as("b's uptime as a tells it, 600 ms apart").isBetween(500L, 1_500L);
+    }
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode entry(BrokerNode from, BrokerNode of) {
+    for (var n : Api.of(from).get("/api/v5/nodes").body()) {
+      if (n.path("node").asText().equals(of.name()) && "running".equals(n.path("node_status").asText())) {
+        return n;
+      }
+    }
+    return null;
+  }
+
   @Test
   void aNodeGivenOnePeerIsAMemberOnBothSides() throws Exception {
     // Only b knows a's address; nobody calls a.join(b).

@@ -7,6 +7,9 @@ import java.util.Set;
 /** What the broker logic needs from the inter-node channel. Called on the broker thread. */
 public interface Cluster {
 
+  /** The field a peer's status gets where it is received: when it arrived ({@code Broker.now()}). */
+  String STATUS_RECEIVED_AT = "received_at_ms";
+
   /** Peers with a live channel, by node name. */
   List<String> upPeers();
 
@@ -19,7 +22,7 @@ public interface Cluster {
   /** Up peers that have a route (a subscribed filter) matching {@code topic}. */
   List<String> peersMatching(String topic);
 
-  /** The last status a peer reported, or null. */
+  /** The last status a peer reported (it is sent when it changes), or null. */
   ObjectNode peerStatus(String node);
 
   /** The peers whose routes this node still waits for before it can serve (empty: synced). */
