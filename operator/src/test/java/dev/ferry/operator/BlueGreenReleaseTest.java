@@ -122,16 +122,18 @@ class BlueGreenReleaseTest {
     return h.ld("mqtt");
   }
 
-  @Test
-  void withDrainParallelTheOldPodsDrainSideBySideFromOneStepAndEveryClientMovesOnce() throws Exception {
+  /**
+   * With the drain settings changed by {@code drain}, a release of 40 clients: each moved once, by an
+   * evacuation, and every old pod drained. Returns the old pods' names, sorted.
+   */
+  List<String> releaseWithDrain(java.util.function.Consumer<dev.ferry.api.v1alpha1.DrainSpec> drain) throws Exception {
     LosslessDeployment first = deployAndWaitHealthy();
     String oldRevision = first.getStatus().getCurrentRevision();
     List<String> oldPods = h.serving().stream().map(p -> p.getMetadata().getName()).sorted().toList();
     h.edit("mqtt", ld -> {
-      ld.getSpec().getDrain().setParallel(2);
+      drain.accept(ld.getSpec().getDrain());
       return ld;
     });
-
     try (Clients clients = Clients.connect(40, h::routeNewConnection)) {
       changeImage("emqx:5.8.1");
       awaitReleasedFrom(oldRevision, clients);
@@ -139,11 +141,31 @@ class BlueGreenReleaseTest {
       assertThat(clients.useAnotherServerPerClient()).containsOnly(1);
       assertThat(h.ld("mqtt").getStatus().getDrained()).containsExactlyInAnyOrderElementsOf(oldPods);
     }
+    return oldPods;
+  }
+
+  @Test
+  void withDrainParallelTheOldPodsDrainSideBySideFromOneStepAndEveryClientMovesOnce() throws Exception {
+    List<String> oldPods = releaseWithDrain(d -> d.setParallel(2));
     // Both drains started by one step, half a second apart.
     List<String> started = h.events().stream().filter(e -> "DrainStarted".equals(e.getReason()))
         .map(Event::getMessage).toList();
     assertThat(started).hasSize(1);
     assertThat(started.get(0)).contains(String.join(", ", oldPods) + " side by side (starting at +0, +500 ms)");
+  }
+
+  /**
+   * A takeover wait protects the sessions of clients still on their way back; once every client
+   * sent away has taken its session over there is nothing left to protect, and the pod goes without
+   * waiting out the rest. A 100 s wait waited out would not fit in the release's minute.
+   */
+  @Test
+  void aLongTakeoverWaitEndsOnceEveryClientTookItsSessionOver() throws Exception {
+    releaseWithDrain(d -> d.setWaitTakeover(100));
+    List<String> deletions = h.events().stream().filter(e -> "DeletingPod".equals(e.getReason()))
+        .map(Event::getMessage).toList();
+    assertThat(deletions).isNotEmpty()
+        .allMatch(m -> m.contains("every client it sent away took its session over (no need to wait out the 100s"));
   }
 
   @Test

@@ -41,7 +41,9 @@ public class DrainSpec {
   private Integer sessEvictRate = 1000;
 
   @JsonPropertyDescription("Seconds the disconnected clients get to reconnect elsewhere and take their "
-      + "sessions over before the remaining sessions are moved (EMQX wait_takeover). With type none: "
+      + "sessions over before the remaining sessions are moved (EMQX wait_takeover); with EMQX 5 the pod "
+      + "goes as soon as every client has taken its session over, so a long wait costs nothing when "
+      + "clients come back quickly. With type none: "
       + "the wait between taking the pod out of the endpoints and deleting it. Defaults to 10.")
   @Min(0)
   @Default("10")

@@ -84,6 +84,18 @@ public record DrainView(
    * never two bursts in a second. Not {@code evicting_sessions}: EMQX is there only when sessions
    * were left after the wait, and durable sessions never move, so such a drain may never end.
    */
+  /**
+   * EMQX waits for the takeovers after its last burst, and the node holds no connection and no
+   * session any more: every client it sent away took its session over elsewhere (or had none to
+   * take), so nothing is left for the wait to protect and the node can go now. A client that has
+   * not come back keeps its session there and the node in its wait, until EMQX hands the session
+   * on ({@code evicting_sessions}). The session count must be the node's own, live: EMQX's
+   * evacuation stats keep the count of the drain's start until it evicts sessions.
+   */
+  public boolean everyClientTookItsSessionOver() {
+    return state == State.RUNNING && WAITING_TAKEOVER.equals(detail) && connections == 0 && sessions == 0;
+  }
+
   public boolean clientsSentAway() {
     return state == State.FINISHED || (state == State.RUNNING && connections == 0 && WAITING_TAKEOVER.equals(detail));
   }

@@ -247,6 +247,13 @@ public final class PodRemoval {
     String name = victim.name();
     Duration timeout = c.drain().timeout();
     boolean emqx = c.drain().type() == DrainType.EMQX;
+    if (emqx && d.everyClientTookItsSessionOver()) {
+      Move delete = deletion(victim, c);
+      return new Move(delete.action(), delete.reason(), delete.action() instanceof DeletePod
+          ? "deleting " + name + ": every client it sent away took its session over (no need to wait out the "
+              + c.drain().waitTakeover().toSeconds() + "s takeover wait)"
+          : delete.message(), false, delete.drainPod());
+    }
     Duration quiet = d.progressAt() == null ? Duration.ZERO : Duration.between(d.progressAt(), c.now());
     boolean stalled = emqx && quiet.compareTo(c.drain().stallAfter()) >= 0;
     boolean overdue = timeout != null && d.startedAt() != null && !c.now().isBefore(d.startedAt().plus(timeout));
@@ -288,24 +295,17 @@ public final class PodRemoval {
    * sees each change {@link #AFTER_TICK} after it happens instead of half a second on average.
    * Ticks drift later by their own work (EMQX arms the next one when this one's work ends); a look
    * that comes before a late tick sees the change a second later, as an unaligned poll would. While
-   * EMQX waits for the takeovers, only the look at the wait's end is made.
+   * EMQX waits for the takeovers it is looked at once a second too: its clients take their sessions
+   * over between ticks, and the look that finds none left ends the wait
+   * ({@link DrainView#everyClientTookItsSessionOver}).
    */
   public static Instant nextLook(DrainView d, Context c) {
     if (c.drain().type() != DrainType.EMQX || d.startedAt() == null) {
       return c.now().plus(DRAIN_POLL);
     }
     Instant phase = d.startedAt().plus(c.drain().waitHealthCheck()).plus(AFTER_TICK);
-    Instant next = lookAfter(phase, c.now());
-    if (DrainView.WAITING_TAKEOVER.equals(d.detail()) && d.progressAt() != null) {
-      // Nothing changes before the takeover wait is over: it began on the tick before the look
-      // that saw it (progressAt), so the first look that can see its end is a wait after that one.
-      Instant end = lookAfter(phase, d.progressAt().plus(c.drain().waitTakeover()).minus(HALF_A_TICK));
-      return end.isAfter(next) ? end : next;
-    }
-    return next;
+    return lookAfter(phase, c.now());
   }
-
-  private static final Duration HALF_A_TICK = Duration.ofMillis(500);
 
   /**
    * The first look after {@code t} at {@code phase}'s place in the second: within a second of {@code t}

@@ -20,6 +20,7 @@ import dev.ferry.core.release.Reason;
 import dev.ferry.core.release.ReleaseStatus;
 import dev.ferry.core.release.Step;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Nested;
@@ -260,16 +261,28 @@ class BlueGreenPlanTest {
     }
 
     @Test
-    void aDrainWaitingForItsTakeoversIsLookedAtWhenTheWaitEnds() {
+    void aDrainWaitingForItsTakeoversEndsOnceEveryClientTookItsSessionOver() {
       // Started at T0; the look at T0+4.25 saw waiting_takeover (entered on the tick at T0+4), and the
-      // takeover wait is 5 s: nothing to see before the look at T0+9.25.
+      // takeover wait is 30 s. 12 sessions are still there: looked at again a second later, not at
+      // the wait's end, since the clients come back between ticks.
       World w = lastOldPod().phase(Phase.Draining, T0);
       w.spec = new BlueGreenSpec(3, true, Duration.ofSeconds(60), Duration.ofSeconds(600),
-          new DrainSettings(DrainType.EMQX, Duration.ofSeconds(5), null), 2);
-      w.drains.put("old-1", new DrainView(DrainView.State.RUNNING, "waiting_takeover", 0, 12, T0, -1,
-          T0.plusSeconds(4).plus(PodRemoval.AFTER_TICK).plusMillis(30)));
-      Step s = BlueGreenPlan.next(w.at(T0.plusSeconds(5)).observe());
-      assertThat(s.action()).isEqualTo(new Wait(T0.plusSeconds(9).plus(PodRemoval.AFTER_TICK)));
+          new DrainSettings(DrainType.EMQX, Duration.ofSeconds(30), null), 2);
+      Instant seen = T0.plusSeconds(4).plus(PodRemoval.AFTER_TICK).plusMillis(30);
+      w.drains.put("old-1", new DrainView(DrainView.State.RUNNING, "waiting_takeover", 0, 12, T0, -1, seen));
+      Step waiting = BlueGreenPlan.next(w.at(T0.plusSeconds(5)).observe());
+      assertThat(waiting.action()).isEqualTo(new Wait(T0.plusSeconds(5).plus(PodRemoval.AFTER_TICK)));
+      assertThat(waiting.message()).contains("12 sessions left");
+      // The last one took its session over: nothing is left for the wait to protect.
+      w.drains.put("old-1", new DrainView(DrainView.State.RUNNING, "waiting_takeover", 0, 0, T0, -1, seen));
+      Step done = BlueGreenPlan.next(w.at(T0.plusSeconds(6).plus(PodRemoval.AFTER_TICK)).observe());
+      assertThat(done.action()).isEqualTo(new DeletePod("old-1", "old", 0));
+      assertThat(done.message()).contains("every client it sent away took its session over")
+          .contains("30s takeover wait");
+      // A count it does not know (-1) never ends the wait.
+      w.drains.put("old-1", new DrainView(DrainView.State.RUNNING, "waiting_takeover", 0, -1, T0, -1, seen));
+      assertThat(BlueGreenPlan.next(w.at(T0.plusSeconds(6).plus(PodRemoval.AFTER_TICK)).observe()).action())
+          .isInstanceOf(Wait.class);
     }
 
     @Test

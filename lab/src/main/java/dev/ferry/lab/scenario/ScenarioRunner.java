@@ -131,9 +131,10 @@ public final class ScenarioRunner {
         fleet.awaitConnected(s.clients(), Duration.ofSeconds(30));
         sleep(Duration.ofSeconds(3));
         ScenarioReport.Outcome outcome = ReleaseOutcome.measure(cluster, APP, end);
+        Set<String> remaining = remainingPods(cluster);
         FleetReport report = fleet.finish(Duration.ofSeconds(5));
         return report(scenario, s, cluster.nodeSeconds(), report, t0, t1, steps.steps(),
-            operator == null ? null : operator.samples()).withOutcome(outcome);
+            operator == null ? null : operator.samples(), remaining).withOutcome(outcome);
       }
     }
   }
@@ -379,6 +380,22 @@ public final class ScenarioRunner {
         ProgressLine.nodes(seconds), ProgressLine.eta(drain, floor(scenario, s), elapsed)).format();
   }
 
+  /**
+   * The pods that stay: not deleted, not terminating. A pod the release deleted keeps its broker
+   * (and a count of 0) while it stops, up to its grace period; it is not part of the balance the
+   * release leaves.
+   */
+  private static Set<String> remainingPods(EmbeddedCluster c) {
+    try {
+      return c.client().pods().inNamespace(c.namespace()).list().getItems().stream()
+          .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+          .map(p -> p.getMetadata().getName())
+          .collect(java.util.stream.Collectors.toSet());
+    } catch (RuntimeException e) {
+      return Set.of(); // the figure then counts every pod of the last second, as it did
+    }
+  }
+
   /** The pods whose brokers serve now. */
   private static Set<String> servingPods(EmbeddedCluster c) {
     List<NodeSecond> seconds = c.nodeSeconds();
@@ -406,10 +423,29 @@ public final class ScenarioRunner {
     };
   }
 
+  /**
+   * max / mean - 1 of the clients per node in the last second, over the pods that stay (all of the
+   * second's pods when none of them is known to stay): a deleted pod still stopping holds 0 and is
+   * not part of the balance.
+   */
+  static double imbalance(NodeSecond last, Set<String> remaining) {
+    if (last == null || last.connections().isEmpty()) {
+      return 0;
+    }
+    List<Integer> counts = last.connections().entrySet().stream().filter(e -> remaining.contains(e.getKey()))
+        .map(Map.Entry::getValue).toList();
+    if (counts.isEmpty()) {
+      counts = List.copyOf(last.connections().values());
+    }
+    double avg = counts.stream().mapToInt(Integer::intValue).average().orElse(0);
+    int max = counts.stream().mapToInt(Integer::intValue).max().orElse(0);
+    return avg == 0 ? 0 : max / avg - 1;
+  }
+
   /** The figures of DESIGN §6 over the release, from the fleet's and the nodes' per-second series. */
   static ScenarioReport report(
       Scenario scenario, LabSettings s, List<NodeSecond> nodeSeconds, FleetReport fleet, long t0, long t1,
-      List<ScenarioReport.Event> steps, List<OperatorSampler.Sample> operator) {
+      List<ScenarioReport.Event> steps, List<OperatorSampler.Sample> operator, Set<String> remaining) {
     long end = t1 + 3000;
     int n = (int) Math.max(1, (end - t0 + 999) / 1000);
     int[] connected = new int[n];
@@ -454,12 +490,7 @@ public final class ScenarioRunner {
     for (ClientReport c : fleet.clientReports()) {
       histogram.merge(c.disconnects(), 1, Integer::sum);
     }
-    double imbalance = 0;
-    if (last != null && !last.connections().isEmpty()) {
-      double avg = last.connections().values().stream().mapToInt(Integer::intValue).average().orElse(0);
-      int max = last.connections().values().stream().mapToInt(Integer::intValue).max().orElse(0);
-      imbalance = avg == 0 ? 0 : max / avg - 1;
-    }
+    double imbalance = imbalance(last, remaining);
     long floor = floor(scenario, s);
     ScenarioReport.Operator operatorSeconds = operator == null ? null : OperatorSampler.perSecond(operator, t0, n);
     List<ScenarioReport.Event> marks = operatorSeconds == null ? steps : java.util.stream.Stream.concat(steps.stream(),

@@ -54,7 +54,7 @@ class ScenarioRunnerTest {
     assertThat(ferry.disconnectsHistogram()).containsOnlyKeys(1);
     assertThat(ferry.messagesLost()).isZero();
     assertThat(ferry.timeline().connectionsPerNode()).hasSizeGreaterThanOrEqualTo(4); // counts from the child JVMs
-    assertThat(ferry.imbalance()).isLessThan(0.5);
+    assertThat(ferry.imbalance()).as("clients per node, start -> end: %s", ferry.timeline().nodesStartToEnd()).isLessThan(0.5);
   }
 
   /**

@@ -124,16 +124,21 @@ public final class EmqxDrainer implements Drainer {
       return new DrainView(DrainView.State.NOT_STARTED, "", a.self().liveConnections(), a.self().connections(), null);
     }
     Evacuation ev = e.get();
-    long conns = ev.stats() == null ? -1 : ev.stats().currentConnected();
-    long sessions = ev.stats() == null ? -1 : ev.stats().currentSessions();
+    boolean waiting = DrainView.WAITING_TAKEOVER.equals(ev.state());
+    // EMQX keeps current_sessions at the drain's start until it evicts sessions; while it waits for
+    // the takeovers the node's own /nodes entry counts what is left, live (connections counts
+    // sessions, connected or not), and a wait with none left can end (PodRemoval). 4.4's count is
+    // not documented as sessions, so its wait is always waited out.
+    boolean liveCounts = waiting && a.api().dialect() == EmqxApi.Dialect.V5;
+    long conns = liveCounts ? a.self().liveConnections() : ev.stats() == null ? -1 : ev.stats().currentConnected();
+    long sessions = liveCounts ? a.self().connections() : ev.stats() == null ? -1 : ev.stats().currentSessions();
     // Finished at prohibiting: the state machine has waited out wait_takeover after its last
     // eviction batch and handed on the sessions left. (The next node's drain may start earlier, at
     // waiting_takeover: DrainView.clientsSentAway.) Empty counts end it only in a state this
     // operator does not know.
     boolean finished = ev.prohibiting() || (conns == 0 && sessions == 0 && !KNOWN_STATES.contains(ev.state()));
-    // While EMQX waits for the takeovers only a change of state is progress: the look at the wait's
-    // end counts from its start (PodRemoval.nextLook), and a count that moves would push it later.
-    boolean waiting = DrainView.WAITING_TAKEOVER.equals(ev.state());
+    // While EMQX waits for the takeovers only a change of state is progress: its end comes from the
+    // wait's start, and counts that fall as clients come back would push the stall's clock later.
     Progress seen = progress.compute(key, (k, before) -> before != null && before.state().equals(ev.state())
         && (waiting || before.connections() == conns && before.sessions() == sessions)
         ? before : new Progress(ev.state(), conns, sessions, clock.instant()));
