@@ -250,7 +250,7 @@ public final class PodRemoval {
     if (emqx && d.everyClientTookItsSessionOver()) {
       Move delete = deletion(victim, c);
       return new Move(delete.action(), delete.reason(), delete.action() instanceof DeletePod
-          ? "deleting " + name + ": every client it sent away took its session over (no need to wait out the "
+          ? "deleting " + name + ": drained, every client it sent away took its session over (no need to wait out the "
               + c.drain().waitTakeover().toSeconds() + "s takeover wait)"
           : delete.message(), false, delete.drainPod());
     }

@@ -129,7 +129,7 @@ final class ReleaseSteps {
       case "DrainStarted" -> !m.startsWith("draining ") ? null : m.contains(" side by side")
           ? "drain " + m.substring("draining ".length(), m.indexOf(" side by side"))
           : "drain " + firstWord(m.substring("draining ".length()));
-      case "DeletingPod" -> m.startsWith("deleting ") && m.endsWith(": drained")
+      case "DeletingPod" -> m.startsWith("deleting ") && (m.endsWith(": drained") || m.contains(": drained, "))
           ? firstWord(m.substring("deleting ".length())).replaceAll(":$", "") + " deleted" : null;
       default -> null;
     };

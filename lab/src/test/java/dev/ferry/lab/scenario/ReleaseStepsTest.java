@@ -23,6 +23,8 @@ class ReleaseStepsTest {
     assertThat(ReleaseSteps.eachPod("drain mqtt-7c9f-a, mqtt-7c9f-b")).containsExactly("drain mqtt-7c9f-a", "drain mqtt-7c9f-b");
     assertThat(ReleaseSteps.eachPod("switch")).containsExactly("switch");
     assertThat(ReleaseSteps.label("DeletingPod", "deleting mqtt-7c9f-a: drained")).isEqualTo("mqtt-7c9f-a deleted");
+    assertThat(ReleaseSteps.label("DeletingPod", "deleting mqtt-7c9f-a: drained, every client it sent away took its "
+        + "session over (no need to wait out the 2s takeover wait)")).isEqualTo("mqtt-7c9f-a deleted");
     assertThat(ReleaseSteps.label("WaitingForPods", "waiting for 3 pods")).isNull();
     assertThat(ReleaseSteps.label("DeletingPod", "deleting mqtt-7c9f-a: it holds no client")).isNull();
   }
