@@ -168,6 +168,33 @@ class BlueGreenReleaseTest {
         .allMatch(m -> m.contains("every client it sent away took its session over (no need to wait out the 100s"));
   }
 
+  /**
+   * A client sent away that does not come back keeps its session on its node, and the node in its
+   * takeover wait: that node goes only after EMQX has waited the wait out and handed the session on,
+   * and the client finds its session when it returns. The other node, whose clients all came back,
+   * goes early.
+   */
+  @Test
+  void aNodeHoldingTheSessionOfAClientThatStaysAwayWaitsItsWaitOut() throws Exception {
+    List<String> oldPods = releaseWithDrain(d -> {
+      d.setWaitTakeover(3);
+      // Connected before the release, with a session that outlives it and no reconnect.
+      com.hivemq.client.mqtt.MqttClient.builder().useMqttVersion5().identifier("stays-away")
+          .serverAddress(h.routeNewConnection()).buildBlocking()
+          .connectWith().cleanStart(false).sessionExpiryInterval(3600).send();
+    });
+    List<String> deletions = h.events().stream().filter(e -> "DeletingPod".equals(e.getReason()))
+        .map(Event::getMessage).toList();
+    assertThat(deletions).as("one deletion per old pod").hasSize(oldPods.size());
+    assertThat(deletions).filteredOn(m -> m.endsWith(": drained")).as("waited out: the lone session's node").hasSize(1);
+    assertThat(deletions).filteredOn(m -> m.contains("took its session over")).hasSize(oldPods.size() - 1);
+    // Its session was handed on, not lost with the pod.
+    com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient back = com.hivemq.client.mqtt.MqttClient.builder()
+        .useMqttVersion5().identifier("stays-away").serverAddress(h.routeNewConnection()).buildBlocking();
+    assertThat(back.connectWith().cleanStart(false).sessionExpiryInterval(3600).send().isSessionPresent()).isTrue();
+    back.disconnect();
+  }
+
   @Test
   void aBadImageAbortsAndTheOldVersionKeepsServing() throws Exception {
     LosslessDeployment first = deployAndWaitHealthy();

@@ -448,6 +448,8 @@ public final class ClusterChannel implements Cluster {
     if (compared.equals(lastStatusSent) && now - lastStatusSentAt < STATUS_HEARTBEAT_MILLIS) {
       return;
     }
+    // Counted as sent even to a peer whose link is down this moment: it gets the status when its
+    // link comes back (peer_up sends it) or at the next heartbeat.
     lastStatusSent = compared;
     lastStatusSentAt = now;
     String text = s.toString();

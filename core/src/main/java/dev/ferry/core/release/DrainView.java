@@ -77,14 +77,6 @@ public record DrainView(
   public static final String WAITING_TAKEOVER = "waiting_takeover";
 
   /**
-   * A drain that sends no client away any more and will end on its own: finished, or (EMQX) waiting
-   * for the takeovers after its last burst. EMQX enters {@code waiting_takeover} on the tick after
-   * its last burst, so a drain started now lands its first burst at least a second after this one's
-   * last: the next node may start while this one waits, and clients still come back at the rate,
-   * never two bursts in a second. Not {@code evicting_sessions}: EMQX is there only when sessions
-   * were left after the wait, and durable sessions never move, so such a drain may never end.
-   */
-  /**
    * EMQX waits for the takeovers after its last burst, and the node holds no connection and no
    * session any more: every client it sent away took its session over elsewhere (or had none to
    * take), so nothing is left for the wait to protect and the node can go now. A client that has
@@ -96,6 +88,14 @@ public record DrainView(
     return state == State.RUNNING && WAITING_TAKEOVER.equals(detail) && connections == 0 && sessions == 0;
   }
 
+  /**
+   * A drain that sends no client away any more and will end on its own: finished, or (EMQX) waiting
+   * for the takeovers after its last burst. EMQX enters {@code waiting_takeover} on the tick after
+   * its last burst, so a drain started now lands its first burst at least a second after this one's
+   * last: the next node may start while this one waits, and clients still come back at the rate,
+   * never two bursts in a second. Not {@code evicting_sessions}: EMQX is there only when sessions
+   * were left after the wait, and durable sessions never move, so such a drain may never end.
+   */
   public boolean clientsSentAway() {
     return state == State.FINISHED || (state == State.RUNNING && connections == 0 && WAITING_TAKEOVER.equals(detail));
   }
