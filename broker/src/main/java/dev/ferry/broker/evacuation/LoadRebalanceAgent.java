@@ -654,6 +654,7 @@ public final class LoadRebalanceAgent {
     List<ObjectNode> running = new ArrayList<>();
     List<String> stopped = new ArrayList<>();
     long clusterSessions = broker.sessionCount();
+    long now = Broker.now();
     running.add(nodeInfo.running());
     for (String p : new TreeSet<>(cluster().knownPeers())) {
       ObjectNode s = cluster().peerStatus(p);
@@ -663,7 +664,7 @@ public final class LoadRebalanceAgent {
         // EMQX asks each node when asked; a peer's last status is up to a couple of seconds old, so
         // its uptime is advanced by that age (its counts were sent when they changed).
         ObjectNode info = ((ObjectNode) s.get("node_info")).deepCopy();
-        long age = Math.max(0, Broker.now() - s.path(Cluster.STATUS_RECEIVED_AT).asLong(Broker.now()));
+        long age = Math.max(0, now - s.path(Cluster.STATUS_RECEIVED_AT).asLong(now));
         running.add(info.put("uptime", info.path("uptime").asLong() + age));
         clusterSessions += s.path("sessions").asLong();
       }
